@@ -1,0 +1,186 @@
+//! Server functions: thin — session, one `domain` call, mapped error.
+use leptos::prelude::*;
+use leptos::server_fn::codec::GetUrl;
+
+use crate::model::*;
+
+#[cfg(feature = "ssr")]
+use crate::state::{self, map_err};
+
+/// A same-site path to go to after login; anything else becomes `fallback`.
+pub fn safe_next(next: &str, fallback: &str) -> String {
+    let ok = next.starts_with('/') && !next.starts_with("//") && !next.contains('\\');
+    if ok { next.to_owned() } else { fallback.to_owned() }
+}
+
+#[cfg(feature = "ssr")]
+fn me_view(p: domain::Principal) -> MeView {
+    MeView {
+        account_id: p.account_id,
+        display_name: p.display_name.clone(),
+        phone: p.phone.clone(),
+        roles: p.grants.iter().map(|g| g.role.as_str().to_owned()).collect(),
+        areas: p.areas().iter().map(|a| a.as_str().to_owned()).collect(),
+    }
+}
+
+/// Who is logged in (or `None`).
+#[server(prefix = "/api", endpoint = "me", input = GetUrl)]
+pub async fn get_me() -> Result<Option<MeView>, AppError> {
+    Ok(state::principal().await?.map(me_view))
+}
+
+/// Communities to choose from when signing up (public).
+#[server(prefix = "/api", endpoint = "communities", input = GetUrl)]
+pub async fn list_communities() -> Result<Vec<CommunityView>, AppError> {
+    let st = state::state()?;
+    let rows = domain::org::communities(&st.services.db).await.map_err(map_err)?;
+    Ok(rows
+        .into_iter()
+        .map(|c| CommunityView { id: c.id, name: c.name, street_name: c.street_name })
+        .collect())
+}
+
+#[server(prefix = "/api", endpoint = "register")]
+pub async fn register(
+    phone: String,
+    password: String,
+    display_name: String,
+    community_id: i64,
+) -> Result<(), AppError> {
+    let st = state::state()?;
+    let input = domain::accounts::RegisterInput { phone, password, display_name, community_id };
+    domain::accounts::register(&st.services, &state::client_ip(), input)
+        .await
+        .map_err(map_err)?;
+    leptos_axum::redirect("/login?registered=1");
+    Ok(())
+}
+
+#[cfg(feature = "ssr")]
+fn start_session(st: &state::AppState, token: &str, next: &str, p: &domain::Principal) {
+    state::set_session_cookie(token, st.services.settings.session_ttl.num_seconds());
+    let fallback = p.areas().first().map(|a| a.path()).unwrap_or("/");
+    leptos_axum::redirect(&safe_next(next, fallback));
+}
+
+#[server(prefix = "/api", endpoint = "login")]
+pub async fn login(phone: String, password: String, next: String) -> Result<(), AppError> {
+    let st = state::state()?;
+    let (token, p) =
+        domain::accounts::login_password(&st.services, &state::client_ip(), &phone, &password)
+            .await
+            .map_err(map_err)?;
+    start_session(&st, &token, &next, &p);
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "request_code")]
+pub async fn request_code(phone: String) -> Result<(), AppError> {
+    let st = state::state()?;
+    domain::accounts::request_login_code(&st.services, &state::client_ip(), &phone)
+        .await
+        .map_err(map_err)
+}
+
+#[server(prefix = "/api", endpoint = "login_code")]
+pub async fn login_code(phone: String, code: String, next: String) -> Result<(), AppError> {
+    let st = state::state()?;
+    let (token, p) =
+        domain::accounts::login_with_code(&st.services, &state::client_ip(), &phone, &code)
+            .await
+            .map_err(map_err)?;
+    start_session(&st, &token, &next, &p);
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "logout")]
+pub async fn logout() -> Result<(), AppError> {
+    let st = state::state()?;
+    if let Some(t) = state::session_token() {
+        domain::accounts::logout(&st.services, &t).await.map_err(map_err)?;
+    }
+    state::set_session_cookie("", 0);
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+/// Accounts for the admin page (admins only; checked in `domain`).
+#[server(prefix = "/api", endpoint = "admin_accounts", input = GetUrl)]
+pub async fn admin_accounts(query: String) -> Result<Vec<AccountView>, AppError> {
+    let st = state::state()?;
+    let actor = state::require_principal().await?;
+    let rows = domain::accounts::list_accounts(&st.services, &actor, &query, 100)
+        .await
+        .map_err(map_err)?;
+    Ok(rows
+        .into_iter()
+        .map(|a| AccountView {
+            id: a.id,
+            display_name: a.display_name,
+            phone: a.phone,
+            community: a.community_name,
+            disabled: a.disabled,
+            grants: a
+                .grants
+                .into_iter()
+                .map(|g| GrantView {
+                    id: g.id,
+                    role: g.grant.role.as_str().to_owned(),
+                    scope_kind: g.grant.scope.kind().to_owned(),
+                    scope_id: g.grant.scope.id(),
+                })
+                .collect(),
+        })
+        .collect())
+}
+
+#[server(prefix = "/api", endpoint = "grant_role")]
+pub async fn grant_role(account_id: i64, role: String, scope_id: i64) -> Result<(), AppError> {
+    let st = state::state()?;
+    let actor = state::require_principal().await?;
+    let role = domain::Role::parse(&role).map_err(map_err)?;
+    let scope = domain::Scope::from_parts(role.scope_kind(), scope_id).map_err(map_err)?;
+    let grant = domain::accounts::Grant { role, scope };
+    domain::accounts::grant_role(&st.services, &actor, account_id, grant)
+        .await
+        .map_err(map_err)?;
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "revoke_role")]
+pub async fn revoke_role(grant_id: i64) -> Result<(), AppError> {
+    let st = state::state()?;
+    let actor = state::require_principal().await?;
+    domain::accounts::revoke_role(&st.services, &actor, grant_id)
+        .await
+        .map_err(map_err)
+}
+
+/// The audit chain's state and its latest entries (supervisors and admins).
+#[server(prefix = "/api", endpoint = "audit", input = GetUrl)]
+pub async fn audit_overview() -> Result<AuditView, AppError> {
+    let st = state::state()?;
+    let actor = state::require_principal().await?;
+    let recent = domain::audit::recent(&st.services, &actor, 50).await.map_err(map_err)?;
+    let check = domain::audit::verify(&st.services.db).await.map_err(map_err)?;
+    Ok(AuditView {
+        entries_total: check.entries,
+        first_bad_seq: check.first_bad_seq,
+        recent: recent
+            .into_iter()
+            .map(|e| AuditEntryView {
+                seq: e.seq,
+                actor_id: e.actor_id,
+                action: e.action,
+                target: e.target,
+                at: chrono_rfc3339(e.created_at),
+            })
+            .collect(),
+    })
+}
+
+#[cfg(feature = "ssr")]
+fn chrono_rfc3339(micros: i64) -> String {
+    domain::clock::from_micros(micros)
+}

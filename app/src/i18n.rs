@@ -1,0 +1,259 @@
+//! 界面文字 UI strings in zh-CN (default) and English. Components look up
+//! keys here; no user-facing string is written into a component.
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Lang {
+        if code.trim().to_ascii_lowercase().starts_with("en") {
+            Lang::En
+        } else {
+            Lang::Zh
+        }
+    }
+
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Zh => Lang::En,
+            Lang::En => Lang::Zh,
+        }
+    }
+}
+
+/// (key, 中文, English)
+const MESSAGES: &[(&str, &str, &str)] = &[
+    ("app.name", "红茶议事会", "Hongcha Council"),
+    ("app.tagline", "居民的事，大家商量着办", "Residents decide together on what matters to them"),
+    ("nav.home", "首页", "Home"),
+    ("nav.login", "登录", "Log in"),
+    ("nav.register", "注册", "Sign up"),
+    ("nav.logout", "退出", "Log out"),
+    ("nav.main", "主导航", "Main navigation"),
+    ("nav.skip", "跳到正文", "Skip to content"),
+    ("lang.switch", "English", "中文"),
+    ("lang.switch_label", "切换语言", "Switch language"),
+    ("area.resident", "我的", "My page"),
+    ("area.staff", "社区工作台", "Staff panel"),
+    ("area.street", "街道成效", "Street office"),
+    ("area.tasks", "任务收件箱", "Task inbox"),
+    ("area.audit", "监督查看", "Supervision"),
+    ("area.admin", "系统管理", "Administration"),
+    ("home.welcome", "欢迎来到红茶议事会", "Welcome to the Hongcha Council"),
+    ("home.intro", "提意见、看热点、参加议事会、跟踪落实、评价结果——每条意见都能看到去向。", "Raise an issue, see what is hot, join council meetings, follow the plans and rate the results — every opinion can see where it went."),
+    ("home.step.opinion", "提意见", "Raise an issue"),
+    ("home.step.opinion.text", "小区里的难事、好点子，随手提交。", "Tell us about a problem or an idea in your neighbourhood."),
+    ("home.step.meeting", "议事会", "Council meeting"),
+    ("home.step.meeting.text", "热点议题上会讨论，线上线下都能参加。", "Hot topics go to a council meeting you can join on site or online."),
+    ("home.step.result", "看结果", "See the result"),
+    ("home.step.result.text", "方案、进度、评价，全程公开。", "Plans, progress and ratings are public from start to finish."),
+    ("home.your_areas", "您可以进入", "Your areas"),
+    ("home.start", "注册后就可以提意见", "Sign up to raise your first issue"),
+    ("form.phone", "手机号", "Mobile number"),
+    ("form.password", "密码", "Password"),
+    ("form.password.hint", "至少 8 位", "At least 8 characters"),
+    ("form.show_password", "显示密码", "Show password"),
+    ("form.hide_password", "隐藏密码", "Hide password"),
+    ("form.display_name", "称呼", "Name shown to others"),
+    ("form.display_name.hint", "例如：王阿姨、3 幢小李", "e.g. Auntie Wang, Xiao Li from block 3"),
+    ("form.community", "所在社区", "Your community"),
+    ("form.community.choose", "请选择社区", "Choose your community"),
+    ("form.code", "验证码", "Code"),
+    ("form.submit.login", "登录", "Log in"),
+    ("form.submit.register", "注册", "Sign up"),
+    ("form.submit.code", "获取验证码", "Send me a code"),
+    ("form.submit.code_login", "用验证码登录", "Log in with the code"),
+    ("form.working", "请稍候…", "Please wait…"),
+    ("login.title", "登录", "Log in"),
+    ("login.by_password", "密码登录", "With password"),
+    ("login.by_code", "短信验证码登录", "With an SMS code"),
+    ("login.code_sent", "如果该号码已注册，验证码已发送，5 分钟内有效。", "If this number has an account, a code is on its way; it is valid for 5 minutes."),
+    ("login.no_account", "还没有账号？", "No account yet?"),
+    ("register.title", "注册", "Sign up"),
+    ("register.have_account", "已有账号？", "Already have an account?"),
+    ("register.done", "注册成功，请登录。", "Your account is ready. Please log in."),
+    ("me.title", "我的", "My page"),
+    ("me.hello", "您好，", "Hello, "),
+    ("me.phone", "手机号", "Mobile"),
+    ("me.roles", "身份", "Roles"),
+    ("me.opinions", "我提的意见", "My opinions"),
+    ("me.opinions.empty", "您还没有提过意见。意见提交功能即将开放。", "You have not raised any issue yet. Submitting opinions opens soon."),
+    ("staff.title", "社区工作台", "Staff panel"),
+    ("staff.intro", "审核意见、评估议题、召集议事会、跟进方案。", "Moderate opinions, assess topics, convene meetings and follow up plans."),
+    ("staff.queue.empty", "暂无待审核的意见。", "Nothing waiting for moderation."),
+    ("street.title", "街道成效", "Street office"),
+    ("street.intro", "各社区议题、办结时效与满意度对比。", "Compare communities: topics, timeliness and satisfaction."),
+    ("street.communities", "辖区社区", "Communities"),
+    ("tasks.title", "任务收件箱", "Task inbox"),
+    ("tasks.intro", "分派给您的任务和案件会出现在这里。", "Tasks and cases assigned to you appear here."),
+    ("tasks.empty", "暂无任务。", "No tasks right now."),
+    ("audit.title", "监督查看", "Supervision"),
+    ("audit.intro", "所有工作人员操作都记入防篡改的审计日志。", "Every staff action is written to a tamper-evident audit log."),
+    ("audit.chain_ok", "审计链校验通过", "Audit chain verified"),
+    ("audit.chain_bad", "审计链校验失败，首个异常记录：", "Audit chain broken at entry"),
+    ("audit.entries", "条记录", "entries"),
+    ("audit.col.seq", "序号", "#"),
+    ("audit.col.time", "时间", "Time"),
+    ("audit.col.actor", "操作人", "By"),
+    ("audit.col.action", "操作", "Action"),
+    ("audit.col.target", "对象", "Target"),
+    ("audit.system", "系统", "System"),
+    ("admin.title", "系统管理", "Administration"),
+    ("admin.accounts", "账号与角色", "Accounts and roles"),
+    ("admin.search", "按称呼或手机号搜索", "Search by name or number"),
+    ("admin.search.go", "搜索", "Search"),
+    ("admin.col.name", "称呼", "Name"),
+    ("admin.col.phone", "手机号", "Mobile"),
+    ("admin.col.community", "社区", "Community"),
+    ("admin.col.roles", "角色", "Roles"),
+    ("admin.revoke", "撤销", "Revoke"),
+    ("admin.grant", "授予角色", "Grant role"),
+    ("admin.scope", "范围编号", "Scope id"),
+    ("admin.scope.hint", "社区/街道/小区的编号；全局角色填 0", "Community/street/compound id; 0 for global roles"),
+    ("admin.empty", "没有找到账号。", "No accounts found."),
+    ("role.resident", "居民", "Resident"),
+    ("role.staff", "社区工作人员", "Community staff"),
+    ("role.street_officer", "街道工作人员", "Street officer"),
+    ("role.grid_worker", "网格员", "Grid worker"),
+    ("role.department", "职能部门", "Department"),
+    ("role.enterprise", "企业", "Enterprise"),
+    ("role.supervisor", "监督员", "Supervisor"),
+    ("role.admin", "管理员", "Administrator"),
+    ("page.forbidden", "您没有进入这里的权限。", "You do not have access to this page."),
+    ("page.not_found", "页面不存在。", "Page not found."),
+    ("page.login_needed", "请先登录。", "Please log in first."),
+    ("page.loading", "加载中…", "Loading…"),
+    ("err.unauthenticated", "请先登录。", "Please log in first."),
+    ("err.forbidden", "没有权限进行此操作。", "You are not allowed to do this."),
+    ("err.not_found", "找不到该记录。", "Not found."),
+    ("err.invalid_credentials", "手机号或密码（验证码）不正确。", "Wrong mobile number or password (code)."),
+    ("err.rate_limited", "尝试次数太多，请稍后再试。", "Too many attempts. Please try again later."),
+    ("err.internal", "系统繁忙，请稍后再试。", "Something went wrong on our side. Please try again."),
+    ("err.transport", "网络连接出错，请检查网络后重试。", "Network problem. Please check your connection and retry."),
+    ("err.conflict.phone_taken", "这个手机号已经注册过了，请直接登录。", "This number already has an account. Please log in."),
+    ("err.conflict.grant_exists", "该账号已有这个角色。", "This account already has that role."),
+    ("err.conflict.own_admin", "不能撤销自己的管理员角色。", "You cannot revoke your own admin role."),
+    ("err.phone.invalid", "请输入 11 位手机号。", "Please enter an 11-digit mobile number."),
+    ("err.password.too_short", "密码至少 8 位。", "The password needs at least 8 characters."),
+    ("err.password.too_long", "密码最多 128 位。", "The password can have at most 128 characters."),
+    ("err.password.too_simple", "密码太简单了。", "That password is too simple."),
+    ("err.display_name.required", "请填写称呼。", "Please enter a name."),
+    ("err.display_name.too_long", "称呼最多 32 个字。", "The name can have at most 32 characters."),
+    ("err.display_name.invalid", "称呼里有不能用的字符。", "The name contains characters that are not allowed."),
+    ("err.community.invalid", "请选择所在社区。", "Please choose your community."),
+    ("err.role.invalid", "角色无效。", "Unknown role."),
+    ("err.scope.invalid", "范围无效。", "Invalid scope."),
+    ("err.scope.wrong_kind", "这个角色需要另一种范围（社区/街道/小区/全局）。", "This role needs another kind of scope (community/street/compound/global)."),
+    ("err.scope.not_found", "找不到该范围编号。", "No such scope id."),
+    ("err.validation", "填写的内容有误。", "Some input is not valid."),
+];
+
+/// Looks up `key`; unknown keys come back as the key itself, so a missing
+/// translation shows up in review instead of as an empty label.
+pub fn text(lang: Lang, key: &str) -> &'static str {
+    match MESSAGES.iter().find(|(k, _, _)| *k == key) {
+        Some((_, zh, en)) => match lang {
+            Lang::Zh => zh,
+            Lang::En => en,
+        },
+        None => MESSAGES
+            .iter()
+            .find(|(k, _, _)| *k == "err.validation")
+            .map(|(_, zh, en)| if lang == Lang::Zh { *zh } else { *en })
+            .unwrap_or(""),
+    }
+}
+
+/// The language signal every component reads.
+#[derive(Clone, Copy)]
+pub struct I18n(pub RwSignal<Lang>);
+
+impl I18n {
+    pub fn lang(self) -> Lang {
+        self.0.get()
+    }
+
+    /// A reactive label: re-renders when the language changes.
+    pub fn t(self, key: &'static str) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+        let sig = self.0;
+        move || text(sig.get(), key)
+    }
+
+    /// The same, for keys built at run time (e.g. `role.{name}`).
+    pub fn tr(self, key: &str) -> &'static str {
+        text(self.0.get(), key)
+    }
+}
+
+pub fn use_i18n() -> I18n {
+    expect_context::<I18n>()
+}
+
+/// The language of this page load: the `lang` cookie, else the browser's
+/// Accept-Language, else Chinese. On the client, what the server rendered.
+pub fn initial_lang() -> Lang {
+    #[cfg(feature = "ssr")]
+    {
+        let parts = use_context::<http::request::Parts>();
+        let Some(parts) = parts else { return Lang::Zh };
+        let cookie = parts
+            .headers
+            .get_all(http::header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .find_map(|c| c.trim().strip_prefix("lang=").map(str::to_owned));
+        if let Some(c) = cookie {
+            return Lang::from_code(&c);
+        }
+        parts
+            .headers
+            .get(http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .map(Lang::from_code)
+            .unwrap_or_default()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        document()
+            .document_element()
+            .and_then(|e| e.get_attribute("lang"))
+            .map(|l| Lang::from_code(&l))
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_is_unique_and_translated() {
+        for (i, (k, zh, en)) in MESSAGES.iter().enumerate() {
+            assert!(!zh.is_empty() && !en.is_empty(), "{k}");
+            assert!(MESSAGES[..i].iter().all(|(k2, _, _)| k2 != k), "duplicate {k}");
+        }
+    }
+
+    #[test]
+    fn lookup_and_fallback() {
+        assert_eq!(text(Lang::Zh, "nav.login"), "登录");
+        assert_eq!(text(Lang::En, "nav.login"), "Log in");
+        assert_eq!(text(Lang::En, "no.such.key"), "Some input is not valid.");
+        assert_eq!(Lang::from_code("en-US,en;q=0.9"), Lang::En);
+        assert_eq!(Lang::from_code("zh-CN"), Lang::Zh);
+    }
+}

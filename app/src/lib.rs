@@ -1,0 +1,176 @@
+//! 红茶议事会 the Leptos app: pages, components and server functions.
+//! Built twice: with `ssr` into the server, with `hydrate` into wasm.
+#![recursion_limit = "256"]
+
+pub mod api;
+pub mod i18n;
+pub mod model;
+mod pages;
+#[cfg(feature = "ssr")]
+pub mod state;
+
+use leptos::prelude::*;
+use leptos_meta::{Html, Meta, MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{A, Route, Router, Routes};
+use leptos_router::path;
+
+use crate::i18n::{I18n, initial_lang, use_i18n};
+use crate::model::MeView;
+
+/// The HTML document around the app (server side).
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let lang = initial_lang();
+    view! {
+        <!DOCTYPE html>
+        <html lang=lang.code()>
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// Who is logged in, refetched after every login and logout.
+#[derive(Clone, Copy)]
+pub struct Session {
+    pub me: Resource<Result<Option<MeView>, model::AppError>>,
+    pub login: ServerAction<api::Login>,
+    pub login_code: ServerAction<api::LoginCode>,
+    pub logout: ServerAction<api::Logout>,
+}
+
+pub fn use_session() -> Session {
+    expect_context::<Session>()
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let i18n = I18n(RwSignal::new(initial_lang()));
+    provide_context(i18n);
+    let login = ServerAction::<api::Login>::new();
+    let login_code = ServerAction::<api::LoginCode>::new();
+    let logout = ServerAction::<api::Logout>::new();
+    let me = Resource::new(
+        move || (login.version().get(), login_code.version().get(), logout.version().get()),
+        |_| api::get_me(),
+    );
+    provide_context(Session { me, login, login_code, logout });
+
+    view! {
+        <Html {..} lang=move || i18n.lang().code() />
+        <Stylesheet id="leptos" href="/pkg/hongcha.css" />
+        <Title text=i18n.t("app.name") />
+        <Meta name="description" content=i18n.t("app.tagline") />
+        <Router>
+            <a class="skip" href="#main">{i18n.t("nav.skip")}</a>
+            <Header />
+            <main id="main" tabindex="-1">
+                <Routes fallback=|| view! { <pages::NotFound /> }>
+                    <Route path=path!("/") view=pages::Home />
+                    <Route path=path!("/login") view=pages::Login />
+                    <Route path=path!("/register") view=pages::Register />
+                    <Route path=path!("/me") view=pages::ResidentHome />
+                    <Route path=path!("/staff") view=pages::StaffPanel />
+                    <Route path=path!("/street") view=pages::StreetArea />
+                    <Route path=path!("/tasks") view=pages::TaskInbox />
+                    <Route path=path!("/audit") view=pages::AuditArea />
+                    <Route path=path!("/admin") view=pages::AdminArea />
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+#[component]
+fn Header() -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    view! {
+        <header class="top">
+            <A href="/" attr:class="brand">
+                <span aria-hidden="true">"🍵"</span>
+                {i18n.t("app.name")}
+            </A>
+            <nav aria-label=i18n.t("nav.main")>
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        match session.me.await {
+                            Ok(Some(me)) => view! { <UserNav me /> }.into_any(),
+                            _ => view! {
+                                <A href="/login">{i18n.t("nav.login")}</A>
+                                <A href="/register" attr:class="button">{i18n.t("nav.register")}</A>
+                            }.into_any(),
+                        }
+                    })}
+                </Transition>
+                <LangSwitch />
+            </nav>
+        </header>
+    }
+}
+
+#[component]
+fn UserNav(me: MeView) -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let links = me
+        .areas
+        .iter()
+        .map(|a| {
+            let href = format!("/{a}");
+            let key = format!("area.{a}");
+            view! { <A href=href attr:data-area=a.clone()>{move || i18n.tr(&key)}</A> }
+        })
+        .collect_view();
+    view! {
+        {links}
+        <ActionForm action=session.logout attr:class="inline">
+            <button type="submit" class="link">{i18n.t("nav.logout")}</button>
+        </ActionForm>
+    }
+}
+
+/// Switches zh-CN ⇄ English at once, and remembers it in a cookie.
+#[component]
+fn LangSwitch() -> impl IntoView {
+    let i18n = use_i18n();
+    let toggle = move |_| {
+        let next = i18n.lang().other();
+        i18n.0.set(next);
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            if let Ok(doc) = document().dyn_into::<web_sys::HtmlDocument>() {
+                let _ = doc.set_cookie(&format!(
+                    "lang={}; Path=/; Max-Age=31536000; SameSite=Lax",
+                    next.code()
+                ));
+            }
+        }
+    };
+    view! {
+        <button
+            type="button"
+            class="lang"
+            id="lang-switch"
+            aria-label=i18n.t("lang.switch_label")
+            on:click=toggle
+        >
+            {i18n.t("lang.switch")}
+        </button>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

@@ -1,0 +1,211 @@
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::api;
+use crate::i18n::use_i18n;
+use crate::model::MeView;
+use crate::use_session;
+
+/// Renders `children` only for someone who may enter `area`; the server
+/// enforces the same rule before the page is even rendered.
+#[component]
+pub fn AreaPage(
+    area: &'static str,
+    title: &'static str,
+    intro: &'static str,
+    children: ChildrenFn,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let children = StoredValue::new(children);
+    view! {
+        <h1>{i18n.t(title)}</h1>
+        <Transition fallback=move || view! { <p>{i18n.t("page.loading")}</p> }>
+            {move || Suspend::new(async move {
+                match session.me.await {
+                    Ok(Some(me)) if me.areas.iter().any(|a| a == area) => {
+                        view! {
+                            <p class="intro">{i18n.t(intro)}</p>
+                            {children.with_value(|c| c())}
+                        }
+                            .into_any()
+                    }
+                    Ok(Some(_)) => {
+                        view! { <p class="notice error" role="alert">{i18n.t("page.forbidden")}</p> }
+                            .into_any()
+                    }
+                    _ => {
+                        view! {
+                            <p class="notice" role="alert">
+                                {i18n.t("page.login_needed")} " "
+                                <A href=format!("/login?next=/{area}")>{i18n.t("nav.login")}</A>
+                            </p>
+                        }
+                            .into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+pub fn ResidentHome() -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    view! {
+        <AreaPage area="resident" title="me.title" intro="app.tagline">
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    session.me.await.ok().flatten().map(|me: MeView| {
+                        let roles = me
+                            .roles
+                            .iter()
+                            .map(|r| i18n.tr(&format!("role.{r}")))
+                            .collect::<Vec<_>>()
+                            .join("、");
+                        view! {
+                            <section class="card">
+                                <h2>{i18n.t("me.hello")} {me.display_name.clone()}</h2>
+                                <dl>
+                                    <dt>{i18n.t("me.phone")}</dt>
+                                    <dd data-testid="own-phone">{me.phone.clone()}</dd>
+                                    <dt>{i18n.t("me.roles")}</dt>
+                                    <dd>{roles}</dd>
+                                </dl>
+                            </section>
+                        }
+                    })
+                })}
+            </Transition>
+            <section class="card">
+                <h2>{i18n.t("me.opinions")}</h2>
+                <p class="empty">{i18n.t("me.opinions.empty")}</p>
+            </section>
+        </AreaPage>
+    }
+}
+
+#[component]
+pub fn StaffPanel() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <AreaPage area="staff" title="staff.title" intro="staff.intro">
+            <section class="card">
+                <p class="empty">{i18n.t("staff.queue.empty")}</p>
+            </section>
+        </AreaPage>
+    }
+}
+
+#[component]
+pub fn StreetArea() -> impl IntoView {
+    let i18n = use_i18n();
+    let communities = Resource::new(|| (), |_| api::list_communities());
+    view! {
+        <AreaPage area="street" title="street.title" intro="street.intro">
+            <section class="card">
+                <h2>{i18n.t("street.communities")}</h2>
+                <Suspense fallback=|| ()>
+                    <ul>
+                        {move || Suspend::new(async move {
+                            communities
+                                .await
+                                .unwrap_or_default()
+                                .into_iter()
+                                .map(|c| view! { <li>{c.name}</li> })
+                                .collect_view()
+                        })}
+                    </ul>
+                </Suspense>
+            </section>
+        </AreaPage>
+    }
+}
+
+#[component]
+pub fn TaskInbox() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <AreaPage area="tasks" title="tasks.title" intro="tasks.intro">
+            <section class="card">
+                <p class="empty">{i18n.t("tasks.empty")}</p>
+            </section>
+        </AreaPage>
+    }
+}
+
+#[component]
+pub fn AuditArea() -> impl IntoView {
+    let i18n = use_i18n();
+    let audit = Resource::new(|| (), |_| api::audit_overview());
+    view! {
+        <AreaPage area="audit" title="audit.title" intro="audit.intro">
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match audit.await {
+                        Ok(a) => view! { <AuditTable audit=a /> }.into_any(),
+                        Err(e) => {
+                            let key = e.message_key();
+                            view! { <p class="notice error" role="alert">{move || i18n.tr(&key)}</p> }
+                                .into_any()
+                        }
+                    }
+                })}
+            </Suspense>
+        </AreaPage>
+    }
+}
+
+#[component]
+fn AuditTable(audit: crate::model::AuditView) -> impl IntoView {
+    let i18n = use_i18n();
+    let status = match audit.first_bad_seq {
+        None => view! {
+            <p class="notice ok" role="status" data-testid="audit-status">
+                {i18n.t("audit.chain_ok")} " · " {audit.entries_total} " " {i18n.t("audit.entries")}
+            </p>
+        }
+            .into_any(),
+        Some(seq) => view! {
+            <p class="notice error" role="alert" data-testid="audit-status">
+                {i18n.t("audit.chain_bad")} " #" {seq}
+            </p>
+        }
+            .into_any(),
+    };
+    view! {
+        {status}
+        <div class="table-wrap">
+            <table>
+                <thead>
+                    <tr>
+                        <th scope="col">{i18n.t("audit.col.seq")}</th>
+                        <th scope="col">{i18n.t("audit.col.time")}</th>
+                        <th scope="col">{i18n.t("audit.col.actor")}</th>
+                        <th scope="col">{i18n.t("audit.col.action")}</th>
+                        <th scope="col">{i18n.t("audit.col.target")}</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {audit
+                        .recent
+                        .into_iter()
+                        .map(|e| {
+                            let actor = e.actor_id.map(|a| format!("#{a}"));
+                            view! {
+                                <tr>
+                                    <td>{e.seq}</td>
+                                    <td>{e.at}</td>
+                                    <td>{move || actor.clone().unwrap_or_else(|| i18n.tr("audit.system").to_owned())}</td>
+                                    <td>{e.action}</td>
+                                    <td>{e.target}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}

@@ -1,0 +1,36 @@
+//! Pages, one module per area.
+mod admin;
+mod areas;
+mod auth;
+mod home;
+
+pub use admin::AdminArea;
+pub use areas::{AuditArea, ResidentHome, StaffPanel, StreetArea, TaskInbox};
+pub use auth::{Login, Register};
+pub use home::{Home, NotFound};
+
+use leptos::prelude::*;
+
+use crate::i18n::use_i18n;
+use crate::model::AppError;
+
+/// An error message for a failed server call, announced to screen readers.
+#[component]
+pub fn ErrorNotice(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+    let i18n = use_i18n();
+    move || {
+        error.get().map(|e| {
+            let key = e.message_key();
+            view! { <p class="notice error" role="alert">{move || i18n.tr(&key)}</p> }
+        })
+    }
+}
+
+/// The error of a server action's last run, if it failed.
+pub fn action_error<S>(action: ServerAction<S>) -> Signal<Option<AppError>>
+where
+    S: leptos::server_fn::ServerFn<Error = AppError> + Send + Sync + Clone + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    Signal::derive(move || action.value().get().and_then(|r| r.err()))
+}

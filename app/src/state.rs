@@ -1,0 +1,142 @@
+//! Server-side state and request helpers for server functions (ssr only).
+use axum::extract::FromRef;
+use leptos::prelude::*;
+
+use crate::model::AppError;
+
+/// What every server function can reach through context.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub services: domain::Services,
+    /// Mark cookies `Secure` (when served over HTTPS).
+    pub secure_cookies: bool,
+}
+
+/// The client's address, put into request extensions by the server.
+#[derive(Clone, Debug)]
+pub struct ClientIp(pub String);
+
+pub const SESSION_COOKIE: &str = "hongcha_session";
+
+pub fn state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or(AppError::Internal)
+}
+
+fn parts() -> Option<http::request::Parts> {
+    use_context::<http::request::Parts>()
+}
+
+pub fn client_ip() -> String {
+    parts()
+        .and_then(|p| p.extensions.get::<ClientIp>().map(|c| c.0.clone()))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// The session token from the request's cookie, if any.
+pub fn session_token() -> Option<String> {
+    cookie_value(&parts()?.headers, SESSION_COOKIE)
+}
+
+pub fn cookie_value(headers: &http::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| {
+            let (k, v) = c.trim().split_once('=')?;
+            (k == name).then(|| v.to_owned())
+        })
+}
+
+/// The logged-in principal, or `None`.
+pub async fn principal() -> Result<Option<domain::Principal>, AppError> {
+    let st = state()?;
+    match session_token() {
+        Some(t) => domain::accounts::principal_for_token(&st.services, &t)
+            .await
+            .map_err(map_err),
+        None => Ok(None),
+    }
+}
+
+/// The logged-in principal, or `Unauthenticated`.
+pub async fn require_principal() -> Result<domain::Principal, AppError> {
+    principal().await?.ok_or_else(|| {
+        set_status(http::StatusCode::UNAUTHORIZED);
+        AppError::Unauthenticated
+    })
+}
+
+fn set_status(code: http::StatusCode) {
+    // A plain HTML form post (no JavaScript) is answered with a redirect back;
+    // a status would break it, so only set one for API-style calls.
+    let html_form = parts()
+        .and_then(|p| {
+            p.headers
+                .get(http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .map(|a| a.contains("text/html"))
+        })
+        .unwrap_or(false);
+    if !html_form {
+        if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+            res.set_status(code);
+        }
+    }
+}
+
+/// Maps a domain error to what the user sees, logging internals, and sets
+/// the HTTP status.
+pub fn map_err(e: domain::DomainError) -> AppError {
+    use domain::DomainError as D;
+    use http::StatusCode as S;
+    let (status, err) = match e {
+        D::Validation { field, rule } => (
+            S::UNPROCESSABLE_ENTITY,
+            AppError::Validation {
+                field: field.into(),
+                rule: rule.into(),
+            },
+        ),
+        D::Unauthenticated => (S::UNAUTHORIZED, AppError::Unauthenticated),
+        D::Forbidden => (S::FORBIDDEN, AppError::Forbidden),
+        D::NotFound => (S::NOT_FOUND, AppError::NotFound),
+        D::Conflict(what) => (S::CONFLICT, AppError::Conflict(what.into())),
+        D::InvalidCredentials => (S::UNAUTHORIZED, AppError::InvalidCredentials),
+        D::RateLimited { retry_after_secs } => {
+            if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+                if let Ok(v) = http::HeaderValue::from_str(&retry_after_secs.to_string()) {
+                    res.insert_header(http::header::RETRY_AFTER, v);
+                }
+            }
+            (S::TOO_MANY_REQUESTS, AppError::RateLimited { retry_after_secs })
+        }
+        D::Database(db) => {
+            tracing::error!(error = %db, "database error");
+            (S::INTERNAL_SERVER_ERROR, AppError::Internal)
+        }
+        D::Internal(msg) => {
+            tracing::error!(error = %msg, "internal error");
+            (S::INTERNAL_SERVER_ERROR, AppError::Internal)
+        }
+    };
+    set_status(status);
+    err
+}
+
+/// Sets the session cookie (HttpOnly, SameSite=Lax, Secure when configured).
+pub fn set_session_cookie(token: &str, max_age_secs: i64) {
+    let Ok(st) = state() else { return };
+    let secure = if st.secure_cookies { "; Secure" } else { "" };
+    let cookie = format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}"
+    );
+    if let (Some(res), Ok(v)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::HeaderValue::from_str(&cookie),
+    ) {
+        res.append_header(http::header::SET_COOKIE, v);
+    }
+}

@@ -1,0 +1,514 @@
+use rand::Rng;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionTrait, sea_query::{Expr, ExprTrait},
+};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::password::{self, Password};
+use super::phone::{PhoneNumber, mask_phone};
+use super::roles::{Grant, Principal, Role, Scope};
+use crate::entities::{account, community, login_code, role_grant, session};
+use crate::error::{DomainError, DomainResult};
+use crate::ratelimit::Bucket;
+use crate::{Services, audit, clock, org, outbox};
+
+/// A display name: trimmed, 1–32 characters, no control characters.
+pub fn parse_display_name(raw: &str) -> DomainResult<String> {
+    let name = raw.trim();
+    if name.is_empty() {
+        return Err(DomainError::validation("display_name", "required"));
+    }
+    if name.chars().count() > 32 {
+        return Err(DomainError::validation("display_name", "too_long"));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(DomainError::validation("display_name", "invalid"));
+    }
+    Ok(name.to_owned())
+}
+
+pub struct RegisterInput {
+    pub phone: String,
+    pub password: String,
+    pub display_name: String,
+    pub community_id: i64,
+}
+
+/// A resident signs up: a new account with `resident@community`.
+pub async fn register(s: &Services, client_ip: &str, input: RegisterInput) -> DomainResult<i64> {
+    s.limiter.hit(Bucket::RegisterIp, client_ip)?;
+    let phone = PhoneNumber::parse(&input.phone)?;
+    let name = parse_display_name(&input.display_name)?;
+    let password = Password::parse(&input.password)?;
+    if !org::community_exists(&s.db, input.community_id).await? {
+        return Err(DomainError::validation("community", "invalid"));
+    }
+    if find_by_phone(&s.db, &phone).await?.is_some() {
+        return Err(DomainError::Conflict("phone_taken"));
+    }
+    let hash = password.hash().await?;
+    let txn = s.db.begin().await?;
+    let id = insert_account(&txn, &phone, &name, Some(hash), Some(input.community_id))
+        .await
+        .map_err(|e| match e {
+            DomainError::Database(ref db) if is_unique_violation(db) => {
+                DomainError::Conflict("phone_taken")
+            }
+            other => other,
+        })?;
+    insert_grant(&txn, id, Grant { role: Role::Resident, scope: Scope::Community(input.community_id) }, None)
+        .await?;
+    txn.commit().await?;
+    Ok(id)
+}
+
+fn is_unique_violation(e: &sea_orm::DbErr) -> bool {
+    matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
+}
+
+async fn find_by_phone<C: ConnectionTrait>(
+    conn: &C,
+    phone: &PhoneNumber,
+) -> DomainResult<Option<account::Model>> {
+    Ok(account::Entity::find()
+        .filter(account::Column::Phone.eq(phone.as_str()))
+        .one(conn)
+        .await?)
+}
+
+async fn insert_account<C: ConnectionTrait>(
+    conn: &C,
+    phone: &PhoneNumber,
+    name: &str,
+    password_hash: Option<String>,
+    community_id: Option<i64>,
+) -> DomainResult<i64> {
+    let row = account::ActiveModel {
+        phone: Set(phone.as_str().to_owned()),
+        display_name: Set(name.to_owned()),
+        password_hash: Set(password_hash),
+        community_id: Set(community_id),
+        disabled: Set(false),
+        created_at: Set(clock::now()),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(row.id)
+}
+
+async fn insert_grant<C: ConnectionTrait>(
+    conn: &C,
+    account_id: i64,
+    grant: Grant,
+    granted_by: Option<i64>,
+) -> DomainResult<i64> {
+    let row = role_grant::ActiveModel {
+        account_id: Set(account_id),
+        role: Set(grant.role.as_str().to_owned()),
+        scope_kind: Set(grant.scope.kind().to_owned()),
+        scope_id: Set(grant.scope.id()),
+        granted_by: Set(granted_by),
+        created_at: Set(clock::now()),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            DomainError::Conflict("grant_exists")
+        } else {
+            DomainError::Database(e)
+        }
+    })?;
+    Ok(row.id)
+}
+
+fn sha256_hex(s: &str) -> String {
+    hex::encode(Sha256::digest(s.as_bytes()))
+}
+
+/// A new login: a random 256-bit token for the cookie; only its hash is stored.
+async fn create_session(s: &Services, account_id: i64) -> DomainResult<String> {
+    let bytes: [u8; 32] = rand::rngs::OsRng.r#gen();
+    let token = hex::encode(bytes);
+    let now = clock::now();
+    session::ActiveModel {
+        id: Set(sha256_hex(&token)),
+        account_id: Set(account_id),
+        created_at: Set(now),
+        expires_at: Set(now + s.settings.session_ttl),
+    }
+    .insert(&s.db)
+    .await?;
+    account::Entity::update_many()
+        .col_expr(account::Column::LastLoginAt, Expr::value(now))
+        .filter(account::Column::Id.eq(account_id))
+        .exec(&s.db)
+        .await?;
+    Ok(token)
+}
+
+/// Logs in with phone number and password. Returns the session token.
+pub async fn login_password(
+    s: &Services,
+    client_ip: &str,
+    phone: &str,
+    password: &str,
+) -> DomainResult<(String, Principal)> {
+    s.limiter.hit(Bucket::LoginIp, client_ip)?;
+    let phone = PhoneNumber::parse(phone).map_err(|_| DomainError::InvalidCredentials)?;
+    s.limiter.hit(Bucket::LoginAccount, phone.as_str())?;
+    if password.len() > 1024 {
+        return Err(DomainError::InvalidCredentials);
+    }
+    let acct = find_by_phone(&s.db, &phone).await?;
+    let ok = password::verify(
+        password.to_owned(),
+        acct.as_ref().and_then(|a| a.password_hash.clone()),
+    )
+    .await;
+    match acct {
+        Some(a) if ok && !a.disabled => {
+            let token = create_session(s, a.id).await?;
+            let p = principal_of(&s.db, a).await?;
+            Ok((token, p))
+        }
+        _ => Err(DomainError::InvalidCredentials),
+    }
+}
+
+/// Sends a one-time login code by SMS (through the outbox). Answers the same
+/// whether or not the number has an account, so it reveals nothing.
+pub async fn request_login_code(s: &Services, client_ip: &str, phone: &str) -> DomainResult<()> {
+    s.limiter.hit(Bucket::CodeIp, client_ip)?;
+    let phone = PhoneNumber::parse(phone)?;
+    s.limiter.hit(Bucket::CodePhone, phone.as_str())?;
+    let Some(acct) = find_by_phone(&s.db, &phone).await? else {
+        return Ok(());
+    };
+    if acct.disabled {
+        return Ok(());
+    }
+    let code = format!("{:06}", rand::rngs::OsRng.gen_range(0..1_000_000));
+    let now = clock::now();
+    let txn = s.db.begin().await?;
+    login_code::ActiveModel {
+        phone: Set(phone.as_str().to_owned()),
+        code_hash: Set(sha256_hex(&format!("{}:{code}", phone.as_str()))),
+        attempts: Set(0),
+        created_at: Set(now),
+        expires_at: Set(now + s.settings.code_ttl),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let minutes = s.settings.code_ttl.num_minutes();
+    outbox::enqueue(
+        &txn,
+        outbox::Channel::Sms,
+        phone.as_str(),
+        "登录验证码",
+        &format!("【红茶议事会】您的登录验证码是 {code}，{minutes} 分钟内有效。请勿告诉他人。"),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Logs in with the latest unused code sent to `phone`. Five wrong tries
+/// spend the code.
+pub async fn login_with_code(
+    s: &Services,
+    client_ip: &str,
+    phone: &str,
+    code: &str,
+) -> DomainResult<(String, Principal)> {
+    s.limiter.hit(Bucket::LoginIp, client_ip)?;
+    let phone = PhoneNumber::parse(phone).map_err(|_| DomainError::InvalidCredentials)?;
+    s.limiter.hit(Bucket::LoginAccount, phone.as_str())?;
+    let now = clock::now();
+    let latest = login_code::Entity::find()
+        .filter(login_code::Column::Phone.eq(phone.as_str()))
+        .filter(login_code::Column::UsedAt.is_null())
+        .filter(login_code::Column::ExpiresAt.gt(now))
+        .filter(login_code::Column::Attempts.lt(5))
+        .order_by_desc(login_code::Column::Id)
+        .one(&s.db)
+        .await?
+        .ok_or(DomainError::InvalidCredentials)?;
+    let want = sha256_hex(&format!("{}:{}", phone.as_str(), code.trim()));
+    if want != latest.code_hash {
+        login_code::Entity::update_many()
+            .col_expr(login_code::Column::Attempts, Expr::col(login_code::Column::Attempts).add(1))
+            .filter(login_code::Column::Id.eq(latest.id))
+            .exec(&s.db)
+            .await?;
+        return Err(DomainError::InvalidCredentials);
+    }
+    // Spend the code; a concurrent use of the same code loses this race.
+    let spent = login_code::Entity::update_many()
+        .col_expr(login_code::Column::UsedAt, Expr::value(now))
+        .filter(login_code::Column::Id.eq(latest.id))
+        .filter(login_code::Column::UsedAt.is_null())
+        .exec(&s.db)
+        .await?;
+    if spent.rows_affected != 1 {
+        return Err(DomainError::InvalidCredentials);
+    }
+    let acct = find_by_phone(&s.db, &phone)
+        .await?
+        .filter(|a| !a.disabled)
+        .ok_or(DomainError::InvalidCredentials)?;
+    let token = create_session(s, acct.id).await?;
+    let p = principal_of(&s.db, acct).await?;
+    Ok((token, p))
+}
+
+/// The principal behind a session token, if the session is live.
+pub async fn principal_for_token(s: &Services, token: &str) -> DomainResult<Option<Principal>> {
+    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(None);
+    }
+    let Some(sess) = session::Entity::find_by_id(sha256_hex(token)).one(&s.db).await? else {
+        return Ok(None);
+    };
+    if sess.expires_at <= clock::now() {
+        return Ok(None);
+    }
+    let Some(acct) = account::Entity::find_by_id(sess.account_id).one(&s.db).await? else {
+        return Ok(None);
+    };
+    if acct.disabled {
+        return Ok(None);
+    }
+    Ok(Some(principal_of(&s.db, acct).await?))
+}
+
+pub async fn logout(s: &Services, token: &str) -> DomainResult<()> {
+    session::Entity::delete_by_id(sha256_hex(token)).exec(&s.db).await?;
+    Ok(())
+}
+
+async fn grants_of<C: ConnectionTrait>(conn: &C, account_id: i64) -> DomainResult<Vec<(i64, Grant)>> {
+    let rows = role_grant::Entity::find()
+        .filter(role_grant::Column::AccountId.eq(account_id))
+        .order_by_asc(role_grant::Column::Id)
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|g| {
+            let role = Role::parse(&g.role).ok()?;
+            let scope = Scope::from_parts(&g.scope_kind, g.scope_id).ok()?;
+            Some((g.id, Grant { role, scope }))
+        })
+        .collect())
+}
+
+async fn principal_of<C: ConnectionTrait>(conn: &C, a: account::Model) -> DomainResult<Principal> {
+    let grants = grants_of(conn, a.id).await?.into_iter().map(|(_, g)| g).collect();
+    Ok(Principal {
+        account_id: a.id,
+        display_name: a.display_name,
+        phone: a.phone,
+        community_id: a.community_id,
+        grants,
+    })
+}
+
+/// A grant as the admin page lists it.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct GrantInfo {
+    pub id: i64,
+    pub grant: Grant,
+}
+
+/// An account as a viewer may see it: the phone number masked unless the
+/// viewer is the account itself or authorised staff.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct AccountInfo {
+    pub id: i64,
+    pub display_name: String,
+    pub phone: String,
+    pub community_id: Option<i64>,
+    pub community_name: Option<String>,
+    pub disabled: bool,
+    pub grants: Vec<GrantInfo>,
+}
+
+/// Accounts for the admin page, optionally filtered by name or phone, newest first.
+pub async fn list_accounts(
+    s: &Services,
+    actor: &Principal,
+    query: &str,
+    limit: u64,
+) -> DomainResult<Vec<AccountInfo>> {
+    actor.require_admin()?;
+    let mut find = account::Entity::find().order_by_desc(account::Column::Id);
+    let q = query.trim();
+    if !q.is_empty() {
+        find = find.filter(
+            Condition::any()
+                .add(account::Column::DisplayName.contains(q))
+                .add(account::Column::Phone.contains(q)),
+        );
+    }
+    let rows = find.limit(limit.clamp(1, 200)).all(&s.db).await?;
+    let communities = community::Entity::find().all(&s.db).await?;
+    let ids: Vec<i64> = rows.iter().map(|a| a.id).collect();
+    let grants = role_grant::Entity::find()
+        .filter(role_grant::Column::AccountId.is_in(ids))
+        .order_by_asc(role_grant::Column::Id)
+        .all(&s.db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|a| {
+            let phone = if actor.may_see_phone_of(a.id, a.community_id) {
+                a.phone.clone()
+            } else {
+                mask_phone(&a.phone)
+            };
+            AccountInfo {
+                id: a.id,
+                community_name: communities
+                    .iter()
+                    .find(|c| Some(c.id) == a.community_id)
+                    .map(|c| c.name.clone()),
+                display_name: a.display_name,
+                phone,
+                community_id: a.community_id,
+                disabled: a.disabled,
+                grants: grants
+                    .iter()
+                    .filter(|g| g.account_id == a.id)
+                    .filter_map(|g| {
+                        Some(GrantInfo {
+                            id: g.id,
+                            grant: Grant {
+                                role: Role::parse(&g.role).ok()?,
+                                scope: Scope::from_parts(&g.scope_kind, g.scope_id).ok()?,
+                            },
+                        })
+                    })
+                    .collect(),
+            }
+        })
+        .collect())
+}
+
+/// Checks that `scope` fits `role` and names something that exists.
+async fn check_scope<C: ConnectionTrait>(conn: &C, role: Role, scope: Scope) -> DomainResult<()> {
+    if role.scope_kind() != scope.kind() {
+        return Err(DomainError::validation("scope", "wrong_kind"));
+    }
+    let exists = match scope {
+        Scope::Community(id) => org::community_exists(conn, id).await?,
+        Scope::Street(id) => org::street_exists(conn, id).await?,
+        Scope::Compound(id) => org::compound_exists(conn, id).await?,
+        Scope::Global => true,
+    };
+    if exists {
+        Ok(())
+    } else {
+        Err(DomainError::validation("scope", "not_found"))
+    }
+}
+
+/// An admin grants a role (audited).
+pub async fn grant_role(
+    s: &Services,
+    actor: &Principal,
+    account_id: i64,
+    grant: Grant,
+) -> DomainResult<i64> {
+    actor.require_admin()?;
+    check_scope(&s.db, grant.role, grant.scope).await?;
+    let txn = s.db.begin().await?;
+    if account::Entity::find_by_id(account_id).one(&txn).await?.is_none() {
+        return Err(DomainError::NotFound);
+    }
+    let id = insert_grant(&txn, account_id, grant, Some(actor.account_id)).await?;
+    audit::append(
+        &txn,
+        Some(actor.account_id),
+        "role.grant",
+        &format!("account:{account_id}"),
+        serde_json::json!({ "grant_id": id, "role": grant.role, "scope": grant.scope }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(id)
+}
+
+/// An admin revokes a grant (audited). An admin cannot revoke their own admin
+/// grant, so the system is never left without one by accident.
+pub async fn revoke_role(s: &Services, actor: &Principal, grant_id: i64) -> DomainResult<()> {
+    actor.require_admin()?;
+    let txn = s.db.begin().await?;
+    let g = role_grant::Entity::find_by_id(grant_id)
+        .one(&txn)
+        .await?
+        .ok_or(DomainError::NotFound)?;
+    if g.account_id == actor.account_id && g.role == Role::Admin.as_str() {
+        return Err(DomainError::Conflict("own_admin"));
+    }
+    role_grant::Entity::delete_by_id(grant_id).exec(&txn).await?;
+    audit::append(
+        &txn,
+        Some(actor.account_id),
+        "role.revoke",
+        &format!("account:{}", g.account_id),
+        serde_json::json!({ "grant_id": g.id, "role": g.role, "scope_kind": g.scope_kind, "scope_id": g.scope_id }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Creates (or, with the same phone, updates) an account with the given
+/// grants — for the `create-admin` and `seed-demo` commands. Audited with no
+/// actor (the system).
+pub async fn provision_account(
+    s: &Services,
+    phone: &str,
+    password: &str,
+    display_name: &str,
+    community_id: Option<i64>,
+    grants: &[Grant],
+) -> DomainResult<i64> {
+    let phone = PhoneNumber::parse(phone)?;
+    let name = parse_display_name(display_name)?;
+    let hash = Password::parse(password)?.hash().await?;
+    for g in grants {
+        check_scope(&s.db, g.role, g.scope).await?;
+    }
+    let txn = s.db.begin().await?;
+    let id = match find_by_phone(&txn, &phone).await? {
+        Some(a) => {
+            let mut am: account::ActiveModel = a.into();
+            am.password_hash = Set(Some(hash));
+            am.display_name = Set(name);
+            am.disabled = Set(false);
+            am.update(&txn).await?.id
+        }
+        None => insert_account(&txn, &phone, &name, Some(hash), community_id).await?,
+    };
+    let existing: Vec<Grant> = grants_of(&txn, id).await?.into_iter().map(|(_, g)| g).collect();
+    for g in grants.iter().filter(|g| !existing.contains(g)) {
+        insert_grant(&txn, id, *g, None).await?;
+    }
+    audit::append(
+        &txn,
+        None,
+        "account.provision",
+        &format!("account:{id}"),
+        serde_json::json!({ "grants": grants }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(id)
+}

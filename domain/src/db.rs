@@ -1,0 +1,74 @@
+//! Connecting to SQLite (default, embedded) or PostgreSQL, and migrating.
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
+
+/// Opens the database named by `url`.
+///
+/// SQLite files are created if missing and opened in WAL mode with
+/// `synchronous=FULL` (an acknowledged write survives power loss, at a small
+/// cost per commit), foreign keys on, and a 5 s busy timeout so concurrent
+/// writers wait instead of failing.
+pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    let mut opts = ConnectOptions::new(url.to_owned());
+    opts.sqlx_logging(false)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(10));
+    if url.starts_with("sqlite:") {
+        if let Some(parent) = sqlite_path(url).and_then(|p| p.parent().map(|d| d.to_owned())) {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(&parent)
+                    .map_err(|e| DbErr::Custom(format!("cannot create {parent:?}: {e}")))?;
+            }
+        }
+        let in_memory = url.contains(":memory:");
+        opts.max_connections(if in_memory { 1 } else { 8 })
+            .min_connections(1);
+        opts.map_sqlx_sqlite_opts(move |o| {
+            let o = o
+                .create_if_missing(true)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(5));
+            if in_memory {
+                o
+            } else {
+                o.journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Full)
+            }
+        });
+    } else {
+        opts.max_connections(16).min_connections(1);
+    }
+    Database::connect(opts).await
+}
+
+/// The file behind a `sqlite:` URL, if it names one.
+pub fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() || path.contains(":memory:") {
+        None
+    } else {
+        Some(std::path::PathBuf::from(path))
+    }
+}
+
+/// Applies every pending migration.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    Migrator::up(db, None).await
+}
+
+/// Whether the database answers a trivial query.
+pub async fn ping(db: &DatabaseConnection) -> bool {
+    db.execute_unprepared("SELECT 1").await.is_ok()
+}
+
+pub fn backend_name(db: &DatabaseConnection) -> &'static str {
+    match db.get_database_backend() {
+        DbBackend::Sqlite => "sqlite",
+        DbBackend::Postgres => "postgres",
+        _ => "other",
+    }
+}

@@ -1,0 +1,22 @@
+use sea_orm::entity::prelude::*;
+
+/// An account row. Deliberately not `Serialize`: it carries the password hash.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "account")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    #[sea_orm(unique)]
+    pub phone: String,
+    pub display_name: String,
+    pub password_hash: Option<String>,
+    pub community_id: Option<i64>,
+    pub disabled: bool,
+    pub created_at: DateTimeUtc,
+    pub last_login_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

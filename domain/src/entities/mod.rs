@@ -1,0 +1,14 @@
+//! SeaORM entities, one module per table. Reads and writes live in the
+//! bounded-context modules (`accounts`, `org`, `audit`, `outbox`), not here.
+
+pub mod account;
+pub mod audit_head;
+pub mod audit_log;
+pub mod community;
+pub mod compound;
+pub mod job_lease;
+pub mod login_code;
+pub mod outbox;
+pub mod role_grant;
+pub mod session;
+pub mod street;

@@ -1,0 +1,62 @@
+//! Hongcha's rules: entities, services, permission checks. No Leptos, no HTTP.
+//!
+//! Every bounded context is a module (`accounts`, `org`, `audit`, `outbox`,
+//! ...). Services take a [`Services`] handle and the acting [`Principal`]
+//! and check permissions themselves, so no caller can forget to.
+
+pub mod accounts;
+pub mod audit;
+pub mod clock;
+pub mod db;
+pub mod entities;
+pub mod error;
+pub mod jobs;
+pub mod org;
+pub mod outbox;
+pub mod ratelimit;
+pub mod seed;
+
+use std::sync::Arc;
+
+pub use accounts::{Area, Principal, Role, Scope};
+pub use error::{DomainError, DomainResult};
+pub use sea_orm::DatabaseConnection;
+
+/// Tunables the rules depend on. The server fills it from its config.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// How long a login session lasts.
+    pub session_ttl: chrono::Duration,
+    /// How long a one-time SMS code is valid.
+    pub code_ttl: chrono::Duration,
+    pub limits: ratelimit::Limits,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            session_ttl: chrono::Duration::days(14),
+            code_ttl: chrono::Duration::minutes(5),
+            limits: ratelimit::Limits::default(),
+        }
+    }
+}
+
+/// The handle every service call takes: database, settings, rate limiter.
+#[derive(Clone)]
+pub struct Services {
+    pub db: DatabaseConnection,
+    pub settings: Arc<Settings>,
+    pub limiter: Arc<ratelimit::RateLimiter>,
+}
+
+impl Services {
+    pub fn new(db: DatabaseConnection, settings: Settings) -> Self {
+        let limiter = Arc::new(ratelimit::RateLimiter::new(settings.limits.clone()));
+        Self {
+            db,
+            settings: Arc::new(settings),
+            limiter,
+        }
+    }
+}

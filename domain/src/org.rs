@@ -1,0 +1,115 @@
+//! 组织 street → community → compound.
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use serde::Serialize;
+
+use crate::entities::{community, compound, street};
+use crate::error::DomainResult;
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct CommunityInfo {
+    pub id: i64,
+    pub name: String,
+    pub street_id: i64,
+    pub street_name: String,
+}
+
+/// Every community with its street, for pickers (public information).
+pub async fn communities<C: ConnectionTrait>(conn: &C) -> DomainResult<Vec<CommunityInfo>> {
+    let streets = street::Entity::find().all(conn).await?;
+    let rows = community::Entity::find()
+        .order_by_asc(community::Column::StreetId)
+        .order_by_asc(community::Column::Id)
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|c| CommunityInfo {
+            street_name: streets
+                .iter()
+                .find(|s| s.id == c.street_id)
+                .map(|s| s.name.clone())
+                .unwrap_or_default(),
+            id: c.id,
+            name: c.name,
+            street_id: c.street_id,
+        })
+        .collect())
+}
+
+pub async fn community_exists<C: ConnectionTrait>(conn: &C, id: i64) -> DomainResult<bool> {
+    Ok(community::Entity::find_by_id(id).one(conn).await?.is_some())
+}
+
+pub async fn street_exists<C: ConnectionTrait>(conn: &C, id: i64) -> DomainResult<bool> {
+    Ok(street::Entity::find_by_id(id).one(conn).await?.is_some())
+}
+
+pub async fn compound_exists<C: ConnectionTrait>(conn: &C, id: i64) -> DomainResult<bool> {
+    Ok(compound::Entity::find_by_id(id).one(conn).await?.is_some())
+}
+
+pub async fn find_or_create_street<C: ConnectionTrait>(conn: &C, name: &str) -> DomainResult<i64> {
+    if let Some(s) = street::Entity::find()
+        .filter(street::Column::Name.eq(name))
+        .one(conn)
+        .await?
+    {
+        return Ok(s.id);
+    }
+    let s = street::ActiveModel {
+        name: Set(name.to_owned()),
+        created_at: Set(crate::clock::now()),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(s.id)
+}
+
+pub async fn find_or_create_community<C: ConnectionTrait>(
+    conn: &C,
+    street_id: i64,
+    name: &str,
+) -> DomainResult<i64> {
+    if let Some(c) = community::Entity::find()
+        .filter(community::Column::StreetId.eq(street_id))
+        .filter(community::Column::Name.eq(name))
+        .one(conn)
+        .await?
+    {
+        return Ok(c.id);
+    }
+    let c = community::ActiveModel {
+        street_id: Set(street_id),
+        name: Set(name.to_owned()),
+        created_at: Set(crate::clock::now()),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(c.id)
+}
+
+pub async fn find_or_create_compound<C: ConnectionTrait>(
+    conn: &C,
+    community_id: i64,
+    name: &str,
+) -> DomainResult<i64> {
+    if let Some(c) = compound::Entity::find()
+        .filter(compound::Column::CommunityId.eq(community_id))
+        .filter(compound::Column::Name.eq(name))
+        .one(conn)
+        .await?
+    {
+        return Ok(c.id);
+    }
+    let c = compound::ActiveModel {
+        community_id: Set(community_id),
+        name: Set(name.to_owned()),
+        created_at: Set(crate::clock::now()),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(c.id)
+}

@@ -1,0 +1,134 @@
+//! 通知 notification outbox. Messages are written in the same transaction
+//! as the change that causes them, then delivered by a channel adapter.
+use std::io::Write;
+use std::path::PathBuf;
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, sea_query::{Expr, ExprTrait},
+};
+
+use crate::entities::outbox;
+use crate::error::{DomainError, DomainResult};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Channel {
+    Sms,
+    InApp,
+    Email,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Sms => "sms",
+            Channel::InApp => "in_app",
+            Channel::Email => "email",
+        }
+    }
+}
+
+pub async fn enqueue<C: ConnectionTrait>(
+    conn: &C,
+    channel: Channel,
+    recipient: &str,
+    subject: &str,
+    body: &str,
+) -> DomainResult<i64> {
+    let row = outbox::ActiveModel {
+        channel: Set(channel.as_str().to_owned()),
+        recipient: Set(recipient.to_owned()),
+        subject: Set(subject.to_owned()),
+        body: Set(body.to_owned()),
+        status: Set("pending".to_owned()),
+        attempts: Set(0),
+        created_at: Set(crate::clock::now()),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(row.id)
+}
+
+/// Where a message goes. Production adapters speak to an SMS gateway or SMTP.
+pub trait Deliver: Send + Sync {
+    fn deliver(&self, msg: &outbox::Model) -> Result<(), String>;
+}
+
+/// The development channel: appends each message to a log file a tester can
+/// read (`data/outbox.log`), one line per message.
+pub struct LogFileChannel {
+    pub path: PathBuf,
+}
+
+impl Deliver for LogFileChannel {
+    fn deliver(&self, msg: &outbox::Model) -> Result<(), String> {
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+        }
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)
+            .map_err(|e| e.to_string())?;
+        let line = serde_json::json!({
+            "id": msg.id,
+            "channel": msg.channel,
+            "to": msg.recipient,
+            "subject": msg.subject,
+            "body": msg.body,
+            "at": crate::clock::now().to_rfc3339(),
+        });
+        writeln!(f, "{line}").map_err(|e| e.to_string())
+    }
+}
+
+/// Delivers up to `batch` pending messages. Each is claimed with a guarded
+/// update first, so two server instances never send the same message.
+pub async fn deliver_pending<C: ConnectionTrait>(
+    conn: &C,
+    channel: &dyn Deliver,
+    batch: u64,
+) -> DomainResult<usize> {
+    let pending = outbox::Entity::find()
+        .filter(outbox::Column::Status.eq("pending"))
+        .order_by_asc(outbox::Column::Id)
+        .limit(batch)
+        .all(conn)
+        .await?;
+    let mut sent = 0;
+    for msg in pending {
+        let claimed = outbox::Entity::update_many()
+            .col_expr(outbox::Column::Status, Expr::value("sending"))
+            .col_expr(outbox::Column::Attempts, Expr::col(outbox::Column::Attempts).add(1))
+            .filter(outbox::Column::Id.eq(msg.id))
+            .filter(outbox::Column::Status.eq("pending"))
+            .exec(conn)
+            .await?;
+        if claimed.rows_affected != 1 {
+            continue;
+        }
+        let (status, error) = match channel.deliver(&msg) {
+            Ok(()) => ("sent", None),
+            Err(e) if msg.attempts + 1 >= 5 => ("failed", Some(e)),
+            Err(e) => ("pending", Some(e)),
+        };
+        if let Some(e) = &error {
+            tracing::warn!(id = msg.id, error = %e, "outbox delivery failed");
+        } else {
+            sent += 1;
+        }
+        outbox::Entity::update_many()
+            .col_expr(outbox::Column::Status, Expr::value(status))
+            .col_expr(outbox::Column::LastError, Expr::value(error))
+            .col_expr(
+                outbox::Column::SentAt,
+                Expr::value((status == "sent").then(crate::clock::now)),
+            )
+            .filter(outbox::Column::Id.eq(msg.id))
+            .exec(conn)
+            .await
+            .map_err(DomainError::from)?;
+    }
+    Ok(sent)
+}

@@ -1,0 +1,123 @@
+//! Fixed-window rate limits on login, registration and code requests, per
+//! client address and per account. In memory, per server instance.
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crate::error::{DomainError, DomainResult};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rule {
+    pub max: u32,
+    pub window: Duration,
+}
+
+impl Rule {
+    pub const fn per_minutes(max: u32, minutes: u64) -> Self {
+        Self {
+            max,
+            window: Duration::from_secs(minutes * 60),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Limits {
+    pub login_per_ip: Rule,
+    pub login_per_account: Rule,
+    pub register_per_ip: Rule,
+    pub code_per_ip: Rule,
+    pub code_per_phone: Rule,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            login_per_ip: Rule::per_minutes(30, 1),
+            login_per_account: Rule::per_minutes(10, 15),
+            register_per_ip: Rule::per_minutes(20, 60),
+            code_per_ip: Rule::per_minutes(10, 60),
+            code_per_phone: Rule::per_minutes(3, 10),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Bucket {
+    LoginIp,
+    LoginAccount,
+    RegisterIp,
+    CodeIp,
+    CodePhone,
+}
+
+pub struct RateLimiter {
+    limits: Limits,
+    windows: Mutex<HashMap<(Bucket, String), (Instant, u32)>>,
+}
+
+impl RateLimiter {
+    pub fn new(limits: Limits) -> Self {
+        Self {
+            limits,
+            windows: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn rule(&self, bucket: Bucket) -> Rule {
+        match bucket {
+            Bucket::LoginIp => self.limits.login_per_ip,
+            Bucket::LoginAccount => self.limits.login_per_account,
+            Bucket::RegisterIp => self.limits.register_per_ip,
+            Bucket::CodeIp => self.limits.code_per_ip,
+            Bucket::CodePhone => self.limits.code_per_phone,
+        }
+    }
+
+    /// Counts one attempt; refuses it once the window's budget is spent.
+    pub fn hit(&self, bucket: Bucket, key: &str) -> DomainResult<()> {
+        self.hit_at(bucket, key, Instant::now())
+    }
+
+    fn hit_at(&self, bucket: Bucket, key: &str, now: Instant) -> DomainResult<()> {
+        let rule = self.rule(bucket);
+        let mut map = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() > 100_000 {
+            map.retain(|(b, _), (start, _)| now.duration_since(*start) < self.rule(*b).window);
+        }
+        let entry = map.entry((bucket, key.to_owned())).or_insert((now, 0));
+        if now.duration_since(entry.0) >= rule.window {
+            *entry = (now, 0);
+        }
+        if entry.1 >= rule.max {
+            let left = rule.window.saturating_sub(now.duration_since(entry.0));
+            return Err(DomainError::RateLimited {
+                retry_after_secs: left.as_secs().max(1),
+            });
+        }
+        entry.1 += 1;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_after_budget_and_resets_after_window() {
+        let mut limits = Limits::default();
+        limits.login_per_ip = Rule {
+            max: 2,
+            window: Duration::from_secs(10),
+        };
+        let rl = RateLimiter::new(limits);
+        let t0 = Instant::now();
+        assert!(rl.hit_at(Bucket::LoginIp, "a", t0).is_ok());
+        assert!(rl.hit_at(Bucket::LoginIp, "a", t0).is_ok());
+        let err = rl.hit_at(Bucket::LoginIp, "a", t0).unwrap_err();
+        assert!(matches!(err, DomainError::RateLimited { retry_after_secs: 10 }));
+        assert!(rl.hit_at(Bucket::LoginIp, "b", t0).is_ok(), "keys are separate");
+        assert!(rl.hit_at(Bucket::LoginIp, "a", t0 + Duration::from_secs(11)).is_ok());
+    }
+}

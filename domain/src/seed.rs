@@ -1,0 +1,91 @@
+//! 演示数据 demo data: 小河街道 with communities, compounds and one account per role.
+use rand::Rng;
+use sea_orm::{EntityTrait, PaginatorTrait};
+
+use crate::accounts::{self, Grant, Role, Scope};
+use crate::entities::street;
+use crate::error::DomainResult;
+use crate::{Services, org};
+
+pub const STREET: &str = "小河街道";
+
+/// Communities and their compounds.
+pub const COMMUNITIES: &[(&str, &[&str])] = &[
+    ("长乐社区", &["长乐苑", "长乐新村"]),
+    ("小河社区", &["小河佳苑", "小河公寓"]),
+    ("红石板社区", &["红石板小区", "红石中央花园"]),
+    ("双荡弄社区", &["双荡弄小区", "和睦新村"]),
+];
+
+#[derive(Clone, Debug)]
+pub struct DemoAccount {
+    pub role: Role,
+    pub display_name: String,
+    pub phone: String,
+    pub password: String,
+}
+
+/// Whether the database has no organisation data yet.
+pub async fn is_empty(s: &Services) -> DomainResult<bool> {
+    Ok(street::Entity::find().count(&s.db).await? == 0)
+}
+
+pub fn random_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzACDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rngs::OsRng;
+    (0..12)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+/// Loads the demo organisation and one account per role. Idempotent: running
+/// it again resets the demo accounts' passwords and adds nothing twice.
+/// `password` fixes every demo password (for tests); otherwise each is random.
+pub async fn seed_demo(s: &Services, password: Option<&str>) -> DomainResult<Vec<DemoAccount>> {
+    let street_id = org::find_or_create_street(&s.db, STREET).await?;
+    let mut first_community = 0;
+    let mut first_compound = 0;
+    for (i, (name, compounds)) in COMMUNITIES.iter().enumerate() {
+        let cid = org::find_or_create_community(&s.db, street_id, name).await?;
+        for (j, compound) in compounds.iter().enumerate() {
+            let id = org::find_or_create_compound(&s.db, cid, compound).await?;
+            if i == 0 && j == 0 {
+                first_compound = id;
+            }
+        }
+        if i == 0 {
+            first_community = cid;
+        }
+    }
+    let people: [(Role, &str, Scope); 8] = [
+        (Role::Resident, "王阿姨", Scope::Community(first_community)),
+        (Role::Staff, "李社工", Scope::Community(first_community)),
+        (Role::StreetOfficer, "陈科长", Scope::Street(street_id)),
+        (Role::GridWorker, "赵网格员", Scope::Compound(first_compound)),
+        (Role::Department, "城管中队", Scope::Global),
+        (Role::Enterprise, "小河物业公司", Scope::Global),
+        (Role::Supervisor, "周监督员", Scope::Street(street_id)),
+        (Role::Admin, "系统管理员", Scope::Global),
+    ];
+    let mut out = Vec::new();
+    for (i, (role, name, scope)) in people.into_iter().enumerate() {
+        let phone = format!("1380000{:04}", i + 1);
+        let pw = password.map(str::to_owned).unwrap_or_else(random_password);
+        accounts::provision_account(
+            s,
+            &phone,
+            &pw,
+            name,
+            Some(first_community),
+            &[Grant { role, scope }],
+        )
+        .await?;
+        out.push(DemoAccount {
+            role,
+            display_name: name.to_owned(),
+            phone,
+            password: pw,
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,22 @@
+//! Database migrations. Hand-written, one change per statement, and never
+//! importing `domain` entities: a migration describes the schema as it was on
+//! the day it was written.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261127_000001_organisation;
+mod m20261127_000002_accounts;
+mod m20261127_000003_audit_outbox;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261127_000001_organisation::Migration),
+            Box::new(m20261127_000002_accounts::Migration),
+            Box::new(m20261127_000003_audit_outbox::Migration),
+        ]
+    }
+}

@@ -1,0 +1,200 @@
+//! One typed configuration: defaults that run, then an optional TOML file
+//! (`hongcha.toml`, or the path in `HONGCHA_CONFIG`), then `HONGCHA_*`
+//! environment variables.
+use std::path::PathBuf;
+
+use anyhow::Context;
+use serde::Deserialize;
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// `sqlite://data/hongcha.db` (default) or `postgres://…`.
+    pub database_url: String,
+    /// Address to listen on.
+    pub bind: String,
+    /// Where the built site (`pkg/`) lives.
+    pub site_root: String,
+    /// Directory for the database, uploads and the development outbox log.
+    pub data_dir: PathBuf,
+    /// The site's public origin, e.g. `https://hongcha.example.org`; when
+    /// unset, the request's own Host is the site's origin.
+    pub public_origin: Option<String>,
+    /// Send cookies with `Secure` and HSTS (serve over HTTPS).
+    pub secure_cookies: bool,
+    /// Trust `X-Forwarded-For` from a reverse proxy for the client address.
+    pub trust_forwarded_for: bool,
+    /// Largest request body accepted, in bytes.
+    pub body_limit: usize,
+    pub session_days: i64,
+    pub limits: LimitsConfig,
+}
+
+/// Attempts allowed per window (minutes).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitsConfig {
+    pub login_per_ip: u32,
+    pub login_per_account: u32,
+    pub register_per_ip: u32,
+    pub code_per_ip: u32,
+    pub code_per_phone: u32,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        let d = domain::ratelimit::Limits::default();
+        Self {
+            login_per_ip: d.login_per_ip.max,
+            login_per_account: d.login_per_account.max,
+            register_per_ip: d.register_per_ip.max,
+            code_per_ip: d.code_per_ip.max,
+            code_per_phone: d.code_per_phone.max,
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            database_url: "sqlite://data/hongcha.db".into(),
+            bind: "127.0.0.1:3000".into(),
+            site_root: "target/site".into(),
+            data_dir: PathBuf::from("data"),
+            public_origin: None,
+            secure_cookies: false,
+            trust_forwarded_for: false,
+            body_limit: 2 * 1024 * 1024,
+            session_days: 14,
+            limits: LimitsConfig::default(),
+        }
+    }
+}
+
+impl Config {
+    /// Defaults, then the config file if there is one, then the environment.
+    pub fn load() -> anyhow::Result<Self> {
+        let path = std::env::var("HONGCHA_CONFIG").ok();
+        let mut cfg = match &path {
+            Some(p) => Self::from_file(p)?,
+            None if std::path::Path::new("hongcha.toml").exists() => Self::from_file("hongcha.toml")?,
+            None => Self::default(),
+        };
+        cfg.apply_env(|k| std::env::var(k).ok())?;
+        Ok(cfg)
+    }
+
+    pub fn from_file(path: &str) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {path}"))?;
+        toml::from_str(&text).with_context(|| format!("parsing {path}"))
+    }
+
+    /// Applies `HONGCHA_*` overrides read through `get`.
+    pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
+        fn parse<T: std::str::FromStr>(key: &str, v: String) -> anyhow::Result<T>
+        where
+            T::Err: std::fmt::Display,
+        {
+            v.parse::<T>().map_err(|e| anyhow::anyhow!("{key}: {e}"))
+        }
+        if let Some(v) = get("HONGCHA_DATABASE_URL") {
+            self.database_url = v;
+        }
+        if let Some(v) = get("HONGCHA_BIND") {
+            self.bind = v;
+        }
+        if let Some(v) = get("HONGCHA_SITE_ROOT") {
+            self.site_root = v;
+        }
+        if let Some(v) = get("HONGCHA_DATA_DIR") {
+            self.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = get("HONGCHA_PUBLIC_ORIGIN") {
+            self.public_origin = Some(v.trim_end_matches('/').to_owned()).filter(|s| !s.is_empty());
+        }
+        if let Some(v) = get("HONGCHA_SECURE_COOKIES") {
+            self.secure_cookies = parse("HONGCHA_SECURE_COOKIES", v)?;
+        }
+        if let Some(v) = get("HONGCHA_TRUST_FORWARDED_FOR") {
+            self.trust_forwarded_for = parse("HONGCHA_TRUST_FORWARDED_FOR", v)?;
+        }
+        if let Some(v) = get("HONGCHA_BODY_LIMIT") {
+            self.body_limit = parse("HONGCHA_BODY_LIMIT", v)?;
+        }
+        if let Some(v) = get("HONGCHA_SESSION_DAYS") {
+            self.session_days = parse("HONGCHA_SESSION_DAYS", v)?;
+        }
+        let l = &mut self.limits;
+        for (key, slot) in [
+            ("HONGCHA_LIMIT_LOGIN_PER_IP", &mut l.login_per_ip),
+            ("HONGCHA_LIMIT_LOGIN_PER_ACCOUNT", &mut l.login_per_account),
+            ("HONGCHA_LIMIT_REGISTER_PER_IP", &mut l.register_per_ip),
+            ("HONGCHA_LIMIT_CODE_PER_IP", &mut l.code_per_ip),
+            ("HONGCHA_LIMIT_CODE_PER_PHONE", &mut l.code_per_phone),
+        ] {
+            if let Some(v) = get(key) {
+                *slot = parse(key, v)?;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn outbox_log(&self) -> PathBuf {
+        self.data_dir.join("outbox.log")
+    }
+
+    /// What the domain needs from the configuration.
+    pub fn settings(&self) -> domain::Settings {
+        use domain::ratelimit::{Limits, Rule};
+        let d = Limits::default();
+        let l = &self.limits;
+        domain::Settings {
+            session_ttl: chrono_days(self.session_days),
+            limits: Limits {
+                login_per_ip: Rule { max: l.login_per_ip, ..d.login_per_ip },
+                login_per_account: Rule { max: l.login_per_account, ..d.login_per_account },
+                register_per_ip: Rule { max: l.register_per_ip, ..d.register_per_ip },
+                code_per_ip: Rule { max: l.code_per_ip, ..d.code_per_ip },
+                code_per_phone: Rule { max: l.code_per_phone, ..d.code_per_phone },
+            },
+            ..domain::Settings::default()
+        }
+    }
+}
+
+fn chrono_days(days: i64) -> domain::clock::Duration {
+    domain::clock::Duration::days(days.clamp(1, 365))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_run_locally() {
+        let c = Config::default();
+        assert_eq!(c.bind, "127.0.0.1:3000");
+        assert!(c.database_url.starts_with("sqlite://data/"));
+    }
+
+    #[test]
+    fn env_overrides_file() {
+        let mut c: Config = toml::from_str("bind = \"0.0.0.0:8080\"\n[limits]\nlogin_per_ip = 3\n").unwrap();
+        assert_eq!(c.bind, "0.0.0.0:8080");
+        assert_eq!(c.limits.login_per_ip, 3);
+        c.apply_env(|k| match k {
+            "HONGCHA_BIND" => Some("127.0.0.1:0".into()),
+            "HONGCHA_LIMIT_LOGIN_PER_IP" => Some("7".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(c.bind, "127.0.0.1:0");
+        assert_eq!(c.limits.login_per_ip, 7);
+        assert!(c.apply_env(|k| (k == "HONGCHA_BODY_LIMIT").then(|| "lots".into())).is_err());
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        assert!(toml::from_str::<Config>("bnd = \"x\"").is_err());
+    }
+}

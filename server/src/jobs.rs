@@ -1,0 +1,60 @@
+//! Background jobs. Each run first takes its lease row, so with several
+//! instances on one PostgreSQL each job runs once per tick.
+use std::time::Duration;
+
+use domain::outbox::{LogFileChannel, deliver_pending};
+
+use crate::Config;
+
+pub struct Jobs {
+    services: domain::Services,
+    outbox: LogFileChannel,
+    holder: String,
+}
+
+pub struct Running(Vec<tokio::task::JoinHandle<()>>);
+
+impl Running {
+    pub fn abort(self) {
+        for h in self.0 {
+            h.abort();
+        }
+    }
+}
+
+impl Jobs {
+    pub fn new(cfg: &Config, services: domain::Services) -> Self {
+        let holder = format!("{}-{}", std::process::id(), rand::random::<u32>());
+        Self {
+            services,
+            outbox: LogFileChannel { path: cfg.outbox_log() },
+            holder,
+        }
+    }
+
+    pub fn spawn(self) -> Running {
+        let outbox = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_millis(500));
+            loop {
+                tick.tick().await;
+                let lease = domain::jobs::try_lease(
+                    &self.services.db,
+                    "outbox",
+                    &self.holder,
+                    domain::clock::Duration::seconds(30),
+                )
+                .await;
+                match lease {
+                    Ok(true) => {
+                        if let Err(e) = deliver_pending(&self.services.db, &self.outbox, 100).await {
+                            tracing::error!(error = %e, "outbox delivery failed");
+                        }
+                    }
+                    Ok(false) => {}
+                    Err(e) => tracing::error!(error = %e, "outbox lease failed"),
+                }
+            }
+        });
+        Running(vec![outbox])
+    }
+}

@@ -1,0 +1,140 @@
+//! The `hongcha` server: configuration, router, middleware and background jobs.
+
+pub mod config;
+pub mod jobs;
+pub mod middleware;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use app::state::AppState;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::routing::get;
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use tokio::net::TcpListener;
+
+pub use config::Config;
+
+/// Opens (and creates) the database and applies migrations.
+pub async fn open_database(cfg: &Config) -> anyhow::Result<domain::DatabaseConnection> {
+    let db = domain::db::connect(&cfg.database_url)
+        .await
+        .with_context(|| format!("connecting to {}", redact(&cfg.database_url)))?;
+    domain::db::migrate(&db).await.context("migrating the database")?;
+    Ok(db)
+}
+
+/// A database URL with any password hidden, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}://{user}:***{}", &url[..s], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    pub services: domain::Services,
+    jobs: jobs::Jobs,
+}
+
+impl Application {
+    /// Connects, migrates, binds (port 0 picks a free port) and builds the router.
+    pub async fn build(cfg: Config) -> anyhow::Result<Self> {
+        let db = open_database(&cfg).await?;
+        let services = domain::Services::new(db, cfg.settings());
+        let listener = TcpListener::bind(&cfg.bind)
+            .await
+            .with_context(|| format!("binding {}", cfg.bind))?;
+        let addr = listener.local_addr()?;
+        let router = router(&cfg, services.clone(), addr);
+        let jobs = jobs::Jobs::new(&cfg, services.clone());
+        Ok(Self { listener, router, services, jobs })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    /// Serves until Ctrl-C / SIGTERM, with background jobs running.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let jobs = self.jobs.spawn();
+        let app = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, app)
+            .with_graceful_shutdown(shutdown_signal())
+            .await?;
+        jobs.abort();
+        Ok(())
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// The whole HTTP surface: health check, Leptos pages and server functions,
+/// static files, and the security middleware around them.
+pub fn router(cfg: &Config, services: domain::Services, addr: SocketAddr) -> Router {
+    let leptos_options = LeptosOptions::builder()
+        .output_name("hongcha")
+        .site_root(cfg.site_root.as_str())
+        .site_pkg_dir("pkg")
+        .site_addr(addr)
+        .build();
+    let state = AppState {
+        leptos_options,
+        services: services.clone(),
+        secure_cookies: cfg.secure_cookies,
+    };
+    let routes = generate_route_list(app::App);
+    let shell = {
+        let opts = state.leptos_options.clone();
+        move || app::shell(opts.clone())
+    };
+    let guard = Arc::new(middleware::Guard::from_config(cfg, services));
+    Router::new()
+        .route("/healthz", get(healthz))
+        .leptos_routes_with_context(&state, routes, middleware::page_context, shell)
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+            middleware::page_context,
+            app::shell,
+        ))
+        .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(guard.clone(), middleware::area_guard))
+        .layer(axum::middleware::from_fn_with_state(guard.clone(), middleware::origin_guard))
+        .layer(axum::middleware::from_fn_with_state(guard, middleware::client_ip))
+        .layer(axum::middleware::from_fn(middleware::security_headers))
+        .layer(DefaultBodyLimit::max(cfg.body_limit))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(cfg.body_limit))
+}
+
+async fn healthz(State(state): State<AppState>) -> axum::Json<serde_json::Value> {
+    let up = domain::db::ping(&state.services.db).await;
+    axum::Json(serde_json::json!({
+        "status": if up { "ok" } else { "degraded" },
+        "database": up,
+        "backend": domain::db::backend_name(&state.services.db),
+        "version": env!("CARGO_PKG_VERSION"),
+    }))
+}

@@ -1,0 +1,163 @@
+//! Security middleware: client address, same-origin check for every
+//! mutation, area access (rules from `domain`), and security headers with a
+//! per-response CSP nonce for Leptos' inline scripts.
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use app::state::{ClientIp, SESSION_COOKIE, cookie_value};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use http::{HeaderValue, Method, StatusCode, header};
+use leptos::prelude::*;
+
+use crate::Config;
+
+pub struct Guard {
+    public_origin: Option<String>,
+    trust_forwarded_for: bool,
+    secure: bool,
+    services: domain::Services,
+}
+
+impl Guard {
+    pub fn from_config(cfg: &Config, services: domain::Services) -> Self {
+        Self {
+            public_origin: cfg.public_origin.clone(),
+            trust_forwarded_for: cfg.trust_forwarded_for,
+            secure: cfg.secure_cookies,
+            services,
+        }
+    }
+
+    /// Whether `origin` is this site's own origin.
+    fn is_own_origin(&self, origin: &str, host: Option<&str>) -> bool {
+        match (&self.public_origin, host) {
+            (Some(own), _) => origin == own,
+            (None, Some(host)) => {
+                let scheme = if self.secure { "https" } else { "http" };
+                origin == format!("{scheme}://{host}")
+            }
+            (None, None) => false,
+        }
+    }
+}
+
+pub async fn client_ip(State(g): State<Arc<Guard>>, mut req: Request, next: Next) -> Response {
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string());
+    let forwarded = g
+        .trust_forwarded_for
+        .then(|| {
+            req.headers()
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+                .map(|s| s.trim().to_owned())
+        })
+        .flatten();
+    let ip = forwarded.or(peer).unwrap_or_else(|| "unknown".into());
+    req.extensions_mut().insert(ClientIp(ip));
+    next.run(req).await
+}
+
+/// Refuses every non-GET/HEAD/OPTIONS request whose `Origin` (or, lacking
+/// it, `Sec-Fetch-Site`) is not this site — server functions included.
+pub async fn origin_guard(State(g): State<Arc<Guard>>, req: Request, next: Next) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(req).await;
+    }
+    let headers = req.headers();
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    let allowed = match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        Some(origin) => g.is_own_origin(origin, host),
+        None => headers
+            .get("sec-fetch-site")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|s| s == "same-origin"),
+    };
+    if allowed {
+        next.run(req).await
+    } else {
+        tracing::warn!(method = %req.method(), path = req.uri().path(), "cross-origin request refused");
+        (StatusCode::FORBIDDEN, "cross-origin request refused").into_response()
+    }
+}
+
+/// Area pages (`/me`, `/staff`, `/street`, `/tasks`, `/audit`, `/admin`):
+/// anonymous visitors are sent to log in; logged-in people without the role
+/// get 403 (the page then explains it).
+pub async fn area_guard(State(g): State<Arc<Guard>>, req: Request, next: Next) -> Response {
+    let Some(area) = domain::Area::for_path(req.uri().path()) else {
+        return next.run(req).await;
+    };
+    let token = cookie_value(req.headers(), SESSION_COOKIE);
+    let principal = match token {
+        Some(t) => domain::accounts::principal_for_token(&g.services, &t).await,
+        None => Ok(None),
+    };
+    match principal {
+        Ok(Some(p)) if p.can_enter(area) => next.run(req).await,
+        Ok(Some(_)) => {
+            let mut res = next.run(req).await;
+            *res.status_mut() = StatusCode::FORBIDDEN;
+            res
+        }
+        Ok(None) => {
+            let target = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+            let encoded: String = target
+                .bytes()
+                .map(|b| match b {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' => {
+                        (b as char).to_string()
+                    }
+                    _ => format!("%{b:02X}"),
+                })
+                .collect();
+            Redirect::to(&format!("/login?next={encoded}")).into_response()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "session lookup failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// Runs inside every Leptos render: puts the CSP with this response's nonce
+/// on the response.
+pub fn page_context() {
+    let Some(nonce) = use_nonce() else { return };
+    let Some(res) = use_context::<leptos_axum::ResponseOptions>() else { return };
+    let csp = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+         font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; \
+         frame-ancestors 'none'"
+    );
+    if let Ok(v) = HeaderValue::from_str(&csp) {
+        res.insert_header(header::CONTENT_SECURITY_POLICY, v);
+    }
+}
+
+/// Headers on every response; a strict CSP where the page did not set one.
+pub async fn security_headers(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(
+        "permissions-policy",
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=(self)"),
+    );
+    h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'self'; object-src 'none'; frame-ancestors 'none'"),
+        );
+    }
+    res
+}
