@@ -46,7 +46,7 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("nav.skip", "跳到正文", "Skip to content"),
     ("lang.switch", "English", "中文"),
     ("lang.switch_label", "切换语言", "Switch language"),
-    ("area.resident", "我的", "My page"),
+    ("area.me", "我的", "My page"),
     ("area.staff", "社区工作台", "Staff panel"),
     ("area.street", "街道成效", "Street office"),
     ("area.tasks", "任务收件箱", "Task inbox"),

@@ -72,3 +72,18 @@ pub fn backend_name(db: &DatabaseConnection) -> &'static str {
         _ => "other",
     }
 }
+
+/// Starts a transaction that will write. On SQLite it is `BEGIN IMMEDIATE`,
+/// taking the write lock up front: a deferred transaction that reads first
+/// would fail with "database is locked" instead of waiting if another
+/// connection wrote in between. PostgreSQL ignores the mode.
+pub async fn begin_write(
+    db: &DatabaseConnection,
+) -> Result<sea_orm::DatabaseTransaction, DbErr> {
+    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
+}

@@ -1,0 +1,181 @@
+//! Test harness: `spawn_app()` starts the real server on port 0 against a
+//! fresh database — a new SQLite file, or a new PostgreSQL database created
+//! from `TEST_DATABASE_URL` and dropped afterwards.
+use std::time::Duration;
+
+use hongcha_server::{Application, Config};
+use reqwest::{Client, Response, redirect::Policy};
+use sea_orm::ConnectionTrait;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// SQLite always; PostgreSQL too when `TEST_DATABASE_URL` is set.
+pub fn backends() -> Vec<Backend> {
+    let mut v = vec![Backend::Sqlite];
+    if std::env::var("TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty()) {
+        v.push(Backend::Postgres);
+    }
+    v
+}
+
+pub const DEMO_PASSWORD: &str = "demo-pass-2026";
+
+pub struct TestApp {
+    pub backend: Backend,
+    pub addr: String,
+    pub services: domain::Services,
+    pub data_dir: tempfile::TempDir,
+    pg_drop: Option<(String, String)>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+pub struct Options {
+    pub limits: hongcha_server::config::LimitsConfig,
+    pub body_limit: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            limits: hongcha_server::config::LimitsConfig {
+                login_per_ip: 1000,
+                login_per_account: 1000,
+                register_per_ip: 1000,
+                code_per_ip: 1000,
+                code_per_phone: 1000,
+            },
+            body_limit: 64 * 1024,
+        }
+    }
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, Options::default()).await
+}
+
+pub async fn spawn_app_with(backend: Backend, opts: Options) -> TestApp {
+    let data_dir = tempfile::tempdir().expect("tempdir");
+    let (database_url, pg_drop) = match backend {
+        Backend::Sqlite => (
+            format!("sqlite://{}", data_dir.path().join("hongcha.db").display()),
+            None,
+        ),
+        Backend::Postgres => {
+            let admin_url = std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL");
+            let name = format!("hongcha_test_{:016x}", rand::random::<u64>());
+            let admin = domain::db::connect(&admin_url).await.expect("connect to PostgreSQL");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create test database");
+            admin.close().await.ok();
+            let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url);
+            (format!("{base}/{name}"), Some((admin_url.clone(), name)))
+        }
+    };
+    let cfg = Config {
+        database_url,
+        bind: "127.0.0.1:0".into(),
+        site_root: data_dir.path().join("site").display().to_string(),
+        data_dir: data_dir.path().to_path_buf(),
+        limits: opts.limits,
+        body_limit: opts.body_limit,
+        ..Config::default()
+    };
+    let app = Application::build(cfg).await.expect("server builds");
+    let port = app.port();
+    let services = app.services.clone();
+    let server = tokio::spawn(async move {
+        app.run_until_stopped().await.expect("server runs");
+    });
+    TestApp {
+        backend,
+        addr: format!("http://127.0.0.1:{port}"),
+        services,
+        data_dir,
+        pg_drop,
+        server,
+    }
+}
+
+impl TestApp {
+    /// A browser-like client: keeps cookies, does not follow redirects.
+    pub fn client(&self) -> Client {
+        Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("client")
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.addr)
+    }
+
+    /// Calls a server function the way the hydrated app does (same origin).
+    pub async fn call(&self, client: &Client, endpoint: &str, form: &[(&str, &str)]) -> Response {
+        client
+            .post(self.url(&format!("/api/{endpoint}")))
+            .header("Origin", &self.addr)
+            .header("Accept", "application/json")
+            .form(form)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get_json(&self, client: &Client, path: &str) -> serde_json::Value {
+        let res = client.get(self.url(path)).send().await.expect("request");
+        assert!(res.status().is_success(), "{path}: {}", res.status());
+        res.json().await.expect("json")
+    }
+
+    pub async fn seed_demo(&self) -> Vec<domain::seed::DemoAccount> {
+        domain::seed::seed_demo(&self.services, Some(DEMO_PASSWORD))
+            .await
+            .expect("seed demo")
+    }
+
+    pub async fn register(&self, client: &Client, phone: &str, name: &str) -> Response {
+        let communities = domain::org::communities(&self.services.db).await.unwrap();
+        let community = communities.first().expect("seeded communities").id.to_string();
+        self.call(
+            client,
+            "register",
+            &[
+                ("phone", phone),
+                ("password", "correct horse"),
+                ("display_name", name),
+                ("community_id", &community),
+            ],
+        )
+        .await
+    }
+
+    pub async fn login(&self, client: &Client, phone: &str, password: &str) -> Response {
+        self.call(client, "login", &[("phone", phone), ("password", password), ("next", "")])
+            .await
+    }
+
+    pub fn outbox_log(&self) -> String {
+        std::fs::read_to_string(self.data_dir.path().join("outbox.log")).unwrap_or_default()
+    }
+
+    pub async fn stop(mut self) {
+        self.server.abort();
+        let _ = (&mut self.server).await;
+        self.services.db.clone().close().await.ok();
+        if let Some((admin_url, name)) = self.pg_drop.take() {
+            let admin = domain::db::connect(&admin_url).await.expect("connect");
+            admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .await
+                .expect("drop test database");
+        }
+    }
+}

@@ -54,7 +54,7 @@ pub fn ResidentHome() -> impl IntoView {
     let i18n = use_i18n();
     let session = use_session();
     view! {
-        <AreaPage area="resident" title="me.title" intro="app.tagline">
+        <AreaPage area="me" title="me.title" intro="app.tagline">
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     session.me.await.ok().flatten().map(|me: MeView| {

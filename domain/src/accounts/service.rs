@@ -1,7 +1,7 @@
 use rand::Rng;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait, sea_query::{Expr, ExprTrait},
+    QueryOrder, QuerySelect, Set, sea_query::{Expr, ExprTrait},
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -49,7 +49,7 @@ pub async fn register(s: &Services, client_ip: &str, input: RegisterInput) -> Do
         return Err(DomainError::Conflict("phone_taken"));
     }
     let hash = password.hash().await?;
-    let txn = s.db.begin().await?;
+    let txn = crate::db::begin_write(&s.db).await?;
     let id = insert_account(&txn, &phone, &name, Some(hash), Some(input.community_id))
         .await
         .map_err(|e| match e {
@@ -194,7 +194,7 @@ pub async fn request_login_code(s: &Services, client_ip: &str, phone: &str) -> D
     }
     let code = format!("{:06}", rand::rngs::OsRng.gen_range(0..1_000_000));
     let now = clock::now();
-    let txn = s.db.begin().await?;
+    let txn = crate::db::begin_write(&s.db).await?;
     login_code::ActiveModel {
         phone: Set(phone.as_str().to_owned()),
         code_hash: Set(sha256_hex(&format!("{}:{code}", phone.as_str()))),
@@ -427,7 +427,7 @@ pub async fn grant_role(
 ) -> DomainResult<i64> {
     actor.require_admin()?;
     check_scope(&s.db, grant.role, grant.scope).await?;
-    let txn = s.db.begin().await?;
+    let txn = crate::db::begin_write(&s.db).await?;
     if account::Entity::find_by_id(account_id).one(&txn).await?.is_none() {
         return Err(DomainError::NotFound);
     }
@@ -448,7 +448,7 @@ pub async fn grant_role(
 /// grant, so the system is never left without one by accident.
 pub async fn revoke_role(s: &Services, actor: &Principal, grant_id: i64) -> DomainResult<()> {
     actor.require_admin()?;
-    let txn = s.db.begin().await?;
+    let txn = crate::db::begin_write(&s.db).await?;
     let g = role_grant::Entity::find_by_id(grant_id)
         .one(&txn)
         .await?
@@ -486,7 +486,7 @@ pub async fn provision_account(
     for g in grants {
         check_scope(&s.db, g.role, g.scope).await?;
     }
-    let txn = s.db.begin().await?;
+    let txn = crate::db::begin_write(&s.db).await?;
     let id = match find_by_phone(&txn, &phone).await? {
         Some(a) => {
             let mut am: account::ActiveModel = a.into();
