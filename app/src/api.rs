@@ -10,7 +10,11 @@ use crate::state::{self, map_err};
 /// A same-site path to go to after login; anything else becomes `fallback`.
 pub fn safe_next(next: &str, fallback: &str) -> String {
     let ok = next.starts_with('/') && !next.starts_with("//") && !next.contains('\\');
-    if ok { next.to_owned() } else { fallback.to_owned() }
+    if ok {
+        next.to_owned()
+    } else {
+        fallback.to_owned()
+    }
 }
 
 #[cfg(feature = "ssr")]
@@ -19,7 +23,11 @@ fn me_view(p: domain::Principal) -> MeView {
         account_id: p.account_id,
         display_name: p.display_name.clone(),
         phone: p.phone.clone(),
-        roles: p.grants.iter().map(|g| g.role.as_str().to_owned()).collect(),
+        roles: p
+            .grants
+            .iter()
+            .map(|g| g.role.as_str().to_owned())
+            .collect(),
         areas: p.areas().iter().map(|a| a.as_str().to_owned()).collect(),
     }
 }
@@ -34,10 +42,16 @@ pub async fn get_me() -> Result<Option<MeView>, AppError> {
 #[server(prefix = "/api", endpoint = "communities", input = GetUrl)]
 pub async fn list_communities() -> Result<Vec<CommunityView>, AppError> {
     let st = state::state()?;
-    let rows = domain::org::communities(&st.services.db).await.map_err(map_err)?;
+    let rows = domain::org::communities(&st.services.db)
+        .await
+        .map_err(map_err)?;
     Ok(rows
         .into_iter()
-        .map(|c| CommunityView { id: c.id, name: c.name, street_name: c.street_name })
+        .map(|c| CommunityView {
+            id: c.id,
+            name: c.name,
+            street_name: c.street_name,
+        })
         .collect())
 }
 
@@ -49,7 +63,12 @@ pub async fn register(
     community_id: i64,
 ) -> Result<(), AppError> {
     let st = state::state()?;
-    let input = domain::accounts::RegisterInput { phone, password, display_name, community_id };
+    let input = domain::accounts::RegisterInput {
+        phone,
+        password,
+        display_name,
+        community_id,
+    };
     domain::accounts::register(&st.services, &state::client_ip(), input)
         .await
         .map_err(map_err)?;
@@ -98,7 +117,9 @@ pub async fn login_code(phone: String, code: String, next: String) -> Result<(),
 pub async fn logout() -> Result<(), AppError> {
     let st = state::state()?;
     if let Some(t) = state::session_token() {
-        domain::accounts::logout(&st.services, &t).await.map_err(map_err)?;
+        domain::accounts::logout(&st.services, &t)
+            .await
+            .map_err(map_err)?;
     }
     state::set_session_cookie("", 0);
     leptos_axum::redirect("/");
@@ -162,8 +183,12 @@ pub async fn revoke_role(grant_id: i64) -> Result<(), AppError> {
 pub async fn audit_overview() -> Result<AuditView, AppError> {
     let st = state::state()?;
     let actor = state::require_principal().await?;
-    let recent = domain::audit::recent(&st.services, &actor, 50).await.map_err(map_err)?;
-    let check = domain::audit::verify(&st.services.db).await.map_err(map_err)?;
+    let recent = domain::audit::recent(&st.services, &actor, 50)
+        .await
+        .map_err(map_err)?;
+    let check = domain::audit::verify(&st.services.db)
+        .await
+        .map_err(map_err)?;
     Ok(AuditView {
         entries_total: check.entries,
         first_bad_seq: check.first_bad_seq,

@@ -58,10 +58,27 @@ pub fn App() -> impl IntoView {
     let login_code = ServerAction::<api::LoginCode>::new();
     let logout = ServerAction::<api::Logout>::new();
     let me = Resource::new(
-        move || (login.version().get(), login_code.version().get(), logout.version().get()),
+        move || {
+            (
+                login.version().get(),
+                login_code.version().get(),
+                logout.version().get(),
+            )
+        },
         |_| api::get_me(),
     );
-    provide_context(Session { me, login, login_code, logout });
+    provide_context(Session {
+        me,
+        login,
+        login_code,
+        logout,
+    });
+    // Runs only in the browser, once hydrated: lets tests (and CSS) know.
+    Effect::new(move |_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
 
     view! {
         <Html {..} lang=move || i18n.lang().code() />

@@ -80,10 +80,8 @@ fn set_status(code: http::StatusCode) {
                 .map(|a| a.contains("text/html"))
         })
         .unwrap_or(false);
-    if !html_form {
-        if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
-            res.set_status(code);
-        }
+    if !html_form && let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.set_status(code);
     }
 }
 
@@ -106,12 +104,15 @@ pub fn map_err(e: domain::DomainError) -> AppError {
         D::Conflict(what) => (S::CONFLICT, AppError::Conflict(what.into())),
         D::InvalidCredentials => (S::UNAUTHORIZED, AppError::InvalidCredentials),
         D::RateLimited { retry_after_secs } => {
-            if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
-                if let Ok(v) = http::HeaderValue::from_str(&retry_after_secs.to_string()) {
-                    res.insert_header(http::header::RETRY_AFTER, v);
-                }
+            if let Some(res) = use_context::<leptos_axum::ResponseOptions>()
+                && let Ok(v) = http::HeaderValue::from_str(&retry_after_secs.to_string())
+            {
+                res.insert_header(http::header::RETRY_AFTER, v);
             }
-            (S::TOO_MANY_REQUESTS, AppError::RateLimited { retry_after_secs })
+            (
+                S::TOO_MANY_REQUESTS,
+                AppError::RateLimited { retry_after_secs },
+            )
         }
         D::Database(db) => {
             tracing::error!(error = %db, "database error");

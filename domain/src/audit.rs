@@ -5,8 +5,9 @@
 //! The single `audit_head` row is updated first in the writing transaction,
 //! which serialises writers on both SQLite and PostgreSQL.
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    Set, ColumnTrait, sea_query::{Expr, ExprTrait},
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set,
+    sea_query::{Expr, ExprTrait},
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -27,7 +28,10 @@ pub async fn append<C: ConnectionTrait>(
 ) -> DomainResult<i64> {
     // Write first: takes the write lock (SQLite) / row lock (PostgreSQL).
     audit_head::Entity::update_many()
-        .col_expr(audit_head::Column::Seq, Expr::col(audit_head::Column::Seq).add(1))
+        .col_expr(
+            audit_head::Column::Seq,
+            Expr::col(audit_head::Column::Seq).add(1),
+        )
         .filter(audit_head::Column::Id.eq(1))
         .exec(conn)
         .await?;
@@ -37,7 +41,9 @@ pub async fn append<C: ConnectionTrait>(
         .ok_or_else(|| DomainError::Internal("audit head missing".into()))?;
     let created_at = crate::clock::now().timestamp_micros();
     let detail = detail.to_string();
-    let hash = entry_hash(head.seq, actor_id, action, target, &detail, created_at, &head.hash);
+    let hash = entry_hash(
+        head.seq, actor_id, action, target, &detail, created_at, &head.hash,
+    );
     audit_log::ActiveModel {
         seq: Set(head.seq),
         actor_id: Set(actor_id),
@@ -69,7 +75,8 @@ pub fn entry_hash(
     created_at: i64,
     prev_hash: &str,
 ) -> String {
-    let canonical = serde_json::json!([seq, actor_id, action, target, detail, created_at, prev_hash]);
+    let canonical =
+        serde_json::json!([seq, actor_id, action, target, detail, created_at, prev_hash]);
     hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
 }
 
@@ -99,7 +106,12 @@ pub async fn verify<C: ConnectionTrait>(conn: &C) -> DomainResult<Verification> 
         for row in rows {
             entries += 1;
             let want = entry_hash(
-                row.seq, row.actor_id, &row.action, &row.target, &row.detail, row.created_at,
+                row.seq,
+                row.actor_id,
+                &row.action,
+                &row.target,
+                &row.detail,
+                row.created_at,
                 &row.prev_hash,
             );
             if row.seq != expected_seq || row.prev_hash != prev || row.hash != want {

@@ -17,11 +17,12 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10));
     if url.starts_with("sqlite:") {
-        if let Some(parent) = sqlite_path(url).and_then(|p| p.parent().map(|d| d.to_owned())) {
-            if !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(&parent)
-                    .map_err(|e| DbErr::Custom(format!("cannot create {parent:?}: {e}")))?;
-            }
+        if let Some(parent) = sqlite_path(url)
+            .and_then(|p| p.parent().map(|d| d.to_owned()))
+            .filter(|d| !d.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(&parent)
+                .map_err(|e| DbErr::Custom(format!("cannot create {parent:?}: {e}")))?;
         }
         let in_memory = url.contains(":memory:");
         opts.max_connections(if in_memory { 1 } else { 8 })
@@ -46,7 +47,9 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
 
 /// The file behind a `sqlite:` URL, if it names one.
 pub fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or_default();
     if path.is_empty() || path.contains(":memory:") {
         None
@@ -77,9 +80,7 @@ pub fn backend_name(db: &DatabaseConnection) -> &'static str {
 /// taking the write lock up front: a deferred transaction that reads first
 /// would fail with "database is locked" instead of waiting if another
 /// connection wrote in between. PostgreSQL ignores the mode.
-pub async fn begin_write(
-    db: &DatabaseConnection,
-) -> Result<sea_orm::DatabaseTransaction, DbErr> {
+pub async fn begin_write(db: &DatabaseConnection) -> Result<sea_orm::DatabaseTransaction, DbErr> {
     use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
     db.begin_with_options(TransactionOptions {
         sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, sea_query::{Expr, ExprTrait},
+    QuerySelect, Set,
+    sea_query::{Expr, ExprTrait},
 };
 
 use crate::entities::outbox;
@@ -100,7 +101,10 @@ pub async fn deliver_pending<C: ConnectionTrait>(
     for msg in pending {
         let claimed = outbox::Entity::update_many()
             .col_expr(outbox::Column::Status, Expr::value("sending"))
-            .col_expr(outbox::Column::Attempts, Expr::col(outbox::Column::Attempts).add(1))
+            .col_expr(
+                outbox::Column::Attempts,
+                Expr::col(outbox::Column::Attempts).add(1),
+            )
             .filter(outbox::Column::Id.eq(msg.id))
             .filter(outbox::Column::Status.eq("pending"))
             .exec(conn)

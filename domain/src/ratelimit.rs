@@ -106,18 +106,31 @@ mod tests {
 
     #[test]
     fn refuses_after_budget_and_resets_after_window() {
-        let mut limits = Limits::default();
-        limits.login_per_ip = Rule {
-            max: 2,
-            window: Duration::from_secs(10),
+        let limits = Limits {
+            login_per_ip: Rule {
+                max: 2,
+                window: Duration::from_secs(10),
+            },
+            ..Limits::default()
         };
         let rl = RateLimiter::new(limits);
         let t0 = Instant::now();
         assert!(rl.hit_at(Bucket::LoginIp, "a", t0).is_ok());
         assert!(rl.hit_at(Bucket::LoginIp, "a", t0).is_ok());
         let err = rl.hit_at(Bucket::LoginIp, "a", t0).unwrap_err();
-        assert!(matches!(err, DomainError::RateLimited { retry_after_secs: 10 }));
-        assert!(rl.hit_at(Bucket::LoginIp, "b", t0).is_ok(), "keys are separate");
-        assert!(rl.hit_at(Bucket::LoginIp, "a", t0 + Duration::from_secs(11)).is_ok());
+        assert!(matches!(
+            err,
+            DomainError::RateLimited {
+                retry_after_secs: 10
+            }
+        ));
+        assert!(
+            rl.hit_at(Bucket::LoginIp, "b", t0).is_ok(),
+            "keys are separate"
+        );
+        assert!(
+            rl.hit_at(Bucket::LoginIp, "a", t0 + Duration::from_secs(11))
+                .is_ok()
+        );
     }
 }

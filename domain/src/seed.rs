@@ -61,7 +61,11 @@ pub async fn seed_demo(s: &Services, password: Option<&str>) -> DomainResult<Vec
         (Role::Resident, "王阿姨", Scope::Community(first_community)),
         (Role::Staff, "李社工", Scope::Community(first_community)),
         (Role::StreetOfficer, "陈科长", Scope::Street(street_id)),
-        (Role::GridWorker, "赵网格员", Scope::Compound(first_compound)),
+        (
+            Role::GridWorker,
+            "赵网格员",
+            Scope::Compound(first_compound),
+        ),
         (Role::Department, "城管中队", Scope::Global),
         (Role::Enterprise, "小河物业公司", Scope::Global),
         (Role::Supervisor, "周监督员", Scope::Street(street_id)),

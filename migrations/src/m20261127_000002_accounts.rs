@@ -174,7 +174,9 @@ impl MigrationTrait for Migration {
             RoleGrant::Table.into_iden(),
             Account::Table.into_iden(),
         ] {
-            manager.drop_table(Table::drop().table(t).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(t).to_owned())
+                .await?;
         }
         Ok(())
     }

@@ -171,7 +171,9 @@ impl MigrationTrait for Migration {
             AuditHead::Table.into_iden(),
             AuditLog::Table.into_iden(),
         ] {
-            manager.drop_table(Table::drop().table(t).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(t).to_owned())
+                .await?;
         }
         Ok(())
     }

@@ -77,7 +77,9 @@ impl Config {
         let path = std::env::var("HONGCHA_CONFIG").ok();
         let mut cfg = match &path {
             Some(p) => Self::from_file(p)?,
-            None if std::path::Path::new("hongcha.toml").exists() => Self::from_file("hongcha.toml")?,
+            None if std::path::Path::new("hongcha.toml").exists() => {
+                Self::from_file("hongcha.toml")?
+            }
             None => Self::default(),
         };
         cfg.apply_env(|k| std::env::var(k).ok())?;
@@ -151,11 +153,26 @@ impl Config {
         domain::Settings {
             session_ttl: chrono_days(self.session_days),
             limits: Limits {
-                login_per_ip: Rule { max: l.login_per_ip, ..d.login_per_ip },
-                login_per_account: Rule { max: l.login_per_account, ..d.login_per_account },
-                register_per_ip: Rule { max: l.register_per_ip, ..d.register_per_ip },
-                code_per_ip: Rule { max: l.code_per_ip, ..d.code_per_ip },
-                code_per_phone: Rule { max: l.code_per_phone, ..d.code_per_phone },
+                login_per_ip: Rule {
+                    max: l.login_per_ip,
+                    ..d.login_per_ip
+                },
+                login_per_account: Rule {
+                    max: l.login_per_account,
+                    ..d.login_per_account
+                },
+                register_per_ip: Rule {
+                    max: l.register_per_ip,
+                    ..d.register_per_ip
+                },
+                code_per_ip: Rule {
+                    max: l.code_per_ip,
+                    ..d.code_per_ip
+                },
+                code_per_phone: Rule {
+                    max: l.code_per_phone,
+                    ..d.code_per_phone
+                },
             },
             ..domain::Settings::default()
         }
@@ -179,7 +196,8 @@ mod tests {
 
     #[test]
     fn env_overrides_file() {
-        let mut c: Config = toml::from_str("bind = \"0.0.0.0:8080\"\n[limits]\nlogin_per_ip = 3\n").unwrap();
+        let mut c: Config =
+            toml::from_str("bind = \"0.0.0.0:8080\"\n[limits]\nlogin_per_ip = 3\n").unwrap();
         assert_eq!(c.bind, "0.0.0.0:8080");
         assert_eq!(c.limits.login_per_ip, 3);
         c.apply_env(|k| match k {
@@ -190,7 +208,10 @@ mod tests {
         .unwrap();
         assert_eq!(c.bind, "127.0.0.1:0");
         assert_eq!(c.limits.login_per_ip, 7);
-        assert!(c.apply_env(|k| (k == "HONGCHA_BODY_LIMIT").then(|| "lots".into())).is_err());
+        assert!(
+            c.apply_env(|k| (k == "HONGCHA_BODY_LIMIT").then(|| "lots".into()))
+                .is_err()
+        );
     }
 
     #[test]

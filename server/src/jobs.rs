@@ -27,7 +27,9 @@ impl Jobs {
         let holder = format!("{}-{}", std::process::id(), rand::random::<u32>());
         Self {
             services,
-            outbox: LogFileChannel { path: cfg.outbox_log() },
+            outbox: LogFileChannel {
+                path: cfg.outbox_log(),
+            },
             holder,
         }
     }
@@ -46,7 +48,8 @@ impl Jobs {
                 .await;
                 match lease {
                     Ok(true) => {
-                        if let Err(e) = deliver_pending(&self.services.db, &self.outbox, 100).await {
+                        if let Err(e) = deliver_pending(&self.services.db, &self.outbox, 100).await
+                        {
                             tracing::error!(error = %e, "outbox delivery failed");
                         }
                     }

@@ -23,7 +23,9 @@ pub async fn open_database(cfg: &Config) -> anyhow::Result<domain::DatabaseConne
     let db = domain::db::connect(&cfg.database_url)
         .await
         .with_context(|| format!("connecting to {}", redact(&cfg.database_url)))?;
-    domain::db::migrate(&db).await.context("migrating the database")?;
+    domain::db::migrate(&db)
+        .await
+        .context("migrating the database")?;
     Ok(db)
 }
 
@@ -59,7 +61,12 @@ impl Application {
         let addr = listener.local_addr()?;
         let router = router(&cfg, services.clone(), addr);
         let jobs = jobs::Jobs::new(&cfg, services.clone());
-        Ok(Self { listener, router, services, jobs })
+        Ok(Self {
+            listener,
+            router,
+            services,
+            jobs,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -69,7 +76,9 @@ impl Application {
     /// Serves until Ctrl-C / SIGTERM, with background jobs running.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let jobs = self.jobs.spawn();
-        let app = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        let app = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown_signal())
             .await?;
@@ -84,7 +93,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };
@@ -116,17 +126,28 @@ pub fn router(cfg: &Config, services: domain::Services, addr: SocketAddr) -> Rou
     Router::new()
         .route("/healthz", get(healthz))
         .leptos_routes_with_context(&state, routes, middleware::page_context, shell)
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
-            middleware::page_context,
-            app::shell,
-        ))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(middleware::page_context, app::shell))
         .with_state(state)
-        .layer(axum::middleware::from_fn_with_state(guard.clone(), middleware::area_guard))
-        .layer(axum::middleware::from_fn_with_state(guard.clone(), middleware::origin_guard))
-        .layer(axum::middleware::from_fn_with_state(guard, middleware::client_ip))
+        .layer(axum::middleware::from_fn_with_state(
+            guard.clone(),
+            middleware::area_guard,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            guard.clone(),
+            middleware::origin_guard,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            guard,
+            middleware::client_ip,
+        ))
         .layer(axum::middleware::from_fn(middleware::security_headers))
         .layer(DefaultBodyLimit::max(cfg.body_limit))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(cfg.body_limit))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            cfg.body_limit,
+        ))
 }
 
 async fn healthz(State(state): State<AppState>) -> axum::Json<serde_json::Value> {

@@ -5,7 +5,11 @@ use hongcha_server::{Application, Config, open_database, redact};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
-#[command(name = "hongcha", version, about = "红茶议事会 civic deliberation platform")]
+#[command(
+    name = "hongcha",
+    version,
+    about = "红茶议事会 civic deliberation platform"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -37,7 +41,8 @@ enum Command {
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            EnvFilter::try_from_env("HONGCHA_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
+            EnvFilter::try_from_env("HONGCHA_LOG")
+                .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
         )
         .init();
     let cli = Cli::parse();
@@ -54,7 +59,10 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Migrate => {
             open_database(&cfg).await?;
-            println!("数据库已是最新 database up to date: {}", redact(&cfg.database_url));
+            println!(
+                "数据库已是最新 database up to date: {}",
+                redact(&cfg.database_url)
+            );
             Ok(())
         }
         Command::SeedDemo { if_empty } => {
@@ -88,10 +96,20 @@ async fn main() -> anyhow::Result<()> {
                 Ok(p) => (p, false),
                 Err(_) => (domain::seed::random_password(), true),
             };
-            let grant = domain::accounts::Grant { role: domain::Role::Admin, scope: domain::Scope::Global };
-            let id = domain::accounts::provision_account(&services, &phone, &password, &name, None, &[grant])
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let grant = domain::accounts::Grant {
+                role: domain::Role::Admin,
+                scope: domain::Scope::Global,
+            };
+            let id = domain::accounts::provision_account(
+                &services,
+                &phone,
+                &password,
+                &name,
+                None,
+                &[grant],
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("管理员已就绪 admin ready: account #{id}");
             if generated {
                 println!("密码 password: {password}");

@@ -67,13 +67,18 @@ pub async fn spawn_app_with(backend: Backend, opts: Options) -> TestApp {
         Backend::Postgres => {
             let admin_url = std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL");
             let name = format!("hongcha_test_{:016x}", rand::random::<u64>());
-            let admin = domain::db::connect(&admin_url).await.expect("connect to PostgreSQL");
+            let admin = domain::db::connect(&admin_url)
+                .await
+                .expect("connect to PostgreSQL");
             admin
                 .execute_unprepared(&format!("CREATE DATABASE {name}"))
                 .await
                 .expect("create test database");
             admin.close().await.ok();
-            let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url);
+            let base = admin_url
+                .rsplit_once('/')
+                .map(|(b, _)| b)
+                .unwrap_or(&admin_url);
             (format!("{base}/{name}"), Some((admin_url.clone(), name)))
         }
     };
@@ -143,7 +148,11 @@ impl TestApp {
 
     pub async fn register(&self, client: &Client, phone: &str, name: &str) -> Response {
         let communities = domain::org::communities(&self.services.db).await.unwrap();
-        let community = communities.first().expect("seeded communities").id.to_string();
+        let community = communities
+            .first()
+            .expect("seeded communities")
+            .id
+            .to_string();
         self.call(
             client,
             "register",
@@ -158,8 +167,12 @@ impl TestApp {
     }
 
     pub async fn login(&self, client: &Client, phone: &str, password: &str) -> Response {
-        self.call(client, "login", &[("phone", phone), ("password", password), ("next", "")])
-            .await
+        self.call(
+            client,
+            "login",
+            &[("phone", phone), ("password", password), ("next", "")],
+        )
+        .await
     }
 
     pub fn outbox_log(&self) -> String {

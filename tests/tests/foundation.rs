@@ -11,7 +11,11 @@ async fn healthz_reports_database() {
         let body = app.get_json(&app.client(), "/healthz").await;
         assert_eq!(body["database"], true, "{backend:?}");
         assert_eq!(body["status"], "ok");
-        let want = if backend == Backend::Sqlite { "sqlite" } else { "postgres" };
+        let want = if backend == Backend::Sqlite {
+            "sqlite"
+        } else {
+            "postgres"
+        };
         assert_eq!(body["backend"], want);
         app.stop().await;
     }
@@ -25,7 +29,11 @@ async fn register_login_logout() {
         let c = app.client();
 
         let res = app.register(&c, "139 1234 5678", "3幢小李").await;
-        assert!(res.status().is_success() || res.status().is_redirection(), "{backend:?} register: {}", res.status());
+        assert!(
+            res.status().is_success() || res.status().is_redirection(),
+            "{backend:?} register: {}",
+            res.status()
+        );
 
         // The same number again is refused with a clear error.
         let res = app.register(&c, "13912345678", "另一个人").await;
@@ -45,20 +53,43 @@ async fn register_login_logout() {
 
         // Right password: an HttpOnly, SameSite=Lax session cookie.
         let res = app.login(&c, "13912345678", "correct horse").await;
-        assert!(res.status().is_success() || res.status().is_redirection(), "{backend:?} login: {}", res.status());
-        let cookie = res.headers().get("set-cookie").expect("cookie").to_str().unwrap().to_owned();
+        assert!(
+            res.status().is_success() || res.status().is_redirection(),
+            "{backend:?} login: {}",
+            res.status()
+        );
+        let cookie = res
+            .headers()
+            .get("set-cookie")
+            .expect("cookie")
+            .to_str()
+            .unwrap()
+            .to_owned();
         assert!(cookie.starts_with("hongcha_session="), "{cookie}");
-        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+        assert!(
+            cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+            "{cookie}"
+        );
         let me = app.get_json(&c, "/api/me").await;
         assert_eq!(me["display_name"], "3幢小李");
         assert_eq!(me["phone"], "13912345678", "own number in full");
         assert_eq!(me["areas"], serde_json::json!(["me"]));
 
         // Logout ends the session on the server, not just in the browser.
-        let token = cookie.split(';').next().unwrap().trim_start_matches("hongcha_session=").to_owned();
+        let token = cookie
+            .split(';')
+            .next()
+            .unwrap()
+            .trim_start_matches("hongcha_session=")
+            .to_owned();
         let res = app.call(&c, "logout", &[]).await;
         assert!(res.status().is_success() || res.status().is_redirection());
-        assert!(domain::accounts::principal_for_token(&app.services, &token).await.unwrap().is_none());
+        assert!(
+            domain::accounts::principal_for_token(&app.services, &token)
+                .await
+                .unwrap()
+                .is_none()
+        );
         assert!(app.get_json(&c, "/api/me").await.is_null());
         app.stop().await;
     }
@@ -70,20 +101,44 @@ async fn registration_validates_input() {
         let app = spawn_app(backend).await;
         app.seed_demo().await;
         let c = app.client();
-        let community = domain::org::communities(&app.services.db).await.unwrap()[0].id.to_string();
+        let community = domain::org::communities(&app.services.db).await.unwrap()[0]
+            .id
+            .to_string();
         let cases: [(&str, &str, &str, &str, &str); 4] = [
             ("12345", "correct horse", "小王", &community, "phone"),
             ("13700000001", "short", "小王", &community, "password"),
-            ("13700000002", "correct horse", "   ", &community, "display_name"),
+            (
+                "13700000002",
+                "correct horse",
+                "   ",
+                &community,
+                "display_name",
+            ),
             ("13700000003", "correct horse", "小王", "99999", "community"),
         ];
         for (phone, password, name, community, field) in cases {
             let res = app
-                .call(&c, "register", &[("phone", phone), ("password", password), ("display_name", name), ("community_id", community)])
+                .call(
+                    &c,
+                    "register",
+                    &[
+                        ("phone", phone),
+                        ("password", password),
+                        ("display_name", name),
+                        ("community_id", community),
+                    ],
+                )
                 .await;
-            assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{backend:?} {field}");
+            assert_eq!(
+                res.status(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{backend:?} {field}"
+            );
             let body = res.text().await.unwrap();
-            assert!(body.contains(&format!("\"field\":\"{field}\"")), "{field}: {body}");
+            assert!(
+                body.contains(&format!("\"field\":\"{field}\"")),
+                "{field}: {body}"
+            );
         }
         app.stop().await;
     }
@@ -99,16 +154,27 @@ async fn login_rate_limit_kicks_in() {
         let c = app.client();
         for i in 0..3 {
             let res = app.login(&c, "13800000001", "not the password").await;
-            assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{backend:?} attempt {i}");
+            assert_eq!(
+                res.status(),
+                StatusCode::UNAUTHORIZED,
+                "{backend:?} attempt {i}"
+            );
         }
         // Budget spent: even the right password is refused for now.
         let res = app.login(&c, "13800000001", DEMO_PASSWORD).await;
         assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS, "{backend:?}");
-        let retry: u64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+        let retry: u64 = res.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
         assert!(retry > 0 && retry <= 15 * 60, "{retry}");
         // Another account is not affected.
         let res = app.login(&c, "13800000002", DEMO_PASSWORD).await;
-        assert!(res.status().is_success() || res.status().is_redirection(), "{backend:?}");
+        assert!(
+            res.status().is_success() || res.status().is_redirection(),
+            "{backend:?}"
+        );
         app.stop().await;
     }
 }
@@ -125,7 +191,9 @@ async fn per_ip_limit_on_code_requests() {
             let res = app.call(&c, "request_code", &[("phone", phone)]).await;
             assert!(res.status().is_success(), "{backend:?} {}", res.status());
         }
-        let res = app.call(&c, "request_code", &[("phone", "13800000003")]).await;
+        let res = app
+            .call(&c, "request_code", &[("phone", "13800000003")])
+            .await;
         assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS, "{backend:?}");
         app.stop().await;
     }
@@ -138,9 +206,13 @@ async fn sms_code_login_through_outbox() {
         app.seed_demo().await;
         let c = app.client();
         // Unknown numbers get the same answer and no message.
-        let res = app.call(&c, "request_code", &[("phone", "13999999999")]).await;
+        let res = app
+            .call(&c, "request_code", &[("phone", "13999999999")])
+            .await;
         assert!(res.status().is_success());
-        let res = app.call(&c, "request_code", &[("phone", "13800000001")]).await;
+        let res = app
+            .call(&c, "request_code", &[("phone", "13800000001")])
+            .await;
         assert!(res.status().is_success(), "{backend:?}: {}", res.status());
         // The development SMS channel writes the message to data/outbox.log.
         let mut code = None;
@@ -154,17 +226,42 @@ async fn sms_code_login_through_outbox() {
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
-        assert!(!app.outbox_log().contains("13999999999"), "no message for unknown numbers");
+        assert!(
+            !app.outbox_log().contains("13999999999"),
+            "no message for unknown numbers"
+        );
         let code = code.expect("code delivered to the outbox log");
         let wrong = if code == "000000" { "111111" } else { "000000" };
-        let res = app.call(&c, "login_code", &[("phone", "13800000001"), ("code", wrong), ("next", "")]).await;
+        let res = app
+            .call(
+                &c,
+                "login_code",
+                &[("phone", "13800000001"), ("code", wrong), ("next", "")],
+            )
+            .await;
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
-        let res = app.call(&c, "login_code", &[("phone", "13800000001"), ("code", &code), ("next", "")]).await;
-        assert!(res.status().is_success() || res.status().is_redirection(), "{backend:?}: {}", res.status());
+        let res = app
+            .call(
+                &c,
+                "login_code",
+                &[("phone", "13800000001"), ("code", &code), ("next", "")],
+            )
+            .await;
+        assert!(
+            res.status().is_success() || res.status().is_redirection(),
+            "{backend:?}: {}",
+            res.status()
+        );
         assert_eq!(app.get_json(&c, "/api/me").await["display_name"], "王阿姨");
         // A code works once.
         let c2 = app.client();
-        let res = app.call(&c2, "login_code", &[("phone", "13800000001"), ("code", &code), ("next", "")]).await;
+        let res = app
+            .call(
+                &c2,
+                "login_code",
+                &[("phone", "13800000001"), ("code", &code), ("next", "")],
+            )
+            .await;
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
         app.stop().await;
     }
@@ -176,18 +273,50 @@ async fn cross_origin_mutations_are_refused() {
         let app = spawn_app(backend).await;
         app.seed_demo().await;
         let c = app.client();
-        let form = [("phone", "13800000001"), ("password", DEMO_PASSWORD), ("next", "")];
+        let form = [
+            ("phone", "13800000001"),
+            ("password", DEMO_PASSWORD),
+            ("next", ""),
+        ];
         let url = app.url("/api/login");
-        let evil = c.post(&url).header("Origin", "http://evil.example").form(&form).send().await.unwrap();
+        let evil = c
+            .post(&url)
+            .header("Origin", "http://evil.example")
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(evil.status(), StatusCode::FORBIDDEN, "{backend:?}");
         assert!(evil.headers().get("set-cookie").is_none());
-        let other_port = c.post(&url).header("Origin", "http://127.0.0.1:1").form(&form).send().await.unwrap();
+        let other_port = c
+            .post(&url)
+            .header("Origin", "http://127.0.0.1:1")
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(other_port.status(), StatusCode::FORBIDDEN);
-        let cross_site = c.post(&url).header("Sec-Fetch-Site", "cross-site").form(&form).send().await.unwrap();
+        let cross_site = c
+            .post(&url)
+            .header("Sec-Fetch-Site", "cross-site")
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(cross_site.status(), StatusCode::FORBIDDEN);
         let bare = c.post(&url).form(&form).send().await.unwrap();
-        assert_eq!(bare.status(), StatusCode::FORBIDDEN, "no Origin, no Sec-Fetch-Site");
-        let same_site_fetch = c.post(&url).header("Sec-Fetch-Site", "same-origin").form(&form).send().await.unwrap();
+        assert_eq!(
+            bare.status(),
+            StatusCode::FORBIDDEN,
+            "no Origin, no Sec-Fetch-Site"
+        );
+        let same_site_fetch = c
+            .post(&url)
+            .header("Sec-Fetch-Site", "same-origin")
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
         assert!(same_site_fetch.status().is_success() || same_site_fetch.status().is_redirection());
         let own = app.login(&c, "13800000001", DEMO_PASSWORD).await;
         assert!(own.status().is_success() || own.status().is_redirection());
@@ -201,14 +330,46 @@ async fn each_role_sees_exactly_its_areas() {
     const AREAS: [&str; 6] = ["/me", "/staff", "/street", "/tasks", "/audit", "/admin"];
     // phone (demo seed order), role, allowed areas
     let table: [(&str, &str, [bool; 6]); 8] = [
-        ("13800000001", "resident", [true, false, false, false, false, false]),
-        ("13800000002", "staff", [false, true, false, false, false, false]),
-        ("13800000003", "street_officer", [false, false, true, false, false, false]),
-        ("13800000004", "grid_worker", [false, false, false, true, false, false]),
-        ("13800000005", "department", [false, false, false, true, false, false]),
-        ("13800000006", "enterprise", [false, false, false, true, false, false]),
-        ("13800000007", "supervisor", [false, false, false, false, true, false]),
-        ("13800000008", "admin", [false, false, false, false, false, true]),
+        (
+            "13800000001",
+            "resident",
+            [true, false, false, false, false, false],
+        ),
+        (
+            "13800000002",
+            "staff",
+            [false, true, false, false, false, false],
+        ),
+        (
+            "13800000003",
+            "street_officer",
+            [false, false, true, false, false, false],
+        ),
+        (
+            "13800000004",
+            "grid_worker",
+            [false, false, false, true, false, false],
+        ),
+        (
+            "13800000005",
+            "department",
+            [false, false, false, true, false, false],
+        ),
+        (
+            "13800000006",
+            "enterprise",
+            [false, false, false, true, false, false],
+        ),
+        (
+            "13800000007",
+            "supervisor",
+            [false, false, false, false, true, false],
+        ),
+        (
+            "13800000008",
+            "admin",
+            [false, false, false, false, false, true],
+        ),
     ];
     for backend in backends() {
         let app = spawn_app(backend).await;
@@ -217,22 +378,41 @@ async fn each_role_sees_exactly_its_areas() {
         let anon = app.client();
         for area in AREAS {
             let res = anon.get(app.url(area)).send().await.unwrap();
-            assert_eq!(res.status(), StatusCode::SEE_OTHER, "{backend:?} anonymous {area}");
+            assert_eq!(
+                res.status(),
+                StatusCode::SEE_OTHER,
+                "{backend:?} anonymous {area}"
+            );
             let loc = res.headers()["location"].to_str().unwrap();
             assert_eq!(loc, format!("/login?next={area}"));
         }
         for (phone, role, allowed) in table {
-            assert!(demo.iter().any(|d| d.phone == phone && d.role.as_str() == role), "seed has {role}");
+            assert!(
+                demo.iter()
+                    .any(|d| d.phone == phone && d.role.as_str() == role),
+                "seed has {role}"
+            );
             let c = app.client();
             let res = app.login(&c, phone, DEMO_PASSWORD).await;
-            assert!(res.status().is_success() || res.status().is_redirection(), "{role} login");
+            assert!(
+                res.status().is_success() || res.status().is_redirection(),
+                "{role} login"
+            );
             let me = app.get_json(&c, "/api/me").await;
             let listed: Vec<String> = serde_json::from_value(me["areas"].clone()).unwrap();
             for (area, ok) in AREAS.iter().zip(allowed) {
                 let res = c.get(app.url(area)).send().await.unwrap();
-                let want = if ok { StatusCode::OK } else { StatusCode::FORBIDDEN };
+                let want = if ok {
+                    StatusCode::OK
+                } else {
+                    StatusCode::FORBIDDEN
+                };
                 assert_eq!(res.status(), want, "{backend:?} {role} {area}");
-                assert_eq!(listed.contains(&area[1..].to_owned()), ok, "{role} nav lists {area}");
+                assert_eq!(
+                    listed.contains(&area[1..].to_owned()),
+                    ok,
+                    "{role} nav lists {area}"
+                );
             }
         }
         app.stop().await;
@@ -246,40 +426,107 @@ async fn admin_api_is_admin_only_and_audited() {
         app.seed_demo().await;
         let staff = app.client();
         app.login(&staff, "13800000002", DEMO_PASSWORD).await;
-        let res = staff.get(app.url("/api/admin_accounts?query=")).send().await.unwrap();
+        let res = staff
+            .get(app.url("/api/admin_accounts?query="))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), StatusCode::FORBIDDEN, "{backend:?}");
-        let res = app.call(&staff, "grant_role", &[("account_id", "1"), ("role", "admin"), ("scope_id", "0")]).await;
+        let res = app
+            .call(
+                &staff,
+                "grant_role",
+                &[("account_id", "1"), ("role", "admin"), ("scope_id", "0")],
+            )
+            .await;
         assert_eq!(res.status(), StatusCode::FORBIDDEN);
 
         let admin = app.client();
         app.login(&admin, "13800000008", DEMO_PASSWORD).await;
-        let rows = app.get_json(&admin, "/api/admin_accounts?query=13800000001").await;
+        let rows = app
+            .get_json(&admin, "/api/admin_accounts?query=13800000001")
+            .await;
         let resident = &rows.as_array().unwrap()[0];
-        assert_eq!(resident["phone"], "13800000001", "admins see numbers in full");
+        assert_eq!(
+            resident["phone"], "13800000001",
+            "admins see numbers in full"
+        );
         let resident_id = resident["id"].as_i64().unwrap().to_string();
-        let community = domain::org::communities(&app.services.db).await.unwrap()[1].id.to_string();
+        let community = domain::org::communities(&app.services.db).await.unwrap()[1]
+            .id
+            .to_string();
 
-        let before = domain::audit::verify(&app.services.db).await.unwrap().entries;
-        let res = app.call(&admin, "grant_role", &[("account_id", &resident_id), ("role", "staff"), ("scope_id", &community)]).await;
-        assert!(res.status().is_success(), "{backend:?} grant: {}", res.status());
+        let before = domain::audit::verify(&app.services.db)
+            .await
+            .unwrap()
+            .entries;
+        let res = app
+            .call(
+                &admin,
+                "grant_role",
+                &[
+                    ("account_id", &resident_id),
+                    ("role", "staff"),
+                    ("scope_id", &community),
+                ],
+            )
+            .await;
+        assert!(
+            res.status().is_success(),
+            "{backend:?} grant: {}",
+            res.status()
+        );
         // A wrong kind of scope is refused with a reason.
-        let res = app.call(&admin, "grant_role", &[("account_id", &resident_id), ("role", "staff"), ("scope_id", "0")]).await;
+        let res = app
+            .call(
+                &admin,
+                "grant_role",
+                &[
+                    ("account_id", &resident_id),
+                    ("role", "staff"),
+                    ("scope_id", "0"),
+                ],
+            )
+            .await;
         assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
         // Now the resident is also staff.
         let res = app.login(&app.client(), "13800000001", DEMO_PASSWORD).await;
         assert!(res.status().is_success() || res.status().is_redirection());
-        let rows = app.get_json(&admin, "/api/admin_accounts?query=13800000001").await;
+        let rows = app
+            .get_json(&admin, "/api/admin_accounts?query=13800000001")
+            .await;
         let grants = rows[0]["grants"].as_array().unwrap().clone();
-        let staff_grant = grants.iter().find(|g| g["role"] == "staff").expect("granted");
-        let res = app.call(&admin, "revoke_role", &[("grant_id", &staff_grant["id"].as_i64().unwrap().to_string())]).await;
+        let staff_grant = grants
+            .iter()
+            .find(|g| g["role"] == "staff")
+            .expect("granted");
+        let res = app
+            .call(
+                &admin,
+                "revoke_role",
+                &[("grant_id", &staff_grant["id"].as_i64().unwrap().to_string())],
+            )
+            .await;
         assert!(res.status().is_success());
         let after = domain::audit::verify(&app.services.db).await.unwrap();
         assert!(after.ok());
         assert_eq!(after.entries, before + 2, "grant and revoke audited");
-        let recent = domain::audit::recent(&app.services, &domain::Principal {
-            account_id: 0, display_name: String::new(), phone: String::new(), community_id: None,
-            grants: vec![domain::accounts::Grant { role: domain::Role::Supervisor, scope: domain::Scope::Global }],
-        }, 2).await.unwrap();
+        let recent = domain::audit::recent(
+            &app.services,
+            &domain::Principal {
+                account_id: 0,
+                display_name: String::new(),
+                phone: String::new(),
+                community_id: None,
+                grants: vec![domain::accounts::Grant {
+                    role: domain::Role::Supervisor,
+                    scope: domain::Scope::Global,
+                }],
+            },
+            2,
+        )
+        .await
+        .unwrap();
         assert_eq!(recent[0].action, "role.revoke");
         assert_eq!(recent[1].action, "role.grant");
         app.stop().await;
@@ -310,8 +557,15 @@ async fn audit_chain_verifies_and_detects_tampering() {
 
         // The database refuses edits to the log...
         let edit = "UPDATE audit_log SET detail = '{}' WHERE seq = 3";
-        assert!(db.execute_unprepared(edit).await.is_err(), "{backend:?}: append-only trigger");
-        assert!(db.execute_unprepared("DELETE FROM audit_log WHERE seq = 8").await.is_err());
+        assert!(
+            db.execute_unprepared(edit).await.is_err(),
+            "{backend:?}: append-only trigger"
+        );
+        assert!(
+            db.execute_unprepared("DELETE FROM audit_log WHERE seq = 8")
+                .await
+                .is_err()
+        );
         // ...and someone who bypasses that is caught by the chain.
         let (off, on) = match backend {
             Backend::Sqlite => ("DROP TRIGGER audit_log_no_update", None),
@@ -350,11 +604,22 @@ async fn pages_carry_security_headers_and_csp_nonce() {
             .nth(1)
             .and_then(|s| s.split('\'').next())
             .expect("CSP names a nonce");
-        assert!(html.contains(&format!("nonce=\"{nonce}\"")), "inline scripts carry the CSP nonce");
+        assert!(
+            html.contains(&format!("nonce=\"{nonce}\"")),
+            "inline scripts carry the CSP nonce"
+        );
         assert!(html.contains("<html lang=\"zh-CN\""), "Chinese by default");
         assert!(html.contains("红茶议事会"));
         // English on request.
-        let en = c.get(app.url("/")).header("Cookie", "lang=en").send().await.unwrap().text().await.unwrap();
+        let en = c
+            .get(app.url("/"))
+            .header("Cookie", "lang=en")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         assert!(en.contains("<html lang=\"en\"") && en.contains("Hongcha Council"));
         // Unknown pages are a real 404.
         let res = c.get(app.url("/no-such-page")).send().await.unwrap();
@@ -369,7 +634,11 @@ async fn oversized_bodies_are_refused() {
     let c = app.client();
     let big = "x".repeat(200 * 1024);
     let res = app
-        .call(&c, "login", &[("phone", "13800000001"), ("password", &big), ("next", "")])
+        .call(
+            &c,
+            "login",
+            &[("phone", "13800000001"), ("password", &big), ("next", "")],
+        )
         .await;
     assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
     app.stop().await;
@@ -377,5 +646,7 @@ async fn oversized_bodies_are_refused() {
 
 /// The first run of exactly six ASCII digits in `text`.
 fn six_digits(text: &str) -> Option<String> {
-    text.split(|c: char| !c.is_ascii_digit()).find(|run| run.len() == 6).map(str::to_owned)
+    text.split(|c: char| !c.is_ascii_digit())
+        .find(|run| run.len() == 6)
+        .map(str::to_owned)
 }

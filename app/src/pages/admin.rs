@@ -25,7 +25,13 @@ pub fn AdminArea() -> impl IntoView {
     let grant = ServerAction::<api::GrantRole>::new();
     let revoke = ServerAction::<api::RevokeRole>::new();
     let accounts = Resource::new(
-        move || (query.read().get("q").unwrap_or_default(), grant.version().get(), revoke.version().get()),
+        move || {
+            (
+                query.read().get("q").unwrap_or_default(),
+                grant.version().get(),
+                revoke.version().get(),
+            )
+        },
         |(q, _, _)| api::admin_accounts(q),
     );
     view! {

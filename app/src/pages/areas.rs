@@ -166,13 +166,13 @@ fn AuditTable(audit: crate::model::AuditView) -> impl IntoView {
                 {i18n.t("audit.chain_ok")} " · " {audit.entries_total} " " {i18n.t("audit.entries")}
             </p>
         }
-            .into_any(),
+        .into_any(),
         Some(seq) => view! {
             <p class="notice error" role="alert" data-testid="audit-status">
                 {i18n.t("audit.chain_bad")} " #" {seq}
             </p>
         }
-            .into_any(),
+        .into_any(),
     };
     view! {
         {status}

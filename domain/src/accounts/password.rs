@@ -80,7 +80,11 @@ mod tests {
 
     #[tokio::test]
     async fn hash_and_verify() {
-        let h = Password::parse("hongcha-2026").unwrap().hash().await.unwrap();
+        let h = Password::parse("hongcha-2026")
+            .unwrap()
+            .hash()
+            .await
+            .unwrap();
         assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
         assert!(verify("hongcha-2026".into(), Some(h.clone())).await);
         assert!(!verify("hongcha-2027".into(), Some(h)).await);

@@ -75,21 +75,40 @@ mod tests {
 
     #[test]
     fn parses_common_forms() {
-        for raw in ["13812345678", "138 1234 5678", "+8613812345678", "86-138-1234-5678"] {
-            assert_eq!(PhoneNumber::parse(raw).unwrap().as_str(), "13812345678", "{raw}");
+        for raw in [
+            "13812345678",
+            "138 1234 5678",
+            "+8613812345678",
+            "86-138-1234-5678",
+        ] {
+            assert_eq!(
+                PhoneNumber::parse(raw).unwrap().as_str(),
+                "13812345678",
+                "{raw}"
+            );
         }
     }
 
     #[test]
     fn rejects_non_mobile() {
-        for raw in ["", "1381234567", "12812345678", "23812345678", "1381234567x", "138123456789"] {
+        for raw in [
+            "",
+            "1381234567",
+            "12812345678",
+            "23812345678",
+            "1381234567x",
+            "138123456789",
+        ] {
             assert!(PhoneNumber::parse(raw).is_err(), "{raw}");
         }
     }
 
     #[test]
     fn masks_middle_digits() {
-        assert_eq!(PhoneNumber::parse("13812345678").unwrap().masked(), "138****5678");
+        assert_eq!(
+            PhoneNumber::parse("13812345678").unwrap().masked(),
+            "138****5678"
+        );
         assert_eq!(mask_phone("12345"), "***45");
     }
 }

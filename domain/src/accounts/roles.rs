@@ -170,7 +170,10 @@ impl Area {
     pub fn for_path(path: &str) -> Option<Area> {
         Area::ALL.into_iter().find(|a| {
             let p = a.path();
-            path == p || path.strip_prefix(p).is_some_and(|rest| rest.starts_with('/'))
+            path == p
+                || path
+                    .strip_prefix(p)
+                    .is_some_and(|rest| rest.starts_with('/'))
         })
     }
 }
@@ -196,7 +199,10 @@ impl Principal {
 
     /// The areas this principal may enter, in display order.
     pub fn areas(&self) -> Vec<Area> {
-        Area::ALL.into_iter().filter(|a| self.can_enter(*a)).collect()
+        Area::ALL
+            .into_iter()
+            .filter(|a| self.can_enter(*a))
+            .collect()
     }
 
     pub fn require(&self, area: Area) -> Result<(), DomainError> {

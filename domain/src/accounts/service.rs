@@ -1,7 +1,8 @@
 use rand::Rng;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, sea_query::{Expr, ExprTrait},
+    QueryOrder, QuerySelect, Set,
+    sea_query::{Expr, ExprTrait},
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -58,14 +59,25 @@ pub async fn register(s: &Services, client_ip: &str, input: RegisterInput) -> Do
             }
             other => other,
         })?;
-    insert_grant(&txn, id, Grant { role: Role::Resident, scope: Scope::Community(input.community_id) }, None)
-        .await?;
+    insert_grant(
+        &txn,
+        id,
+        Grant {
+            role: Role::Resident,
+            scope: Scope::Community(input.community_id),
+        },
+        None,
+    )
+    .await?;
     txn.commit().await?;
     Ok(id)
 }
 
 fn is_unique_violation(e: &sea_orm::DbErr) -> bool {
-    matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
+    matches!(
+        e.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
 }
 
 async fn find_by_phone<C: ConnectionTrait>(
@@ -242,7 +254,10 @@ pub async fn login_with_code(
     let want = sha256_hex(&format!("{}:{}", phone.as_str(), code.trim()));
     if want != latest.code_hash {
         login_code::Entity::update_many()
-            .col_expr(login_code::Column::Attempts, Expr::col(login_code::Column::Attempts).add(1))
+            .col_expr(
+                login_code::Column::Attempts,
+                Expr::col(login_code::Column::Attempts).add(1),
+            )
             .filter(login_code::Column::Id.eq(latest.id))
             .exec(&s.db)
             .await?;
@@ -272,13 +287,19 @@ pub async fn principal_for_token(s: &Services, token: &str) -> DomainResult<Opti
     if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Ok(None);
     }
-    let Some(sess) = session::Entity::find_by_id(sha256_hex(token)).one(&s.db).await? else {
+    let Some(sess) = session::Entity::find_by_id(sha256_hex(token))
+        .one(&s.db)
+        .await?
+    else {
         return Ok(None);
     };
     if sess.expires_at <= clock::now() {
         return Ok(None);
     }
-    let Some(acct) = account::Entity::find_by_id(sess.account_id).one(&s.db).await? else {
+    let Some(acct) = account::Entity::find_by_id(sess.account_id)
+        .one(&s.db)
+        .await?
+    else {
         return Ok(None);
     };
     if acct.disabled {
@@ -288,11 +309,16 @@ pub async fn principal_for_token(s: &Services, token: &str) -> DomainResult<Opti
 }
 
 pub async fn logout(s: &Services, token: &str) -> DomainResult<()> {
-    session::Entity::delete_by_id(sha256_hex(token)).exec(&s.db).await?;
+    session::Entity::delete_by_id(sha256_hex(token))
+        .exec(&s.db)
+        .await?;
     Ok(())
 }
 
-async fn grants_of<C: ConnectionTrait>(conn: &C, account_id: i64) -> DomainResult<Vec<(i64, Grant)>> {
+async fn grants_of<C: ConnectionTrait>(
+    conn: &C,
+    account_id: i64,
+) -> DomainResult<Vec<(i64, Grant)>> {
     let rows = role_grant::Entity::find()
         .filter(role_grant::Column::AccountId.eq(account_id))
         .order_by_asc(role_grant::Column::Id)
@@ -309,7 +335,11 @@ async fn grants_of<C: ConnectionTrait>(conn: &C, account_id: i64) -> DomainResul
 }
 
 async fn principal_of<C: ConnectionTrait>(conn: &C, a: account::Model) -> DomainResult<Principal> {
-    let grants = grants_of(conn, a.id).await?.into_iter().map(|(_, g)| g).collect();
+    let grants = grants_of(conn, a.id)
+        .await?
+        .into_iter()
+        .map(|(_, g)| g)
+        .collect();
     Ok(Principal {
         account_id: a.id,
         display_name: a.display_name,
@@ -428,7 +458,11 @@ pub async fn grant_role(
     actor.require_admin()?;
     check_scope(&s.db, grant.role, grant.scope).await?;
     let txn = crate::db::begin_write(&s.db).await?;
-    if account::Entity::find_by_id(account_id).one(&txn).await?.is_none() {
+    if account::Entity::find_by_id(account_id)
+        .one(&txn)
+        .await?
+        .is_none()
+    {
         return Err(DomainError::NotFound);
     }
     let id = insert_grant(&txn, account_id, grant, Some(actor.account_id)).await?;
@@ -456,7 +490,9 @@ pub async fn revoke_role(s: &Services, actor: &Principal, grant_id: i64) -> Doma
     if g.account_id == actor.account_id && g.role == Role::Admin.as_str() {
         return Err(DomainError::Conflict("own_admin"));
     }
-    role_grant::Entity::delete_by_id(grant_id).exec(&txn).await?;
+    role_grant::Entity::delete_by_id(grant_id)
+        .exec(&txn)
+        .await?;
     audit::append(
         &txn,
         Some(actor.account_id),
@@ -497,7 +533,11 @@ pub async fn provision_account(
         }
         None => insert_account(&txn, &phone, &name, Some(hash), community_id).await?,
     };
-    let existing: Vec<Grant> = grants_of(&txn, id).await?.into_iter().map(|(_, g)| g).collect();
+    let existing: Vec<Grant> = grants_of(&txn, id)
+        .await?
+        .into_iter()
+        .map(|(_, g)| g)
+        .collect();
     for g in grants.iter().filter(|g| !existing.contains(g)) {
         insert_grant(&txn, id, *g, None).await?;
     }

@@ -1,0 +1,112 @@
+import { test, expect, Page } from "@playwright/test";
+
+const DEMO_PASSWORD = "demo-pass-2026";
+
+/** Collects console errors and uncaught exceptions on a page. */
+function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on("console", (m) => {
+    if (m.type() === "error") errors.push(m.text());
+  });
+  page.on("pageerror", (e) => errors.push(e.message));
+  return errors;
+}
+
+/** Waits until the wasm app has hydrated (App sets data-hydrated on <body>). */
+async function hydrated(page: Page) {
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+}
+
+function randomPhone(): string {
+  return "139" + String(Math.floor(Math.random() * 1e8)).padStart(8, "0");
+}
+
+async function login(page: Page, phone: string, password: string) {
+  await page.goto("/login");
+  await hydrated(page);
+  await page.locator("#login-phone").fill(phone);
+  await page.locator("#login-password").fill(password);
+  await page.locator("#login-form button[type=submit]").click();
+}
+
+test("a resident registers, logs in and sees only the resident area", async ({ page }) => {
+  const errors = watchErrors(page);
+  const phone = randomPhone();
+  await page.goto("/register");
+  await hydrated(page);
+  await page.getByLabel("手机号").fill(phone);
+  await page.locator("#reg-password").fill("correct horse");
+  await page.getByLabel("称呼").fill("3幢小李");
+  await expect(page.locator("#reg-name-count")).toHaveText("4/32");
+  await page.getByLabel("所在社区").selectOption({ index: 1 });
+  await page.getByRole("button", { name: "注册" }).click();
+  await expect(page).toHaveURL(/\/login\?registered=1/);
+  await expect(page.getByRole("status")).toContainText("注册成功");
+
+  await page.locator("#login-phone").fill(phone);
+  await page.locator("#login-password").fill("correct horse");
+  await page.locator("#login-form button[type=submit]").click();
+  await expect(page).toHaveURL(/\/me$/);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("我的");
+  await expect(page.getByTestId("own-phone")).toHaveText(phone);
+  const nav = page.getByRole("navigation", { name: "主导航" });
+  await expect(nav.getByRole("link", { name: "我的" })).toBeVisible();
+  await expect(nav.getByRole("link", { name: "社区工作台" })).toHaveCount(0);
+  await expect(nav.getByRole("link", { name: "系统管理" })).toHaveCount(0);
+
+  // Typing another area's address does not let a resident in.
+  const res = await page.goto("/admin");
+  expect(res?.status()).toBe(403);
+  await expect(page.getByRole("alert")).toContainText("没有进入这里的权限");
+  expect(errors).toEqual([]);
+});
+
+test("staff and admin see their own areas in the navigation", async ({ page }) => {
+  await login(page, "13800000002", DEMO_PASSWORD);
+  await expect(page).toHaveURL(/\/staff$/);
+  const nav = page.getByRole("navigation", { name: "主导航" });
+  await expect(nav.getByRole("link", { name: "社区工作台" })).toBeVisible();
+  await expect(nav.getByRole("link", { name: "我的" })).toHaveCount(0);
+  await nav.getByRole("button", { name: "退出" }).click();
+  await expect(nav.getByRole("link", { name: "登录" })).toBeVisible();
+
+  await login(page, "13800000008", DEMO_PASSWORD);
+  await expect(page).toHaveURL(/\/admin$/);
+  await expect(page.locator("#accounts")).toContainText("13800000001");
+  await expect(nav.getByRole("link", { name: "系统管理" })).toBeVisible();
+});
+
+test("the page hydrates: language switch and password toggle work without reload", async ({ page }) => {
+  await page.goto("/login");
+  await hydrated(page);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("登录");
+  const password = page.locator("#login-password");
+  await expect(password).toHaveAttribute("type", "password");
+  await page.getByRole("button", { name: "显示密码" }).first().click();
+  await expect(password).toHaveAttribute("type", "text");
+
+  await page.locator("#lang-switch").click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Log in");
+  await expect(page.locator("html")).toHaveAttribute("lang", "en");
+  // Remembered across a reload (cookie), rendered by the server in English.
+  await page.reload();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Log in");
+  await page.locator("#lang-switch").click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("登录");
+});
+
+test("no console errors on the main pages", async ({ page }) => {
+  const errors = watchErrors(page);
+  for (const path of ["/", "/login", "/register"]) {
+    await page.goto(path);
+    await hydrated(page);
+  }
+  await login(page, "13800000007", DEMO_PASSWORD);
+  await expect(page).toHaveURL(/\/audit$/);
+  await expect(page.getByTestId("audit-status")).toContainText("审计链校验通过");
+  for (const path of ["/", "/audit"]) {
+    await page.goto(path);
+    await hydrated(page);
+  }
+  expect(errors).toEqual([]);
+});
