@@ -35,6 +35,29 @@ impl Jobs {
     }
 
     pub fn spawn(self) -> Running {
+        let housekeeping = {
+            let services = self.services.clone();
+            let holder = self.holder.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(Duration::from_secs(600));
+                loop {
+                    tick.tick().await;
+                    let ttl = domain::clock::Duration::seconds(300);
+                    match domain::jobs::try_lease(&services.db, "housekeeping", &holder, ttl).await
+                    {
+                        Ok(true) => match domain::accounts::purge_expired(&services.db).await {
+                            Ok(n) if n > 0 => {
+                                tracing::info!(rows = n, "expired sessions and codes removed")
+                            }
+                            Ok(_) => {}
+                            Err(e) => tracing::error!(error = %e, "housekeeping failed"),
+                        },
+                        Ok(false) => {}
+                        Err(e) => tracing::error!(error = %e, "housekeeping lease failed"),
+                    }
+                }
+            })
+        };
         let outbox = tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_millis(500));
             loop {
@@ -58,6 +81,6 @@ impl Jobs {
                 }
             }
         });
-        Running(vec![outbox])
+        Running(vec![outbox, housekeeping])
     }
 }

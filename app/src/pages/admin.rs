@@ -71,7 +71,7 @@ fn AccountTable(
     let i18n = use_i18n();
     view! {
         <div class="table-wrap">
-            <table id="accounts">
+            <table id="accounts" class="stack">
                 <thead>
                     <tr>
                         <th scope="col">{i18n.t("admin.col.name")}</th>
@@ -88,10 +88,10 @@ fn AccountTable(
                             let id = a.id;
                             view! {
                                 <tr>
-                                    <td>{a.display_name}</td>
-                                    <td>{a.phone}</td>
-                                    <td>{a.community.unwrap_or_default()}</td>
-                                    <td>
+                                    <td data-label=i18n.t("admin.col.name")>{a.display_name}</td>
+                                    <td data-label=i18n.t("admin.col.phone")>{a.phone}</td>
+                                    <td data-label=i18n.t("admin.col.community")>{a.community.unwrap_or_default()}</td>
+                                    <td data-label=i18n.t("admin.col.roles")>
                                         <ul class="grants">
                                             {a.grants
                                                 .into_iter()
@@ -111,7 +111,7 @@ fn AccountTable(
                                                 .collect_view()}
                                         </ul>
                                     </td>
-                                    <td>
+                                    <td data-label=i18n.t("admin.grant")>
                                         <ActionForm action=grant attr:class="grant">
                                             <input type="hidden" name="account_id" value=id.to_string() />
                                             <label for=format!("role-{id}") class="sr-only">{i18n.t("admin.grant")}</label>

@@ -177,7 +177,7 @@ fn AuditTable(audit: crate::model::AuditView) -> impl IntoView {
     view! {
         {status}
         <div class="table-wrap">
-            <table>
+            <table class="stack">
                 <thead>
                     <tr>
                         <th scope="col">{i18n.t("audit.col.seq")}</th>
@@ -195,11 +195,11 @@ fn AuditTable(audit: crate::model::AuditView) -> impl IntoView {
                             let actor = e.actor_id.map(|a| format!("#{a}"));
                             view! {
                                 <tr>
-                                    <td>{e.seq}</td>
-                                    <td>{e.at}</td>
-                                    <td>{move || actor.clone().unwrap_or_else(|| i18n.tr("audit.system").to_owned())}</td>
-                                    <td>{e.action}</td>
-                                    <td>{e.target}</td>
+                                    <td data-label=i18n.t("audit.col.seq")>{e.seq}</td>
+                                    <td data-label=i18n.t("audit.col.time")>{e.at}</td>
+                                    <td data-label=i18n.t("audit.col.actor")>{move || actor.clone().unwrap_or_else(|| i18n.tr("audit.system").to_owned())}</td>
+                                    <td data-label=i18n.t("audit.col.action")>{e.action}</td>
+                                    <td data-label=i18n.t("audit.col.target")>{e.target}</td>
                                 </tr>
                             }
                         })

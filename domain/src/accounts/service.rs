@@ -552,3 +552,22 @@ pub async fn provision_account(
     txn.commit().await?;
     Ok(id)
 }
+
+/// Deletes expired sessions and spent or expired login codes. Returns how
+/// many rows went.
+pub async fn purge_expired<C: ConnectionTrait>(conn: &C) -> DomainResult<u64> {
+    let now = clock::now();
+    let sessions = session::Entity::delete_many()
+        .filter(session::Column::ExpiresAt.lte(now))
+        .exec(conn)
+        .await?;
+    let codes = login_code::Entity::delete_many()
+        .filter(
+            Condition::any()
+                .add(login_code::Column::ExpiresAt.lte(now))
+                .add(login_code::Column::UsedAt.is_not_null()),
+        )
+        .exec(conn)
+        .await?;
+    Ok(sessions.rows_affected + codes.rows_affected)
+}

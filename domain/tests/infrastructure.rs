@@ -1,0 +1,133 @@
+//! Domain tests on `sqlite::memory:` with the real migrator.
+use domain::outbox::{Channel, Deliver, deliver_pending, enqueue};
+use domain::{Services, Settings, db, jobs};
+use std::sync::Mutex;
+
+async fn services() -> Services {
+    let conn = db::connect("sqlite::memory:").await.unwrap();
+    db::migrate(&conn).await.unwrap();
+    Services::new(conn, Settings::default())
+}
+
+#[tokio::test]
+async fn a_lease_has_one_holder_until_it_expires() {
+    let s = services().await;
+    let ttl = chrono::Duration::seconds(30);
+    assert!(jobs::try_lease(&s.db, "outbox", "a", ttl).await.unwrap());
+    assert!(
+        !jobs::try_lease(&s.db, "outbox", "b", ttl).await.unwrap(),
+        "b must wait"
+    );
+    assert!(
+        jobs::try_lease(&s.db, "outbox", "a", ttl).await.unwrap(),
+        "a renews"
+    );
+    assert!(
+        jobs::try_lease(&s.db, "crawl", "b", ttl).await.unwrap(),
+        "other jobs are separate"
+    );
+    // An expired lease can be taken over.
+    assert!(
+        jobs::try_lease(&s.db, "sweep", "a", chrono::Duration::seconds(-1))
+            .await
+            .unwrap()
+    );
+    assert!(jobs::try_lease(&s.db, "sweep", "b", ttl).await.unwrap());
+}
+
+struct Recorder {
+    sent: Mutex<Vec<String>>,
+    fail_first: Mutex<bool>,
+}
+
+impl Deliver for Recorder {
+    fn deliver(&self, msg: &domain::entities::outbox::Model) -> Result<(), String> {
+        let mut fail = self.fail_first.lock().unwrap();
+        if *fail {
+            *fail = false;
+            return Err("gateway down".into());
+        }
+        self.sent.lock().unwrap().push(msg.body.clone());
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn outbox_delivers_each_message_once_and_retries_failures() {
+    let s = services().await;
+    enqueue(&s.db, Channel::Sms, "13800000001", "t", "one")
+        .await
+        .unwrap();
+    enqueue(&s.db, Channel::Sms, "13800000002", "t", "two")
+        .await
+        .unwrap();
+    let r = Recorder {
+        sent: Mutex::new(vec![]),
+        fail_first: Mutex::new(true),
+    };
+    assert_eq!(
+        deliver_pending(&s.db, &r, 10).await.unwrap(),
+        1,
+        "first fails, second goes"
+    );
+    assert_eq!(
+        deliver_pending(&s.db, &r, 10).await.unwrap(),
+        1,
+        "the failed one is retried"
+    );
+    assert_eq!(
+        deliver_pending(&s.db, &r, 10).await.unwrap(),
+        0,
+        "nothing is sent twice"
+    );
+    let mut sent = r.sent.lock().unwrap().clone();
+    sent.sort();
+    assert_eq!(sent, vec!["one", "two"]);
+}
+
+#[tokio::test]
+async fn audit_chain_links_entries() {
+    let s = services().await;
+    for i in 0..5 {
+        domain::audit::append(
+            &s.db,
+            Some(1),
+            "test.action",
+            &format!("thing:{i}"),
+            serde_json::json!({ "i": i }),
+        )
+        .await
+        .unwrap();
+    }
+    let v = domain::audit::verify(&s.db).await.unwrap();
+    assert_eq!(v.entries, 5);
+    assert!(v.ok());
+}
+
+#[tokio::test]
+async fn expired_sessions_are_purged() {
+    let s = services().await;
+    domain::seed::seed_demo(&s, Some("demo-pass-2026"))
+        .await
+        .unwrap();
+    let (token, _) = domain::accounts::login_password(&s, "ip", "13800000001", "demo-pass-2026")
+        .await
+        .unwrap();
+    assert_eq!(
+        domain::accounts::purge_expired(&s.db).await.unwrap(),
+        0,
+        "live session kept"
+    );
+    use sea_orm::ConnectionTrait;
+    s.db.execute_unprepared("UPDATE session SET expires_at = '2000-01-01T00:00:00+00:00'")
+        .await
+        .unwrap();
+    assert!(
+        domain::accounts::principal_for_token(&s, &token)
+            .await
+            .unwrap()
+            .is_none(),
+        "expired"
+    );
+    assert_eq!(domain::accounts::purge_expired(&s.db).await.unwrap(), 1);
+}
