@@ -150,18 +150,41 @@ pub async fn admin_accounts(query: String) -> Result<Vec<AccountView>, AppError>
                     role: g.grant.role.as_str().to_owned(),
                     scope_kind: g.grant.scope.kind().to_owned(),
                     scope_id: g.grant.scope.id(),
+                    scope_label: g.scope_label,
                 })
                 .collect(),
         })
         .collect())
 }
 
+/// Scopes to grant roles in (admins only).
+#[server(prefix = "/api", endpoint = "admin_scopes", input = GetUrl)]
+pub async fn admin_scopes() -> Result<Vec<ScopeView>, AppError> {
+    let st = state::state()?;
+    let actor = state::require_principal().await?;
+    actor.require_admin().map_err(map_err)?;
+    let options = domain::org::scope_options(&st.services.db)
+        .await
+        .map_err(map_err)?;
+    Ok(options
+        .into_iter()
+        .map(|o| ScopeView {
+            kind: o.scope.kind().to_owned(),
+            value: format!("{}:{}", o.scope.kind(), o.scope.id()),
+            label: o.label,
+        })
+        .collect())
+}
+
+/// Grants `role` in `scope` (`community:3`, `street:1`, `compound:7` or `global`).
 #[server(prefix = "/api", endpoint = "grant_role")]
-pub async fn grant_role(account_id: i64, role: String, scope_id: i64) -> Result<(), AppError> {
+pub async fn grant_role(account_id: i64, role: String, scope: String) -> Result<(), AppError> {
     let st = state::state()?;
     let actor = state::require_principal().await?;
     let role = domain::Role::parse(&role).map_err(map_err)?;
-    let scope = domain::Scope::from_parts(role.scope_kind(), scope_id).map_err(map_err)?;
+    let (kind, id) = scope.split_once(':').unwrap_or((scope.as_str(), "0"));
+    let id = id.parse::<i64>().unwrap_or(-1);
+    let scope = domain::Scope::from_parts(kind, id).map_err(map_err)?;
     let grant = domain::accounts::Grant { role, scope };
     domain::accounts::grant_role(&st.services, &actor, account_id, grant)
         .await

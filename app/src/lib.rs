@@ -114,7 +114,7 @@ fn Header() -> impl IntoView {
     view! {
         <header class="top">
             <A href="/" attr:class="brand">
-                <span aria-hidden="true">"🍵"</span>
+                <img src="/favicon.svg" alt="" width="28" height="28" />
                 {i18n.t("app.name")}
             </A>
             <nav aria-label=i18n.t("nav.main")>

@@ -84,6 +84,15 @@ pub struct GrantView {
     pub role: String,
     pub scope_kind: String,
     pub scope_id: i64,
+    pub scope_label: String,
+}
+
+/// A scope to pick when granting a role: `value` is `kind:id`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScopeView {
+    pub kind: String,
+    pub value: String,
+    pub label: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -115,3 +115,58 @@ pub async fn find_or_create_compound<C: ConnectionTrait>(
     .await?;
     Ok(c.id)
 }
+
+/// Something a role can be scoped to, with a readable name.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct ScopeOption {
+    pub scope: crate::Scope,
+    /// e.g. `小河街道 · 长乐社区 · 长乐苑`
+    pub label: String,
+}
+
+/// Every street, community and compound, for pickers, in that order.
+pub async fn scope_options<C: ConnectionTrait>(conn: &C) -> DomainResult<Vec<ScopeOption>> {
+    use crate::Scope;
+    let streets = street::Entity::find()
+        .order_by_asc(street::Column::Id)
+        .all(conn)
+        .await?;
+    let communities = community::Entity::find()
+        .order_by_asc(community::Column::Id)
+        .all(conn)
+        .await?;
+    let compounds = compound::Entity::find()
+        .order_by_asc(compound::Column::Id)
+        .all(conn)
+        .await?;
+    let street_name = |id: i64| {
+        streets
+            .iter()
+            .find(|s| s.id == id)
+            .map(|s| s.name.as_str())
+            .unwrap_or("")
+    };
+    let community_label = |id: i64| {
+        communities
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| format!("{} · {}", street_name(c.street_id), c.name))
+            .unwrap_or_default()
+    };
+    let mut out: Vec<ScopeOption> = streets
+        .iter()
+        .map(|s| ScopeOption {
+            scope: Scope::Street(s.id),
+            label: s.name.clone(),
+        })
+        .collect();
+    out.extend(communities.iter().map(|c| ScopeOption {
+        scope: Scope::Community(c.id),
+        label: community_label(c.id),
+    }));
+    out.extend(compounds.iter().map(|c| ScopeOption {
+        scope: Scope::Compound(c.id),
+        label: format!("{} · {}", community_label(c.community_id), c.name),
+    }));
+    Ok(out)
+}

@@ -436,7 +436,7 @@ async fn admin_api_is_admin_only_and_audited() {
             .call(
                 &staff,
                 "grant_role",
-                &[("account_id", "1"), ("role", "admin"), ("scope_id", "0")],
+                &[("account_id", "1"), ("role", "admin"), ("scope", "global")],
             )
             .await;
         assert_eq!(res.status(), StatusCode::FORBIDDEN);
@@ -467,7 +467,7 @@ async fn admin_api_is_admin_only_and_audited() {
                 &[
                     ("account_id", &resident_id),
                     ("role", "staff"),
-                    ("scope_id", &community),
+                    ("scope", &format!("community:{community}")),
                 ],
             )
             .await;
@@ -484,7 +484,7 @@ async fn admin_api_is_admin_only_and_audited() {
                 &[
                     ("account_id", &resident_id),
                     ("role", "staff"),
-                    ("scope_id", "0"),
+                    ("scope", "global"),
                 ],
             )
             .await;

@@ -5,7 +5,7 @@ use super::areas::AreaPage;
 use super::{ErrorNotice, action_error};
 use crate::api;
 use crate::i18n::use_i18n;
-use crate::model::AccountView;
+use crate::model::{AccountView, ScopeView};
 
 const ROLES: [&str; 8] = [
     "resident",
@@ -24,6 +24,7 @@ pub fn AdminArea() -> impl IntoView {
     let query = use_query_map();
     let grant = ServerAction::<api::GrantRole>::new();
     let revoke = ServerAction::<api::RevokeRole>::new();
+    let scopes = Resource::new(|| (), |_| api::admin_scopes());
     let accounts = Resource::new(
         move || {
             (
@@ -48,9 +49,10 @@ pub fn AdminArea() -> impl IntoView {
             <ErrorNotice error=action_error(revoke) />
             <Transition fallback=move || view! { <p>{i18n.t("page.loading")}</p> }>
                 {move || Suspend::new(async move {
+                    let scopes = scopes.await.unwrap_or_default();
                     match accounts.await {
                         Ok(rows) if rows.is_empty() => view! { <p class="empty">{i18n.t("admin.empty")}</p> }.into_any(),
-                        Ok(rows) => view! { <AccountTable rows grant revoke /> }.into_any(),
+                        Ok(rows) => view! { <AccountTable rows scopes grant revoke /> }.into_any(),
                         Err(e) => {
                             let key = e.message_key();
                             view! { <p class="notice error" role="alert">{move || i18n.tr(&key)}</p> }.into_any()
@@ -65,6 +67,7 @@ pub fn AdminArea() -> impl IntoView {
 #[component]
 fn AccountTable(
     rows: Vec<AccountView>,
+    scopes: Vec<ScopeView>,
     grant: ServerAction<api::GrantRole>,
     revoke: ServerAction<api::RevokeRole>,
 ) -> impl IntoView {
@@ -86,6 +89,7 @@ fn AccountTable(
                         .into_iter()
                         .map(|a| {
                             let id = a.id;
+                            let scopes = scopes.clone();
                             view! {
                                 <tr>
                                     <td data-label=i18n.t("admin.col.name")>{a.display_name}</td>
@@ -97,7 +101,7 @@ fn AccountTable(
                                                 .into_iter()
                                                 .map(|g| {
                                                     let key = format!("role.{}", g.role);
-                                                    let scope = if g.scope_kind == "global" { String::new() } else { format!(" @{}#{}", g.scope_kind, g.scope_id) };
+                                                    let scope = if g.scope_label.is_empty() { String::new() } else { format!(" · {}", g.scope_label) };
                                                     view! {
                                                         <li>
                                                             {move || i18n.tr(&key)} {scope}
@@ -125,8 +129,21 @@ fn AccountTable(
                                                     .collect_view()}
                                             </select>
                                             <label for=format!("scope-{id}") class="sr-only">{i18n.t("admin.scope")}</label>
-                                            <input id=format!("scope-{id}") name="scope_id" type="number" min="0"
-                                                value="0" title=i18n.t("admin.scope.hint") />
+                                            <select id=format!("scope-{id}") name="scope" title=i18n.t("admin.scope.hint")>
+                                                <option value="global">{i18n.t("admin.scope.global")}</option>
+                                                {scopes
+                                                    .iter()
+                                                    .map(|sc| {
+                                                        let kind_key = format!("admin.scope.{}", sc.kind);
+                                                        let label = sc.label.clone();
+                                                        view! {
+                                                            <option value=sc.value.clone()>
+                                                                {move || format!("{}：{}", i18n.tr(&kind_key), label)}
+                                                            </option>
+                                                        }
+                                                    })
+                                                    .collect_view()}
+                                            </select>
                                             <button type="submit" class="secondary">{i18n.t("admin.grant")}</button>
                                         </ActionForm>
                                     </td>

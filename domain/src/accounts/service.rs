@@ -354,6 +354,8 @@ async fn principal_of<C: ConnectionTrait>(conn: &C, a: account::Model) -> Domain
 pub struct GrantInfo {
     pub id: i64,
     pub grant: Grant,
+    /// The scope's readable name (empty for global grants).
+    pub scope_label: String,
 }
 
 /// An account as a viewer may see it: the phone number masked unless the
@@ -388,6 +390,7 @@ pub async fn list_accounts(
     }
     let rows = find.limit(limit.clamp(1, 200)).all(&s.db).await?;
     let communities = community::Entity::find().all(&s.db).await?;
+    let scopes = org::scope_options(&s.db).await?;
     let ids: Vec<i64> = rows.iter().map(|a| a.id).collect();
     let grants = role_grant::Entity::find()
         .filter(role_grant::Column::AccountId.is_in(ids))
@@ -416,12 +419,18 @@ pub async fn list_accounts(
                     .iter()
                     .filter(|g| g.account_id == a.id)
                     .filter_map(|g| {
+                        let scope = Scope::from_parts(&g.scope_kind, g.scope_id).ok()?;
                         Some(GrantInfo {
                             id: g.id,
                             grant: Grant {
                                 role: Role::parse(&g.role).ok()?,
-                                scope: Scope::from_parts(&g.scope_kind, g.scope_id).ok()?,
+                                scope,
                             },
+                            scope_label: scopes
+                                .iter()
+                                .find(|o| o.scope == scope)
+                                .map(|o| o.label.clone())
+                                .unwrap_or_default(),
                         })
                     })
                     .collect(),
