@@ -205,12 +205,16 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("admin.col.roles", "角色", "Roles"),
     ("admin.revoke", "撤销", "Revoke"),
     ("admin.grant", "授予角色", "Grant role"),
-    ("admin.scope", "范围编号", "Scope id"),
+    ("admin.scope", "范围", "Scope"),
     (
         "admin.scope.hint",
-        "社区/街道/小区的编号；全局角色填 0",
-        "Community/street/compound id; 0 for global roles",
+        "居民和社区工作人员选社区，街道工作人员和监督员选街道，网格员选小区，其他角色选全局",
+        "Residents and staff: a community; street officers and supervisors: a street; grid workers: a compound; other roles: global",
     ),
+    ("admin.scope.global", "全局", "Global"),
+    ("admin.scope.street", "街道", "Street"),
+    ("admin.scope.community", "社区", "Community"),
+    ("admin.scope.compound", "小区", "Compound"),
     ("admin.empty", "没有找到账号。", "No accounts found."),
     ("role.resident", "居民", "Resident"),
     ("role.staff", "社区工作人员", "Community staff"),
@@ -417,6 +421,38 @@ mod tests {
                 "duplicate {k}"
             );
         }
+    }
+
+    /// Every literal key a component asks for exists (a typo would show the
+    /// generic fallback text to users).
+    #[test]
+    fn every_key_used_in_components_exists() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
+        let mut files = vec![];
+        let mut stack = vec![std::path::PathBuf::from(dir)];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p.extension().is_some_and(|x| x == "rs") && !p.ends_with("i18n.rs") {
+                    files.push(p);
+                }
+            }
+        }
+        let mut checked = 0;
+        for f in files {
+            let src = std::fs::read_to_string(&f).unwrap();
+            for piece in src.split(".t(\"").skip(1) {
+                let key = &piece[..piece.find('"').unwrap()];
+                assert!(
+                    MESSAGES.iter().any(|(k, _, _)| *k == key),
+                    "{f:?}: missing key {key}"
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 50, "only {checked} keys found");
     }
 
     #[test]
