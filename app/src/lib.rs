@@ -3,6 +3,7 @@
 #![recursion_limit = "256"]
 
 pub mod api;
+pub mod api_opinions;
 pub mod i18n;
 pub mod model;
 mod pages;
@@ -95,6 +96,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=pages::Home />
                     <Route path=path!("/login") view=pages::Login />
                     <Route path=path!("/register") view=pages::Register />
+                    <Route path=path!("/opinions") view=pages::OpinionList />
+                    <Route path=path!("/opinions/new") view=pages::NewOpinion />
+                    <Route path=path!("/opinions/:id") view=pages::OpinionDetail />
                     <Route path=path!("/me") view=pages::ResidentHome />
                     <Route path=path!("/staff") view=pages::StaffPanel />
                     <Route path=path!("/street") view=pages::StreetArea />
@@ -118,6 +122,7 @@ fn Header() -> impl IntoView {
                 {i18n.t("app.name")}
             </A>
             <nav aria-label=i18n.t("nav.main")>
+                <A href="/opinions">{i18n.t("nav.opinions")}</A>
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
                         match session.me.await {

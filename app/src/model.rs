@@ -122,3 +122,31 @@ pub struct AuditView {
     pub first_bad_seq: Option<i64>,
     pub recent: Vec<AuditEntryView>,
 }
+
+/// An opinion as shown on list and detail pages (masked unless `original`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OpinionView {
+    pub id: i64,
+    pub community_name: String,
+    pub location: Option<String>,
+    pub category: String,
+    pub channel: String,
+    pub title: String,
+    pub body: String,
+    /// `None` for imported/crawled items; `"anonymous"` when hidden from this viewer.
+    pub author: Option<String>,
+    pub status: String,
+    pub reject_reason: Option<String>,
+    pub merged_into: Option<i64>,
+    pub supports: i32,
+    pub hidden: bool,
+    pub created_at: String,
+    pub original: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SimilarView {
+    pub id: i64,
+    pub title: String,
+    pub supports: i32,
+}

@@ -11,6 +11,7 @@ pub mod db;
 pub mod entities;
 pub mod error;
 pub mod jobs;
+pub mod opinions;
 pub mod org;
 pub mod outbox;
 pub mod ratelimit;
@@ -30,6 +31,8 @@ pub struct Settings {
     /// How long a one-time SMS code is valid.
     pub code_ttl: chrono::Duration,
     pub limits: ratelimit::Limits,
+    /// Distinct residents' abuse reports that hide an opinion pending a moderator.
+    pub report_hide_threshold: u32,
 }
 
 impl Default for Settings {
@@ -38,6 +41,7 @@ impl Default for Settings {
             session_ttl: chrono::Duration::days(14),
             code_ttl: chrono::Duration::minutes(5),
             limits: ratelimit::Limits::default(),
+            report_hide_threshold: 3,
         }
     }
 }

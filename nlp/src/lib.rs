@@ -1,11 +1,9 @@
-//! 文本分析 text analysis: segmentation, keywords, heat, grouping and
-//! personal-data masking. Pure functions, no database.
-//!
-//! The opinions issue fills this crate; for now it holds the error type.
+//! 文本分析 text analysis: segmentation, similarity and personal-data
+//! masking (keywords, heat and grouping come with the heat issue). Pure
+//! functions, no database.
 
-/// Errors from text analysis.
-#[derive(Debug, PartialEq, Eq)]
-pub enum NlpError {
-    /// The user sees "the text is empty".
-    EmptyText,
-}
+pub mod pii;
+pub mod text;
+
+pub use pii::{PiiKind, mask};
+pub use text::{Segmenter, similarity};

@@ -80,7 +80,7 @@ pub fn ResidentHome() -> impl IntoView {
             </Transition>
             <section class="card">
                 <h2>{i18n.t("me.opinions")}</h2>
-                <p class="empty">{i18n.t("me.opinions.empty")}</p>
+                <super::MyOpinions />
             </section>
         </AreaPage>
     }
@@ -91,8 +91,9 @@ pub fn StaffPanel() -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <AreaPage area="staff" title="staff.title" intro="staff.intro">
-            <section class="card">
-                <p class="empty">{i18n.t("staff.queue.empty")}</p>
+            <section>
+                <h2>{i18n.t("staff.queue")}</h2>
+                <super::ModerationQueue />
             </section>
         </AreaPage>
     }

@@ -3,11 +3,13 @@ mod admin;
 mod areas;
 mod auth;
 mod home;
+mod opinions;
 
 pub use admin::AdminArea;
 pub use areas::{AuditArea, ResidentHome, StaffPanel, StreetArea, TaskInbox};
 pub use auth::{Login, Register};
 pub use home::{Home, NotFound};
+pub use opinions::{ModerationQueue, MyOpinions, NewOpinion, OpinionDetail, OpinionList};
 
 use leptos::prelude::*;
 

@@ -1,0 +1,36 @@
+use sea_orm::entity::prelude::*;
+
+/// An opinion. `title`/`body` are the originals (staff only); the `_public`
+/// columns hold the same text with personal data masked.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "opinion")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub community_id: i64,
+    pub location: Option<String>,
+    pub author_id: Option<i64>,
+    pub anonymous: bool,
+    pub channel: String,
+    pub category: String,
+    pub title: String,
+    pub body: String,
+    pub title_public: String,
+    pub body_public: String,
+    pub status: String,
+    pub reject_reason: Option<String>,
+    pub merged_into: Option<i64>,
+    pub idempotency_key: Option<String>,
+    pub supports: i32,
+    pub reports: i32,
+    pub hidden: bool,
+    pub source_url: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub published_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

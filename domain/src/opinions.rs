@@ -1,0 +1,584 @@
+//! 民意 opinions: submission, similar-opinion hints, moderation, public
+//! listing, support and abuse reports.
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+    sea_query::{Expr, ExprTrait},
+};
+use serde::{Deserialize, Serialize};
+
+use crate::accounts::{Principal, Role, Scope};
+use crate::entities::{opinion, opinion_report, opinion_support};
+use crate::error::{DomainError, DomainResult};
+use crate::{Services, audit, clock, db, org};
+
+pub const TITLE_MAX: usize = 80;
+pub const BODY_MAX: usize = 2000;
+pub const LOCATION_MAX: usize = 64;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    /// 公共服务
+    PublicService,
+    /// 公共管理
+    PublicManagement,
+    /// 公共安全
+    PublicSafety,
+    /// 其他
+    Other,
+}
+
+impl Category {
+    pub const ALL: [Category; 4] = [
+        Category::PublicService,
+        Category::PublicManagement,
+        Category::PublicSafety,
+        Category::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::PublicService => "public_service",
+            Category::PublicManagement => "public_management",
+            Category::PublicSafety => "public_safety",
+            Category::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> DomainResult<Self> {
+        Category::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s)
+            .ok_or(DomainError::validation("category", "invalid"))
+    }
+}
+
+/// Where an opinion came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Channel {
+    Web,
+    Import,
+    Crawler,
+    Meeting,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Web => "web",
+            Channel::Import => "import",
+            Channel::Crawler => "crawler",
+            Channel::Meeting => "meeting",
+        }
+    }
+}
+
+pub mod status {
+    pub const PENDING: &str = "pending";
+    pub const PUBLISHED: &str = "published";
+    pub const REJECTED: &str = "rejected";
+    pub const MERGED: &str = "merged";
+}
+
+pub struct SubmitInput {
+    pub community_id: i64,
+    pub location: String,
+    pub category: String,
+    pub title: String,
+    pub body: String,
+    pub anonymous: bool,
+    /// A client-made key: the same key twice creates one opinion.
+    pub idempotency_key: String,
+}
+
+fn clean(raw: &str, field: &'static str, min: usize, max: usize) -> DomainResult<String> {
+    let t = raw.trim();
+    let n = t.chars().count();
+    if n < min {
+        return Err(DomainError::validation(
+            field,
+            if n == 0 { "required" } else { "too_short" },
+        ));
+    }
+    if n > max {
+        return Err(DomainError::validation(field, "too_long"));
+    }
+    if t.chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
+        return Err(DomainError::validation(field, "invalid"));
+    }
+    Ok(t.to_owned())
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Submitted {
+    pub id: i64,
+    /// False when the idempotency key had already been used: nothing new was stored.
+    pub created: bool,
+}
+
+/// A resident submits an opinion from the web form. It waits for moderation.
+pub async fn submit(
+    s: &Services,
+    actor: &Principal,
+    input: SubmitInput,
+) -> DomainResult<Submitted> {
+    let title = clean(&input.title, "title", 4, TITLE_MAX)?;
+    let body = clean(&input.body, "body", 10, BODY_MAX)?;
+    let location = clean(&input.location, "location", 0, LOCATION_MAX)?;
+    let category = Category::parse(&input.category)?;
+    let key = input.idempotency_key.trim();
+    if key.len() > 64
+        || key
+            .chars()
+            .any(|c| !(c.is_ascii_alphanumeric() || c == '-'))
+    {
+        return Err(DomainError::validation("idempotency_key", "invalid"));
+    }
+    if !org::community_exists(&s.db, input.community_id).await? {
+        return Err(DomainError::validation("community", "invalid"));
+    }
+    let key = (!key.is_empty()).then(|| format!("{}:{key}", actor.account_id));
+    if let Some(k) = &key
+        && let Some(existing) = opinion::Entity::find()
+            .filter(opinion::Column::IdempotencyKey.eq(k.as_str()))
+            .one(&s.db)
+            .await?
+    {
+        return Ok(Submitted {
+            id: existing.id,
+            created: false,
+        });
+    }
+    let now = clock::now();
+    let row = opinion::ActiveModel {
+        community_id: Set(input.community_id),
+        location: Set((!location.is_empty()).then_some(location)),
+        author_id: Set(Some(actor.account_id)),
+        anonymous: Set(input.anonymous),
+        channel: Set(Channel::Web.as_str().to_owned()),
+        category: Set(category.as_str().to_owned()),
+        title_public: Set(nlp::mask(&title)),
+        body_public: Set(nlp::mask(&body)),
+        title: Set(title),
+        body: Set(body),
+        status: Set(status::PENDING.to_owned()),
+        idempotency_key: Set(key.clone()),
+        supports: Set(0),
+        reports: Set(0),
+        hidden: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    // One statement, committed before we answer: an acknowledged opinion is durable.
+    match row.insert(&s.db).await {
+        Ok(m) => Ok(Submitted {
+            id: m.id,
+            created: true,
+        }),
+        Err(e)
+            if matches!(
+                e.sql_err(),
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+            ) =>
+        {
+            // A concurrent retry with the same key won the race.
+            let existing = opinion::Entity::find()
+                .filter(opinion::Column::IdempotencyKey.eq(key))
+                .one(&s.db)
+                .await?
+                .ok_or(DomainError::Internal("idempotency race".into()))?;
+            Ok(Submitted {
+                id: existing.id,
+                created: false,
+            })
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// An opinion as the public (or its viewer) may see it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct OpinionView {
+    pub id: i64,
+    pub community_id: i64,
+    pub community_name: String,
+    pub location: Option<String>,
+    pub category: String,
+    pub channel: String,
+    pub title: String,
+    pub body: String,
+    /// "匿名居民" when anonymous to this viewer, else the display name.
+    pub author: Option<String>,
+    pub status: String,
+    pub reject_reason: Option<String>,
+    pub merged_into: Option<i64>,
+    pub supports: i32,
+    pub hidden: bool,
+    pub created_at: String,
+    /// Whether this viewer sees the unmasked original (staff of the community).
+    pub original: bool,
+}
+
+fn staff_communities(actor: &Principal) -> Option<Vec<i64>> {
+    if actor.has_role(Role::Admin) {
+        return None; // all
+    }
+    Some(
+        actor
+            .grants
+            .iter()
+            .filter(|g| g.role == Role::Staff)
+            .filter_map(|g| match g.scope {
+                Scope::Community(c) => Some(c),
+                _ => None,
+            })
+            .collect(),
+    )
+}
+
+/// Staff of the opinion's community (or an admin).
+pub fn may_moderate(actor: &Principal, community_id: i64) -> bool {
+    match staff_communities(actor) {
+        None => true,
+        Some(cs) => cs.contains(&community_id),
+    }
+}
+
+async fn view_of(
+    s: &Services,
+    viewer: Option<&Principal>,
+    rows: Vec<opinion::Model>,
+) -> DomainResult<Vec<OpinionView>> {
+    let communities = org::communities(&s.db).await?;
+    let author_ids: Vec<i64> = rows.iter().filter_map(|r| r.author_id).collect();
+    let authors = crate::entities::account::Entity::find()
+        .filter(crate::entities::account::Column::Id.is_in(author_ids))
+        .all(&s.db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let staff = viewer.is_some_and(|v| may_moderate(v, r.community_id));
+            let own = viewer.is_some_and(|v| Some(v.account_id) == r.author_id);
+            let name = r
+                .author_id
+                .and_then(|a| authors.iter().find(|x| x.id == a))
+                .map(|a| a.display_name.clone());
+            let author = if r.anonymous && !staff && !own {
+                Some("anonymous".to_owned())
+            } else {
+                name
+            };
+            OpinionView {
+                id: r.id,
+                community_id: r.community_id,
+                community_name: communities
+                    .iter()
+                    .find(|c| c.id == r.community_id)
+                    .map(|c| c.name.clone())
+                    .unwrap_or_default(),
+                location: r.location.map(|l| if staff { l } else { nlp::mask(&l) }),
+                category: r.category,
+                channel: r.channel,
+                title: if staff { r.title } else { r.title_public },
+                body: if staff { r.body } else { r.body_public },
+                author,
+                status: r.status,
+                reject_reason: r.reject_reason,
+                merged_into: r.merged_into,
+                supports: r.supports,
+                hidden: r.hidden,
+                created_at: r
+                    .created_at
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                original: staff,
+            }
+        })
+        .collect())
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ListFilter {
+    pub community_id: Option<i64>,
+    pub category: Option<String>,
+    pub channel: Option<String>,
+    /// Keyset pagination: only opinions with a smaller id.
+    pub before_id: Option<i64>,
+    pub limit: u64,
+}
+
+/// Published, visible opinions, newest first. Keyset pagination keeps every
+/// page as fast as the first, however many opinions there are.
+pub async fn list_public(
+    s: &Services,
+    viewer: Option<&Principal>,
+    f: ListFilter,
+) -> DomainResult<Vec<OpinionView>> {
+    let mut q = opinion::Entity::find()
+        .filter(opinion::Column::Status.eq(status::PUBLISHED))
+        .filter(opinion::Column::Hidden.eq(false));
+    if let Some(c) = f.community_id {
+        q = q.filter(opinion::Column::CommunityId.eq(c));
+    }
+    if let Some(c) = f.category.filter(|c| !c.is_empty()) {
+        q = q.filter(opinion::Column::Category.eq(Category::parse(&c)?.as_str()));
+    }
+    if let Some(c) = f.channel.filter(|c| !c.is_empty()) {
+        q = q.filter(opinion::Column::Channel.eq(c));
+    }
+    if let Some(b) = f.before_id {
+        q = q.filter(opinion::Column::Id.lt(b));
+    }
+    let rows = q
+        .order_by_desc(opinion::Column::Id)
+        .limit(f.limit.clamp(1, 100))
+        .all(&s.db)
+        .await?;
+    view_of(s, viewer, rows).await
+}
+
+/// One opinion: published ones for everybody; any status for its author and
+/// for staff of its community.
+pub async fn detail(
+    s: &Services,
+    viewer: Option<&Principal>,
+    id: i64,
+) -> DomainResult<OpinionView> {
+    let row = opinion::Entity::find_by_id(id)
+        .one(&s.db)
+        .await?
+        .ok_or(DomainError::NotFound)?;
+    let staff = viewer.is_some_and(|v| may_moderate(v, row.community_id));
+    let own = viewer.is_some_and(|v| Some(v.account_id) == row.author_id);
+    let public = row.status == status::PUBLISHED && !row.hidden;
+    if !(public || staff || own) {
+        return Err(DomainError::NotFound);
+    }
+    Ok(view_of(s, viewer, vec![row]).await?.remove(0))
+}
+
+/// The viewer's own opinions, newest first, with where each went.
+pub async fn mine(s: &Services, actor: &Principal) -> DomainResult<Vec<OpinionView>> {
+    let rows = opinion::Entity::find()
+        .filter(opinion::Column::AuthorId.eq(actor.account_id))
+        .order_by_desc(opinion::Column::Id)
+        .limit(100)
+        .all(&s.db)
+        .await?;
+    view_of(s, Some(actor), rows).await
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Similar {
+    pub id: i64,
+    pub title: String,
+    pub supports: i32,
+    pub score: f64,
+}
+
+/// Published opinions in the same community that look like the same matter
+/// (similarity of segmented words), best first.
+pub async fn similar(
+    s: &Services,
+    community_id: i64,
+    text: &str,
+    limit: usize,
+) -> DomainResult<Vec<Similar>> {
+    if text.trim().chars().count() < 4 {
+        return Ok(vec![]);
+    }
+    let text: String = text.chars().take(BODY_MAX + TITLE_MAX).collect();
+    let rows = opinion::Entity::find()
+        .filter(opinion::Column::CommunityId.eq(community_id))
+        .filter(opinion::Column::Status.eq(status::PUBLISHED))
+        .filter(opinion::Column::Hidden.eq(false))
+        .order_by_desc(opinion::Column::Id)
+        .limit(500)
+        .all(&s.db)
+        .await?;
+    let mut out: Vec<Similar> = rows
+        .into_iter()
+        .map(|r| {
+            let score = nlp::similarity(&text, &format!("{} {}", r.title_public, r.body_public));
+            Similar {
+                id: r.id,
+                title: r.title_public,
+                supports: r.supports,
+                score,
+            }
+        })
+        .filter(|x| x.score >= 0.3)
+        .collect();
+    out.sort_by(|a, b| b.score.total_cmp(&a.score));
+    out.truncate(limit);
+    Ok(out)
+}
+
+/// Pending (and auto-hidden) opinions in the staff member's communities, oldest first.
+pub async fn queue(s: &Services, actor: &Principal, limit: u64) -> DomainResult<Vec<OpinionView>> {
+    actor
+        .require(crate::Area::Staff)
+        .or_else(|_| actor.require_admin())?;
+    let mut q = opinion::Entity::find().filter(
+        Condition::any()
+            .add(opinion::Column::Status.eq(status::PENDING))
+            .add(opinion::Column::Hidden.eq(true)),
+    );
+    if let Some(cs) = staff_communities(actor) {
+        q = q.filter(opinion::Column::CommunityId.is_in(cs));
+    }
+    let rows = q
+        .order_by_asc(opinion::Column::Id)
+        .limit(limit.clamp(1, 200))
+        .all(&s.db)
+        .await?;
+    view_of(s, Some(actor), rows).await
+}
+
+pub enum Decision {
+    Approve,
+    Reject { reason: String },
+    Merge { into: i64 },
+}
+
+/// Staff approve, reject (with a reason the author sees) or merge an
+/// opinion into another one. Audited.
+pub async fn moderate(
+    s: &Services,
+    actor: &Principal,
+    id: i64,
+    decision: Decision,
+) -> DomainResult<()> {
+    let txn = db::begin_write(&s.db).await?;
+    let row = opinion::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(DomainError::NotFound)?;
+    if !may_moderate(actor, row.community_id) {
+        return Err(DomainError::Forbidden);
+    }
+    let now = clock::now();
+    let mut am: opinion::ActiveModel = row.clone().into();
+    am.updated_at = Set(now);
+    let (action, detail) = match decision {
+        Decision::Approve => {
+            if row.status != status::PENDING && !row.hidden {
+                return Err(DomainError::Conflict("not_pending"));
+            }
+            am.status = Set(status::PUBLISHED.to_owned());
+            am.hidden = Set(false);
+            if row.published_at.is_none() {
+                am.published_at = Set(Some(now));
+            }
+            ("opinion.approve", serde_json::json!({}))
+        }
+        Decision::Reject { reason } => {
+            let reason = clean(&reason, "reason", 2, 200)?;
+            am.status = Set(status::REJECTED.to_owned());
+            am.reject_reason = Set(Some(reason.clone()));
+            ("opinion.reject", serde_json::json!({ "reason": reason }))
+        }
+        Decision::Merge { into } => {
+            if into == id {
+                return Err(DomainError::validation("merge_into", "invalid"));
+            }
+            let target = opinion::Entity::find_by_id(into)
+                .one(&txn)
+                .await?
+                .filter(|t| t.status == status::PUBLISHED && t.community_id == row.community_id)
+                .ok_or(DomainError::validation("merge_into", "invalid"))?;
+            am.status = Set(status::MERGED.to_owned());
+            am.merged_into = Set(Some(target.id));
+            ("opinion.merge", serde_json::json!({ "into": target.id }))
+        }
+    };
+    am.update(&txn).await?;
+    audit::append(
+        &txn,
+        Some(actor.account_id),
+        action,
+        &format!("opinion:{id}"),
+        detail,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// A resident supports a published opinion: +1 once per resident. Returns the new count.
+pub async fn support(s: &Services, actor: &Principal, id: i64) -> DomainResult<i32> {
+    let txn = db::begin_write(&s.db).await?;
+    let row = opinion::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .filter(|r| r.status == status::PUBLISHED && !r.hidden)
+        .ok_or(DomainError::NotFound)?;
+    let already = opinion_support::Entity::find_by_id((id, actor.account_id))
+        .one(&txn)
+        .await?
+        .is_some();
+    if already {
+        return Ok(row.supports);
+    }
+    opinion_support::ActiveModel {
+        opinion_id: Set(id),
+        account_id: Set(actor.account_id),
+        created_at: Set(clock::now()),
+    }
+    .insert(&txn)
+    .await?;
+    opinion::Entity::update_many()
+        .col_expr(
+            opinion::Column::Supports,
+            Expr::col(opinion::Column::Supports).add(1),
+        )
+        .filter(opinion::Column::Id.eq(id))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(row.supports + 1)
+}
+
+/// A resident reports abuse. After `threshold` distinct residents, the
+/// opinion is hidden until a moderator looks at it. Returns whether it is hidden.
+pub async fn report(s: &Services, actor: &Principal, id: i64, reason: &str) -> DomainResult<bool> {
+    let reason = clean(reason, "reason", 0, 200)?;
+    let threshold = Ord::max(s.settings.report_hide_threshold, 1) as i64;
+    let txn = db::begin_write(&s.db).await?;
+    let row = opinion::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(DomainError::NotFound)?;
+    if opinion_report::Entity::find_by_id((id, actor.account_id))
+        .one(&txn)
+        .await?
+        .is_some()
+    {
+        return Ok(row.hidden);
+    }
+    opinion_report::ActiveModel {
+        opinion_id: Set(id),
+        account_id: Set(actor.account_id),
+        reason: Set(reason),
+        created_at: Set(clock::now()),
+    }
+    .insert(&txn)
+    .await?;
+    let reports = opinion_report::Entity::find()
+        .filter(opinion_report::Column::OpinionId.eq(id))
+        .count(&txn)
+        .await? as i64;
+    let hide = reports >= threshold;
+    opinion::Entity::update_many()
+        .col_expr(opinion::Column::Reports, Expr::value(reports as i32))
+        .col_expr(opinion::Column::Hidden, Expr::value(hide || row.hidden))
+        .filter(opinion::Column::Id.eq(id))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(hide || row.hidden)
+}

@@ -1,0 +1,152 @@
+//! 分词与相似度 segmentation with a civic dictionary, and similarity of two
+//! Chinese texts over their segmented words (not raw bytes).
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use jieba_rs::Jieba;
+
+/// Words jieba's general dictionary splits apart but residents use as one.
+pub const CIVIC_WORDS: &[&str] = &[
+    "加装电梯",
+    "飞线充电",
+    "垃圾分类",
+    "电动自行车",
+    "电瓶车",
+    "充电桩",
+    "停车位",
+    "物业费",
+    "老旧小区",
+    "楼道",
+    "消防通道",
+    "高空抛物",
+    "噪音扰民",
+    "违章搭建",
+    "路灯",
+    "井盖",
+    "垃圾桶",
+    "绿化带",
+    "红茶议事会",
+    "网格员",
+    "业委会",
+    "物业公司",
+    "适老化",
+    "助餐",
+];
+
+/// Different words for the same thing, mapped to one.
+pub const SYNONYMS: &[(&str, &str)] = &[
+    ("电瓶车", "电动自行车"),
+    ("电驴", "电动自行车"),
+    ("小电驴", "电动自行车"),
+    ("车位", "停车位"),
+    ("装电梯", "加装电梯"),
+    ("噪声", "噪音"),
+];
+
+/// Words too common to say what a text is about.
+const STOP: &[&str] = &[
+    "的", "了", "是", "在", "我", "我们", "你", "他", "她", "它", "和", "与", "也", "都", "就",
+    "还", "很", "太", "又", "有", "没有", "不", "被", "把", "让", "给", "对", "这", "那", "这个",
+    "那个", "一个", "什么", "怎么", "希望", "请", "能", "能否", "可以", "一下", "问题", "现在",
+    "已经", "非常", "比较", "因为", "所以", "但是", "而且", "如果", "吗", "呢", "吧", "啊",
+];
+
+/// A jieba segmenter with the civic dictionary loaded, built once.
+pub struct Segmenter {
+    jieba: Jieba,
+}
+
+impl Segmenter {
+    pub fn global() -> &'static Segmenter {
+        static S: OnceLock<Segmenter> = OnceLock::new();
+        S.get_or_init(|| {
+            let mut jieba = Jieba::new();
+            for w in CIVIC_WORDS {
+                jieba.add_word(w, Some(200_000), None);
+            }
+            Segmenter { jieba }
+        })
+    }
+
+    /// Content words of `text`: segmented, synonyms unified, punctuation and
+    /// stop words dropped, Latin letters lower-cased.
+    pub fn words(&self, text: &str) -> Vec<String> {
+        self.jieba
+            .cut(text, true)
+            .into_iter()
+            .map(|t| t.word.trim())
+            .filter(|w| !w.is_empty() && w.chars().any(char::is_alphanumeric))
+            .filter(|w| !STOP.contains(w))
+            .map(|w| {
+                SYNONYMS
+                    .iter()
+                    .find(|(from, _)| *from == w)
+                    .map(|(_, to)| (*to).to_owned())
+                    .unwrap_or_else(|| w.to_lowercase())
+            })
+            .collect()
+    }
+}
+
+fn counts(words: Vec<String>) -> HashMap<String, f64> {
+    let mut m = HashMap::new();
+    for w in words {
+        // Longer words say more than single characters.
+        let weight = if w.chars().count() > 1 { 1.0 } else { 0.3 };
+        *m.entry(w).or_insert(0.0) += weight;
+    }
+    m
+}
+
+/// Cosine similarity of the two texts' word counts, from 0 (nothing in
+/// common) to 1 (the same words).
+///
+/// ```
+/// let s = nlp::similarity("电瓶车在楼道飞线充电", "楼道里电动自行车飞线充电太危险");
+/// assert!(s > 0.5);
+/// ```
+pub fn similarity(a: &str, b: &str) -> f64 {
+    let seg = Segmenter::global();
+    let (ca, cb) = (counts(seg.words(a)), counts(seg.words(b)));
+    let dot: f64 = ca
+        .iter()
+        .filter_map(|(w, x)| cb.get(w).map(|y| x * y))
+        .sum();
+    let norm = |m: &HashMap<String, f64>| m.values().map(|v| v * v).sum::<f64>().sqrt();
+    let (na, nb) = (norm(&ca), norm(&cb));
+    if na == 0.0 || nb == 0.0 {
+        0.0
+    } else {
+        dot / (na * nb)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civic_words_stay_whole() {
+        let w = Segmenter::global().words("我们小区想加装电梯，楼道里有人飞线充电");
+        assert!(w.contains(&"加装电梯".to_owned()), "{w:?}");
+        assert!(w.contains(&"飞线充电".to_owned()), "{w:?}");
+        assert!(!w.contains(&"，".to_owned()));
+    }
+
+    #[test]
+    fn synonyms_meet() {
+        let w = Segmenter::global().words("电瓶车");
+        assert_eq!(w, vec!["电动自行车".to_owned()]);
+    }
+
+    #[test]
+    fn same_matter_is_similar_other_matter_is_not() {
+        let a = "小区电瓶车飞线充电太危险了";
+        let b = "电动自行车在楼道里飞线充电，存在安全隐患";
+        let c = "加装电梯的费用怎么分摊";
+        assert!(similarity(a, b) > 0.4, "{}", similarity(a, b));
+        assert!(similarity(a, c) < 0.1, "{}", similarity(a, c));
+        assert!((similarity(a, a) - 1.0).abs() < 1e-9);
+        assert_eq!(similarity("", a), 0.0);
+    }
+}

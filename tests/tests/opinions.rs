@@ -1,0 +1,444 @@
+//! Opinions in: submit → moderate → publish, reject, merge, support, abuse
+//! auto-hide, idempotency and similar-opinion hints, over HTTP.
+use blackbox::{DEMO_PASSWORD, TestApp, backends, spawn_app};
+use reqwest::{Client, StatusCode};
+use serde_json::Value;
+
+async fn logged_in(app: &TestApp, phone: &str) -> Client {
+    let c = app.client();
+    let res = app.login(&c, phone, DEMO_PASSWORD).await;
+    assert!(
+        res.status().is_success() || res.status().is_redirection(),
+        "login {phone}"
+    );
+    c
+}
+
+async fn community_ids(app: &TestApp) -> Vec<String> {
+    domain::org::communities(&app.services.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.id.to_string())
+        .collect()
+}
+
+async fn submit(
+    app: &TestApp,
+    c: &Client,
+    community: &str,
+    title: &str,
+    body: &str,
+    key: &str,
+) -> reqwest::Response {
+    app.call(
+        c,
+        "submit_opinion",
+        &[
+            ("community_id", community),
+            ("location", "长乐苑 3 幢"),
+            ("category", "public_safety"),
+            ("title", title),
+            ("body", body),
+            ("anonymous", "on"),
+            ("idempotency_key", key),
+        ],
+    )
+    .await
+}
+
+async fn moderate(app: &TestApp, c: &Client, id: i64, form: &[(&str, &str)]) -> reqwest::Response {
+    let id = id.to_string();
+    let mut all = vec![("id", id.as_str())];
+    all.extend_from_slice(form);
+    app.call(c, "moderate_opinion", &all).await
+}
+
+#[tokio::test]
+async fn submit_moderate_publish_with_masking() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        app.seed_demo().await;
+        let communities = community_ids(&app).await;
+        let resident = logged_in(&app, "13800000001").await;
+        let body = "楼道里有人飞线充电给电瓶车充电，太危险了，联系我13912345678";
+        let res = submit(
+            &app,
+            &resident,
+            &communities[0],
+            "楼道飞线充电很危险",
+            body,
+            "k-1",
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::OK, "{backend:?}");
+        let id: i64 = res.json().await.unwrap();
+        // A retried request with the same key creates nothing new.
+        let again: i64 = submit(
+            &app,
+            &resident,
+            &communities[0],
+            "楼道飞线充电很危险",
+            body,
+            "k-1",
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+        assert_eq!(again, id);
+
+        // Pending: not public, but its author sees it, with its status.
+        let anon = app.client();
+        let list = app.get_json(&anon, "/api/opinions").await;
+        assert_eq!(list.as_array().unwrap().len(), 0, "{backend:?}");
+        let mine = app.get_json(&resident, "/api/my_opinions").await;
+        assert_eq!(mine.as_array().unwrap().len(), 1);
+        assert_eq!(mine[0]["status"], "pending");
+
+        // Staff of another community may not moderate it; the right staff may.
+        let admin = logged_in(&app, "13800000008").await;
+        let other = {
+            let res = app.register(&app.client(), "13700000009", "别的社工").await;
+            assert!(res.status().is_success() || res.status().is_redirection());
+            let rows = app
+                .get_json(&admin, "/api/admin_accounts?query=13700000009")
+                .await;
+            let acct = rows[0]["id"].as_i64().unwrap().to_string();
+            let scope = format!("community:{}", communities[1]);
+            let r = app
+                .call(
+                    &admin,
+                    "grant_role",
+                    &[("account_id", &acct), ("role", "staff"), ("scope", &scope)],
+                )
+                .await;
+            assert!(r.status().is_success());
+            let c = app.client();
+            app.call(
+                &c,
+                "login",
+                &[
+                    ("phone", "13700000009"),
+                    ("password", "correct horse"),
+                    ("next", ""),
+                ],
+            )
+            .await;
+            c
+        };
+        let queue = app.get_json(&other, "/api/moderation_queue").await;
+        assert_eq!(
+            queue.as_array().unwrap().len(),
+            0,
+            "other community's queue is empty"
+        );
+        let res = moderate(&app, &other, id, &[("decision", "approve")]).await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{backend:?}");
+
+        let staff = logged_in(&app, "13800000002").await;
+        let queue = app.get_json(&staff, "/api/moderation_queue").await;
+        assert_eq!(queue[0]["id"], id);
+        assert!(
+            queue[0]["body"].as_str().unwrap().contains("13912345678"),
+            "staff see the original"
+        );
+        let res = moderate(&app, &staff, id, &[("decision", "approve")]).await;
+        assert!(res.status().is_success(), "{backend:?}: {}", res.status());
+        let res = moderate(&app, &staff, id, &[("decision", "approve")]).await;
+        assert_eq!(res.status(), StatusCode::CONFLICT, "approving twice");
+
+        // Public: masked number, anonymous author.
+        let list = app.get_json(&anon, "/api/opinions").await;
+        let o = &list[0];
+        assert_eq!(o["id"], id);
+        let text = o["body"].as_str().unwrap();
+        assert!(
+            text.contains("139****5678") && !text.contains("13912345678"),
+            "{text}"
+        );
+        assert_eq!(o["author"], "anonymous");
+        let detail = app.get_json(&anon, &format!("/api/opinion?id={id}")).await;
+        assert!(!detail.to_string().contains("13912345678"));
+        // The author still sees it as theirs, with the new status.
+        assert_eq!(
+            app.get_json(&resident, "/api/my_opinions").await[0]["status"],
+            "published"
+        );
+        // The moderation is audited.
+        let recent = domain::audit::verify(&app.services.db).await.unwrap();
+        assert!(recent.ok());
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn reject_with_reason_and_merge_duplicates() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        app.seed_demo().await;
+        let communities = community_ids(&app).await;
+        let resident = logged_in(&app, "13800000001").await;
+        let staff = logged_in(&app, "13800000002").await;
+        let a: i64 = submit(
+            &app,
+            &resident,
+            &communities[0],
+            "建议加装电梯",
+            "我们楼住了很多老人，希望加装电梯",
+            "a",
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+        let b: i64 = submit(
+            &app,
+            &resident,
+            &communities[0],
+            "老楼装电梯",
+            "老楼没有电梯，老人上下楼很困难",
+            "b",
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+        let c: i64 = submit(
+            &app,
+            &resident,
+            &communities[0],
+            "广告内容测试",
+            "这是一条和社区无关的广告内容",
+            "c",
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+
+        assert!(
+            moderate(&app, &staff, a, &[("decision", "approve")])
+                .await
+                .status()
+                .is_success()
+        );
+        // A reason is required to reject.
+        let res = moderate(&app, &staff, c, &[("decision", "reject"), ("reason", "")]).await;
+        assert_eq!(
+            res.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{backend:?}"
+        );
+        let res = moderate(
+            &app,
+            &staff,
+            c,
+            &[("decision", "reject"), ("reason", "与社区事务无关")],
+        )
+        .await;
+        assert!(res.status().is_success());
+        // Merging into itself or an unpublished one is refused.
+        let res = moderate(
+            &app,
+            &staff,
+            b,
+            &[("decision", "merge"), ("merge_into", &b.to_string())],
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let res = moderate(
+            &app,
+            &staff,
+            b,
+            &[("decision", "merge"), ("merge_into", &a.to_string())],
+        )
+        .await;
+        assert!(res.status().is_success(), "{backend:?}: {}", res.status());
+
+        let mine = app.get_json(&resident, "/api/my_opinions").await;
+        let by_id = |id: i64| {
+            mine.as_array()
+                .unwrap()
+                .iter()
+                .find(|o| o["id"] == id)
+                .unwrap()
+                .clone()
+        };
+        assert_eq!(by_id(c)["status"], "rejected");
+        assert_eq!(by_id(c)["reject_reason"], "与社区事务无关");
+        assert_eq!(by_id(b)["status"], "merged");
+        assert_eq!(by_id(b)["merged_into"], a);
+        assert_eq!(by_id(a)["status"], "published");
+        // Only the published one is public.
+        let list = app.get_json(&app.client(), "/api/opinions").await;
+        let ids: Vec<i64> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(ids, vec![a]);
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn support_once_report_hides_and_similar_hints() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        app.seed_demo().await;
+        let communities = community_ids(&app).await;
+        let resident = logged_in(&app, "13800000001").await;
+        let staff = logged_in(&app, "13800000002").await;
+        let id: i64 = submit(
+            &app,
+            &resident,
+            &communities[0],
+            "电瓶车楼道飞线充电",
+            "很多人在楼道里给电瓶车飞线充电，存在火灾隐患",
+            "s",
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+        moderate(&app, &staff, id, &[("decision", "approve")]).await;
+
+        // Someone about to post the same matter is shown it (Chinese word similarity).
+        let hint = app
+            .get_json(
+                &app.client(),
+                &format!(
+                    "/api/similar_opinions?community_id={}&text={}",
+                    communities[0], "电动自行车飞线充电太危险"
+                ),
+            )
+            .await;
+        assert_eq!(hint[0]["id"], id, "{backend:?}: {hint}");
+        let none = app
+            .get_json(
+                &app.client(),
+                &format!(
+                    "/api/similar_opinions?community_id={}&text={}",
+                    communities[0], "小区绿化带需要修剪"
+                ),
+            )
+            .await;
+        assert_eq!(none, Value::Array(vec![]));
+
+        // +1 once per resident.
+        for _ in 0..2 {
+            let n: i32 = app
+                .call(&resident, "support_opinion", &[("id", &id.to_string())])
+                .await
+                .json()
+                .await
+                .unwrap();
+            assert_eq!(n, 1, "{backend:?}");
+        }
+        let anon = app.client();
+        let res = app
+            .call(&anon, "support_opinion", &[("id", &id.to_string())])
+            .await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+
+        // Three distinct residents' reports hide it until a moderator looks.
+        let mut reporters = vec![];
+        for (i, phone) in ["13600000001", "13600000002", "13600000003"]
+            .iter()
+            .enumerate()
+        {
+            let c = app.client();
+            app.register(&c, phone, &format!("居民{i}")).await;
+            app.call(
+                &c,
+                "login",
+                &[
+                    ("phone", phone),
+                    ("password", "correct horse"),
+                    ("next", ""),
+                ],
+            )
+            .await;
+            reporters.push(c);
+        }
+        for (i, c) in reporters.iter().enumerate() {
+            let hidden: bool = app
+                .call(
+                    c,
+                    "report_opinion",
+                    &[("id", &id.to_string()), ("reason", "广告")],
+                )
+                .await
+                .json()
+                .await
+                .unwrap();
+            assert_eq!(hidden, i == 2, "{backend:?} after {} reports", i + 1);
+        }
+        // The same resident reporting twice does not count twice (checked above by i == 2 only).
+        let list = app.get_json(&anon, "/api/opinions").await;
+        assert_eq!(list.as_array().unwrap().len(), 0, "hidden from the public");
+        let queue = app.get_json(&staff, "/api/moderation_queue").await;
+        assert_eq!(queue[0]["id"], id);
+        assert_eq!(queue[0]["hidden"], true);
+        // The moderator restores it.
+        assert!(
+            moderate(&app, &staff, id, &[("decision", "approve")])
+                .await
+                .status()
+                .is_success()
+        );
+        assert_eq!(
+            app.get_json(&anon, "/api/opinions")
+                .await
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn submission_input_is_validated() {
+    let app = spawn_app(backends()[0]).await;
+    app.seed_demo().await;
+    let communities = community_ids(&app).await;
+    let resident = logged_in(&app, "13800000001").await;
+    let long = "很".repeat(2001);
+    let cases: [(&str, &str, &str, &str); 4] = [
+        ("短", "这是足够长的正文内容啊", &communities[0], "title"),
+        ("合适的标题", "太短", &communities[0], "body"),
+        ("合适的标题", &long, &communities[0], "body"),
+        (
+            "合适的标题",
+            "这是足够长的正文内容啊",
+            "999999",
+            "community",
+        ),
+    ];
+    for (title, body, community, field) in cases {
+        let res = submit(&app, &resident, community, title, body, "").await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{field}");
+        assert!(
+            res.text()
+                .await
+                .unwrap()
+                .contains(&format!("\"field\":\"{field}\""))
+        );
+    }
+    // Not logged in.
+    let res = submit(
+        &app,
+        &app.client(),
+        &communities[0],
+        "合适的标题",
+        "这是足够长的正文内容啊",
+        "",
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    app.stop().await;
+}
