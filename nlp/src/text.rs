@@ -37,6 +37,7 @@ pub const CIVIC_WORDS: &[&str] = &[
 pub const SYNONYMS: &[(&str, &str)] = &[
     ("电瓶车", "电动自行车"),
     ("电驴", "电动自行车"),
+    ("电动车", "电动自行车"),
     ("小电驴", "电动自行车"),
     ("车位", "停车位"),
     ("装电梯", "加装电梯"),
@@ -88,18 +89,21 @@ impl Segmenter {
     }
 }
 
-fn counts(words: Vec<String>) -> HashMap<String, f64> {
-    let mut m = HashMap::new();
-    for w in words {
-        // Longer words say more than single characters.
-        let weight = if w.chars().count() > 1 { 1.0 } else { 0.3 };
-        *m.entry(w).or_insert(0.0) += weight;
-    }
-    m
+/// Each distinct word once (repeating a word does not make a text more
+/// about it); single characters and numbers say little.
+fn weights(words: Vec<String>) -> HashMap<String, f64> {
+    words
+        .into_iter()
+        .filter(|w| !w.chars().all(|c| c.is_ascii_digit() || c == '*'))
+        .map(|w| {
+            let weight = if w.chars().count() > 1 { 1.0 } else { 0.3 };
+            (w, weight)
+        })
+        .collect()
 }
 
-/// Cosine similarity of the two texts' word counts, from 0 (nothing in
-/// common) to 1 (the same words).
+/// Cosine similarity of the two texts' sets of content words, from 0
+/// (nothing in common) to 1 (the same words).
 ///
 /// ```
 /// let s = nlp::similarity("电瓶车在楼道飞线充电", "楼道里电动自行车飞线充电太危险");
@@ -107,7 +111,7 @@ fn counts(words: Vec<String>) -> HashMap<String, f64> {
 /// ```
 pub fn similarity(a: &str, b: &str) -> f64 {
     let seg = Segmenter::global();
-    let (ca, cb) = (counts(seg.words(a)), counts(seg.words(b)));
+    let (ca, cb) = (weights(seg.words(a)), weights(seg.words(b)));
     let dot: f64 = ca
         .iter()
         .filter_map(|(w, x)| cb.get(w).map(|y| x * y))
@@ -146,6 +150,10 @@ mod tests {
         let c = "加装电梯的费用怎么分摊";
         assert!(similarity(a, b) > 0.4, "{}", similarity(a, b));
         assert!(similarity(a, c) < 0.1, "{}", similarity(a, c));
+        // Sharing one place word is not the same matter.
+        let d = "电动车楼道充电 有人在楼道给电瓶车飞线充电，很危险";
+        let e = "楼道堆放杂物 3 幢楼道堆满杂物，消防通道被堵，有事请打我电话 139****5678";
+        assert!(similarity(d, e) < 0.3, "{}", similarity(d, e));
         assert!((similarity(a, a) - 1.0).abs() < 1e-9);
         assert_eq!(similarity("", a), 0.0);
     }
