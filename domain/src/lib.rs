@@ -10,6 +10,7 @@ pub mod clock;
 pub mod db;
 pub mod entities;
 pub mod error;
+pub mod import;
 pub mod jobs;
 pub mod opinions;
 pub mod org;

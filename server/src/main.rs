@@ -27,6 +27,20 @@ enum Command {
         #[arg(long)]
         if_empty: bool,
     },
+    /// Import opinions from a CSV or XLSX file (all rows or none), pending moderation.
+    Import {
+        /// The .csv / .xlsx file.
+        file: std::path::PathBuf,
+        /// Community (name or id) for rows without a community column.
+        #[arg(long)]
+        community: Option<String>,
+        /// Which column fills a field, e.g. `--map title=事项 --map body=诉求描述`.
+        #[arg(long = "map", value_parser = parse_map)]
+        map: Vec<(String, String)>,
+        /// Check every row and report, but import nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Create an administrator (or reset one's password). The password is
     /// read from HONGCHA_ADMIN_PASSWORD, else generated and printed.
     CreateAdmin {
@@ -89,6 +103,16 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Import {
+            file,
+            community,
+            map,
+            dry_run,
+        } => {
+            let db = open_database(&cfg).await?;
+            let services = domain::Services::new(db, cfg.settings());
+            import_file(&services, &file, community, map, dry_run).await
+        }
         Command::CreateAdmin { phone, name } => {
             let db = open_database(&cfg).await?;
             let services = domain::Services::new(db, cfg.settings());
@@ -117,4 +141,78 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+fn parse_map(s: &str) -> Result<(String, String), String> {
+    let (field, header) = s.split_once('=').ok_or("expected FIELD=HEADER")?;
+    Ok((field.trim().to_owned(), header.trim().to_owned()))
+}
+
+async fn import_file(
+    services: &domain::Services,
+    file: &std::path::Path,
+    community: Option<String>,
+    map: Vec<(String, String)>,
+    dry_run: bool,
+) -> anyhow::Result<()> {
+    use domain::import;
+    let started = std::time::Instant::now();
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let name = file
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let table = import::read_table(name, &bytes).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let overrides = map.into_iter().collect();
+    let mapping = import::mapping(&table, &overrides).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let default_community = match community {
+        None => None,
+        Some(c) => Some(
+            domain::org::communities(&services.db)
+                .await?
+                .into_iter()
+                .find(|x| x.name == c || x.id.to_string() == c)
+                .map(|x| x.id)
+                .ok_or_else(|| anyhow::anyhow!("没有这个社区 no such community: {c}"))?,
+        ),
+    };
+    let checked = import::check(services, &table, &mapping, default_community).await?;
+    println!(
+        "{} 行 rows read, {} 行有错误 rows with errors",
+        table.rows.len(),
+        checked.errors.len()
+    );
+    if !checked.errors.is_empty() {
+        for e in checked.errors.iter().take(50) {
+            println!("  第 {} 行 row {}: {} {}", e.row, e.row, e.field, e.rule);
+        }
+        if checked.errors.len() > 50 {
+            println!("  … {} more", checked.errors.len() - 50);
+        }
+        anyhow::bail!("nothing imported: fix the rows above and run again");
+    }
+    if dry_run {
+        println!("检查通过，未导入 (dry run: nothing imported)");
+        return Ok(());
+    }
+    let bar = indicatif::ProgressBar::new(checked.rows.len() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} 行 {per_sec} 剩余 {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let done = import::import(services, None, &table, &checked, |n, _| {
+        bar.set_position(n as u64)
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    bar.finish_and_clear();
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "已导入 imported {} (已存在跳过 already there: {}) in {:.2}s, {:.0} rows/s",
+        done.created,
+        done.skipped,
+        secs,
+        table.rows.len() as f64 / secs
+    );
+    Ok(())
 }

@@ -1,0 +1,393 @@
+//! 批量导入 bulk import of opinions from CSV or XLSX (a 12345 hotline
+//! export, typed-up paper forms). Every row is checked first; if any row is
+//! wrong nothing is imported and each error is listed with its row number.
+//! Importing the same file twice adds nothing the second time.
+use std::collections::HashMap;
+use std::io::Cursor;
+
+use calamine::Reader;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::accounts::Principal;
+use crate::entities::opinion;
+use crate::error::{DomainError, DomainResult};
+use crate::opinions::{self, BODY_MAX, Category, Channel, LOCATION_MAX, TITLE_MAX, status};
+use crate::{Services, audit, clock, db, org};
+
+/// Largest file accepted (bytes) and most rows per import.
+pub const MAX_BYTES: usize = 20 * 1024 * 1024;
+pub const MAX_ROWS: usize = 100_000;
+
+/// The fields an opinion row can fill, and the headers they are guessed from.
+pub const FIELDS: &[(&str, &[&str])] = &[
+    ("title", &["标题", "主题", "事项", "title"]),
+    (
+        "body",
+        &[
+            "内容",
+            "正文",
+            "诉求内容",
+            "诉求",
+            "问题描述",
+            "body",
+            "content",
+        ],
+    ),
+    ("community", &["社区", "所属社区", "community"]),
+    ("category", &["类别", "分类", "category"]),
+    ("location", &["位置", "地址", "小区", "location", "address"]),
+];
+
+/// A table read from a file: the header row and the data rows, as text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Table {
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    /// SHA-256 of the file, so a re-import is recognised.
+    pub digest: String,
+}
+
+/// Reads CSV (UTF-8, with or without BOM; GB18030 is not guessed) or XLSX/XLS/ODS (first sheet).
+pub fn read_table(file_name: &str, bytes: &[u8]) -> DomainResult<Table> {
+    if bytes.len() > MAX_BYTES {
+        return Err(DomainError::validation("file", "too_large"));
+    }
+    let digest = hex::encode(Sha256::digest(bytes));
+    let lower = file_name.to_ascii_lowercase();
+    let mut all: Vec<Vec<String>> = if lower.ends_with(".csv") || lower.ends_with(".txt") {
+        let text =
+            std::str::from_utf8(bytes).map_err(|_| DomainError::validation("file", "not_utf8"))?;
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        let mut out = Vec::new();
+        for rec in rdr.records() {
+            let rec = rec.map_err(|_| DomainError::validation("file", "bad_csv"))?;
+            out.push(rec.iter().map(|c| c.trim().to_owned()).collect());
+            if out.len() > MAX_ROWS + 1 {
+                return Err(DomainError::validation("file", "too_many_rows"));
+            }
+        }
+        out
+    } else if [".xlsx", ".xls", ".xlsm", ".ods"]
+        .iter()
+        .any(|e| lower.ends_with(e))
+    {
+        let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes.to_vec()))
+            .map_err(|_| DomainError::validation("file", "bad_sheet"))?;
+        let range = book
+            .worksheet_range_at(0)
+            .ok_or(DomainError::validation("file", "empty"))?
+            .map_err(|_| DomainError::validation("file", "bad_sheet"))?;
+        if range.height() > MAX_ROWS + 1 {
+            return Err(DomainError::validation("file", "too_many_rows"));
+        }
+        range
+            .rows()
+            .map(|r| r.iter().map(|c| c.to_string().trim().to_owned()).collect())
+            .collect()
+    } else {
+        return Err(DomainError::validation("file", "unsupported"));
+    };
+    all.retain(|r| r.iter().any(|c| !c.is_empty()));
+    if all.is_empty() {
+        return Err(DomainError::validation("file", "empty"));
+    }
+    let headers = all.remove(0);
+    Ok(Table {
+        headers,
+        rows: all,
+        digest,
+    })
+}
+
+/// field → column index. Guessed from the headers; `overrides` (field →
+/// header text) win.
+pub fn mapping(
+    table: &Table,
+    overrides: &HashMap<String, String>,
+) -> DomainResult<HashMap<String, usize>> {
+    let mut map = HashMap::new();
+    for (field, guesses) in FIELDS {
+        let wanted: Vec<String> = match overrides.get(*field) {
+            Some(h) => vec![h.trim().to_lowercase()],
+            None => guesses.iter().map(|g| g.to_lowercase()).collect(),
+        };
+        if let Some(i) = table
+            .headers
+            .iter()
+            .position(|h| wanted.contains(&h.trim().to_lowercase()))
+        {
+            map.insert((*field).to_owned(), i);
+        } else if overrides.contains_key(*field) {
+            return Err(DomainError::validation("mapping", "unknown_column"));
+        }
+    }
+    for required in ["title", "body"] {
+        if !map.contains_key(required) {
+            return Err(DomainError::validation(
+                "mapping",
+                if required == "title" {
+                    "no_title"
+                } else {
+                    "no_body"
+                },
+            ));
+        }
+    }
+    Ok(map)
+}
+
+/// One row's problem: its number as a spreadsheet shows it (header = row 1).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RowError {
+    pub row: usize,
+    pub field: String,
+    pub rule: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Prepared {
+    pub community_id: i64,
+    pub category: String,
+    pub title: String,
+    pub body: String,
+    pub location: Option<String>,
+}
+
+/// Category words used on paper forms and hotline exports.
+fn category_of(raw: &str) -> Option<Category> {
+    let r = raw.trim();
+    if r.is_empty() {
+        return Some(Category::Other);
+    }
+    Category::parse(r).ok().or(match r {
+        "公共服务" => Some(Category::PublicService),
+        "公共管理" => Some(Category::PublicManagement),
+        "公共安全" => Some(Category::PublicSafety),
+        "其他" | "其它" => Some(Category::Other),
+        _ => None,
+    })
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Checked {
+    pub rows: Vec<Prepared>,
+    pub errors: Vec<RowError>,
+}
+
+/// Checks every row. `default_community` fills rows without a community column.
+pub async fn check(
+    s: &Services,
+    table: &Table,
+    map: &HashMap<String, usize>,
+    default_community: Option<i64>,
+) -> DomainResult<Checked> {
+    let communities = org::communities(&s.db).await?;
+    let mut out = Checked::default();
+    let cell = |r: &Vec<String>, f: &str| {
+        map.get(f)
+            .and_then(|i| r.get(*i))
+            .cloned()
+            .unwrap_or_default()
+    };
+    for (i, r) in table.rows.iter().enumerate() {
+        let row = i + 2;
+        let mut err = |field: &str, rule: &str| {
+            out.errors.push(RowError {
+                row,
+                field: field.into(),
+                rule: rule.into(),
+            });
+        };
+        let title = cell(r, "title");
+        let body = cell(r, "body");
+        let tn = title.chars().count();
+        let bn = body.chars().count();
+        if tn == 0 {
+            err("title", "required");
+        } else if tn > TITLE_MAX {
+            err("title", "too_long");
+        }
+        if bn == 0 {
+            err("body", "required");
+        } else if bn > BODY_MAX {
+            err("body", "too_long");
+        }
+        let location = cell(r, "location");
+        if location.chars().count() > LOCATION_MAX {
+            err("location", "too_long");
+        }
+        let category = category_of(&cell(r, "category"));
+        if category.is_none() {
+            err("category", "invalid");
+        }
+        let cname = cell(r, "community");
+        let community = if cname.is_empty() {
+            default_community
+        } else {
+            communities
+                .iter()
+                .find(|c| c.name == cname || c.id.to_string() == cname)
+                .map(|c| c.id)
+        };
+        if community.is_none() {
+            err("community", "invalid");
+        }
+        if let (Some(community_id), Some(category)) = (community, category)
+            && tn > 0
+            && tn <= TITLE_MAX
+            && bn > 0
+            && bn <= BODY_MAX
+        {
+            out.rows.push(Prepared {
+                community_id,
+                category: category.as_str().to_owned(),
+                title,
+                body,
+                location: (!location.is_empty()).then_some(location),
+            });
+        }
+    }
+    Ok(out)
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Imported {
+    pub created: usize,
+    /// Rows already imported from the same file before.
+    pub skipped: usize,
+}
+
+/// Imports checked rows in one transaction (all or nothing), pending
+/// moderation, with channel `import`. `actor` is `None` for the CLI; a
+/// staff member may import only into their own communities.
+pub async fn import(
+    s: &Services,
+    actor: Option<&Principal>,
+    table: &Table,
+    checked: &Checked,
+    mut progress: impl FnMut(usize, usize),
+) -> DomainResult<Imported> {
+    if !checked.errors.is_empty() {
+        return Err(DomainError::validation("file", "has_errors"));
+    }
+    if let Some(a) = actor
+        && !checked
+            .rows
+            .iter()
+            .all(|r| opinions::may_moderate(a, r.community_id))
+    {
+        return Err(DomainError::Forbidden);
+    }
+    let total = checked.rows.len();
+    let prefix = format!("import:{}:", &table.digest[..32]);
+    let existing = existing_keys(&s.db, &prefix).await?;
+    let txn = db::begin_write(&s.db).await?;
+    let now = clock::now();
+    let mut created = 0;
+    let mut batch = Vec::with_capacity(500);
+    for (i, r) in checked.rows.iter().enumerate() {
+        let key = format!("{prefix}{i}");
+        if !existing.contains(&key) {
+            batch.push(opinion::ActiveModel {
+                community_id: Set(r.community_id),
+                location: Set(r.location.clone()),
+                author_id: Set(None),
+                anonymous: Set(false),
+                channel: Set(Channel::Import.as_str().to_owned()),
+                category: Set(r.category.clone()),
+                title_public: Set(nlp::mask(&r.title)),
+                body_public: Set(nlp::mask(&r.body)),
+                title: Set(r.title.clone()),
+                body: Set(r.body.clone()),
+                status: Set(status::PENDING.to_owned()),
+                idempotency_key: Set(Some(key)),
+                supports: Set(0),
+                reports: Set(0),
+                hidden: Set(false),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            });
+        }
+        if batch.len() == 500 || (i + 1 == total && !batch.is_empty()) {
+            created += batch.len();
+            opinion::Entity::insert_many(std::mem::take(&mut batch))
+                .exec_without_returning(&txn)
+                .await?;
+        }
+        if (i + 1) % 500 == 0 || i + 1 == total {
+            progress(i + 1, total);
+        }
+    }
+    audit::append(
+        &txn,
+        actor.map(|a| a.account_id),
+        "opinion.import",
+        &format!("file:{}", &table.digest[..16]),
+        serde_json::json!({ "rows": total, "created": created }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Imported {
+        created,
+        skipped: total - created,
+    })
+}
+
+/// The idempotency keys already stored that start with `prefix`.
+async fn existing_keys(
+    db: &sea_orm::DatabaseConnection,
+    prefix: &str,
+) -> DomainResult<std::collections::HashSet<String>> {
+    use sea_orm::QuerySelect;
+    let keys: Vec<Option<String>> = opinion::Entity::find()
+        .filter(opinion::Column::IdempotencyKey.starts_with(prefix))
+        .select_only()
+        .column(opinion::Column::IdempotencyKey)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(keys.into_iter().flatten().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_csv_with_bom_and_guesses_columns() {
+        let csv = "\u{feff}标题,诉求内容,社区\n路灯坏了,小区门口路灯坏了,长乐社区\n,,\n";
+        let t = read_table("hotline.csv", csv.as_bytes()).unwrap();
+        assert_eq!(t.headers, vec!["标题", "诉求内容", "社区"]);
+        assert_eq!(t.rows.len(), 1, "blank rows dropped");
+        let m = mapping(&t, &HashMap::new()).unwrap();
+        assert_eq!(m["title"], 0);
+        assert_eq!(m["body"], 1);
+        assert_eq!(m["community"], 2);
+    }
+
+    #[test]
+    fn refuses_unknown_formats_and_missing_columns() {
+        assert!(read_table("x.pdf", b"%PDF").is_err());
+        let t = read_table("x.csv", "名字,电话\n张三,1\n".as_bytes()).unwrap();
+        assert!(matches!(
+            mapping(&t, &HashMap::new()),
+            Err(DomainError::Validation {
+                rule: "no_title",
+                ..
+            })
+        ));
+        let over: HashMap<String, String> = [
+            ("title".to_owned(), "名字".to_owned()),
+            ("body".to_owned(), "电话".to_owned()),
+        ]
+        .into();
+        assert!(mapping(&t, &over).is_ok());
+    }
+}
