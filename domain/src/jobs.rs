@@ -40,3 +40,13 @@ pub async fn try_lease<C: ConnectionTrait>(
     .await;
     Ok(inserted.is_ok())
 }
+
+/// Gives a lease back early (its holder finished).
+pub async fn release<C: ConnectionTrait>(conn: &C, name: &str, holder: &str) -> DomainResult<()> {
+    job_lease::Entity::delete_many()
+        .filter(job_lease::Column::Name.eq(name))
+        .filter(job_lease::Column::Holder.eq(holder))
+        .exec(conn)
+        .await?;
+    Ok(())
+}

@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod clock;
+pub mod crawl;
 pub mod db;
 pub mod entities;
 pub mod error;

@@ -8,6 +8,7 @@ mod m20261127_000001_organisation;
 mod m20261127_000002_accounts;
 mod m20261127_000003_audit_outbox;
 mod m20261127_000004_opinions;
+mod m20261127_000005_crawl_sources;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000002_accounts::Migration),
             Box::new(m20261127_000003_audit_outbox::Migration),
             Box::new(m20261127_000004_opinions::Migration),
+            Box::new(m20261127_000005_crawl_sources::Migration),
         ]
     }
 }

@@ -58,6 +58,34 @@ impl Jobs {
                 }
             })
         };
+        let crawls = {
+            let services = self.services.clone();
+            let holder = self.holder.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(Duration::from_secs(60));
+                loop {
+                    tick.tick().await;
+                    let due = match domain::crawl::due_sources(&services).await {
+                        Ok(d) => d,
+                        Err(e) => {
+                            tracing::error!(error = %e, "crawl schedule failed");
+                            continue;
+                        }
+                    };
+                    for name in due {
+                        match domain::crawl::run_source(&services, &name, &holder, &mut |_| {})
+                            .await
+                        {
+                            Ok(Ok(s)) => {
+                                tracing::info!(source = %name, new = s.new, errors = s.errors, "crawl finished")
+                            }
+                            Ok(Err(_)) => {}
+                            Err(e) => tracing::error!(source = %name, error = %e, "crawl failed"),
+                        }
+                    }
+                }
+            })
+        };
         let outbox = tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_millis(500));
             loop {
@@ -81,6 +109,6 @@ impl Jobs {
                 }
             }
         });
-        Running(vec![outbox, housekeeping])
+        Running(vec![outbox, housekeeping, crawls])
     }
 }

@@ -41,6 +41,15 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Crawl configured public sources now (all enabled ones, or SOURCE).
+    Crawl {
+        /// The source's name; all enabled sources when omitted.
+        source: Option<String>,
+        /// A TOML file of `[[source]]` tables to save before crawling
+        /// (default: `sources.toml` in the working directory, if present).
+        #[arg(long)]
+        sources: Option<std::path::PathBuf>,
+    },
     /// Create an administrator (or reset one's password). The password is
     /// read from HONGCHA_ADMIN_PASSWORD, else generated and printed.
     CreateAdmin {
@@ -112,6 +121,11 @@ async fn main() -> anyhow::Result<()> {
             let db = open_database(&cfg).await?;
             let services = domain::Services::new(db, cfg.settings());
             import_file(&services, &file, community, map, dry_run).await
+        }
+        Command::Crawl { source, sources } => {
+            let db = open_database(&cfg).await?;
+            let services = domain::Services::new(db, cfg.settings());
+            crawl(&services, source, sources).await
         }
         Command::CreateAdmin { phone, name } => {
             let db = open_database(&cfg).await?;
@@ -214,5 +228,84 @@ async fn import_file(
         secs,
         table.rows.len() as f64 / secs
     );
+    Ok(())
+}
+
+async fn crawl(
+    services: &domain::Services,
+    only: Option<String>,
+    file: Option<std::path::PathBuf>,
+) -> anyhow::Result<()> {
+    use domain::crawl;
+    let file = file.or_else(|| {
+        let default = std::path::PathBuf::from("sources.toml");
+        default.exists().then_some(default)
+    });
+    if let Some(path) = file {
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        for source in crawl::parse_sources_toml(&text)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
+        {
+            crawl::upsert_source(services, None, &source)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
+    }
+    let names: Vec<String> = match only {
+        Some(n) => vec![n],
+        None => crawl::list_sources(services)
+            .await?
+            .into_iter()
+            .filter(|s| s.enabled)
+            .map(|s| s.name)
+            .collect(),
+    };
+    if names.is_empty() {
+        println!("没有采集源 no sources configured (see --sources)");
+    }
+    let holder = format!("cli-{}", std::process::id());
+    let mut failed = false;
+    for name in names {
+        let spinner = indicatif::ProgressBar::new_spinner();
+        spinner.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {prefix}: {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        spinner.set_prefix(name.clone());
+        spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+        let started = std::time::Instant::now();
+        let mut update = |s: &crawl::Summary| {
+            spinner.set_message(format!(
+                "已抓取 fetched {} · 新 new {} · 重复 duplicates {}",
+                s.fetched, s.new, s.duplicates
+            ))
+        };
+        let result = crawl::run_source(services, &name, &holder, &mut update).await;
+        spinner.finish_and_clear();
+        match result {
+            Ok(Ok(s)) => println!(
+                "{name}: fetched {} · new {} · duplicates {} · not modified {} · skipped by robots {} · errors {} · cut {} ({:.1}s)",
+                s.fetched,
+                s.new,
+                s.duplicates,
+                s.not_modified,
+                s.skipped_robots,
+                s.errors,
+                s.truncated,
+                started.elapsed().as_secs_f64()
+            ),
+            Ok(Err(_)) => {
+                println!("{name}: 另一个实例正在采集 another run holds this source, skipped")
+            }
+            Err(e) => {
+                failed = true;
+                println!("{name}: 失败 failed: {e}");
+            }
+        }
+    }
+    if failed {
+        anyhow::bail!("some sources failed");
+    }
     Ok(())
 }

@@ -6,6 +6,7 @@ pub mod audit_head;
 pub mod audit_log;
 pub mod community;
 pub mod compound;
+pub mod crawl_source;
 pub mod job_lease;
 pub mod login_code;
 pub mod opinion;

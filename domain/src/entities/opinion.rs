@@ -25,6 +25,7 @@ pub struct Model {
     pub reports: i32,
     pub hidden: bool,
     pub source_url: Option<String>,
+    pub source_id: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub published_at: Option<DateTimeUtc>,

@@ -1,0 +1,234 @@
+//! 网页采集 crawler sources: stored configuration and state, runs that take
+//! a lease first (one run per source at a time, across instances), and
+//! crawled items stored as opinions with their provenance.
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use serde::Serialize;
+
+use crate::entities::{crawl_source, opinion};
+use crate::error::{DomainError, DomainResult};
+use crate::opinions::{Category, Channel, status};
+use crate::{Services, audit, clock, db, jobs, org};
+
+pub use crawler::{Source, Summary};
+
+/// Sources from a TOML file: `[[source]]` tables.
+#[derive(serde::Deserialize)]
+struct SourcesFile {
+    #[serde(default)]
+    source: Vec<Source>,
+}
+
+pub fn parse_sources_toml(text: &str) -> DomainResult<Vec<Source>> {
+    let file: SourcesFile = toml::from_str(text).map_err(|e| {
+        tracing::warn!(error = %e, "bad sources file");
+        DomainError::validation("sources", "invalid")
+    })?;
+    for s in &file.source {
+        crawler::Crawler::new(s.clone())
+            .map_err(|_| DomainError::validation("sources", "bad_selector"))?;
+    }
+    Ok(file.source)
+}
+
+/// Creates or updates a source by name (its state is kept). Audited.
+pub async fn upsert_source(s: &Services, actor: Option<i64>, source: &Source) -> DomainResult<i64> {
+    let config = serde_json::to_string(source).map_err(|e| DomainError::Internal(e.to_string()))?;
+    let txn = db::begin_write(&s.db).await?;
+    let id = match crawl_source::Entity::find()
+        .filter(crawl_source::Column::Name.eq(&source.name))
+        .one(&txn)
+        .await?
+    {
+        Some(row) => {
+            let id = row.id;
+            let mut am: crawl_source::ActiveModel = row.into();
+            am.config = Set(config);
+            am.update(&txn).await?;
+            id
+        }
+        None => {
+            crawl_source::ActiveModel {
+                name: Set(source.name.clone()),
+                config: Set(config),
+                state: Set("{}".into()),
+                enabled: Set(true),
+                created_at: Set(clock::now()),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?
+            .id
+        }
+    };
+    audit::append(
+        &txn,
+        actor,
+        "crawl.source.save",
+        &format!("crawl_source:{id}"),
+        serde_json::json!({ "name": source.name }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(id)
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SourceInfo {
+    pub id: i64,
+    pub name: String,
+    pub enabled: bool,
+    pub every_minutes: u64,
+    pub last_run_at: Option<String>,
+    pub last_summary: Option<String>,
+}
+
+pub async fn list_sources(s: &Services) -> DomainResult<Vec<SourceInfo>> {
+    let rows = crawl_source::Entity::find()
+        .order_by_asc(crawl_source::Column::Name)
+        .all(&s.db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| SourceInfo {
+            every_minutes: serde_json::from_str::<Source>(&r.config)
+                .map(|c| c.every_minutes)
+                .unwrap_or(0),
+            id: r.id,
+            name: r.name,
+            enabled: r.enabled,
+            last_run_at: r.last_run_at.map(|t| t.to_rfc3339()),
+            last_summary: r.last_summary,
+        })
+        .collect())
+}
+
+/// Why a run did not happen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Skipped {
+    /// Another instance (or run) holds this source's lease.
+    Busy,
+}
+
+/// Runs one source now: takes its lease, crawls, stores new items as
+/// opinions (moderated unless the source publishes directly) and the new
+/// state, all in one transaction.
+pub async fn run_source(
+    s: &Services,
+    name: &str,
+    holder: &str,
+    progress: &mut (dyn FnMut(&Summary) + Send),
+) -> DomainResult<Result<Summary, Skipped>> {
+    let row = crawl_source::Entity::find()
+        .filter(crawl_source::Column::Name.eq(name))
+        .one(&s.db)
+        .await?
+        .ok_or(DomainError::NotFound)?;
+    let lease = format!("crawl:{}", row.id);
+    if !jobs::try_lease(&s.db, &lease, holder, chrono::Duration::minutes(30)).await? {
+        return Ok(Err(Skipped::Busy));
+    }
+    let result = run_locked(s, row, progress).await;
+    jobs::release(&s.db, &lease, holder).await?;
+    result.map(Ok)
+}
+
+async fn run_locked(
+    s: &Services,
+    row: crawl_source::Model,
+    progress: &mut (dyn FnMut(&Summary) + Send),
+) -> DomainResult<Summary> {
+    let source: Source =
+        serde_json::from_str(&row.config).map_err(|e| DomainError::Internal(e.to_string()))?;
+    let mut state: crawler::CrawlState = serde_json::from_str(&row.state).unwrap_or_default();
+    let communities = org::communities(&s.db).await?;
+    let community = match &source.community {
+        Some(name) => communities.iter().find(|c| &c.name == name),
+        None => communities.first(),
+    }
+    .ok_or(DomainError::validation("community", "invalid"))?
+    .id;
+    let mut crawler =
+        crawler::Crawler::new(source.clone()).map_err(|e| DomainError::Internal(e.to_string()))?;
+    let (items, summary) = crawler.run(&mut state, progress).await;
+    let now = clock::now();
+    let txn = db::begin_write(&s.db).await?;
+    let rows: Vec<opinion::ActiveModel> = items
+        .into_iter()
+        .map(|item| {
+            let title: String = item
+                .title
+                .chars()
+                .take(crate::opinions::TITLE_MAX)
+                .collect();
+            let mut body: String = item.body.chars().take(crate::opinions::BODY_MAX).collect();
+            if let Some(a) = &item.author {
+                body.push_str(&format!("\n（原帖作者：{a}）"));
+            }
+            opinion::ActiveModel {
+                community_id: Set(community),
+                author_id: Set(None),
+                anonymous: Set(false),
+                channel: Set(Channel::Crawler.as_str().to_owned()),
+                category: Set(Category::Other.as_str().to_owned()),
+                title_public: Set(nlp::mask(&title)),
+                body_public: Set(nlp::mask(&body)),
+                title: Set(title),
+                body: Set(body),
+                status: Set(if source.publish_directly {
+                    status::PUBLISHED
+                } else {
+                    status::PENDING
+                }
+                .to_owned()),
+                published_at: Set(source.publish_directly.then_some(now)),
+                idempotency_key: Set(Some(format!(
+                    "crawl:{}:{}",
+                    row.id,
+                    &item.content_hash[..40]
+                ))),
+                supports: Set(0),
+                reports: Set(0),
+                hidden: Set(false),
+                source_url: Set(Some(item.url)),
+                source_id: Set(Some(row.id)),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+        })
+        .collect();
+    for chunk in rows.chunks(500) {
+        opinion::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    let mut am: crawl_source::ActiveModel = row.clone().into();
+    am.state =
+        Set(serde_json::to_string(&state).map_err(|e| DomainError::Internal(e.to_string()))?);
+    am.last_run_at = Set(Some(now));
+    am.last_summary = Set(serde_json::to_string(&summary).ok());
+    am.update(&txn).await?;
+    txn.commit().await?;
+    Ok(summary)
+}
+
+/// Names of enabled sources whose schedule says they are due.
+pub async fn due_sources(s: &Services) -> DomainResult<Vec<String>> {
+    let now = clock::now();
+    let rows = crawl_source::Entity::find()
+        .filter(crawl_source::Column::Enabled.eq(true))
+        .all(&s.db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|r| {
+            let every = serde_json::from_str::<Source>(&r.config)
+                .map(|c| c.every_minutes)
+                .unwrap_or(0);
+            every > 0
+                && r.last_run_at
+                    .is_none_or(|t| t + chrono::Duration::minutes(every as i64) <= now)
+        })
+        .map(|r| r.name)
+        .collect())
+}
