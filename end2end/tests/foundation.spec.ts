@@ -62,7 +62,16 @@ test("a resident registers, logs in and sees only the resident area", async ({ p
   await expect(page.getByRole("alert")).toContainText("没有进入这里的权限");
 });
 
-test("staff and admin see their own areas in the navigation", async ({ page }) => {
+test("staff and admin see their own areas in the navigation", async ({ page, baseURL }) => {
+  // A fresh resident for the admin to promote (keeps the test repeatable).
+  const newcomer = randomPhone();
+  const communities = await (await page.request.get("/api/communities")).json();
+  const reg = await page.request.post("/api/register", {
+    headers: { Origin: baseURL!, Accept: "application/json" },
+    form: { phone: newcomer, password: "correct horse", display_name: "新居民", community_id: String(communities[0].id) },
+    maxRedirects: 0,
+  });
+  expect(reg.status()).toBeLessThan(400);
   await login(page, "13800000002", DEMO_PASSWORD);
   await expect(page).toHaveURL(/\/staff$/);
   const nav = page.getByRole("navigation", { name: "主导航" });
@@ -77,7 +86,7 @@ test("staff and admin see their own areas in the navigation", async ({ page }) =
   await expect(nav.getByRole("link", { name: "系统管理" })).toBeVisible();
 
   // The admin makes the demo resident a staff member of another community.
-  const row = page.locator("#accounts tbody tr", { hasText: "13800000001" });
+  const row = page.locator("#accounts tbody tr", { hasText: newcomer });
   const grants = row.locator("ul.grants");
   await expect(grants).not.toContainText("社区工作人员");
   await row.locator("select[name=role]").selectOption("staff");
@@ -106,6 +115,7 @@ test("the page hydrates: language switch and password toggle work without reload
   // Remembered across a reload (cookie), rendered by the server in English.
   await page.reload();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Log in");
+  await hydrated(page);
   await page.locator("#lang-switch").click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("登录");
 });
