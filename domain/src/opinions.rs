@@ -174,7 +174,10 @@ pub async fn submit(
         ..Default::default()
     };
     // One statement, committed before we answer: an acknowledged opinion is durable.
-    match row.insert(&s.db).await {
+    let gate = s.write_gate().await;
+    let inserted = row.insert(&s.db).await;
+    drop(gate);
+    match inserted {
         Ok(m) => Ok(Submitted {
             id: m.id,
             created: true,
@@ -453,6 +456,7 @@ pub async fn moderate(
     id: i64,
     decision: Decision,
 ) -> DomainResult<()> {
+    let _gate = s.write_gate().await;
     let txn = db::begin_write(&s.db).await?;
     let row = opinion::Entity::find_by_id(id)
         .one(&txn)
@@ -511,6 +515,7 @@ pub async fn moderate(
 
 /// A resident supports a published opinion: +1 once per resident. Returns the new count.
 pub async fn support(s: &Services, actor: &Principal, id: i64) -> DomainResult<i32> {
+    let _gate = s.write_gate().await;
     let txn = db::begin_write(&s.db).await?;
     let row = opinion::Entity::find_by_id(id)
         .one(&txn)
@@ -548,6 +553,7 @@ pub async fn support(s: &Services, actor: &Principal, id: i64) -> DomainResult<i
 pub async fn report(s: &Services, actor: &Principal, id: i64, reason: &str) -> DomainResult<bool> {
     let reason = clean(reason, "reason", 0, 200)?;
     let threshold = Ord::max(s.settings.report_hide_threshold, 1) as i64;
+    let _gate = s.write_gate().await;
     let txn = db::begin_write(&s.db).await?;
     let row = opinion::Entity::find_by_id(id)
         .one(&txn)
