@@ -27,6 +27,8 @@ pub struct Config {
     /// Largest request body accepted, in bytes.
     pub body_limit: usize,
     pub session_days: i64,
+    /// Distinct residents' abuse reports that hide an opinion pending review.
+    pub report_hide_threshold: u32,
     pub limits: LimitsConfig,
 }
 
@@ -66,6 +68,7 @@ impl Default for Config {
             trust_forwarded_for: false,
             body_limit: 2 * 1024 * 1024,
             session_days: 14,
+            report_hide_threshold: 3,
             limits: LimitsConfig::default(),
         }
     }
@@ -126,6 +129,9 @@ impl Config {
         if let Some(v) = get("HONGCHA_SESSION_DAYS") {
             self.session_days = parse("HONGCHA_SESSION_DAYS", v)?;
         }
+        if let Some(v) = get("HONGCHA_REPORT_HIDE_THRESHOLD") {
+            self.report_hide_threshold = parse("HONGCHA_REPORT_HIDE_THRESHOLD", v)?;
+        }
         let l = &mut self.limits;
         for (key, slot) in [
             ("HONGCHA_LIMIT_LOGIN_PER_IP", &mut l.login_per_ip),
@@ -152,6 +158,7 @@ impl Config {
         let l = &self.limits;
         domain::Settings {
             session_ttl: chrono_days(self.session_days),
+            report_hide_threshold: self.report_hide_threshold.max(1),
             limits: Limits {
                 login_per_ip: Rule {
                     max: l.login_per_ip,
