@@ -222,13 +222,8 @@ pub async fn audit_overview() -> Result<AuditView, AppError> {
                 actor_id: e.actor_id,
                 action: e.action,
                 target: e.target,
-                at: chrono_rfc3339(e.created_at),
+                at: domain::clock::from_micros(e.created_at),
             })
             .collect(),
     })
-}
-
-#[cfg(feature = "ssr")]
-fn chrono_rfc3339(micros: i64) -> String {
-    domain::clock::from_micros(micros)
 }

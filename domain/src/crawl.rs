@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::entities::{crawl_source, opinion};
 use crate::error::{DomainError, DomainResult};
 use crate::opinions::{Category, Channel, status};
-use crate::{Services, audit, clock, db, jobs, org};
+use crate::{Services, audit, clock, jobs, org};
 
 pub use crawler::{Source, Summary};
 
@@ -33,7 +33,7 @@ pub fn parse_sources_toml(text: &str) -> DomainResult<Vec<Source>> {
 /// Creates or updates a source by name (its state is kept). Audited.
 pub async fn upsert_source(s: &Services, actor: Option<i64>, source: &Source) -> DomainResult<i64> {
     let config = serde_json::to_string(source).map_err(|e| DomainError::Internal(e.to_string()))?;
-    let txn = db::begin_write(&s.db).await?;
+    let (_gate, txn) = s.begin_write().await?;
     let id = match crawl_source::Entity::find()
         .filter(crawl_source::Column::Name.eq(&source.name))
         .one(&txn)
@@ -151,7 +151,7 @@ async fn run_locked(
         crawler::Crawler::new(source.clone()).map_err(|e| DomainError::Internal(e.to_string()))?;
     let (items, summary) = crawler.run(&mut state, progress).await;
     let now = clock::now();
-    let txn = db::begin_write(&s.db).await?;
+    let (_gate, txn) = s.begin_write().await?;
     let rows: Vec<opinion::ActiveModel> = items
         .into_iter()
         .map(|item| {

@@ -14,7 +14,7 @@ use crate::accounts::Principal;
 use crate::entities::opinion;
 use crate::error::{DomainError, DomainResult};
 use crate::opinions::{self, BODY_MAX, Category, Channel, LOCATION_MAX, TITLE_MAX, status};
-use crate::{Services, audit, clock, db, org};
+use crate::{Services, audit, clock, org};
 
 /// Largest file accepted (bytes) and most rows per import.
 pub const MAX_BYTES: usize = 20 * 1024 * 1024;
@@ -287,7 +287,7 @@ pub async fn import(
     let total = checked.rows.len();
     let prefix = format!("import:{}:", &table.digest[..32]);
     let existing = existing_keys(&s.db, &prefix).await?;
-    let txn = db::begin_write(&s.db).await?;
+    let (_gate, txn) = s.begin_write().await?;
     let now = clock::now();
     let mut created = 0;
     let mut batch = Vec::with_capacity(500);

@@ -68,6 +68,23 @@ impl Services {
         }
     }
 
+    /// Starts a write transaction, queued behind [`Services::write_gate`] on
+    /// SQLite. Keep the returned gate alive until the transaction commits:
+    /// `let (_gate, txn) = s.begin_write().await?;`
+    pub async fn begin_write(
+        &self,
+    ) -> Result<
+        (
+            Option<tokio::sync::MutexGuard<'_, ()>>,
+            sea_orm::DatabaseTransaction,
+        ),
+        sea_orm::DbErr,
+    > {
+        let gate = self.write_gate().await;
+        let txn = db::begin_write(&self.db).await?;
+        Ok((gate, txn))
+    }
+
     /// On SQLite, one writer at a time inside this process: writers queue
     /// here (fair, no sleeping) instead of in SQLite's busy handler, which
     /// backs off in sleeps of up to 100 ms and makes tail latency jump.

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::accounts::{Principal, Role, Scope};
 use crate::entities::{opinion, opinion_report, opinion_support};
 use crate::error::{DomainError, DomainResult};
-use crate::{Services, audit, clock, db, org};
+use crate::{Services, audit, clock, org};
 
 pub const TITLE_MAX: usize = 80;
 pub const BODY_MAX: usize = 2000;
@@ -456,8 +456,7 @@ pub async fn moderate(
     id: i64,
     decision: Decision,
 ) -> DomainResult<()> {
-    let _gate = s.write_gate().await;
-    let txn = db::begin_write(&s.db).await?;
+    let (_gate, txn) = s.begin_write().await?;
     let row = opinion::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -515,8 +514,7 @@ pub async fn moderate(
 
 /// A resident supports a published opinion: +1 once per resident. Returns the new count.
 pub async fn support(s: &Services, actor: &Principal, id: i64) -> DomainResult<i32> {
-    let _gate = s.write_gate().await;
-    let txn = db::begin_write(&s.db).await?;
+    let (_gate, txn) = s.begin_write().await?;
     let row = opinion::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -553,8 +551,7 @@ pub async fn support(s: &Services, actor: &Principal, id: i64) -> DomainResult<i
 pub async fn report(s: &Services, actor: &Principal, id: i64, reason: &str) -> DomainResult<bool> {
     let reason = clean(reason, "reason", 0, 200)?;
     let threshold = Ord::max(s.settings.report_hide_threshold, 1) as i64;
-    let _gate = s.write_gate().await;
-    let txn = db::begin_write(&s.db).await?;
+    let (_gate, txn) = s.begin_write().await?;
     let row = opinion::Entity::find_by_id(id)
         .one(&txn)
         .await?

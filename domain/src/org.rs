@@ -170,3 +170,12 @@ pub async fn scope_options<C: ConnectionTrait>(conn: &C) -> DomainResult<Vec<Sco
     }));
     Ok(out)
 }
+
+/// The scope picker of the admin page (admins only).
+pub async fn scopes_for_granting(
+    s: &crate::Services,
+    actor: &crate::Principal,
+) -> DomainResult<Vec<ScopeOption>> {
+    actor.require_admin()?;
+    scope_options(&s.db).await
+}

@@ -50,7 +50,7 @@ pub async fn register(s: &Services, client_ip: &str, input: RegisterInput) -> Do
         return Err(DomainError::Conflict("phone_taken"));
     }
     let hash = password.hash().await?;
-    let txn = crate::db::begin_write(&s.db).await?;
+    let (_gate, txn) = s.begin_write().await?;
     let id = insert_account(&txn, &phone, &name, Some(hash), Some(input.community_id))
         .await
         .map_err(|e| match e {
@@ -206,7 +206,7 @@ pub async fn request_login_code(s: &Services, client_ip: &str, phone: &str) -> D
     }
     let code = format!("{:06}", rand::rngs::OsRng.gen_range(0..1_000_000));
     let now = clock::now();
-    let txn = crate::db::begin_write(&s.db).await?;
+    let (_gate, txn) = s.begin_write().await?;
     login_code::ActiveModel {
         phone: Set(phone.as_str().to_owned()),
         code_hash: Set(sha256_hex(&format!("{}:{code}", phone.as_str()))),
@@ -466,7 +466,7 @@ pub async fn grant_role(
 ) -> DomainResult<i64> {
     actor.require_admin()?;
     check_scope(&s.db, grant.role, grant.scope).await?;
-    let txn = crate::db::begin_write(&s.db).await?;
+    let (_gate, txn) = s.begin_write().await?;
     if account::Entity::find_by_id(account_id)
         .one(&txn)
         .await?
@@ -491,7 +491,7 @@ pub async fn grant_role(
 /// grant, so the system is never left without one by accident.
 pub async fn revoke_role(s: &Services, actor: &Principal, grant_id: i64) -> DomainResult<()> {
     actor.require_admin()?;
-    let txn = crate::db::begin_write(&s.db).await?;
+    let (_gate, txn) = s.begin_write().await?;
     let g = role_grant::Entity::find_by_id(grant_id)
         .one(&txn)
         .await?
@@ -531,7 +531,7 @@ pub async fn provision_account(
     for g in grants {
         check_scope(&s.db, g.role, g.scope).await?;
     }
-    let txn = crate::db::begin_write(&s.db).await?;
+    let (_gate, txn) = s.begin_write().await?;
     let id = match find_by_phone(&txn, &phone).await? {
         Some(a) => {
             let mut am: account::ActiveModel = a.into();
