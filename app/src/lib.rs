@@ -3,6 +3,8 @@
 #![recursion_limit = "256"]
 
 pub mod api;
+pub mod api_admin;
+pub mod api_import;
 pub mod api_opinions;
 pub mod i18n;
 pub mod model;
@@ -101,6 +103,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/opinions/:id") view=pages::OpinionDetail />
                     <Route path=path!("/me") view=pages::ResidentHome />
                     <Route path=path!("/staff") view=pages::StaffPanel />
+                    <Route path=path!("/staff/import") view=pages::ImportPage />
                     <Route path=path!("/street") view=pages::StreetArea />
                     <Route path=path!("/tasks") view=pages::TaskInbox />
                     <Route path=path!("/audit") view=pages::AuditArea />

@@ -130,6 +130,8 @@ pub struct OpinionView {
     pub community_name: String,
     pub location: Option<String>,
     pub category: String,
+    pub category_zh: String,
+    pub category_en: String,
     pub channel: String,
     pub title: String,
     pub body: String,
@@ -142,6 +144,16 @@ pub struct OpinionView {
     pub hidden: bool,
     pub created_at: String,
     pub original: bool,
+    pub own: bool,
+}
+
+impl OpinionView {
+    pub fn category_name(&self, lang: crate::i18n::Lang) -> String {
+        match lang {
+            crate::i18n::Lang::Zh => self.category_zh.clone(),
+            crate::i18n::Lang::En => self.category_en.clone(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -149,4 +161,123 @@ pub struct SimilarView {
     pub id: i64,
     pub title: String,
     pub supports: i32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommentView {
+    pub id: i64,
+    pub opinion_id: i64,
+    pub author: Option<String>,
+    pub body: String,
+    pub status: String,
+    pub reject_reason: Option<String>,
+    pub hidden: bool,
+    pub created_at: String,
+    pub own: bool,
+}
+
+/// A comment in the staff queue, with the opinion it belongs to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueuedCommentView {
+    pub comment: CommentView,
+    pub opinion_title: String,
+    pub community_name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModerationEntryView {
+    pub id: i64,
+    pub at: String,
+    pub actor: Option<String>,
+    pub community_name: String,
+    pub target_kind: String,
+    pub target_id: i64,
+    pub action: String,
+    pub detail: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CategoryView {
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub sort: i32,
+    pub active: bool,
+}
+
+impl CategoryView {
+    /// The name in the interface language.
+    pub fn name(&self, lang: crate::i18n::Lang) -> &str {
+        match lang {
+            crate::i18n::Lang::Zh => &self.name_zh,
+            crate::i18n::Lang::En => &self.name_en,
+        }
+    }
+}
+
+/// A crawler source as the admin page lists and edits it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CrawlSourceView {
+    pub id: i64,
+    pub name: String,
+    pub enabled: bool,
+    pub start_urls: Vec<String>,
+    pub list_item: String,
+    pub link: String,
+    pub next_page: Option<String>,
+    pub title: String,
+    pub body: String,
+    pub date: Option<String>,
+    pub author: Option<String>,
+    pub encoding: Option<String>,
+    pub max_pages: usize,
+    pub min_delay_ms: u64,
+    pub user_agent: String,
+    pub allow_addresses: Vec<String>,
+    pub community: Option<String>,
+    pub publish_directly: bool,
+    pub every_minutes: u64,
+    pub last_run_at: Option<String>,
+    pub last_summary: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportRowError {
+    pub row: usize,
+    pub field: String,
+    pub rule: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportSampleRow {
+    pub row: usize,
+    pub community_name: String,
+    pub category: String,
+    pub title: String,
+    pub body: String,
+}
+
+/// What the import page shows before importing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportPreview {
+    pub headers: Vec<String>,
+    /// field → chosen header (None: not mapped).
+    pub mapping: Vec<(String, Option<String>)>,
+    pub rows_total: usize,
+    pub rows_ok: usize,
+    pub errors_total: usize,
+    /// The first errors, by row.
+    pub errors: Vec<ImportRowError>,
+    pub sample: Vec<ImportSampleRow>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportProgress {
+    pub done: usize,
+    pub total: usize,
+    pub finished: bool,
+    pub created: Option<usize>,
+    pub skipped: Option<usize>,
+    /// A message key when the import failed (nothing was imported).
+    pub error: Option<String>,
 }

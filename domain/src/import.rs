@@ -13,8 +13,8 @@ use sha2::{Digest, Sha256};
 use crate::accounts::Principal;
 use crate::entities::opinion;
 use crate::error::{DomainError, DomainResult};
-use crate::opinions::{self, BODY_MAX, Category, Channel, LOCATION_MAX, TITLE_MAX, status};
-use crate::{Services, audit, clock, org};
+use crate::opinions::{self, BODY_MAX, Channel, LOCATION_MAX, TITLE_MAX, status};
+use crate::{Services, audit, categories, clock, org};
 
 /// Largest file accepted (bytes) and most rows per import.
 pub const MAX_BYTES: usize = 20 * 1024 * 1024;
@@ -152,6 +152,8 @@ pub struct RowError {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Prepared {
+    /// The row number as a spreadsheet shows it (header = row 1).
+    pub row: usize,
     pub community_id: i64,
     pub category: String,
     pub title: String,
@@ -159,19 +161,13 @@ pub struct Prepared {
     pub location: Option<String>,
 }
 
-/// Category words used on paper forms and hotline exports.
-fn category_of(raw: &str) -> Option<Category> {
-    let r = raw.trim();
-    if r.is_empty() {
-        return Some(Category::Other);
+/// A category cell: a code or a name as typed on paper forms and hotline
+/// exports; blank means 其他.
+fn category_of(active: &[categories::CategoryInfo], raw: &str) -> Option<String> {
+    if raw.trim().is_empty() {
+        return Some(categories::FALLBACK.to_owned());
     }
-    Category::parse(r).ok().or(match r {
-        "公共服务" => Some(Category::PublicService),
-        "公共管理" => Some(Category::PublicManagement),
-        "公共安全" => Some(Category::PublicSafety),
-        "其他" | "其它" => Some(Category::Other),
-        _ => None,
-    })
+    categories::resolve(active, raw)
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -188,6 +184,7 @@ pub async fn check(
     default_community: Option<i64>,
 ) -> DomainResult<Checked> {
     let communities = org::communities(&s.db).await?;
+    let active = categories::list(&s.db, false).await?;
     let mut out = Checked::default();
     let cell = |r: &Vec<String>, f: &str| {
         map.get(f)
@@ -222,7 +219,7 @@ pub async fn check(
         if location.chars().count() > LOCATION_MAX {
             err("location", "too_long");
         }
-        let category = category_of(&cell(r, "category"));
+        let category = category_of(&active, &cell(r, "category"));
         if category.is_none() {
             err("category", "invalid");
         }
@@ -245,8 +242,9 @@ pub async fn check(
             && bn <= BODY_MAX
         {
             out.rows.push(Prepared {
+                row,
                 community_id,
-                category: category.as_str().to_owned(),
+                category,
                 title,
                 body,
                 location: (!location.is_empty()).then_some(location),
@@ -280,7 +278,7 @@ pub async fn import(
         && !checked
             .rows
             .iter()
-            .all(|r| opinions::may_moderate(a, r.community_id))
+            .all(|r| crate::moderation::may_moderate(a, r.community_id))
     {
         return Err(DomainError::Forbidden);
     }
@@ -338,6 +336,96 @@ pub async fn import(
         created,
         skipped: total - created,
     })
+}
+
+/// Keeps an uploaded file for the web import (preview, then import) under
+/// `<data dir>/imports/`. Returns a token naming it; only its uploader can use it.
+pub async fn stash(
+    s: &Services,
+    actor: &Principal,
+    file_name: &str,
+    bytes: Vec<u8>,
+) -> DomainResult<String> {
+    crate::moderation::require_moderator(actor)?;
+    let lower = file_name.to_ascii_lowercase();
+    let ext = ["csv", "txt", "xlsx", "xls", "xlsm", "ods"]
+        .into_iter()
+        .find(|e| lower.ends_with(&format!(".{e}")))
+        .ok_or(DomainError::validation("file", "unsupported"))?;
+    if bytes.is_empty() {
+        return Err(DomainError::validation("file", "empty"));
+    }
+    if bytes.len() > MAX_BYTES {
+        return Err(DomainError::validation("file", "too_large"));
+    }
+    // Read it once now, so a broken file is refused at upload.
+    read_table(file_name, &bytes)?;
+    let mut rnd = [0u8; 16];
+    rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut rnd);
+    let token = format!("{}-{}.{ext}", actor.account_id, hex::encode(rnd));
+    let dir = s.settings.data_dir.join("imports");
+    let path = dir.join(&token);
+    tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+        std::fs::create_dir_all(&dir)?;
+        std::fs::write(&path, bytes)
+    })
+    .await
+    .map_err(|e| DomainError::Internal(e.to_string()))?
+    .map_err(|e| DomainError::Internal(format!("import stash: {e}")))?;
+    Ok(token)
+}
+
+/// The table of a stashed upload, for its uploader only.
+pub async fn stashed(s: &Services, actor: &Principal, token: &str) -> DomainResult<Table> {
+    crate::moderation::require_moderator(actor)?;
+    let (owner, rest) = token.split_once('-').ok_or(DomainError::NotFound)?;
+    let (hexpart, ext) = rest.split_once('.').ok_or(DomainError::NotFound)?;
+    let well_formed = owner.parse::<i64>().is_ok()
+        && hexpart.len() == 32
+        && hexpart.bytes().all(|b| b.is_ascii_hexdigit())
+        && ["csv", "txt", "xlsx", "xls", "xlsm", "ods"].contains(&ext);
+    if !well_formed || owner != actor.account_id.to_string() {
+        return Err(DomainError::NotFound);
+    }
+    let bytes = tokio::fs::read(s.settings.data_dir.join("imports").join(token))
+        .await
+        .map_err(|_| DomainError::NotFound)?;
+    read_table(token, &bytes)
+}
+
+/// Checks a table for a staff member: like [`check`], and the default
+/// community must be one they moderate.
+pub async fn check_for(
+    s: &Services,
+    actor: &Principal,
+    table: &Table,
+    map: &HashMap<String, usize>,
+    default_community: Option<i64>,
+) -> DomainResult<Checked> {
+    crate::moderation::require_moderator(actor)?;
+    if let Some(c) = default_community
+        && !crate::moderation::may_moderate(actor, c)
+    {
+        return Err(DomainError::validation("community", "invalid"));
+    }
+    let mut checked = check(s, table, map, default_community).await?;
+    // Rows naming a community the actor does not moderate are row errors,
+    // not a refusal of the whole file after the preview looked fine.
+    let mut keep = Vec::with_capacity(checked.rows.len());
+    for r in std::mem::take(&mut checked.rows) {
+        if crate::moderation::may_moderate(actor, r.community_id) {
+            keep.push(r);
+        } else {
+            checked.errors.push(RowError {
+                row: r.row,
+                field: "community".into(),
+                rule: "forbidden".into(),
+            });
+        }
+    }
+    checked.rows = keep;
+    checked.errors.sort_by_key(|e| e.row);
+    Ok(checked)
 }
 
 /// The idempotency keys already stored that start with `prefix`.

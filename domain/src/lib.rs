@@ -6,16 +6,20 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod categories;
 pub mod clock;
+pub mod comments;
 pub mod crawl;
 pub mod db;
 pub mod entities;
 pub mod error;
 pub mod import;
 pub mod jobs;
+pub mod moderation;
 pub mod opinions;
 pub mod org;
 pub mod outbox;
+pub mod photos;
 pub mod ratelimit;
 pub mod seed;
 
@@ -35,6 +39,8 @@ pub struct Settings {
     pub limits: ratelimit::Limits,
     /// Distinct residents' abuse reports that hide an opinion pending a moderator.
     pub report_hide_threshold: u32,
+    /// Where files live: opinion photos in `photos/`, uploaded import files in `imports/`.
+    pub data_dir: std::path::PathBuf,
 }
 
 impl Default for Settings {
@@ -44,6 +50,7 @@ impl Default for Settings {
             code_ttl: chrono::Duration::minutes(5),
             limits: ratelimit::Limits::default(),
             report_hide_threshold: 3,
+            data_dir: std::path::PathBuf::from("data"),
         }
     }
 }

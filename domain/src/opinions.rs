@@ -5,54 +5,17 @@ use sea_orm::{
     QuerySelect, Set,
     sea_query::{Expr, ExprTrait},
 };
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use crate::accounts::{Principal, Role, Scope};
+use crate::accounts::Principal;
 use crate::entities::{opinion, opinion_report, opinion_support};
 use crate::error::{DomainError, DomainResult};
-use crate::{Services, audit, clock, org};
+use crate::moderation::{self, may_moderate, staff_communities};
+use crate::{Services, clock, org};
 
 pub const TITLE_MAX: usize = 80;
 pub const BODY_MAX: usize = 2000;
 pub const LOCATION_MAX: usize = 64;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Category {
-    /// 公共服务
-    PublicService,
-    /// 公共管理
-    PublicManagement,
-    /// 公共安全
-    PublicSafety,
-    /// 其他
-    Other,
-}
-
-impl Category {
-    pub const ALL: [Category; 4] = [
-        Category::PublicService,
-        Category::PublicManagement,
-        Category::PublicSafety,
-        Category::Other,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Category::PublicService => "public_service",
-            Category::PublicManagement => "public_management",
-            Category::PublicSafety => "public_safety",
-            Category::Other => "other",
-        }
-    }
-
-    pub fn parse(s: &str) -> DomainResult<Self> {
-        Category::ALL
-            .into_iter()
-            .find(|c| c.as_str() == s)
-            .ok_or(DomainError::validation("category", "invalid"))
-    }
-}
 
 /// Where an opinion came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -92,7 +55,12 @@ pub struct SubmitInput {
     pub idempotency_key: String,
 }
 
-fn clean(raw: &str, field: &'static str, min: usize, max: usize) -> DomainResult<String> {
+pub(crate) fn clean(
+    raw: &str,
+    field: &'static str,
+    min: usize,
+    max: usize,
+) -> DomainResult<String> {
     let t = raw.trim();
     let n = t.chars().count();
     if n < min {
@@ -112,6 +80,20 @@ fn clean(raw: &str, field: &'static str, min: usize, max: usize) -> DomainResult
     Ok(t.to_owned())
 }
 
+/// A client-made key (letters, digits, dashes; at most 48) scoped to the
+/// account, so one resident's key can never collide with another's.
+pub(crate) fn idempotency_key(actor: &Principal, raw: &str) -> DomainResult<Option<String>> {
+    let key = raw.trim();
+    if key.len() > 48
+        || key
+            .chars()
+            .any(|c| !(c.is_ascii_alphanumeric() || c == '-'))
+    {
+        return Err(DomainError::validation("idempotency_key", "invalid"));
+    }
+    Ok((!key.is_empty()).then(|| format!("{}:{key}", actor.account_id)))
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Submitted {
     pub id: i64,
@@ -128,19 +110,11 @@ pub async fn submit(
     let title = clean(&input.title, "title", 4, TITLE_MAX)?;
     let body = clean(&input.body, "body", 10, BODY_MAX)?;
     let location = clean(&input.location, "location", 0, LOCATION_MAX)?;
-    let category = Category::parse(&input.category)?;
-    let key = input.idempotency_key.trim();
-    if key.len() > 64
-        || key
-            .chars()
-            .any(|c| !(c.is_ascii_alphanumeric() || c == '-'))
-    {
-        return Err(DomainError::validation("idempotency_key", "invalid"));
-    }
+    let category = crate::categories::require_active(&s.db, &input.category).await?;
+    let key = idempotency_key(actor, &input.idempotency_key)?;
     if !org::community_exists(&s.db, input.community_id).await? {
         return Err(DomainError::validation("community", "invalid"));
     }
-    let key = (!key.is_empty()).then(|| format!("{}:{key}", actor.account_id));
     if let Some(k) = &key
         && let Some(existing) = opinion::Entity::find()
             .filter(opinion::Column::IdempotencyKey.eq(k.as_str()))
@@ -159,7 +133,7 @@ pub async fn submit(
         author_id: Set(Some(actor.account_id)),
         anonymous: Set(input.anonymous),
         channel: Set(Channel::Web.as_str().to_owned()),
-        category: Set(category.as_str().to_owned()),
+        category: Set(category),
         title_public: Set(nlp::mask(&title)),
         body_public: Set(nlp::mask(&body)),
         title: Set(title),
@@ -211,6 +185,9 @@ pub struct OpinionView {
     pub community_name: String,
     pub location: Option<String>,
     pub category: String,
+    /// The category's names (zh, en); the code when it is unknown.
+    pub category_zh: String,
+    pub category_en: String,
     pub channel: String,
     pub title: String,
     pub body: String,
@@ -224,31 +201,8 @@ pub struct OpinionView {
     pub created_at: String,
     /// Whether this viewer sees the unmasked original (staff of the community).
     pub original: bool,
-}
-
-fn staff_communities(actor: &Principal) -> Option<Vec<i64>> {
-    if actor.has_role(Role::Admin) {
-        return None; // all
-    }
-    Some(
-        actor
-            .grants
-            .iter()
-            .filter(|g| g.role == Role::Staff)
-            .filter_map(|g| match g.scope {
-                Scope::Community(c) => Some(c),
-                _ => None,
-            })
-            .collect(),
-    )
-}
-
-/// Staff of the opinion's community (or an admin).
-pub fn may_moderate(actor: &Principal, community_id: i64) -> bool {
-    match staff_communities(actor) {
-        None => true,
-        Some(cs) => cs.contains(&community_id),
-    }
+    /// Whether the viewer wrote it.
+    pub own: bool,
 }
 
 async fn view_of(
@@ -257,6 +211,7 @@ async fn view_of(
     rows: Vec<opinion::Model>,
 ) -> DomainResult<Vec<OpinionView>> {
     let communities = org::communities(&s.db).await?;
+    let categories = crate::categories::list(&s.db, true).await?;
     let author_ids: Vec<i64> = rows.iter().filter_map(|r| r.author_id).collect();
     let authors = crate::entities::account::Entity::find()
         .filter(crate::entities::account::Column::Id.is_in(author_ids))
@@ -285,6 +240,14 @@ async fn view_of(
                     .map(|c| c.name.clone())
                     .unwrap_or_default(),
                 location: r.location.map(|l| if staff { l } else { nlp::mask(&l) }),
+                category_zh: categories
+                    .iter()
+                    .find(|c| c.code == r.category)
+                    .map_or_else(|| r.category.clone(), |c| c.name_zh.clone()),
+                category_en: categories
+                    .iter()
+                    .find(|c| c.code == r.category)
+                    .map_or_else(|| r.category.clone(), |c| c.name_en.clone()),
                 category: r.category,
                 channel: r.channel,
                 title: if staff { r.title } else { r.title_public },
@@ -299,6 +262,7 @@ async fn view_of(
                     .created_at
                     .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                 original: staff,
+                own,
             }
         })
         .collect())
@@ -328,7 +292,10 @@ pub async fn list_public(
         q = q.filter(opinion::Column::CommunityId.eq(c));
     }
     if let Some(c) = f.category.filter(|c| !c.is_empty()) {
-        q = q.filter(opinion::Column::Category.eq(Category::parse(&c)?.as_str()));
+        if c.len() > 32 {
+            return Err(DomainError::validation("category", "invalid"));
+        }
+        q = q.filter(opinion::Column::Category.eq(c));
     }
     if let Some(c) = f.channel.filter(|c| !c.is_empty()) {
         q = q.filter(opinion::Column::Channel.eq(c));
@@ -423,9 +390,7 @@ pub async fn similar(
 
 /// Pending (and auto-hidden) opinions in the staff member's communities, oldest first.
 pub async fn queue(s: &Services, actor: &Principal, limit: u64) -> DomainResult<Vec<OpinionView>> {
-    actor
-        .require(crate::Area::Staff)
-        .or_else(|_| actor.require_admin())?;
+    moderation::require_moderator(actor)?;
     let mut q = opinion::Entity::find().filter(
         Condition::any()
             .add(opinion::Column::Status.eq(status::PENDING))
@@ -442,6 +407,7 @@ pub async fn queue(s: &Services, actor: &Principal, limit: u64) -> DomainResult<
     view_of(s, Some(actor), rows).await
 }
 
+#[derive(Clone, Debug)]
 pub enum Decision {
     Approve,
     Reject { reason: String },
@@ -449,16 +415,52 @@ pub enum Decision {
 }
 
 /// Staff approve, reject (with a reason the author sees) or merge an
-/// opinion into another one. Audited.
+/// opinion into another one. Logged and audited.
 pub async fn moderate(
     s: &Services,
     actor: &Principal,
     id: i64,
     decision: Decision,
 ) -> DomainResult<()> {
+    moderate_many(s, actor, &[id], decision).await.map(|_| ())
+}
+
+/// The same decision for several opinions at once (bulk approve, reject
+/// with one reason, or merge duplicates into one): all of them or none.
+/// Returns how many were decided.
+pub async fn moderate_many(
+    s: &Services,
+    actor: &Principal,
+    ids: &[i64],
+    decision: Decision,
+) -> DomainResult<usize> {
+    moderation::require_moderator(actor)?;
+    let ids = moderation::bulk_ids(ids)?;
+    let decision = match decision {
+        Decision::Reject { reason } => Decision::Reject {
+            reason: clean(&reason, "reason", 2, 200)?,
+        },
+        Decision::Merge { into } if ids.contains(&into) => {
+            return Err(DomainError::validation("merge_into", "invalid"));
+        }
+        d => d,
+    };
     let (_gate, txn) = s.begin_write().await?;
+    for &id in &ids {
+        decide(&txn, actor, id, &decision).await?;
+    }
+    txn.commit().await?;
+    Ok(ids.len())
+}
+
+async fn decide(
+    txn: &sea_orm::DatabaseTransaction,
+    actor: &Principal,
+    id: i64,
+    decision: &Decision,
+) -> DomainResult<()> {
     let row = opinion::Entity::find_by_id(id)
-        .one(&txn)
+        .one(txn)
         .await?
         .ok_or(DomainError::NotFound)?;
     if !may_moderate(actor, row.community_id) {
@@ -477,39 +479,29 @@ pub async fn moderate(
             if row.published_at.is_none() {
                 am.published_at = Set(Some(now));
             }
-            ("opinion.approve", serde_json::json!({}))
+            ("approve", None)
         }
         Decision::Reject { reason } => {
-            let reason = clean(&reason, "reason", 2, 200)?;
             am.status = Set(status::REJECTED.to_owned());
             am.reject_reason = Set(Some(reason.clone()));
-            ("opinion.reject", serde_json::json!({ "reason": reason }))
+            ("reject", Some(reason.clone()))
         }
         Decision::Merge { into } => {
-            if into == id {
+            if *into == id {
                 return Err(DomainError::validation("merge_into", "invalid"));
             }
-            let target = opinion::Entity::find_by_id(into)
-                .one(&txn)
+            let target = opinion::Entity::find_by_id(*into)
+                .one(txn)
                 .await?
                 .filter(|t| t.status == status::PUBLISHED && t.community_id == row.community_id)
                 .ok_or(DomainError::validation("merge_into", "invalid"))?;
             am.status = Set(status::MERGED.to_owned());
             am.merged_into = Set(Some(target.id));
-            ("opinion.merge", serde_json::json!({ "into": target.id }))
+            ("merge", Some(format!("#{}", target.id)))
         }
     };
-    am.update(&txn).await?;
-    audit::append(
-        &txn,
-        Some(actor.account_id),
-        action,
-        &format!("opinion:{id}"),
-        detail,
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(())
+    am.update(txn).await?;
+    moderation::record(txn, actor, row.community_id, "opinion", id, action, detail).await
 }
 
 /// A resident supports a published opinion: +1 once per resident. Returns the new count.

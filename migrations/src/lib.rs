@@ -9,6 +9,7 @@ mod m20261127_000002_accounts;
 mod m20261127_000003_audit_outbox;
 mod m20261127_000004_opinions;
 mod m20261127_000005_crawl_sources;
+mod m20261127_000006_moderation;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000003_audit_outbox::Migration),
             Box::new(m20261127_000004_opinions::Migration),
             Box::new(m20261127_000005_crawl_sources::Migration),
+            Box::new(m20261127_000006_moderation::Migration),
         ]
     }
 }

@@ -159,6 +159,7 @@ impl Config {
         domain::Settings {
             session_ttl: chrono_days(self.session_days),
             report_hide_threshold: self.report_hide_threshold.max(1),
+            data_dir: self.data_dir.clone(),
             limits: Limits {
                 login_per_ip: Rule {
                     max: l.login_per_ip,

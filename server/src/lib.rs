@@ -2,6 +2,7 @@
 
 pub mod config;
 pub mod jobs;
+pub mod media;
 pub mod middleware;
 
 use std::net::SocketAddr;
@@ -11,7 +12,7 @@ use anyhow::Context;
 use app::state::AppState;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::routing::get;
+use axum::routing::{get, post};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tokio::net::TcpListener;
@@ -123,14 +124,34 @@ pub fn router(cfg: &Config, services: domain::Services, addr: SocketAddr) -> Rou
         move || app::shell(opts.clone())
     };
     let guard = Arc::new(middleware::Guard::from_config(cfg, services));
-    Router::new()
+    // Uploads get their own, larger body limit; everything else the configured one.
+    let photo_limit = domain::photos::MAX_BYTES * domain::photos::MAX_PHOTOS as usize + 64 * 1024;
+    let import_limit = domain::import::MAX_BYTES + 64 * 1024;
+    let uploads = Router::new()
+        .route(
+            "/opinions/{id}/photos",
+            post(media::upload_photos).layer(DefaultBodyLimit::max(photo_limit)),
+        )
+        .route(
+            "/staff/import/upload",
+            post(media::upload_import).layer(DefaultBodyLimit::max(import_limit)),
+        )
+        .with_state(state.clone());
+    let pages = Router::new()
         .route("/healthz", get(healthz))
+        .route("/media/photos/{id}", get(media::photo))
         .leptos_routes_with_context(&state, routes, middleware::page_context, shell)
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,
         >(middleware::page_context, app::shell))
         .with_state(state)
+        .layer(DefaultBodyLimit::max(cfg.body_limit))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            cfg.body_limit,
+        ));
+    uploads
+        .merge(pages)
         .layer(axum::middleware::from_fn_with_state(
             guard.clone(),
             middleware::area_guard,
@@ -144,10 +165,6 @@ pub fn router(cfg: &Config, services: domain::Services, addr: SocketAddr) -> Rou
             middleware::client_ip,
         ))
         .layer(axum::middleware::from_fn(middleware::security_headers))
-        .layer(DefaultBodyLimit::max(cfg.body_limit))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(
-            cfg.body_limit,
-        ))
 }
 
 async fn healthz(State(state): State<AppState>) -> axum::Json<serde_json::Value> {

@@ -3,9 +3,9 @@ use leptos_router::hooks::use_query_map;
 
 use super::areas::AreaPage;
 use super::{ErrorNotice, action_error};
-use crate::api;
 use crate::i18n::use_i18n;
-use crate::model::{AccountView, ScopeView};
+use crate::model::{AccountView, CategoryView, CrawlSourceView, ScopeView};
+use crate::{api, api_admin};
 
 const ROLES: [&str; 8] = [
     "resident",
@@ -60,7 +60,209 @@ pub fn AdminArea() -> impl IntoView {
                     }
                 })}
             </Transition>
+            <CategoryAdmin />
+            <CrawlSourceAdmin />
         </AreaPage>
+    }
+}
+
+/// Categories: rename, reorder, retire, add.
+#[component]
+fn CategoryAdmin() -> impl IntoView {
+    let i18n = use_i18n();
+    let save = ServerAction::<api_admin::SaveCategory>::new();
+    let list = Resource::new(
+        move || save.version().get(),
+        |_| crate::api_opinions::list_categories(true),
+    );
+    let row = move |c: Option<CategoryView>| {
+        let new = c.is_none();
+        let c = c.unwrap_or(CategoryView {
+            code: String::new(),
+            name_zh: String::new(),
+            name_en: String::new(),
+            sort: 100,
+            active: true,
+        });
+        let key = if new {
+            "new".to_owned()
+        } else {
+            c.code.clone()
+        };
+        view! {
+            <ActionForm action=save attr:class="card category-form" attr:data-code=key.clone()>
+                <label for=format!("cat-code-{key}")>{i18n.t("category.code")}</label>
+                <input id=format!("cat-code-{key}") name="code" required pattern="[a-z0-9_]{2,32}" maxlength="32"
+                    value=c.code.clone() readonly=!new />
+                <label for=format!("cat-zh-{key}")>{i18n.t("category.name_zh")}</label>
+                <input id=format!("cat-zh-{key}") name="name_zh" required maxlength="16" value=c.name_zh.clone() />
+                <label for=format!("cat-en-{key}")>{i18n.t("category.name_en")}</label>
+                <input id=format!("cat-en-{key}") name="name_en" required maxlength="32" value=c.name_en.clone() />
+                <label for=format!("cat-sort-{key}")>{i18n.t("category.sort")}</label>
+                <input id=format!("cat-sort-{key}") name="sort" type="number" min="-9999" max="9999" value=c.sort.to_string() />
+                <label class="check">
+                    <input type="checkbox" name="active" value="on" checked=c.active />
+                    {i18n.t("category.active")}
+                </label>
+                <button type="submit" class="secondary">{if new { i18n.t("category.add")() } else { i18n.t("admin.save")() }}</button>
+            </ActionForm>
+        }
+    };
+    view! {
+        <section aria-labelledby="categories-title">
+            <h2 id="categories-title">{i18n.t("category.title")}</h2>
+            <p class="intro">{i18n.t("category.intro")}</p>
+            <ErrorNotice error=action_error(save) />
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let rows = list.await.unwrap_or_default();
+                    view! {
+                        <div class="grid" id="category-admin">
+                            {rows.into_iter().map(|c| row(Some(c))).collect_view()}
+                            {row(None)}
+                        </div>
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// Crawler sources: what to fetch, how politely, where items go; run now.
+#[component]
+fn CrawlSourceAdmin() -> impl IntoView {
+    let i18n = use_i18n();
+    let save = ServerAction::<api_admin::SaveCrawlSource>::new();
+    let run = ServerAction::<api_admin::RunCrawlSource>::new();
+    let sources = Resource::new(
+        move || (save.version().get(), run.version().get()),
+        |_| api_admin::crawl_sources(),
+    );
+    let communities = Resource::new(|| (), |_| api::list_communities());
+    view! {
+        <section aria-labelledby="sources-title">
+            <h2 id="sources-title">{i18n.t("crawl.title")}</h2>
+            <p class="intro">{i18n.t("crawl.intro")}</p>
+            <ErrorNotice error=action_error(save) />
+            <ErrorNotice error=action_error(run) />
+            <Show when=move || matches!(run.value().get(), Some(Ok(())))>
+                <p class="notice ok" role="status">{i18n.t("crawl.run_started")}</p>
+            </Show>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let rows = sources.await.unwrap_or_default();
+                    let names: Vec<String> = communities.await.unwrap_or_default().into_iter().map(|c| c.name).collect();
+                    view! {
+                        <div id="crawl-sources">
+                            {rows.into_iter().map(|src| {
+                                let id = src.id;
+                                let summary = src.last_summary.clone();
+                                let last = src.last_run_at.clone();
+                                let name = src.name.clone();
+                                let enabled = src.enabled;
+                                view! {
+                                    <details class="card source" data-name=name.clone()>
+                                        <summary>
+                                            <strong>{name}</strong>
+                                            " · " {if enabled { i18n.t("crawl.enabled")() } else { i18n.t("crawl.disabled")() }}
+                                            {last.map(|t| format!(" · {t}"))}
+                                        </summary>
+                                        {summary.map(|s| view! { <p class="meta"><code>{s}</code></p> })}
+                                        <ActionForm action=run attr:class="inline">
+                                            <input type="hidden" name="id" value=id.to_string() />
+                                            <button type="submit" class="secondary">{i18n.t("crawl.run")}</button>
+                                        </ActionForm>
+                                        <SourceForm save source=Some(src) communities=names.clone() />
+                                    </details>
+                                }
+                            }).collect_view()}
+                            <details class="card source">
+                                <summary><strong>{i18n.t("crawl.add")}</strong></summary>
+                                <SourceForm save source=None communities=names />
+                            </details>
+                        </div>
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn SourceForm(
+    save: ServerAction<api_admin::SaveCrawlSource>,
+    source: Option<CrawlSourceView>,
+    communities: Vec<String>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let key = source
+        .as_ref()
+        .map_or_else(|| "new".to_owned(), |s| s.id.to_string());
+    let s = source.clone();
+    let get = move |f: fn(&CrawlSourceView) -> String, default: &str| {
+        s.as_ref().map_or_else(|| default.to_owned(), f)
+    };
+    let text = |name: &'static str, label: &'static str, value: String, required: bool| {
+        let id = format!("src-{name}-{key}");
+        view! {
+            <label for=id.clone()>{i18n.t(label)}</label>
+            <input id=id name=name value=value required=required maxlength="300" />
+        }
+    };
+    let community = source.as_ref().and_then(|s| s.community.clone());
+    let encoding = source
+        .as_ref()
+        .and_then(|s| s.encoding.clone())
+        .unwrap_or_default();
+    view! {
+        <ActionForm action=save attr:class="source-form">
+            {source.as_ref().map(|s| view! { <input type="hidden" name="id" value=s.id.to_string() /> })}
+            {text("name", "crawl.name", get(|s| s.name.clone(), ""), true)}
+            <label for=format!("src-urls-{key}")>{i18n.t("crawl.start_urls")}</label>
+            <textarea id=format!("src-urls-{key}") name="start_urls" required rows="3">{get(|s| s.start_urls.join("\n"), "")}</textarea>
+            {text("list_item", "crawl.list_item", get(|s| s.list_item.clone(), ""), true)}
+            {text("link", "crawl.link", get(|s| s.link.clone(), "a"), false)}
+            {text("next_page", "crawl.next_page", get(|s| s.next_page.clone().unwrap_or_default(), ""), false)}
+            {text("title", "crawl.sel_title", get(|s| s.title.clone(), ""), true)}
+            {text("body", "crawl.sel_body", get(|s| s.body.clone(), ""), true)}
+            {text("date", "crawl.sel_date", get(|s| s.date.clone().unwrap_or_default(), ""), false)}
+            {text("author", "crawl.sel_author", get(|s| s.author.clone().unwrap_or_default(), ""), false)}
+            <label for=format!("src-enc-{key}")>{i18n.t("crawl.encoding")}</label>
+            <select id=format!("src-enc-{key}") name="encoding">
+                {["", "utf-8", "gbk", "gb18030", "big5"].into_iter().map(|e| {
+                    let sel = e == encoding;
+                    view! { <option value=e selected=sel>{if e.is_empty() { i18n.t("crawl.encoding.auto")() } else { e }}</option> }
+                }).collect_view()}
+            </select>
+            <label for=format!("src-pages-{key}")>{i18n.t("crawl.max_pages")}</label>
+            <input id=format!("src-pages-{key}") name="max_pages" type="number" min="1" max="10000" required
+                value=get(|s| s.max_pages.to_string(), "200") />
+            <label for=format!("src-delay-{key}")>{i18n.t("crawl.min_delay_ms")}</label>
+            <input id=format!("src-delay-{key}") name="min_delay_ms" type="number" min="0" max="60000" required
+                value=get(|s| s.min_delay_ms.to_string(), "1000") />
+            <label for=format!("src-every-{key}")>{i18n.t("crawl.every_minutes")}</label>
+            <input id=format!("src-every-{key}") name="every_minutes" type="number" min="0" max="10080"
+                value=get(|s| s.every_minutes.to_string(), "0") />
+            {text("user_agent", "crawl.user_agent", get(|s| s.user_agent.clone(), "HongchaBot/0.1 (+civic deliberation platform)"), true)}
+            <label for=format!("src-allow-{key}")>{i18n.t("crawl.allow_addresses")}</label>
+            <textarea id=format!("src-allow-{key}") name="allow_addresses" rows="2">{get(|s| s.allow_addresses.join("\n"), "")}</textarea>
+            <label for=format!("src-com-{key}")>{i18n.t("form.community")}</label>
+            <select id=format!("src-com-{key}") name="community">
+                {communities.into_iter().map(|c| {
+                    let sel = community.as_deref() == Some(c.as_str());
+                    view! { <option value=c.clone() selected=sel>{c.clone()}</option> }
+                }).collect_view()}
+            </select>
+            <label class="check">
+                <input type="checkbox" name="publish_directly" value="on" checked=source.as_ref().is_some_and(|s| s.publish_directly) />
+                {i18n.t("crawl.publish_directly")}
+            </label>
+            <label class="check">
+                <input type="checkbox" name="enabled" value="on" checked=source.as_ref().is_none_or(|s| s.enabled) />
+                {i18n.t("crawl.enabled")}
+            </label>
+            <button type="submit">{i18n.t("admin.save")}</button>
+        </ActionForm>
     }
 }
 

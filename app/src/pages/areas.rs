@@ -91,9 +91,23 @@ pub fn StaffPanel() -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <AreaPage area="staff" title="staff.title" intro="staff.intro">
+            <nav class="subnav" aria-label=i18n.t("staff.title")>
+                <a href="#queue-title">{i18n.t("staff.queue")}</a>
+                <a href="#comments-queue-title">{i18n.t("staff.comments")}</a>
+                <a href="#log-title">{i18n.t("staff.log")}</a>
+                <A href="/staff/import">{i18n.t("import.title")}</A>
+            </nav>
             <section>
-                <h2>{i18n.t("staff.queue")}</h2>
+                <h2 id="queue-title">{i18n.t("staff.queue")}</h2>
                 <super::ModerationQueue />
+            </section>
+            <section>
+                <h2 id="comments-queue-title">{i18n.t("staff.comments")}</h2>
+                <super::CommentQueue />
+            </section>
+            <section>
+                <h2 id="log-title">{i18n.t("staff.log")}</h2>
+                <super::ModerationLog />
             </section>
         </AreaPage>
     }

@@ -3,13 +3,18 @@ mod admin;
 mod areas;
 mod auth;
 mod home;
+mod import;
 mod opinions;
 
 pub use admin::AdminArea;
 pub use areas::{AuditArea, ResidentHome, StaffPanel, StreetArea, TaskInbox};
 pub use auth::{Login, Register};
 pub use home::{Home, NotFound};
-pub use opinions::{ModerationQueue, MyOpinions, NewOpinion, OpinionDetail, OpinionList};
+pub use import::ImportPage;
+pub use opinions::{
+    CommentQueue, ModerationLog, ModerationQueue, MyOpinions, NewOpinion, OpinionDetail,
+    OpinionList,
+};
 
 use leptos::prelude::*;
 

@@ -7,15 +7,34 @@ use super::{ErrorNotice, action_error};
 use crate::api;
 use crate::api_opinions::*;
 use crate::i18n::use_i18n;
-use crate::model::OpinionView;
+use crate::model::{CategoryView, OpinionView};
 use crate::use_session;
 
-const CATEGORIES: [&str; 4] = [
-    "public_service",
-    "public_management",
-    "public_safety",
-    "other",
-];
+const CHANNELS: [&str; 4] = ["web", "import", "crawler", "meeting"];
+
+/// `<option>`s for the active categories, names in the interface language.
+#[component]
+fn CategoryOptions(
+    categories: Resource<Result<Vec<CategoryView>, crate::model::AppError>>,
+    #[prop(into)] selected: Signal<Option<String>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                categories.await.unwrap_or_default().into_iter().map(|c| {
+                    let code = c.code.clone();
+                    let code2 = c.code.clone();
+                    view! {
+                        <option value=code selected=move || selected.get().as_deref() == Some(code2.as_str())>
+                            {move || c.name(i18n.lang()).to_owned()}
+                        </option>
+                    }
+                }).collect_view()
+            })}
+        </Suspense>
+    }
+}
 
 /// One line saying what became of an opinion.
 #[component]
@@ -33,7 +52,7 @@ pub fn StatusBadge(status: String, merged_into: Option<i64>) -> impl IntoView {
 #[component]
 fn OpinionCard(o: OpinionView) -> impl IntoView {
     let i18n = use_i18n();
-    let cat = format!("category.{}", o.category);
+    let cat = o.clone();
     let author = o.author.clone().map(|a| {
         if a == "anonymous" {
             i18n.tr("opinion.anonymous").to_owned()
@@ -47,7 +66,7 @@ fn OpinionCard(o: OpinionView) -> impl IntoView {
                 <A href=format!("/opinions/{}", o.id)>{o.title.clone()}</A>
             </h2>
             <p class="meta">
-                <span class="tag">{move || i18n.tr(&cat)}</span>
+                <span class="tag">{move || cat.category_name(i18n.lang())}</span>
                 " " {o.community_name.clone()}
                 {o.location.clone().map(|l| format!(" · {l}"))}
                 {author.map(|a| format!(" · {a}"))}
@@ -65,7 +84,9 @@ pub fn OpinionList() -> impl IntoView {
     let i18n = use_i18n();
     let query = use_query_map();
     let communities = Resource::new(|| (), |_| api::list_communities());
+    let categories = Resource::new(|| (), |_| list_categories(false));
     let category = move || query.read().get("category").filter(|c| !c.is_empty());
+    let channel = move || query.read().get("channel").filter(|c| !c.is_empty());
     let community = move || {
         query
             .read()
@@ -79,8 +100,10 @@ pub fn OpinionList() -> impl IntoView {
             .and_then(|c| c.parse::<i64>().ok())
     };
     let rows = Resource::new(
-        move || (community(), category(), before()),
-        |(community, category, before)| list_opinions(community, category, before),
+        move || (community(), category(), channel(), before()),
+        |(community, category, channel, before)| {
+            list_opinions(community, category, channel, before)
+        },
     );
     view! {
         <h1>{i18n.t("opinions.title")}</h1>
@@ -91,11 +114,16 @@ pub fn OpinionList() -> impl IntoView {
             <label for="f-category">{i18n.t("form.category")}</label>
             <select id="f-category" name="category">
                 <option value="">{i18n.t("opinions.all")}</option>
-                {CATEGORIES
+                <CategoryOptions categories selected=Signal::derive(category) />
+            </select>
+            <label for="f-channel">{i18n.t("form.channel")}</label>
+            <select id="f-channel" name="channel">
+                <option value="">{i18n.t("opinions.all")}</option>
+                {CHANNELS
                     .iter()
                     .map(|c| {
-                        let key = format!("category.{c}");
-                        view! { <option value=*c selected=move || category().as_deref() == Some(*c)>{move || i18n.tr(&key)}</option> }
+                        let key = format!("channel.{c}");
+                        view! { <option value=*c selected=move || channel().as_deref() == Some(*c)>{move || i18n.tr(&key)}</option> }
                     })
                     .collect_view()}
             </select>
@@ -122,6 +150,7 @@ pub fn OpinionList() -> impl IntoView {
                         let mut more = format!("/opinions?before={}", last.unwrap_or(0));
                         if let Some(c) = category() { more.push_str(&format!("&category={c}")); }
                         if let Some(c) = community() { more.push_str(&format!("&community={c}")); }
+                        if let Some(c) = channel() { more.push_str(&format!("&channel={c}")); }
                         view! {
                             <ul class="opinions" id="opinion-list">
                                 {list.into_iter().map(|o| view! { <OpinionCard o /> }).collect_view()}
@@ -142,6 +171,7 @@ pub fn OpinionList() -> impl IntoView {
 pub fn OpinionDetail() -> impl IntoView {
     let i18n = use_i18n();
     let params = use_params_map();
+    let query = use_query_map();
     let id = move || {
         params
             .read()
@@ -155,22 +185,33 @@ pub fn OpinionDetail() -> impl IntoView {
         move || (id(), support.version().get(), report.version().get()),
         |(id, _, _)| get_opinion(id),
     );
+    let photos = Resource::new(id, opinion_photos);
+    // The photo form posts without JavaScript and comes back with the outcome.
+    let upload_ok = move || query.read().get("upload").is_some_and(|u| u == "ok");
+    let upload_error = move || {
+        query
+            .read()
+            .get("upload_error")
+            .filter(|k| k.starts_with("err."))
+    };
     view! {
         <Transition fallback=move || view! { <p>{i18n.t("page.loading")}</p> }>
             {move || Suspend::new(async move {
                 match opinion.await {
                     Ok(o) => {
-                        let cat = format!("category.{}", o.category);
+                        let cat = o.clone();
                         let author = o.author.clone().map(|a| if a == "anonymous" { i18n.tr("opinion.anonymous").to_owned() } else { a });
                         let published = o.status == "published" && !o.hidden;
+                        let may_add_photos = o.own && o.status == "pending";
                         let oid = o.id.to_string();
                         let oid2 = oid.clone();
                         let supports = o.supports;
+                        let opinion_id = o.id;
                         view! {
                             <article class="card opinion-detail">
                                 <h1>{o.title.clone()}</h1>
                                 <p class="meta">
-                                    <span class="tag">{move || i18n.tr(&cat)}</span>
+                                    <span class="tag">{move || cat.category_name(i18n.lang())}</span>
                                     " " {o.community_name.clone()}
                                     {o.location.clone().map(|l| format!(" · {l}"))}
                                     {author.map(|a| format!(" · {a}"))}
@@ -179,6 +220,35 @@ pub fn OpinionDetail() -> impl IntoView {
                                 <p><StatusBadge status=o.status.clone() merged_into=o.merged_into /></p>
                                 {o.reject_reason.clone().map(|r| view! { <p class="notice">{i18n.t("opinion.reject_reason")} {r}</p> })}
                                 <div class="body" data-testid="opinion-body">{o.body.clone()}</div>
+                                <Suspense fallback=|| ()>
+                                    {move || Suspend::new(async move {
+                                        let list = photos.await.unwrap_or_default();
+                                        (!list.is_empty()).then(|| view! {
+                                            <ul class="photos" aria-label=i18n.t("photos.title")>
+                                                {list.into_iter().enumerate().map(|(n, p)| view! {
+                                                    <li><a href=format!("/media/photos/{p}") target="_blank" rel="noopener">
+                                                        <img src=format!("/media/photos/{p}") loading="lazy"
+                                                            alt=move || format!("{} {}", i18n.tr("photos.alt"), n + 1) />
+                                                    </a></li>
+                                                }).collect_view()}
+                                            </ul>
+                                        })
+                                    })}
+                                </Suspense>
+                                {may_add_photos.then(|| view! {
+                                    <form method="post" action=format!("/opinions/{opinion_id}/photos")
+                                        enctype="multipart/form-data" class="photo-upload" id="photo-form">
+                                        <label for="photo-input">{i18n.t("photos.add")}</label>
+                                        <input id="photo-input" type="file" name="photo" multiple
+                                            accept="image/jpeg,image/png,image/webp" aria-describedby="photo-hint" />
+                                        <small id="photo-hint">{i18n.t("photos.hint")}</small>
+                                        <button type="submit" class="secondary">{i18n.t("photos.upload")}</button>
+                                    </form>
+                                })}
+                                <Show when=upload_ok>
+                                    <p class="notice ok" role="status">{i18n.t("photos.uploaded")}</p>
+                                </Show>
+                                {move || upload_error().map(|k| view! { <p class="notice error" role="alert">{move || i18n.tr(&k)}</p> })}
                                 {published.then(|| view! {
                                     <div class="actions">
                                         <ActionForm action=support attr:class="inline">
@@ -198,12 +268,101 @@ pub fn OpinionDetail() -> impl IntoView {
                                     <p class="notice ok" role="status">{i18n.t("opinion.reported")}</p>
                                 </Show>
                             </article>
+                            {published.then(|| view! { <Comments opinion_id /> })}
                         }.into_any()
                     }
                     Err(e) => { let key = e.message_key(); view! { <p class="notice error" role="alert">{move || i18n.tr(&key)}</p> }.into_any() }
                 }
             })}
         </Transition>
+    }
+}
+
+/// The comments under a published opinion, and the form to add one.
+#[component]
+fn Comments(opinion_id: i64) -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let add = ServerAction::<AddComment>::new();
+    let report = ServerAction::<ReportComment>::new();
+    let comments = Resource::new(
+        move || (add.version().get(), report.version().get()),
+        move |_| list_comments(opinion_id),
+    );
+    let text = RwSignal::new(String::new());
+    let key = RwSignal::new(String::new());
+    Effect::new(move |_| key.set(new_key()));
+    // A fresh key and an empty box after each accepted comment.
+    Effect::new(move |_| {
+        if matches!(add.value().get(), Some(Ok(_))) {
+            text.set(String::new());
+            key.set(new_key());
+        }
+    });
+    view! {
+        <section class="card comments" aria-labelledby="comments-title">
+            <h2 id="comments-title">{i18n.t("comments.title")}</h2>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let list = comments.await.unwrap_or_default();
+                    if list.is_empty() {
+                        return view! { <p class="empty">{i18n.t("comments.empty")}</p> }.into_any();
+                    }
+                    view! {
+                        <ul class="comment-list" id="comment-list">
+                            {list.into_iter().map(|c| {
+                                let cid = c.id.to_string();
+                                let public = c.status == "published" && !c.hidden;
+                                let status = c.status.clone();
+                                view! {
+                                    <li class="comment" data-id=cid.clone()>
+                                        <p class="meta">{c.author.clone().unwrap_or_default()} " · " {c.created_at.clone()}
+                                            {(c.own && !public).then(|| view! { " " <StatusBadge status=status.clone() merged_into=None /> })}
+                                        </p>
+                                        <p class="body">{c.body.clone()}</p>
+                                        {c.reject_reason.clone().map(|r| view! { <p class="notice"><small>{i18n.t("opinion.reject_reason")} {r}</small></p> })}
+                                        {(public && !c.own).then(|| view! {
+                                            <ActionForm action=report attr:class="inline">
+                                                <input type="hidden" name="id" value=cid.clone() />
+                                                <input type="hidden" name="reason" value="" />
+                                                <button type="submit" class="link">{i18n.t("opinion.report")}</button>
+                                            </ActionForm>
+                                        })}
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    }.into_any()
+                })}
+            </Transition>
+            <ErrorNotice error=action_error(report) />
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    if session.me.await.ok().flatten().is_none() {
+                        return view! {
+                            <p><A href=format!("/login?next=/opinions/{opinion_id}")>{i18n.t("comments.login")}</A></p>
+                        }.into_any();
+                    }
+                    view! {
+                        <ActionForm action=add attr:id="comment-form">
+                            <input type="hidden" name="opinion_id" value=opinion_id.to_string() />
+                            <input type="hidden" name="idempotency_key" value=move || key.get() />
+                            <label for="comment-body">{i18n.t("comments.add")}</label>
+                            <textarea id="comment-body" name="body" required minlength="2" maxlength="500" rows="3"
+                                aria-describedby="comment-count"
+                                prop:value=move || text.get()
+                                on:input=move |ev| text.set(event_target_value(&ev))></textarea>
+                            <small id="comment-count" class="counter" aria-live="polite">{move || format!("{}/500", text.get().chars().count())}</small>
+                            <ErrorNotice error=action_error(add) />
+                            <Show when=move || matches!(add.value().get(), Some(Ok(_)))>
+                                <p class="notice ok" role="status" id="comment-received">{i18n.t("comments.received")}</p>
+                            </Show>
+                            <button type="submit" disabled=move || add.pending().get()>{i18n.t("comments.submit")}</button>
+                        </ActionForm>
+                    }.into_any()
+                })}
+            </Transition>
+        </section>
     }
 }
 
@@ -227,6 +386,7 @@ pub fn NewOpinion() -> impl IntoView {
     let session = use_session();
     let submit = ServerAction::<SubmitOpinion>::new();
     let communities = Resource::new(|| (), |_| api::list_communities());
+    let categories = Resource::new(|| (), |_| list_categories(false));
     let title = RwSignal::new(String::new());
     let body = RwSignal::new(String::new());
     let community = RwSignal::new(None::<i64>);
@@ -262,6 +422,7 @@ pub fn NewOpinion() -> impl IntoView {
                         <p class="notice ok" role="status" id="submitted">
                             {i18n.t("opinion.received")} " "
                             <A href=move || format!("/opinions/{}", done().unwrap_or(0))>{move || format!("#{}", done().unwrap_or(0))}</A>
+                            " " {i18n.t("opinion.received.photos")}
                         </p>
                     </Show>
                     <ActionForm action=submit attr:id="opinion-form" attr:class="card">
@@ -280,10 +441,7 @@ pub fn NewOpinion() -> impl IntoView {
                         </select>
                         <label for="op-category">{i18n.t("form.category")}</label>
                         <select id="op-category" name="category" required>
-                            {CATEGORIES.iter().map(|c| {
-                                let k = format!("category.{c}");
-                                view! { <option value=*c>{move || i18n.tr(&k)}</option> }
-                            }).collect_view()}
+                            <CategoryOptions categories selected=Signal::derive(|| None::<String>) />
                         </select>
                         <label for="op-title">{i18n.t("form.title")}</label>
                         <input id="op-title" name="title" required minlength="4" maxlength="80"
@@ -325,12 +483,47 @@ pub fn NewOpinion() -> impl IntoView {
     }
 }
 
-/// The staff's moderation queue.
+/// Ids of the ticked rows, as one comma-separated form value.
+fn joined(ids: &[i64]) -> String {
+    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+}
+
+/// A tick box that adds or removes `id` from the bulk selection.
+#[component]
+fn PickBox(id: i64, picked: RwSignal<Vec<i64>>, label: String) -> impl IntoView {
+    view! {
+        <label class="check pick">
+            <input type="checkbox" class="pick-box"
+                prop:checked=move || picked.read().contains(&id)
+                on:change=move |ev| {
+                    let on = event_target_checked(&ev);
+                    picked.update(|p| {
+                        p.retain(|x| *x != id);
+                        if on { p.push(id); }
+                    });
+                } />
+            <span class="sr-only">{label}</span>
+        </label>
+    }
+}
+
+/// The staff's moderation queue: one decision per opinion, or the same
+/// decision for every ticked one (all or none).
 #[component]
 pub fn ModerationQueue() -> impl IntoView {
     let i18n = use_i18n();
     let moderate = ServerAction::<ModerateOpinion>::new();
-    let queue = Resource::new(move || moderate.version().get(), |_| moderation_queue());
+    let bulk = ServerAction::<ModerateOpinions>::new();
+    let picked = RwSignal::new(Vec::<i64>::new());
+    let queue = Resource::new(
+        move || (moderate.version().get(), bulk.version().get()),
+        |_| moderation_queue(),
+    );
+    Effect::new(move |_| {
+        if matches!(bulk.value().get(), Some(Ok(_))) {
+            picked.set(vec![]);
+        }
+    });
     view! {
         <ErrorNotice error=action_error(moderate) />
         <Transition fallback=move || view! { <p>{i18n.t("page.loading")}</p> }>
@@ -338,17 +531,38 @@ pub fn ModerationQueue() -> impl IntoView {
                 match queue.await {
                     Ok(list) if list.is_empty() => view! { <p class="empty">{i18n.t("staff.queue.empty")}</p> }.into_any(),
                     Ok(list) => view! {
+                        <ActionForm action=bulk attr:class="card bulk" attr:id="bulk-opinions">
+                            <input type="hidden" name="ids" value=move || joined(&picked.get()) />
+                            <p class="meta" aria-live="polite">{i18n.t("bulk.picked")} " " <strong>{move || picked.read().len()}</strong></p>
+                            <label for="bulk-decision">{i18n.t("bulk.decision")}</label>
+                            <select id="bulk-decision" name="decision">
+                                <option value="approve">{i18n.t("moderate.approve")}</option>
+                                <option value="reject">{i18n.t("moderate.reject")}</option>
+                                <option value="merge">{i18n.t("moderate.merge")}</option>
+                            </select>
+                            <label for="bulk-reason">{i18n.t("moderate.reason")}</label>
+                            <input id="bulk-reason" name="reason" maxlength="200" />
+                            <label for="bulk-merge">{i18n.t("moderate.merge_into")}</label>
+                            <input id="bulk-merge" name="merge_into" type="number" min="1" />
+                            <ErrorNotice error=action_error(bulk) />
+                            {move || bulk.value().get().and_then(|r| r.ok()).map(|n| view! {
+                                <p class="notice ok" role="status">{i18n.t("bulk.done")} " " {n}</p>
+                            })}
+                            <button type="submit" disabled=move || picked.read().is_empty() || bulk.pending().get()>{i18n.t("bulk.apply")}</button>
+                        </ActionForm>
                         <ul class="opinions" id="queue">
                             {list.into_iter().map(|o| {
                                 let id = o.id.to_string();
                                 let (id1, id2, id3) = (id.clone(), id.clone(), id.clone());
-                                let cat = format!("category.{}", o.category);
+                                let cat = o.clone();
+                                let pick_label = format!("#{} {}", o.id, o.title);
                                 view! {
                                     <li class="card opinion" data-id=id.clone()>
-                                        <h2>{format!("#{} ", o.id)} {o.title.clone()}</h2>
-                                        <p class="meta"><span class="tag">{move || i18n.tr(&cat)}</span> " " {o.community_name.clone()} {o.author.clone().map(|a| format!(" · {a}"))}</p>
+                                        <h2><PickBox id=o.id picked label=pick_label />{format!("#{} ", o.id)} {o.title.clone()}</h2>
+                                        <p class="meta"><span class="tag">{move || cat.category_name(i18n.lang())}</span> " " {o.community_name.clone()} {o.author.clone().map(|a| format!(" · {a}"))}</p>
                                         {o.hidden.then(|| view! { <p class="notice error">{i18n.t("opinion.hidden_by_reports")}</p> })}
                                         <p class="body">{o.body.clone()}</p>
+                                        <p><A href=format!("/opinions/{}", o.id)>{i18n.t("moderate.open")}</A></p>
                                         <div class="actions">
                                             <ActionForm action=moderate attr:class="inline">
                                                 <input type="hidden" name="id" value=id1 />
@@ -375,6 +589,135 @@ pub fn ModerationQueue() -> impl IntoView {
                             }).collect_view()}
                         </ul>
                     }.into_any(),
+                    Err(e) => { let key = e.message_key(); view! { <p class="notice error" role="alert">{move || i18n.tr(&key)}</p> }.into_any() }
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// Comments waiting for a moderator, with bulk approve / reject.
+#[component]
+pub fn CommentQueue() -> impl IntoView {
+    let i18n = use_i18n();
+    let decide = ServerAction::<ModerateComments>::new();
+    let picked = RwSignal::new(Vec::<i64>::new());
+    let queue = Resource::new(move || decide.version().get(), |_| comment_queue());
+    Effect::new(move |_| {
+        if matches!(decide.value().get(), Some(Ok(_))) {
+            picked.set(vec![]);
+        }
+    });
+    view! {
+        <ErrorNotice error=action_error(decide) />
+        <Transition fallback=move || view! { <p>{i18n.t("page.loading")}</p> }>
+            {move || Suspend::new(async move {
+                match queue.await {
+                    Ok(list) if list.is_empty() => view! { <p class="empty">{i18n.t("staff.comments.empty")}</p> }.into_any(),
+                    Ok(list) => view! {
+                        <ActionForm action=decide attr:class="card bulk" attr:id="bulk-comments">
+                            <input type="hidden" name="ids" value=move || joined(&picked.get()) />
+                            <p class="meta" aria-live="polite">{i18n.t("bulk.picked")} " " <strong>{move || picked.read().len()}</strong></p>
+                            <label for="bulk-c-decision">{i18n.t("bulk.decision")}</label>
+                            <select id="bulk-c-decision" name="decision">
+                                <option value="approve">{i18n.t("moderate.approve")}</option>
+                                <option value="reject">{i18n.t("moderate.reject")}</option>
+                            </select>
+                            <label for="bulk-c-reason">{i18n.t("moderate.reason")}</label>
+                            <input id="bulk-c-reason" name="reason" maxlength="200" />
+                            <button type="submit" disabled=move || picked.read().is_empty() || decide.pending().get()>{i18n.t("bulk.apply")}</button>
+                        </ActionForm>
+                        <ul class="opinions" id="comment-queue">
+                            {list.into_iter().map(|q| {
+                                let c = q.comment;
+                                let cid = c.id.to_string();
+                                let label = format!("#{} {}", c.id, c.body.chars().take(20).collect::<String>());
+                                view! {
+                                    <li class="card comment" data-id=cid.clone()>
+                                        <p class="meta"><PickBox id=c.id picked label />
+                                            {q.community_name} " · "
+                                            <A href=format!("/opinions/{}", c.opinion_id)>{format!("#{} ", c.opinion_id)} {q.opinion_title}</A>
+                                            {c.author.clone().map(|a| format!(" · {a}"))}
+                                        </p>
+                                        {c.hidden.then(|| view! { <p class="notice error">{i18n.t("opinion.hidden_by_reports")}</p> })}
+                                        <p class="body">{c.body.clone()}</p>
+                                        <div class="actions">
+                                            <ActionForm action=decide attr:class="inline">
+                                                <input type="hidden" name="ids" value=cid.clone() />
+                                                <input type="hidden" name="decision" value="approve" />
+                                                <button type="submit">{i18n.t("moderate.approve")}</button>
+                                            </ActionForm>
+                                            <ActionForm action=decide attr:class="inline-form">
+                                                <input type="hidden" name="ids" value=cid.clone() />
+                                                <input type="hidden" name="decision" value="reject" />
+                                                <label for=format!("c-reason-{cid}") class="sr-only">{i18n.t("moderate.reason")}</label>
+                                                <input id=format!("c-reason-{cid}") name="reason" required maxlength="200" placeholder=i18n.t("moderate.reason") />
+                                                <button type="submit" class="secondary">{i18n.t("moderate.reject")}</button>
+                                            </ActionForm>
+                                        </div>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                    Err(e) => { let key = e.message_key(); view! { <p class="notice error" role="alert">{move || i18n.tr(&key)}</p> }.into_any() }
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// Who decided what, newest first, in the staff member's communities.
+#[component]
+pub fn ModerationLog() -> impl IntoView {
+    let i18n = use_i18n();
+    let before = RwSignal::new(None::<i64>);
+    let log = Resource::new(move || before.get(), moderation_log);
+    view! {
+        <Transition fallback=move || view! { <p>{i18n.t("page.loading")}</p> }>
+            {move || Suspend::new(async move {
+                match log.await {
+                    Ok(list) if list.is_empty() => view! { <p class="empty">{i18n.t("staff.log.empty")}</p> }.into_any(),
+                    Ok(list) => {
+                        let last = list.last().map(|e| e.id);
+                        let full = list.len() >= 50;
+                        view! {
+                            <div class="table-wrap">
+                                <table class="stack" id="moderation-log">
+                                    <thead><tr>
+                                        <th scope="col">{i18n.t("audit.col.time")}</th>
+                                        <th scope="col">{i18n.t("audit.col.actor")}</th>
+                                        <th scope="col">{i18n.t("audit.col.action")}</th>
+                                        <th scope="col">{i18n.t("audit.col.target")}</th>
+                                        <th scope="col">{i18n.t("log.col.detail")}</th>
+                                    </tr></thead>
+                                    <tbody>
+                                        {list.into_iter().map(|e| {
+                                            let action = format!("log.action.{}", e.action);
+                                            let kind = format!("log.kind.{}", e.target_kind);
+                                            let target = if e.target_kind == "opinion" {
+                                                view! { <A href=format!("/opinions/{}", e.target_id)>{format!("#{}", e.target_id)}</A> }.into_any()
+                                            } else {
+                                                view! { <span>{format!("#{}", e.target_id)}</span> }.into_any()
+                                            };
+                                            view! {
+                                                <tr>
+                                                    <td data-label=i18n.t("audit.col.time")>{e.at}</td>
+                                                    <td data-label=i18n.t("audit.col.actor")>{e.actor.unwrap_or_default()} " · " {e.community_name}</td>
+                                                    <td data-label=i18n.t("audit.col.action")>{move || i18n.tr(&action)}</td>
+                                                    <td data-label=i18n.t("audit.col.target")>{move || i18n.tr(&kind)} " " {target}</td>
+                                                    <td data-label=i18n.t("log.col.detail")>{e.detail.unwrap_or_default()}</td>
+                                                </tr>
+                                            }
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                            <Show when=move || full>
+                                <p><button type="button" class="link" on:click=move |_| before.set(last)>{i18n.t("opinions.more")}</button></p>
+                            </Show>
+                        }.into_any()
+                    }
                     Err(e) => { let key = e.message_key(); view! { <p class="notice error" role="alert">{move || i18n.tr(&key)}</p> }.into_any() }
                 }
             })}

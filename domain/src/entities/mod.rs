@@ -4,12 +4,17 @@
 pub mod account;
 pub mod audit_head;
 pub mod audit_log;
+pub mod category;
+pub mod comment_report;
 pub mod community;
 pub mod compound;
 pub mod crawl_source;
 pub mod job_lease;
 pub mod login_code;
+pub mod moderation_log;
 pub mod opinion;
+pub mod opinion_comment;
+pub mod opinion_photo;
 pub mod opinion_report;
 pub mod opinion_support;
 pub mod outbox;

@@ -1,0 +1,17 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "comment_report")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub comment_id: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub account_id: i64,
+    pub reason: String,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

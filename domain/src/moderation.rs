@@ -1,0 +1,174 @@
+//! 审核 what opinions and comments share: who may moderate where, how one
+//! decision is recorded (moderation log + audit chain, in the deciding
+//! transaction), and the moderation log staff read.
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+use serde::Serialize;
+
+use crate::accounts::{Principal, Role, Scope};
+use crate::entities::{account, moderation_log};
+use crate::error::{DomainError, DomainResult};
+use crate::{Services, audit, clock, org};
+
+/// Most items one bulk action may touch.
+pub const BULK_MAX: usize = 200;
+
+/// The communities whose content this actor moderates; `None` means all (admin).
+pub fn staff_communities(actor: &Principal) -> Option<Vec<i64>> {
+    if actor.has_role(Role::Admin) {
+        return None;
+    }
+    Some(
+        actor
+            .grants
+            .iter()
+            .filter(|g| g.role == Role::Staff)
+            .filter_map(|g| match g.scope {
+                Scope::Community(c) => Some(c),
+                _ => None,
+            })
+            .collect(),
+    )
+}
+
+/// Staff of the community (or an admin).
+pub fn may_moderate(actor: &Principal, community_id: i64) -> bool {
+    match staff_communities(actor) {
+        None => true,
+        Some(cs) => cs.contains(&community_id),
+    }
+}
+
+/// Staff or admin, else `Forbidden`.
+pub fn require_moderator(actor: &Principal) -> DomainResult<()> {
+    actor
+        .require(crate::Area::Staff)
+        .or_else(|_| actor.require_admin())
+}
+
+/// Ids for a bulk action: at least one, at most [`BULK_MAX`], no repeats.
+pub fn bulk_ids(ids: &[i64]) -> DomainResult<Vec<i64>> {
+    let mut out: Vec<i64> = Vec::with_capacity(ids.len());
+    for &id in ids {
+        if !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    if out.is_empty() || out.len() > BULK_MAX {
+        return Err(DomainError::validation("ids", "invalid"));
+    }
+    Ok(out)
+}
+
+/// Records one decision in the moderation log and the audit chain. Call it
+/// inside the transaction that makes the change.
+pub(crate) async fn record<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Principal,
+    community_id: i64,
+    kind: &'static str,
+    target_id: i64,
+    action: &'static str,
+    detail: Option<String>,
+) -> DomainResult<()> {
+    moderation_log::ActiveModel {
+        community_id: Set(community_id),
+        actor_id: Set(Some(actor.account_id)),
+        target_kind: Set(kind.to_owned()),
+        target_id: Set(target_id),
+        action: Set(action.to_owned()),
+        detail: Set(detail.clone()),
+        created_at: Set(clock::now()),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    audit::append(
+        conn,
+        Some(actor.account_id),
+        &format!("{kind}.{action}"),
+        &format!("{kind}:{target_id}"),
+        serde_json::json!({ "community": community_id, "detail": detail }),
+    )
+    .await?;
+    Ok(())
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LogEntry {
+    pub id: i64,
+    pub at: String,
+    pub actor: Option<String>,
+    pub community_name: String,
+    pub target_kind: String,
+    pub target_id: i64,
+    pub action: String,
+    pub detail: Option<String>,
+}
+
+/// The moderation log of the actor's communities, newest first; `before`
+/// pages on (keyset).
+pub async fn log(
+    s: &Services,
+    actor: &Principal,
+    before: Option<i64>,
+    limit: u64,
+) -> DomainResult<Vec<LogEntry>> {
+    require_moderator(actor)?;
+    let mut q = moderation_log::Entity::find();
+    if let Some(cs) = staff_communities(actor) {
+        q = q.filter(moderation_log::Column::CommunityId.is_in(cs));
+    }
+    if let Some(b) = before {
+        q = q.filter(moderation_log::Column::Id.lt(b));
+    }
+    let rows = q
+        .order_by_desc(moderation_log::Column::Id)
+        .limit(limit.clamp(1, 200))
+        .all(&s.db)
+        .await?;
+    let communities = org::communities(&s.db).await?;
+    let actor_ids: Vec<i64> = rows.iter().filter_map(|r| r.actor_id).collect();
+    let actors = account::Entity::find()
+        .filter(account::Column::Id.is_in(actor_ids))
+        .all(&s.db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| LogEntry {
+            id: r.id,
+            at: r
+                .created_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            actor: r
+                .actor_id
+                .and_then(|a| actors.iter().find(|x| x.id == a))
+                .map(|a| a.display_name.clone()),
+            community_name: communities
+                .iter()
+                .find(|c| c.id == r.community_id)
+                .map(|c| c.name.clone())
+                .unwrap_or_default(),
+            target_kind: r.target_kind,
+            target_id: r.target_id,
+            action: r.action,
+            detail: r.detail,
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bulk_ids_dedupes_and_bounds() {
+        assert_eq!(bulk_ids(&[3, 1, 3, 2]).unwrap(), vec![3, 1, 2]);
+        assert!(bulk_ids(&[]).is_err());
+        let many: Vec<i64> = (1..=(BULK_MAX as i64 + 1)).collect();
+        assert!(bulk_ids(&many).is_err());
+        assert_eq!(bulk_ids(&many[..BULK_MAX]).unwrap().len(), BULK_MAX);
+    }
+}

@@ -1,0 +1,103 @@
+import { test, expect, Page } from "@playwright/test";
+
+const DEMO_PASSWORD = "demo-pass-2026";
+// A 1×1 PNG.
+const PNG = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==",
+  "base64",
+);
+
+async function hydrated(page: Page) {
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+}
+
+async function login(page: Page, phone: string) {
+  await page.goto("/login");
+  await hydrated(page);
+  await page.locator("#login-phone").fill(phone);
+  await page.locator("#login-password").fill(DEMO_PASSWORD);
+  await page.locator("#login-form button[type=submit]").click();
+  await expect(page).not.toHaveURL(/\/login/);
+}
+
+test("photo, bulk approval, a moderated comment and the moderation log", async ({ browser }) => {
+  const tag = Date.now().toString().slice(-6);
+  const title = "井盖松动 " + tag;
+  const resident = await browser.newPage();
+  await login(resident, "13800000001");
+  await resident.goto("/opinions/new");
+  await hydrated(resident);
+  await resident.getByLabel("所在社区").selectOption({ label: "长乐社区" });
+  await resident.getByLabel("标题").fill(title);
+  await resident.getByLabel("具体情况").fill("2 幢门口的井盖松动了，晚上有人差点踩空");
+  await resident.getByRole("button", { name: "提交意见" }).click();
+  await expect(resident.locator("#submitted")).toContainText("添加照片");
+
+  // The author adds a photo on the opinion page while it waits for review.
+  await resident.locator("#submitted a").click();
+  await expect(resident.locator("#photo-form")).toBeVisible();
+  await resident.locator("#photo-input").setInputFiles({ name: "well.png", mimeType: "image/png", buffer: PNG });
+  await resident.getByRole("button", { name: "上传照片" }).click();
+  await expect(resident.getByRole("status")).toContainText("照片已上传");
+  await expect(resident.locator("ul.photos img")).toHaveCount(1);
+
+  // Staff tick it and approve in bulk.
+  const staff = await browser.newPage();
+  await login(staff, "13800000002");
+  await staff.goto("/staff");
+  await hydrated(staff);
+  const item = staff.locator("#queue li", { hasText: title });
+  await item.locator("input.pick-box").check();
+  await expect(staff.locator("#bulk-opinions")).toContainText("1");
+  await staff.locator("#bulk-decision").selectOption("approve");
+  await staff.locator("#bulk-opinions button[type=submit]").click();
+  await expect(staff.locator("#queue li", { hasText: title })).toHaveCount(0);
+
+  // A neighbour comments with a phone number; it waits for review.
+  const opinionUrl = resident.url().split("?")[0];
+  await resident.goto(opinionUrl);
+  await hydrated(resident);
+  await resident.locator("#comment-body").fill("我家门口也是，电话13712345678 " + tag);
+  await resident.getByRole("button", { name: "发表评论" }).click();
+  await expect(resident.locator("#comment-received")).toBeVisible();
+  await expect(resident.locator("#comment-list")).toContainText("等待审核");
+
+  // Staff approve the comment; the public sees it masked.
+  await staff.goto("/staff");
+  await hydrated(staff);
+  const comment = staff.locator("#comment-queue li", { hasText: tag });
+  await expect(comment).toContainText("13712345678");
+  await comment.getByRole("button", { name: "通过", exact: true }).click();
+  await expect(staff.locator("#comment-queue li", { hasText: tag })).toHaveCount(0);
+  await expect(staff.locator("#moderation-log")).toContainText("评论");
+
+  const visitor = await browser.newPage();
+  await visitor.goto(opinionUrl);
+  await expect(visitor.locator("#comment-list")).toContainText("137****5678");
+  await expect(visitor.locator("main")).not.toContainText("13712345678");
+  await expect(visitor.locator("ul.photos img")).toHaveCount(1);
+});
+
+test("staff import a CSV from the web page: preview, row errors, progress", async ({ page }) => {
+  const tag = Date.now().toString().slice(-6);
+  await login(page, "13800000002");
+  await page.goto("/staff/import");
+  await hydrated(page);
+  const broken = `事项,诉求内容,社区\n路灯坏了${tag},门口路灯坏了,长乐社区\n,没有标题,长乐社区\n`;
+  await page.locator("#import-file").setInputFiles({ name: "hotline.csv", mimeType: "text/csv", buffer: Buffer.from(broken) });
+  await page.getByRole("button", { name: "上传并检查" }).click();
+  await expect(page.locator("#import-errors")).toContainText("3");
+  await expect(page.locator("#import-start button")).toBeDisabled();
+
+  await page.goto("/staff/import");
+  await hydrated(page);
+  const good = `事项,诉求内容,社区\n路灯坏了${tag},门口路灯坏了,长乐社区\n井盖松动${tag},井盖松动了,长乐社区\n`;
+  await page.locator("#import-file").setInputFiles({ name: "hotline.csv", mimeType: "text/csv", buffer: Buffer.from(good) });
+  await page.getByRole("button", { name: "上传并检查" }).click();
+  await expect(page.getByTestId("import-counts")).toContainText("2");
+  await hydrated(page);
+  await page.locator("#import-start button").click();
+  await expect(page.locator("#import-done")).toContainText("2");
+  await page.goto("/staff");
+  await expect(page.locator("#queue")).toContainText("井盖松动" + tag);
+});

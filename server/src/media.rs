@@ -1,0 +1,201 @@
+//! File uploads and downloads that server functions do not carry well:
+//! opinion photos (multipart form, served back with access checks) and the
+//! staff's import file. Plain HTML forms post here, so both work without
+//! JavaScript; the origin guard covers them like every other mutation.
+use app::state::{AppState, SESSION_COOKIE, cookie_value};
+use axum::extract::{Multipart, Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use http::{HeaderMap, HeaderValue, StatusCode, header};
+
+async fn principal(
+    st: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<domain::Principal>, Response> {
+    match cookie_value(headers, SESSION_COOKIE) {
+        Some(t) => domain::accounts::principal_for_token(&st.services, &t)
+            .await
+            .map_err(error_response),
+        None => Ok(None),
+    }
+}
+
+fn wants_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/json"))
+}
+
+fn status_of(e: &domain::DomainError) -> StatusCode {
+    match e {
+        domain::DomainError::Validation { .. } => StatusCode::BAD_REQUEST,
+        domain::DomainError::Unauthenticated => StatusCode::UNAUTHORIZED,
+        domain::DomainError::Forbidden => StatusCode::FORBIDDEN,
+        domain::DomainError::NotFound => StatusCode::NOT_FOUND,
+        domain::DomainError::Conflict(_) => StatusCode::CONFLICT,
+        domain::DomainError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// The UI's message key for an error (as `AppError::message_key`):
+/// `err.photo.too_large`, `err.conflict.too_many_photos`, `err.forbidden`, ...
+fn error_key(e: &domain::DomainError) -> String {
+    match e {
+        domain::DomainError::Validation { field, rule } => format!("err.{field}.{rule}"),
+        domain::DomainError::Conflict(what) => format!("err.conflict.{what}"),
+        other => format!("err.{}", other.code()),
+    }
+}
+
+fn error_response(e: domain::DomainError) -> Response {
+    if matches!(
+        e,
+        domain::DomainError::Database(_) | domain::DomainError::Internal(_)
+    ) {
+        tracing::error!(error = %e, "upload failed");
+    }
+    (
+        status_of(&e),
+        axum::Json(serde_json::json!({ "error": error_key(&e) })),
+    )
+        .into_response()
+}
+
+/// Answers an HTML form with a redirect back to the page (carrying the
+/// outcome in the query), and an API client with JSON.
+fn answer(
+    headers: &HeaderMap,
+    page: &str,
+    result: Result<serde_json::Value, domain::DomainError>,
+) -> Response {
+    if wants_json(headers) {
+        return match result {
+            Ok(v) => axum::Json(v).into_response(),
+            Err(e) => error_response(e),
+        };
+    }
+    let sep = if page.contains('?') { '&' } else { '?' };
+    match result {
+        Ok(_) => Redirect::to(&format!("{page}{sep}upload=ok")).into_response(),
+        Err(e) => {
+            if matches!(
+                e,
+                domain::DomainError::Database(_) | domain::DomainError::Internal(_)
+            ) {
+                tracing::error!(error = %e, "upload failed");
+            }
+            Redirect::to(&format!("{page}{sep}upload_error={}", error_key(&e))).into_response()
+        }
+    }
+}
+
+/// Reads every file field called `field` (at most `max_files`).
+async fn files(
+    mut form: Multipart,
+    field: &str,
+    max_files: usize,
+) -> Result<Vec<(String, Vec<u8>)>, domain::DomainError> {
+    let bad = || domain::DomainError::validation("file", "invalid");
+    let mut out = Vec::new();
+    while let Some(f) = form.next_field().await.map_err(|_| bad())? {
+        if f.name() != Some(field) {
+            continue;
+        }
+        let name = f.file_name().unwrap_or_default().to_owned();
+        let bytes = f.bytes().await.map_err(|_| bad())?;
+        // An empty file input still sends one part with no name and no bytes.
+        if name.is_empty() && bytes.is_empty() {
+            continue;
+        }
+        if out.len() == max_files {
+            return Err(domain::DomainError::Conflict("too_many_photos"));
+        }
+        out.push((name, bytes.to_vec()));
+    }
+    Ok(out)
+}
+
+/// `POST /opinions/{id}/photos` (multipart, field `photo`, several allowed).
+pub async fn upload_photos(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    form: Multipart,
+) -> Response {
+    let page = format!("/opinions/{id}");
+    let actor = match principal(&st, &headers).await {
+        Ok(Some(p)) => p,
+        Ok(None) => return answer(&headers, &page, Err(domain::DomainError::Unauthenticated)),
+        Err(r) => return r,
+    };
+    let result = async {
+        let files = files(form, "photo", domain::photos::MAX_PHOTOS as usize).await?;
+        let bytes: Vec<Vec<u8>> = files.into_iter().map(|(_, b)| b).collect();
+        let stored = domain::photos::attach(&st.services, &actor, id, &bytes).await?;
+        Ok(serde_json::json!({ "photos": stored.iter().map(|p| p.id).collect::<Vec<_>>() }))
+    }
+    .await;
+    answer(&headers, &page, result)
+}
+
+/// `GET /media/photos/{id}`: the photo, for whoever may see its opinion.
+pub async fn photo(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+) -> Response {
+    let viewer = match principal(&st, &headers).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    match domain::photos::read(&st.services, viewer.as_ref(), id).await {
+        Ok((content_type, bytes)) => {
+            let mut res = bytes.into_response();
+            let h = res.headers_mut();
+            if let Ok(v) = HeaderValue::from_str(&content_type) {
+                h.insert(header::CONTENT_TYPE, v);
+            }
+            h.insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, max-age=3600"),
+            );
+            h.insert(
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_static("inline"),
+            );
+            res
+        }
+        Err(e) => (status_of(&e), error_key(&e)).into_response(),
+    }
+}
+
+/// `POST /staff/import/upload` (multipart, field `file`): keeps the file and
+/// sends the staff member on to the column mapping and preview.
+pub async fn upload_import(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    form: Multipart,
+) -> Response {
+    let page = "/staff/import";
+    let actor = match principal(&st, &headers).await {
+        Ok(Some(p)) => p,
+        Ok(None) => return answer(&headers, page, Err(domain::DomainError::Unauthenticated)),
+        Err(r) => return r,
+    };
+    let result = async {
+        let mut files = files(form, "file", 1).await?;
+        let (name, bytes) = files
+            .pop()
+            .ok_or(domain::DomainError::validation("file", "empty"))?;
+        domain::import::stash(&st.services, &actor, &name, bytes).await
+    }
+    .await;
+    match result {
+        Ok(token) if !wants_json(&headers) => {
+            Redirect::to(&format!("{page}?file={token}")).into_response()
+        }
+        Ok(token) => axum::Json(serde_json::json!({ "file": token })).into_response(),
+        Err(e) => answer(&headers, page, Err(e)),
+    }
+}
