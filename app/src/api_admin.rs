@@ -1,5 +1,8 @@
 //! Server functions for the admin's configuration pages: categories and
 //! crawler sources. Thin wrappers over `domain::categories` and `domain::crawl`.
+// A server function takes one argument per form field.
+#![allow(clippy::too_many_arguments)]
+
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 
@@ -87,7 +90,6 @@ pub async fn crawl_sources() -> Result<Vec<CrawlSourceView>, AppError> {
 
 /// An admin adds (`id` empty) or changes a crawler source. `start_urls`
 /// and `allow_addresses` take one entry per line.
-#[allow(clippy::too_many_arguments)]
 #[server(prefix = "/api", endpoint = "save_crawl_source")]
 pub async fn save_crawl_source(
     #[server(default)] id: Option<i64>,

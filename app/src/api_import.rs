@@ -1,6 +1,9 @@
 //! Server functions for the staff's web import: preview with column
 //! mapping and per-row errors, then the import itself in the background
 //! with progress the page polls. The upload is `POST /staff/import/upload`.
+// A server function takes one argument per form field.
+#![allow(clippy::too_many_arguments)]
+
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 
@@ -12,15 +15,15 @@ use crate::state::{self, map_err};
 /// Progress of running and finished web imports, by file token. Kept in
 /// this process: the page polls the instance that runs the import.
 #[cfg(feature = "ssr")]
-fn registry() -> &'static std::sync::Mutex<std::collections::HashMap<String, ImportProgress>> {
+fn registry() -> &'static std::sync::Mutex<std::collections::HashMap<String, ImportProgressView>> {
     static R: std::sync::OnceLock<
-        std::sync::Mutex<std::collections::HashMap<String, ImportProgress>>,
+        std::sync::Mutex<std::collections::HashMap<String, ImportProgressView>>,
     > = std::sync::OnceLock::new();
     R.get_or_init(Default::default)
 }
 
 #[cfg(feature = "ssr")]
-fn set_progress(file: &str, p: ImportProgress) {
+fn set_progress(file: &str, p: ImportProgressView) {
     if let Ok(mut r) = registry().lock() {
         r.insert(file.to_owned(), p);
     }
@@ -57,7 +60,6 @@ struct Prepared {
 }
 
 #[cfg(feature = "ssr")]
-#[allow(clippy::too_many_arguments)]
 async fn prepare(
     file: &str,
     title: String,
@@ -90,7 +92,6 @@ async fn prepare(
 
 /// Checks the uploaded file with this mapping: counts, the first per-row
 /// errors (with row numbers) and a sample of what would be imported.
-#[allow(clippy::too_many_arguments)]
 #[server(prefix = "/api", endpoint = "import_preview", input = GetUrl)]
 pub async fn import_preview(
     file: String,
@@ -100,7 +101,7 @@ pub async fn import_preview(
     #[server(default)] category: String,
     #[server(default)] location: String,
     #[server(default)] community: Option<i64>,
-) -> Result<ImportPreview, AppError> {
+) -> Result<ImportPreviewView, AppError> {
     let (services, p) = prepare(
         &file,
         title,
@@ -120,7 +121,7 @@ pub async fn import_preview(
             .and_then(|i| p.table.headers.get(*i))
             .cloned()
     };
-    Ok(ImportPreview {
+    Ok(ImportPreviewView {
         headers: p.table.headers.clone(),
         mapping: domain::import::FIELDS
             .iter()
@@ -162,7 +163,6 @@ pub async fn import_preview(
 
 /// Starts the import (all rows or none) in the background; poll
 /// [`import_progress`] with the same `file`.
-#[allow(clippy::too_many_arguments)]
 #[server(prefix = "/api", endpoint = "import_start")]
 pub async fn import_start(
     file: String,
@@ -199,7 +199,7 @@ pub async fn import_start(
     let total = p.checked.rows.len();
     set_progress(
         &file,
-        ImportProgress {
+        ImportProgressView {
             done: 0,
             total,
             finished: false,
@@ -218,7 +218,7 @@ pub async fn import_start(
             |done, total| {
                 set_progress(
                     &key,
-                    ImportProgress {
+                    ImportProgressView {
                         done,
                         total,
                         finished: false,
@@ -231,7 +231,7 @@ pub async fn import_start(
         )
         .await;
         let finished = match result {
-            Ok(done) => ImportProgress {
+            Ok(done) => ImportProgressView {
                 done: total,
                 total,
                 finished: true,
@@ -241,7 +241,7 @@ pub async fn import_start(
             },
             Err(e) => {
                 tracing::warn!(error = %e, "web import failed");
-                ImportProgress {
+                ImportProgressView {
                     done: 0,
                     total,
                     finished: true,
@@ -258,7 +258,7 @@ pub async fn import_start(
 
 /// How far the import of `file` has got.
 #[server(prefix = "/api", endpoint = "import_progress", input = GetUrl)]
-pub async fn import_progress(file: String) -> Result<Option<ImportProgress>, AppError> {
+pub async fn import_progress(file: String) -> Result<Option<ImportProgressView>, AppError> {
     let st = state::state()?;
     let actor = state::require_principal().await?;
     // Only the uploader may look (the token names its owner).

@@ -259,7 +259,7 @@ pub struct ImportSampleRow {
 
 /// What the import page shows before importing.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ImportPreview {
+pub struct ImportPreviewView {
     pub headers: Vec<String>,
     /// field → chosen header (None: not mapped).
     pub mapping: Vec<(String, Option<String>)>,
@@ -272,7 +272,7 @@ pub struct ImportPreview {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ImportProgress {
+pub struct ImportProgressView {
     pub done: usize,
     pub total: usize,
     pub finished: bool,

@@ -3,7 +3,7 @@
 //! masked in public; abuse reports from distinct residents hide it.
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, sea_query::Expr,
+    QuerySelect, QueryTrait, Set, sea_query::Expr,
 };
 use serde::Serialize;
 

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use crate::accounts::Principal;
 use crate::entities::opinion;
 use crate::error::{DomainError, DomainResult};
-use crate::opinions::{self, BODY_MAX, Channel, LOCATION_MAX, TITLE_MAX, status};
+use crate::opinions::{BODY_MAX, Channel, LOCATION_MAX, TITLE_MAX, status};
 use crate::{Services, audit, categories, clock, org};
 
 /// Largest file accepted (bytes) and most rows per import.

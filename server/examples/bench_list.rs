@@ -48,11 +48,13 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn run(label: &str, url: &str, n: usize, data: &std::path::Path) -> anyhow::Result<()> {
-    let mut cfg = hongcha_server::Config::default();
-    cfg.database_url = url.to_owned();
-    cfg.bind = "127.0.0.1:0".into();
-    cfg.data_dir = data.to_path_buf();
-    cfg.site_root = data.join("site").display().to_string();
+    let cfg = hongcha_server::Config {
+        database_url: url.to_owned(),
+        bind: "127.0.0.1:0".into(),
+        data_dir: data.to_path_buf(),
+        site_root: data.join("site").display().to_string(),
+        ..Default::default()
+    };
     let app = hongcha_server::Application::build(cfg).await?;
     let services = app.services.clone();
     domain::seed::seed_demo(&services, Some("bench-pass-2026")).await?;

@@ -89,8 +89,9 @@ fn CategoryAdmin() -> impl IntoView {
         } else {
             c.code.clone()
         };
+        let code_attr = key.clone();
         view! {
-            <ActionForm action=save attr:class="card category-form" attr:data-code=key.clone()>
+            <ActionForm action=save attr:class="card category-form" attr:data-code=code_attr>
                 <label for=format!("cat-code-{key}")>{i18n.t("category.code")}</label>
                 <input id=format!("cat-code-{key}") name="code" required pattern="[a-z0-9_]{2,32}" maxlength="32"
                     value=c.code.clone() readonly=!new />
@@ -159,9 +160,10 @@ fn CrawlSourceAdmin() -> impl IntoView {
                                 let summary = src.last_summary.clone();
                                 let last = src.last_run_at.clone();
                                 let name = src.name.clone();
+                                let name_attr = src.name.clone();
                                 let enabled = src.enabled;
                                 view! {
-                                    <details class="card source" data-name=name.clone()>
+                                    <details class="card source" data-name=name_attr>
                                         <summary>
                                             <strong>{name}</strong>
                                             " · " {if enabled { i18n.t("crawl.enabled")() } else { i18n.t("crawl.disabled")() }}
@@ -202,8 +204,9 @@ fn SourceForm(
     let get = move |f: fn(&CrawlSourceView) -> String, default: &str| {
         s.as_ref().map_or_else(|| default.to_owned(), f)
     };
-    let text = |name: &'static str, label: &'static str, value: String, required: bool| {
-        let id = format!("src-{name}-{key}");
+    let text_key = key.clone();
+    let text = move |name: &'static str, label: &'static str, value: String, required: bool| {
+        let id = format!("src-{name}-{text_key}");
         view! {
             <label for=id.clone()>{i18n.t(label)}</label>
             <input id=id name=name value=value required=required maxlength="300" />

@@ -312,10 +312,11 @@ fn Comments(opinion_id: i64) -> impl IntoView {
                         <ul class="comment-list" id="comment-list">
                             {list.into_iter().map(|c| {
                                 let cid = c.id.to_string();
+                                let cid_attr = cid.clone();
                                 let public = c.status == "published" && !c.hidden;
                                 let status = c.status.clone();
                                 view! {
-                                    <li class="comment" data-id=cid.clone()>
+                                    <li class="comment" data-id=cid_attr>
                                         <p class="meta">{c.author.clone().unwrap_or_default()} " · " {c.created_at.clone()}
                                             {(c.own && !public).then(|| view! { " " <StatusBadge status=status.clone() merged_into=None /> })}
                                         </p>
@@ -631,9 +632,11 @@ pub fn CommentQueue() -> impl IntoView {
                             {list.into_iter().map(|q| {
                                 let c = q.comment;
                                 let cid = c.id.to_string();
+                                let cid_attr = cid.clone();
+                                let (cid1, cid2) = (cid.clone(), cid.clone());
                                 let label = format!("#{} {}", c.id, c.body.chars().take(20).collect::<String>());
                                 view! {
-                                    <li class="card comment" data-id=cid.clone()>
+                                    <li class="card comment" data-id=cid_attr>
                                         <p class="meta"><PickBox id=c.id picked label />
                                             {q.community_name} " · "
                                             <A href=format!("/opinions/{}", c.opinion_id)>{format!("#{} ", c.opinion_id)} {q.opinion_title}</A>
@@ -643,12 +646,12 @@ pub fn CommentQueue() -> impl IntoView {
                                         <p class="body">{c.body.clone()}</p>
                                         <div class="actions">
                                             <ActionForm action=decide attr:class="inline">
-                                                <input type="hidden" name="ids" value=cid.clone() />
+                                                <input type="hidden" name="ids" value=cid1 />
                                                 <input type="hidden" name="decision" value="approve" />
                                                 <button type="submit">{i18n.t("moderate.approve")}</button>
                                             </ActionForm>
                                             <ActionForm action=decide attr:class="inline-form">
-                                                <input type="hidden" name="ids" value=cid.clone() />
+                                                <input type="hidden" name="ids" value=cid2 />
                                                 <input type="hidden" name="decision" value="reject" />
                                                 <label for=format!("c-reason-{cid}") class="sr-only">{i18n.t("moderate.reason")}</label>
                                                 <input id=format!("c-reason-{cid}") name="reason" required maxlength="200" placeholder=i18n.t("moderate.reason") />
