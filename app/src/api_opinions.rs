@@ -202,10 +202,10 @@ fn parse_ids(raw: &str) -> Result<Vec<i64>, AppError> {
         if p.is_empty() {
             continue;
         }
-        out.push(p.parse::<i64>().map_err(|_| AppError::Validation {
-            field: "ids".into(),
-            rule: "invalid".into(),
-        })?);
+        out.push(
+            p.parse::<i64>()
+                .map_err(|_| map_err(domain::DomainError::validation("ids", "invalid")))?,
+        );
     }
     Ok(out)
 }
