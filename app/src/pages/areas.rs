@@ -89,6 +89,7 @@ pub fn ResidentHome() -> impl IntoView {
 #[component]
 pub fn StaffPanel() -> impl IntoView {
     let i18n = use_i18n();
+    provide_context(super::ModerationTick(RwSignal::new(0)));
     view! {
         <AreaPage area="staff" title="staff.title" intro="staff.intro">
             <nav class="subnav" aria-label=i18n.t("staff.title")>

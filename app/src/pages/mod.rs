@@ -12,8 +12,8 @@ pub use auth::{Login, Register};
 pub use home::{Home, NotFound};
 pub use import::ImportPage;
 pub use opinions::{
-    CommentQueue, ModerationLog, ModerationQueue, MyOpinions, NewOpinion, OpinionDetail,
-    OpinionList,
+    CommentQueue, ModerationLog, ModerationQueue, ModerationTick, MyOpinions, NewOpinion,
+    OpinionDetail, OpinionList,
 };
 
 use leptos::prelude::*;

@@ -484,6 +484,26 @@ pub fn NewOpinion() -> impl IntoView {
     }
 }
 
+/// Bumped after every moderation decision on the staff page, so the
+/// moderation log below the queues shows it at once.
+#[derive(Clone, Copy)]
+pub struct ModerationTick(pub RwSignal<u32>);
+
+/// Bumps the [`ModerationTick`] (when there is one) after each successful run of `action`.
+fn bump_on_success<S>(action: ServerAction<S>)
+where
+    S: leptos::server_fn::ServerFn<Error = crate::model::AppError> + Send + Sync + Clone + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    if let Some(ModerationTick(tick)) = use_context::<ModerationTick>() {
+        Effect::new(move |_| {
+            if matches!(action.value().get(), Some(Ok(_))) {
+                tick.update(|t| *t += 1);
+            }
+        });
+    }
+}
+
 /// Ids of the ticked rows, as one comma-separated form value.
 fn joined(ids: &[i64]) -> String {
     ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
@@ -525,6 +545,8 @@ pub fn ModerationQueue() -> impl IntoView {
             picked.set(vec![]);
         }
     });
+    bump_on_success(moderate);
+    bump_on_success(bulk);
     view! {
         <ErrorNotice error=action_error(moderate) />
         <Transition fallback=move || view! { <p>{i18n.t("page.loading")}</p> }>
@@ -609,6 +631,7 @@ pub fn CommentQueue() -> impl IntoView {
             picked.set(vec![]);
         }
     });
+    bump_on_success(decide);
     view! {
         <ErrorNotice error=action_error(decide) />
         <Transition fallback=move || view! { <p>{i18n.t("page.loading")}</p> }>
@@ -675,7 +698,11 @@ pub fn CommentQueue() -> impl IntoView {
 pub fn ModerationLog() -> impl IntoView {
     let i18n = use_i18n();
     let before = RwSignal::new(None::<i64>);
-    let log = Resource::new(move || before.get(), moderation_log);
+    let tick = use_context::<ModerationTick>();
+    let log = Resource::new(
+        move || (before.get(), tick.map(|ModerationTick(t)| t.get())),
+        |(before, _)| moderation_log(before),
+    );
     view! {
         <Transition fallback=move || view! { <p>{i18n.t("page.loading")}</p> }>
             {move || Suspend::new(async move {
