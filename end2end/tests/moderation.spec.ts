@@ -101,3 +101,40 @@ test("staff import a CSV from the web page: preview, row errors, progress", asyn
   await page.goto("/staff");
   await expect(page.locator("#queue")).toContainText("井盖松动" + tag);
 });
+
+test("an admin adds a category and a crawler source; residents can choose the category", async ({ browser }) => {
+  const tag = Date.now().toString().slice(-6);
+  const admin = await browser.newPage();
+  const errors: string[] = [];
+  admin.on("pageerror", (e) => errors.push(e.message));
+  await login(admin, "13800000008");
+  await admin.goto("/admin");
+  await hydrated(admin);
+  const form = admin.locator("#category-admin form[data-code=new]");
+  await form.getByLabel("代码（小写字母、数字、下划线）").fill("parking_" + tag);
+  await form.getByLabel("中文名称").fill("停车" + tag);
+  await form.getByLabel("英文名称").fill("Parking " + tag);
+  await form.getByRole("button", { name: "添加类别" }).click();
+  await expect(admin.locator(`#category-admin form[data-code=parking_${tag}]`)).toBeVisible();
+
+  // A crawler source with a bad selector is refused with a plain message.
+  const add = admin.locator("#crawl-sources details", { hasText: "添加采集来源" });
+  await add.locator("summary").click();
+  await add.getByLabel("名称").fill("街道公告 " + tag);
+  await add.getByLabel("起始网址（每行一个）").fill("https://example.org/notices");
+  await add.getByLabel("列表项选择器（CSS）").fill("li[[");
+  await add.getByLabel("标题选择器").fill("h1");
+  await add.getByLabel("正文选择器").fill("div.content");
+  await add.getByRole("button", { name: "保存" }).click();
+  await expect(admin.getByRole("alert")).toContainText("CSS 选择器");
+  await add.getByLabel("列表项选择器（CSS）").fill("ul.list li");
+  await add.getByRole("button", { name: "保存" }).click();
+  await expect(admin.locator(`#crawl-sources details[data-name="街道公告 ${tag}"]`)).toBeVisible();
+  expect(errors).toEqual([]);
+
+  const resident = await browser.newPage();
+  await login(resident, "13800000001");
+  await resident.goto("/opinions/new");
+  await hydrated(resident);
+  await expect(resident.locator("#op-category option", { hasText: "停车" + tag })).toHaveCount(1);
+});
