@@ -23,6 +23,7 @@ fn me_view(p: domain::Principal) -> MeView {
         account_id: p.account_id,
         display_name: p.display_name.clone(),
         phone: p.phone.clone(),
+        community_id: p.community_id,
         roles: p
             .grants
             .iter()

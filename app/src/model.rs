@@ -66,6 +66,8 @@ pub struct MeView {
     pub display_name: String,
     /// Their own number: shown in full to themselves only.
     pub phone: String,
+    /// The community from their profile (the form's default).
+    pub community_id: Option<i64>,
     pub roles: Vec<String>,
     /// Area slugs (`resident`, `staff`, ...), in display order.
     pub areas: Vec<String>,

@@ -393,6 +393,30 @@ pub async fn stashed(s: &Services, actor: &Principal, token: &str) -> DomainResu
     read_table(token, &bytes)
 }
 
+/// Removes uploaded import files older than `max_age` (housekeeping).
+/// Returns how many were removed.
+pub async fn purge_stash(s: &Services, max_age: std::time::Duration) -> DomainResult<usize> {
+    let dir = s.settings.data_dir.join("imports");
+    tokio::task::spawn_blocking(move || {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            return 0;
+        };
+        entries
+            .flatten()
+            .filter(|e| {
+                e.metadata()
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|t| t.elapsed().ok())
+                    .is_some_and(|age| age > max_age)
+            })
+            .filter(|e| std::fs::remove_file(e.path()).is_ok())
+            .count()
+    })
+    .await
+    .map_err(|e| DomainError::Internal(e.to_string()))
+}
+
 /// Checks a table for a staff member: like [`check`], and the default
 /// community must be one they moderate.
 pub async fn check_for(

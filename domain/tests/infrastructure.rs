@@ -131,3 +131,35 @@ async fn expired_sessions_are_purged() {
     );
     assert_eq!(domain::accounts::purge_expired(&s.db).await.unwrap(), 1);
 }
+
+#[tokio::test]
+async fn old_import_uploads_are_purged_new_ones_kept() {
+    let dir = std::env::temp_dir().join(format!("hongcha-purge-{}", std::process::id()));
+    let imports = dir.join("imports");
+    std::fs::create_dir_all(&imports).unwrap();
+    let conn = db::connect("sqlite::memory:").await.unwrap();
+    db::migrate(&conn).await.unwrap();
+    let s = Services::new(
+        conn,
+        Settings {
+            data_dir: dir.clone(),
+            ..Settings::default()
+        },
+    );
+    let old = imports.join("1-old.csv");
+    let new = imports.join("1-new.csv");
+    std::fs::write(&old, "a").unwrap();
+    std::fs::write(&new, "b").unwrap();
+    let two_days = std::time::Duration::from_secs(2 * 24 * 3600);
+    std::fs::File::options()
+        .write(true)
+        .open(&old)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - two_days)
+        .unwrap();
+    let day = std::time::Duration::from_secs(24 * 3600);
+    assert_eq!(domain::import::purge_stash(&s, day).await.unwrap(), 1);
+    assert!(!old.exists());
+    assert!(new.exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -9,6 +9,9 @@ pub struct Migration;
 enum Opinion {
     Table,
     Id,
+    Category,
+    Channel,
+    Status,
 }
 
 #[derive(DeriveIden)]
@@ -80,6 +83,24 @@ enum Category {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // The public list filters by category or channel and pages by id:
+        // without these, a rare category scans every published opinion.
+        for (name, col) in [
+            ("ix_opinion_category_status_id", Opinion::Category),
+            ("ix_opinion_channel_status_id", Opinion::Channel),
+        ] {
+            manager
+                .create_index(
+                    Index::create()
+                        .name(name)
+                        .table(Opinion::Table)
+                        .col(col)
+                        .col(Opinion::Status)
+                        .col(Opinion::Id)
+                        .to_owned(),
+                )
+                .await?;
+        }
         manager
             .create_table(
                 Table::create()
@@ -253,6 +274,14 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for name in [
+            "ix_opinion_category_status_id",
+            "ix_opinion_channel_status_id",
+        ] {
+            manager
+                .drop_index(Index::drop().name(name).table(Opinion::Table).to_owned())
+                .await?;
+        }
         for t in [
             Category::Table.into_iden(),
             ModerationLog::Table.into_iden(),

@@ -76,7 +76,12 @@ async fn run(label: &str, url: &str, n: usize, data: &std::path::Path) -> anyhow
             author_id: Set(None),
             anonymous: Set(false),
             channel: Set(if i % 3 == 0 { "import" } else { "web" }.into()),
-            category: Set(cats[i % cats.len()].into()),
+            // 其他 is rare (1 in 1,000): the worst case for a filtered list.
+            category: Set(if i % 1000 == 0 {
+                "other".into()
+            } else {
+                cats[(i / 7) % cats.len()].into()
+            }),
             title_public: Set(title.clone()),
             body_public: Set(body.clone()),
             title: Set(title),
@@ -121,6 +126,14 @@ async fn run(label: &str, url: &str, n: usize, data: &std::path::Path) -> anyhow
             ),
         ),
         ("channel filter", "/api/opinions?channel=import".to_owned()),
+        (
+            "rare category (1 in 1,000)",
+            "/api/opinions?category=other".to_owned(),
+        ),
+        (
+            "rare category, deep",
+            format!("/api/opinions?category=other&before={}", n / 2),
+        ),
     ];
     for (name, path) in cases {
         let mut times = Vec::with_capacity(ROUNDS);

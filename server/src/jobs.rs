@@ -45,13 +45,26 @@ impl Jobs {
                     let ttl = domain::clock::Duration::seconds(300);
                     match domain::jobs::try_lease(&services.db, "housekeeping", &holder, ttl).await
                     {
-                        Ok(true) => match domain::accounts::purge_expired(&services.db).await {
-                            Ok(n) if n > 0 => {
-                                tracing::info!(rows = n, "expired sessions and codes removed")
+                        Ok(true) => {
+                            match domain::accounts::purge_expired(&services.db).await {
+                                Ok(n) if n > 0 => {
+                                    tracing::info!(rows = n, "expired sessions and codes removed")
+                                }
+                                Ok(_) => {}
+                                Err(e) => tracing::error!(error = %e, "housekeeping failed"),
                             }
-                            Ok(_) => {}
-                            Err(e) => tracing::error!(error = %e, "housekeeping failed"),
-                        },
+                            // Uploaded import files are kept a day for preview and import.
+                            let day = Duration::from_secs(24 * 3600);
+                            match domain::import::purge_stash(&services, day).await {
+                                Ok(n) if n > 0 => {
+                                    tracing::info!(files = n, "old import uploads removed")
+                                }
+                                Ok(_) => {}
+                                Err(e) => {
+                                    tracing::error!(error = %e, "import upload cleanup failed")
+                                }
+                            }
+                        }
                         Ok(false) => {}
                         Err(e) => tracing::error!(error = %e, "housekeeping lease failed"),
                     }

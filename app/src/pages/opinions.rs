@@ -412,6 +412,11 @@ pub fn NewOpinion() -> impl IntoView {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 let me = session.me.await.ok().flatten();
+                // The community from the profile is the default (and drives the similar-opinion hint).
+                let home = me.as_ref().and_then(|m| m.community_id);
+                if community.get_untracked().is_none() {
+                    community.set(home);
+                }
                 if me.is_none() {
                     return view! {
                         <p class="notice" role="alert">{i18n.t("page.login_needed")} " "
@@ -435,7 +440,7 @@ pub fn NewOpinion() -> impl IntoView {
                             <Suspense fallback=|| ()>
                                 {move || Suspend::new(async move {
                                     communities.await.unwrap_or_default().into_iter().map(|c| view! {
-                                        <option value=c.id.to_string()>{c.name}</option>
+                                        <option value=c.id.to_string() selected=move || community.get() == Some(c.id)>{c.name}</option>
                                     }).collect_view()
                                 })}
                             </Suspense>
