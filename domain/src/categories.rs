@@ -67,14 +67,6 @@ pub fn resolve(active: &[CategoryInfo], raw: &str) -> Option<String> {
         .map(|c| c.code.clone())
 }
 
-/// The code, if it names an active category; else a validation error.
-pub async fn require_active<C: ConnectionTrait>(conn: &C, code: &str) -> DomainResult<String> {
-    match category::Entity::find_by_id(code.trim()).one(conn).await? {
-        Some(c) if c.active => Ok(c.code),
-        _ => Err(DomainError::validation("category", "invalid")),
-    }
-}
-
 pub struct CategoryInput {
     pub code: String,
     pub name_zh: String,
