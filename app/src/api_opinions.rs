@@ -65,6 +65,7 @@ pub async fn list_opinions(
     #[server(default)] community: Option<i64>,
     #[server(default)] category: Option<String>,
     #[server(default)] channel: Option<String>,
+    #[server(default)] status: Option<String>,
     #[server(default)] before: Option<i64>,
 ) -> Result<Vec<OpinionView>, AppError> {
     let st = state::state()?;
@@ -73,6 +74,7 @@ pub async fn list_opinions(
         community_id: community,
         category,
         channel,
+        status,
         before_id: before,
         limit: 20,
     };

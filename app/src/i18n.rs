@@ -510,6 +510,12 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("channel.crawler", "网页采集", "Web crawler"),
     ("channel.meeting", "议事会现场", "Council meeting"),
     ("form.channel", "来源", "Source"),
+    ("form.status", "状态", "Status"),
+    (
+        "err.status.invalid",
+        "没有这种公开状态。",
+        "There is no such public status.",
+    ),
     ("comments.title", "评论", "Comments"),
     ("comments.empty", "还没有评论。", "No comments yet."),
     ("comments.add", "写评论", "Write a comment"),

@@ -42,6 +42,9 @@ pub mod status {
     pub const PUBLISHED: &str = "published";
     pub const REJECTED: &str = "rejected";
     pub const MERGED: &str = "merged";
+    /// The statuses anyone may list. Later stages of the loop (in
+    /// discussion, being handled, done) join this list.
+    pub const PUBLIC: &[&str] = &[PUBLISHED];
 }
 
 pub struct SubmitInput {
@@ -301,6 +304,8 @@ pub struct ListFilter {
     pub community_id: Option<i64>,
     pub category: Option<String>,
     pub channel: Option<String>,
+    /// One of [`status::PUBLIC`]; `None` for all of them.
+    pub status: Option<String>,
     /// Keyset pagination: only opinions with a smaller id.
     pub before_id: Option<i64>,
     pub limit: u64,
@@ -313,8 +318,17 @@ pub async fn list_public(
     viewer: Option<&Principal>,
     f: ListFilter,
 ) -> DomainResult<Vec<OpinionView>> {
+    let statuses: Vec<&str> = match f.status.as_deref().filter(|s| !s.is_empty()) {
+        Some(st) => vec![
+            *status::PUBLIC
+                .iter()
+                .find(|p| **p == st)
+                .ok_or(DomainError::validation("status", "invalid"))?,
+        ],
+        None => status::PUBLIC.to_vec(),
+    };
     let mut q = opinion::Entity::find()
-        .filter(opinion::Column::Status.eq(status::PUBLISHED))
+        .filter(opinion::Column::Status.is_in(statuses))
         .filter(opinion::Column::Hidden.eq(false));
     if let Some(c) = f.community_id {
         q = q.filter(opinion::Column::CommunityId.eq(c));

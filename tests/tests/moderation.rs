@@ -280,6 +280,17 @@ async fn bulk_moderation_is_all_or_none_and_logged() {
         assert_eq!(n, 2);
         let public = app.get_json(&anon, "/api/opinions").await;
         assert_eq!(public.as_array().unwrap().len(), 2);
+        // The status filter lists public statuses only: pending ones stay hidden.
+        let published = app.get_json(&anon, "/api/opinions?status=published").await;
+        assert_eq!(published.as_array().unwrap().len(), 2);
+        for st in ["pending", "rejected", "merged"] {
+            let res = anon
+                .get(app.url(&format!("/api/opinions?status={st}")))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{st}");
+        }
 
         // Merge the third into the first, in bulk form.
         let res = app

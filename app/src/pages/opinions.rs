@@ -11,6 +11,8 @@ use crate::model::{CategoryView, OpinionView};
 use crate::use_session;
 
 const CHANNELS: [&str; 4] = ["web", "import", "crawler", "meeting"];
+/// Statuses the public list can filter by (grows with the later stages of the loop).
+const PUBLIC_STATUSES: [&str; 1] = ["published"];
 
 /// `<option>`s for the active categories, names in the interface language.
 #[component]
@@ -87,6 +89,7 @@ pub fn OpinionList() -> impl IntoView {
     let categories = Resource::new(|| (), |_| list_categories(false));
     let category = move || query.read().get("category").filter(|c| !c.is_empty());
     let channel = move || query.read().get("channel").filter(|c| !c.is_empty());
+    let status = move || query.read().get("status").filter(|c| !c.is_empty());
     let community = move || {
         query
             .read()
@@ -100,9 +103,9 @@ pub fn OpinionList() -> impl IntoView {
             .and_then(|c| c.parse::<i64>().ok())
     };
     let rows = Resource::new(
-        move || (community(), category(), channel(), before()),
-        |(community, category, channel, before)| {
-            list_opinions(community, category, channel, before)
+        move || (community(), category(), channel(), status(), before()),
+        |(community, category, channel, status, before)| {
+            list_opinions(community, category, channel, status, before)
         },
     );
     view! {
@@ -115,6 +118,17 @@ pub fn OpinionList() -> impl IntoView {
             <select id="f-category" name="category">
                 <option value="">{i18n.t("opinions.all")}</option>
                 <CategoryOptions categories selected=Signal::derive(category) />
+            </select>
+            <label for="f-status">{i18n.t("form.status")}</label>
+            <select id="f-status" name="status">
+                <option value="">{i18n.t("opinions.all")}</option>
+                {PUBLIC_STATUSES
+                    .iter()
+                    .map(|c| {
+                        let key = format!("status.{c}");
+                        view! { <option value=*c selected=move || status().as_deref() == Some(*c)>{move || i18n.tr(&key)}</option> }
+                    })
+                    .collect_view()}
             </select>
             <label for="f-channel">{i18n.t("form.channel")}</label>
             <select id="f-channel" name="channel">
@@ -151,6 +165,7 @@ pub fn OpinionList() -> impl IntoView {
                         if let Some(c) = category() { more.push_str(&format!("&category={c}")); }
                         if let Some(c) = community() { more.push_str(&format!("&community={c}")); }
                         if let Some(c) = channel() { more.push_str(&format!("&channel={c}")); }
+                        if let Some(c) = status() { more.push_str(&format!("&status={c}")); }
                         view! {
                             <ul class="opinions" id="opinion-list">
                                 {list.into_iter().map(|o| view! { <OpinionCard o /> }).collect_view()}
