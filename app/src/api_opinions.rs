@@ -160,21 +160,9 @@ pub async fn moderate_opinion(
     #[server(default)] reason: String,
     #[server(default)] merge_into: Option<i64>,
 ) -> Result<(), AppError> {
-    use domain::opinions::Decision;
     let st = state::state()?;
     let actor = state::require_principal().await?;
-    let d = match decision.as_str() {
-        "approve" => Decision::Approve,
-        "reject" => Decision::Reject { reason },
-        "merge" => Decision::Merge {
-            into: merge_into.unwrap_or(0),
-        },
-        _ => {
-            return Err(map_err(domain::DomainError::validation(
-                "decision", "invalid",
-            )));
-        }
-    };
+    let d = domain::opinions::Decision::parse(&decision, reason, merge_into).map_err(map_err)?;
     domain::opinions::moderate(&st.services, &actor, id, d)
         .await
         .map_err(map_err)
@@ -272,19 +260,10 @@ pub async fn moderate_comments(
     decision: String,
     #[server(default)] reason: String,
 ) -> Result<usize, AppError> {
-    use domain::comments::CommentDecision;
     let st = state::state()?;
     let actor = state::require_principal().await?;
     let ids = parse_ids(&ids)?;
-    let d = match decision.as_str() {
-        "approve" => CommentDecision::Approve,
-        "reject" => CommentDecision::Reject { reason },
-        _ => {
-            return Err(map_err(domain::DomainError::validation(
-                "decision", "invalid",
-            )));
-        }
-    };
+    let d = domain::comments::CommentDecision::parse(&decision, reason).map_err(map_err)?;
     domain::comments::moderate_many(&st.services, &actor, &ids, d)
         .await
         .map_err(map_err)
@@ -298,22 +277,10 @@ pub async fn moderate_opinions(
     #[server(default)] reason: String,
     #[server(default)] merge_into: Option<i64>,
 ) -> Result<usize, AppError> {
-    use domain::opinions::Decision;
     let st = state::state()?;
     let actor = state::require_principal().await?;
     let ids = parse_ids(&ids)?;
-    let d = match decision.as_str() {
-        "approve" => Decision::Approve,
-        "reject" => Decision::Reject { reason },
-        "merge" => Decision::Merge {
-            into: merge_into.unwrap_or(0),
-        },
-        _ => {
-            return Err(map_err(domain::DomainError::validation(
-                "decision", "invalid",
-            )));
-        }
-    };
+    let d = domain::opinions::Decision::parse(&decision, reason, merge_into).map_err(map_err)?;
     domain::opinions::moderate_many(&st.services, &actor, &ids, d)
         .await
         .map_err(map_err)

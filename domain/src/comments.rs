@@ -11,7 +11,7 @@ use crate::accounts::Principal;
 use crate::entities::{account, comment_report, opinion, opinion_comment};
 use crate::error::{DomainError, DomainResult};
 use crate::moderation::{self, may_moderate, staff_communities};
-use crate::opinions::{Submitted, clean, idempotency_key, status};
+use crate::opinions::{Submitted, clean, idempotency_key, insert_once, status};
 use crate::{Services, clock, org};
 
 pub const COMMENT_MAX: usize = 500;
@@ -101,17 +101,6 @@ pub async fn add(
     if !is_public(&op) {
         return Err(DomainError::NotFound);
     }
-    if let Some(k) = &key
-        && let Some(existing) = opinion_comment::Entity::find()
-            .filter(opinion_comment::Column::IdempotencyKey.eq(k.as_str()))
-            .one(&s.db)
-            .await?
-    {
-        return Ok(Submitted {
-            id: existing.id,
-            created: false,
-        });
-    }
     let now = clock::now();
     let row = opinion_comment::ActiveModel {
         opinion_id: Set(opinion_id),
@@ -127,32 +116,19 @@ pub async fn add(
         updated_at: Set(now),
         ..Default::default()
     };
-    let gate = s.write_gate().await;
-    let inserted = row.insert(&s.db).await;
-    drop(gate);
-    match inserted {
-        Ok(m) => Ok(Submitted {
-            id: m.id,
-            created: true,
-        }),
-        Err(e)
-            if matches!(
-                e.sql_err(),
-                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-            ) =>
-        {
-            let existing = opinion_comment::Entity::find()
+    // No lookup of the key first: the unique index answers a retry.
+    insert_once(
+        s,
+        async { row.insert(&s.db).await.map(|m| m.id) },
+        || async {
+            opinion_comment::Entity::find()
                 .filter(opinion_comment::Column::IdempotencyKey.eq(key))
                 .one(&s.db)
-                .await?
-                .ok_or(DomainError::Internal("idempotency race".into()))?;
-            Ok(Submitted {
-                id: existing.id,
-                created: false,
-            })
-        }
-        Err(e) => Err(e.into()),
-    }
+                .await
+                .map(|c| c.map(|c| c.id))
+        },
+    )
+    .await
 }
 
 /// The comments under an opinion as this viewer may see them: published,
@@ -236,6 +212,17 @@ pub enum CommentDecision {
     Reject { reason: String },
 }
 
+impl CommentDecision {
+    /// From a form: `approve` or `reject` (with `reason`).
+    pub fn parse(kind: &str, reason: String) -> DomainResult<Self> {
+        match kind {
+            "approve" => Ok(CommentDecision::Approve),
+            "reject" => Ok(CommentDecision::Reject { reason }),
+            _ => Err(DomainError::validation("decision", "invalid")),
+        }
+    }
+}
+
 /// Staff approve or reject (with a reason its author sees) one or more
 /// comments: all of them or none. Logged and audited.
 pub async fn moderate_many(
@@ -253,12 +240,25 @@ pub async fn moderate_many(
         d => d,
     };
     let (_gate, txn) = s.begin_write().await?;
+    // Two reads for the whole batch, not two per comment.
+    let rows = opinion_comment::Entity::find()
+        .filter(opinion_comment::Column::Id.is_in(ids.clone()))
+        .all(&txn)
+        .await?;
+    let ops = opinion::Entity::find()
+        .filter(opinion::Column::Id.is_in(rows.iter().map(|r| r.opinion_id)))
+        .all(&txn)
+        .await?;
     for &id in &ids {
-        let row = opinion_comment::Entity::find_by_id(id)
-            .one(&txn)
-            .await?
+        let row = rows
+            .iter()
+            .find(|r| r.id == id)
+            .cloned()
             .ok_or(DomainError::NotFound)?;
-        let op = opinion_of(&txn, row.opinion_id).await?;
+        let op = ops
+            .iter()
+            .find(|o| o.id == row.opinion_id)
+            .ok_or(DomainError::NotFound)?;
         if !may_moderate(actor, op.community_id) {
             return Err(DomainError::Forbidden);
         }

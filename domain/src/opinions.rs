@@ -179,30 +179,48 @@ pub async fn submit(
         ..Default::default()
     };
     // One statement, committed before we answer: an acknowledged opinion is durable.
+    insert_once(
+        s,
+        async { row.insert(&s.db).await.map(|m| m.id) },
+        || async {
+            opinion::Entity::find()
+                .filter(opinion::Column::IdempotencyKey.eq(key))
+                .one(&s.db)
+                .await
+                .map(|o| o.map(|o| o.id))
+        },
+    )
+    .await
+}
+
+/// Runs one insert behind the write gate. When its idempotency key is
+/// already taken (a retried request, perhaps racing the first), answers
+/// the id of the row that has it (`existing`) instead: nothing new is stored.
+pub(crate) async fn insert_once<I, F, FF>(
+    s: &Services,
+    insert: I,
+    existing: F,
+) -> DomainResult<Submitted>
+where
+    I: std::future::Future<Output = Result<i64, sea_orm::DbErr>>,
+    F: FnOnce() -> FF,
+    FF: std::future::Future<Output = Result<Option<i64>, sea_orm::DbErr>>,
+{
     let gate = s.write_gate().await;
-    let inserted = row.insert(&s.db).await;
+    let inserted = insert.await;
     drop(gate);
     match inserted {
-        Ok(m) => Ok(Submitted {
-            id: m.id,
-            created: true,
-        }),
+        Ok(id) => Ok(Submitted { id, created: true }),
         Err(e)
             if matches!(
                 e.sql_err(),
                 Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
             ) =>
         {
-            // A concurrent retry with the same key won the race.
-            let existing = opinion::Entity::find()
-                .filter(opinion::Column::IdempotencyKey.eq(key))
-                .one(&s.db)
+            let id = existing()
                 .await?
                 .ok_or(DomainError::Internal("idempotency race".into()))?;
-            Ok(Submitted {
-                id: existing.id,
-                created: false,
-            })
+            Ok(Submitted { id, created: false })
         }
         Err(e) => Err(e.into()),
     }
@@ -454,6 +472,20 @@ pub enum Decision {
     Approve,
     Reject { reason: String },
     Merge { into: i64 },
+}
+
+impl Decision {
+    /// From a form: `approve`, `reject` (with `reason`) or `merge` (with `merge_into`).
+    pub fn parse(kind: &str, reason: String, merge_into: Option<i64>) -> DomainResult<Self> {
+        match kind {
+            "approve" => Ok(Decision::Approve),
+            "reject" => Ok(Decision::Reject { reason }),
+            "merge" => Ok(Decision::Merge {
+                into: merge_into.unwrap_or(0),
+            }),
+            _ => Err(DomainError::validation("decision", "invalid")),
+        }
+    }
 }
 
 /// Staff approve, reject (with a reason the author sees) or merge an
