@@ -13,6 +13,7 @@ pub mod crawl;
 pub mod db;
 pub mod entities;
 pub mod error;
+mod group_commit;
 pub mod import;
 pub mod jobs;
 pub mod moderation;
@@ -62,6 +63,7 @@ pub struct Services {
     pub settings: Arc<Settings>,
     pub limiter: Arc<ratelimit::RateLimiter>,
     write_gate: Arc<tokio::sync::Mutex<()>>,
+    submissions: group_commit::Writer,
 }
 
 impl Services {
@@ -72,6 +74,7 @@ impl Services {
             settings: Arc::new(settings),
             limiter,
             write_gate: Arc::default(),
+            submissions: group_commit::Writer::default(),
         }
     }
 

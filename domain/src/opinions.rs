@@ -104,45 +104,6 @@ pub struct Submitted {
     pub created: bool,
 }
 
-/// That the community exists and the category is active, in one round trip
-/// (this is on the hot path of every submission).
-async fn check_refs(
-    db: &sea_orm::DatabaseConnection,
-    community_id: i64,
-    category: &str,
-) -> DomainResult<()> {
-    use sea_orm::{ConnectionTrait, DbBackend, Statement};
-    if category.is_empty() || category.len() > 32 {
-        return Err(DomainError::validation("category", "invalid"));
-    }
-    let backend = db.get_database_backend();
-    let sql = match backend {
-        DbBackend::Postgres => {
-            "SELECT EXISTS(SELECT 1 FROM community WHERE id = $1) AS c, \
-             EXISTS(SELECT 1 FROM category WHERE code = $2 AND active) AS k"
-        }
-        _ => {
-            "SELECT EXISTS(SELECT 1 FROM community WHERE id = ?) AS c, \
-             EXISTS(SELECT 1 FROM category WHERE code = ? AND active) AS k"
-        }
-    };
-    let row = db
-        .query_one_raw(Statement::from_sql_and_values(
-            backend,
-            sql,
-            [community_id.into(), category.into()],
-        ))
-        .await?
-        .ok_or_else(|| DomainError::Internal("no row".into()))?;
-    if !row.try_get::<bool>("", "c")? {
-        return Err(DomainError::validation("community", "invalid"));
-    }
-    if !row.try_get::<bool>("", "k")? {
-        return Err(DomainError::validation("category", "invalid"));
-    }
-    Ok(())
-}
-
 /// A resident submits an opinion from the web form. It waits for moderation.
 pub async fn submit(
     s: &Services,
@@ -154,9 +115,9 @@ pub async fn submit(
     let location = clean(&input.location, "location", 0, LOCATION_MAX)?;
     let category = input.category.trim().to_owned();
     let key = idempotency_key(actor, &input.idempotency_key)?;
-    check_refs(&s.db, input.community_id, &category).await?;
-    // No lookup of the key first: a retry is rare, and the unique index
-    // answers it below (one round trip fewer for every submission).
+    if category.is_empty() || category.len() > 32 {
+        return Err(DomainError::validation("category", "invalid"));
+    }
     let now = clock::now();
     let row = opinion::ActiveModel {
         community_id: Set(input.community_id),
@@ -164,7 +125,7 @@ pub async fn submit(
         author_id: Set(Some(actor.account_id)),
         anonymous: Set(input.anonymous),
         channel: Set(Channel::Web.as_str().to_owned()),
-        category: Set(category),
+        category: Set(category.clone()),
         title_public: Set(nlp::mask(&title)),
         body_public: Set(nlp::mask(&body)),
         title: Set(title),
@@ -178,19 +139,20 @@ pub async fn submit(
         updated_at: Set(now),
         ..Default::default()
     };
-    // One statement, committed before we answer: an acknowledged opinion is durable.
-    insert_once(
-        s,
-        async { row.insert(&s.db).await.map(|m| m.id) },
-        || async {
-            opinion::Entity::find()
-                .filter(opinion::Column::IdempotencyKey.eq(key))
-                .one(&s.db)
-                .await
-                .map(|o| o.map(|o| o.id))
-        },
-    )
-    .await
+    // Committed (group commit: see `group_commit`) before we answer: an
+    // acknowledged opinion is durable. The writer checks that the community
+    // exists and the category is active in the same transaction.
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    let pending = crate::group_commit::Pending {
+        row,
+        community_id: input.community_id,
+        category,
+        key,
+        reply,
+    };
+    s.submissions
+        .write(&s.db, &s.write_gate, pending, answer)
+        .await
 }
 
 /// Runs one insert behind the write gate. When its idempotency key is

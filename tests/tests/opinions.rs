@@ -442,3 +442,113 @@ async fn submission_input_is_validated() {
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     app.stop().await;
 }
+
+/// Submissions that arrive together are committed together (one
+/// transaction, one fsync): a key retried inside the same batch stores one
+/// row, a bad community or category fails only its own submission, and
+/// submissions without a key are stored too. Also: a session resolves (in
+/// one joined query) to the same principal that logging in returned.
+#[tokio::test]
+async fn submissions_committed_together_are_answered_one_by_one() {
+    use domain::DomainError;
+    use domain::opinions::{SubmitInput, submit};
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        app.seed_demo().await;
+        let s = app.services.clone();
+        let (token, resident) =
+            domain::accounts::login_password(&s, "127.0.0.1", "13800000001", DEMO_PASSWORD)
+                .await
+                .unwrap();
+        let again = domain::accounts::principal_for_token(&s, &token)
+            .await
+            .unwrap();
+        assert_eq!(again.as_ref(), Some(&resident), "{backend:?}");
+        let (admin_token, admin) =
+            domain::accounts::login_password(&s, "127.0.0.1", "13800000008", DEMO_PASSWORD)
+                .await
+                .unwrap();
+        assert!(!admin.grants.is_empty());
+        let admin_again = domain::accounts::principal_for_token(&s, &admin_token)
+            .await
+            .unwrap();
+        assert_eq!(admin_again.as_ref(), Some(&admin), "{backend:?}");
+        domain::accounts::logout(&s, &token).await.unwrap();
+        assert_eq!(
+            domain::accounts::principal_for_token(&s, &token)
+                .await
+                .unwrap(),
+            None
+        );
+
+        let community: i64 = community_ids(&app).await[0].parse().unwrap();
+        let input = |key: &str, community_id: i64, category: &str| SubmitInput {
+            community_id,
+            location: String::new(),
+            category: category.to_owned(),
+            title: format!("路灯不亮 {key}"),
+            body: format!("小区门口的路灯坏了很久，晚上很黑 {key}"),
+            anonymous: false,
+            idempotency_key: key.to_owned(),
+        };
+        let mut inputs = Vec::new();
+        for i in 0..20 {
+            inputs.push(input(&format!("g-{i}"), community, "public_service"));
+        }
+        for i in 0..5 {
+            inputs.push(input(&format!("g-{i}"), community, "public_service"));
+        }
+        inputs.push(input("g-bad-community", 999_999, "public_service"));
+        inputs.push(input("g-bad-category", community, "no_such_category"));
+        inputs.push(input("", community, "public_safety"));
+        inputs.push(input("", community, "other"));
+        // Spawned together on this (current-thread) runtime, they all queue
+        // before the writer runs: one batch.
+        let mut set = tokio::task::JoinSet::new();
+        for (i, input) in inputs.into_iter().enumerate() {
+            let (s, who) = (s.clone(), resident.clone());
+            set.spawn(async move { (i, submit(&s, &who, input).await) });
+        }
+        let mut answers: Vec<_> = set.join_all().await;
+        answers.sort_by_key(|(i, _)| *i);
+        let answers: Vec<_> = answers.into_iter().map(|(_, a)| a).collect();
+
+        let mut ids = std::collections::HashSet::new();
+        for a in &answers[..20] {
+            let a = a.as_ref().expect("stored");
+            assert!(a.created, "{backend:?}");
+            assert!(ids.insert(a.id), "distinct ids");
+        }
+        for i in 0..5 {
+            let retry = answers[20 + i].as_ref().expect("answered");
+            assert!(!retry.created, "{backend:?}: a retry creates nothing");
+            assert_eq!(retry.id, answers[i].as_ref().unwrap().id);
+        }
+        assert!(matches!(
+            &answers[25],
+            Err(DomainError::Validation { field, .. }) if *field == "community"
+        ));
+        assert!(matches!(
+            &answers[26],
+            Err(DomainError::Validation { field, .. }) if *field == "category"
+        ));
+        for a in &answers[27..] {
+            let a = a.as_ref().expect("stored without a key");
+            assert!(a.created && ids.insert(a.id));
+        }
+        use sea_orm::{EntityTrait, PaginatorTrait};
+        let stored = domain::entities::opinion::Entity::find()
+            .count(&s.db)
+            .await
+            .unwrap();
+        assert_eq!(stored, 22, "{backend:?}: 20 keyed + 2 without a key");
+
+        // A later retry (another batch) gets the stored row's id.
+        let later = submit(&s, &resident, input("g-3", community, "public_service"))
+            .await
+            .unwrap();
+        assert_eq!(later.id, answers[3].as_ref().unwrap().id);
+        assert!(!later.created);
+        app.stop().await;
+    }
+}

@@ -283,29 +283,59 @@ pub async fn login_with_code(
 }
 
 /// The principal behind a session token, if the session is live.
+///
+/// Every signed-in request asks this, so it is one query: the session, its
+/// account and the account's grants joined (one row per grant).
 pub async fn principal_for_token(s: &Services, token: &str) -> DomainResult<Option<Principal>> {
+    use sea_orm::{DbBackend, Statement};
     if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Ok(None);
     }
-    let Some(sess) = session::Entity::find_by_id(sha256_hex(token))
-        .one(&s.db)
-        .await?
-    else {
+    let backend = s.db.get_database_backend();
+    let sql = format!(
+        "SELECT s.expires_at, a.id, a.display_name, a.phone, a.community_id, a.disabled, \
+                g.role, g.scope_kind, g.scope_id \
+         FROM session s JOIN account a ON a.id = s.account_id \
+         LEFT JOIN role_grant g ON g.account_id = a.id \
+         WHERE s.id = {} ORDER BY g.id",
+        if backend == DbBackend::Postgres {
+            "$1"
+        } else {
+            "?"
+        }
+    );
+    let rows =
+        s.db.query_all_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [sha256_hex(token).into()],
+        ))
+        .await?;
+    let Some(first) = rows.first() else {
         return Ok(None);
     };
-    if sess.expires_at <= clock::now() {
+    let expires_at: chrono::DateTime<chrono::Utc> = first.try_get("", "expires_at")?;
+    if expires_at <= clock::now() || first.try_get::<bool>("", "disabled")? {
         return Ok(None);
     }
-    let Some(acct) = account::Entity::find_by_id(sess.account_id)
-        .one(&s.db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    if acct.disabled {
-        return Ok(None);
+    let mut grants = Vec::new();
+    for row in &rows {
+        let Some(role) = row.try_get::<Option<String>>("", "role")? else {
+            continue;
+        };
+        let kind: String = row.try_get("", "scope_kind")?;
+        let scope_id: i64 = row.try_get("", "scope_id")?;
+        if let (Ok(role), Ok(scope)) = (Role::parse(&role), Scope::from_parts(&kind, scope_id)) {
+            grants.push(Grant { role, scope });
+        }
     }
-    Ok(Some(principal_of(&s.db, acct).await?))
+    Ok(Some(Principal {
+        account_id: first.try_get("", "id")?,
+        display_name: first.try_get("", "display_name")?,
+        phone: first.try_get("", "phone")?,
+        community_id: first.try_get("", "community_id")?,
+        grants,
+    }))
 }
 
 pub async fn logout(s: &Services, token: &str) -> DomainResult<()> {
