@@ -12,20 +12,36 @@ use crate::model::*;
 #[cfg(feature = "ssr")]
 use crate::state::{self, map_err};
 
-/// Progress of running and finished web imports, by file token. Kept in
-/// this process: the page polls the instance that runs the import.
+/// Progress of running and finished web imports, by file token, with when
+/// it last changed. Kept in this process: the page polls the instance that
+/// runs the import. Finished entries go after [`KEEP_FINISHED`].
 #[cfg(feature = "ssr")]
-fn registry() -> &'static std::sync::Mutex<std::collections::HashMap<String, ImportProgressView>> {
-    static R: std::sync::OnceLock<
-        std::sync::Mutex<std::collections::HashMap<String, ImportProgressView>>,
-    > = std::sync::OnceLock::new();
+type Registry = std::collections::HashMap<String, (std::time::Instant, ImportProgressView)>;
+
+/// As long as the uploaded file itself is kept (housekeeping purges it after a day).
+#[cfg(feature = "ssr")]
+const KEEP_FINISHED: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+#[cfg(feature = "ssr")]
+fn registry() -> &'static std::sync::Mutex<Registry> {
+    static R: std::sync::OnceLock<std::sync::Mutex<Registry>> = std::sync::OnceLock::new();
     R.get_or_init(Default::default)
+}
+
+#[cfg(feature = "ssr")]
+fn progress_of(file: &str) -> Option<ImportProgressView> {
+    registry()
+        .lock()
+        .ok()
+        .and_then(|r| r.get(file).map(|(_, p)| p.clone()))
 }
 
 #[cfg(feature = "ssr")]
 fn set_progress(file: &str, p: ImportProgressView) {
     if let Ok(mut r) = registry().lock() {
-        r.insert(file.to_owned(), p);
+        let now = std::time::Instant::now();
+        r.retain(|_, (at, old)| !old.finished || now.duration_since(*at) < KEEP_FINISHED);
+        r.insert(file.to_owned(), (now, p));
     }
 }
 
@@ -189,10 +205,7 @@ pub async fn import_start(
             "has_errors",
         )));
     }
-    let running = registry()
-        .lock()
-        .map(|r| r.get(&file).is_some_and(|x| !x.finished))
-        .unwrap_or(false);
+    let running = progress_of(&file).is_some_and(|x| !x.finished);
     if running {
         return Err(map_err(domain::DomainError::Conflict("import_running")));
     }
@@ -265,5 +278,14 @@ pub async fn import_progress(file: String) -> Result<Option<ImportProgressView>,
     domain::import::stashed(&st.services, &actor, &file)
         .await
         .map_err(map_err)?;
-    Ok(registry().lock().ok().and_then(|r| r.get(&file).cloned()))
+    // Started (the page only asks then) but unknown here: this process
+    // restarted, and the import's transaction was rolled back with it.
+    Ok(Some(progress_of(&file).unwrap_or(ImportProgressView {
+        done: 0,
+        total: 0,
+        finished: true,
+        created: None,
+        skipped: None,
+        error: Some("import.interrupted".into()),
+    })))
 }

@@ -602,6 +602,11 @@ const MESSAGES: &[(&str, &str, &str)] = &[
         "导入未完成，没有导入任何一行。",
         "The import did not finish; no rows were imported.",
     ),
+    (
+        "import.interrupted",
+        "服务曾重启，导入被中断，请重新开始。",
+        "The server restarted during the import; please start it again.",
+    ),
     ("import.field.title", "标题", "Title"),
     ("import.field.body", "内容", "Content"),
     ("import.field.community", "社区", "Community"),

@@ -105,16 +105,20 @@ pub fn read_table(file_name: &str, bytes: &[u8]) -> DomainResult<Table> {
     })
 }
 
+/// The override that leaves a field unmapped (the mapping form's "not used").
+pub const UNMAPPED: &str = "-";
+
 /// field → column index. Guessed from the headers; `overrides` (field →
-/// header text) win.
+/// header text, or [`UNMAPPED`]) win.
 pub fn mapping(
     table: &Table,
     overrides: &HashMap<String, String>,
 ) -> DomainResult<HashMap<String, usize>> {
     let mut map = HashMap::new();
     for (field, guesses) in FIELDS {
-        let wanted: Vec<String> = match overrides.get(*field) {
-            Some(h) => vec![h.trim().to_lowercase()],
+        let wanted: Vec<String> = match overrides.get(*field).map(|h| h.trim()) {
+            Some(UNMAPPED) => continue,
+            Some(h) => vec![h.to_lowercase()],
             None => guesses.iter().map(|g| g.to_lowercase()).collect(),
         };
         if let Some(i) = table
@@ -501,5 +505,27 @@ mod tests {
         ]
         .into();
         assert!(mapping(&t, &over).is_ok());
+    }
+
+    #[test]
+    fn a_guessed_column_can_be_left_unmapped() {
+        let t = read_table(
+            "x.csv",
+            "标题,内容,地址\n路灯,路灯坏了很久,3 幢\n".as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(mapping(&t, &HashMap::new()).unwrap()["location"], 2);
+        let over: HashMap<String, String> = [("location".to_owned(), UNMAPPED.to_owned())].into();
+        let m = mapping(&t, &over).unwrap();
+        assert!(!m.contains_key("location"), "not used means not used");
+        assert_eq!(m["title"], 0);
+        let over: HashMap<String, String> = [("title".to_owned(), UNMAPPED.to_owned())].into();
+        assert!(matches!(
+            mapping(&t, &over),
+            Err(DomainError::Validation {
+                rule: "no_title",
+                ..
+            })
+        ));
     }
 }

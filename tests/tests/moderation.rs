@@ -573,6 +573,30 @@ async fn web_import_previews_row_errors_then_imports_all_with_progress() {
             .await;
         assert_eq!(preview["errors_total"], 0, "{preview}");
         assert_eq!(preview["sample"][1]["title"], "井盖松动");
+        // "Not used" ("-") un-maps a guessed column.
+        let guessed = app
+            .get_json(&staff, &format!("/api/import_preview?file={file}"))
+            .await;
+        assert!(guessed["mapping"].to_string().contains("社区"), "{guessed}");
+        let unmapped = app
+            .get_json(
+                &staff,
+                &format!(
+                    "/api/import_preview?file={file}&title=%E4%BA%8B%E9%A1%B9&community_col=-"
+                ),
+            )
+            .await;
+        assert!(
+            !unmapped["mapping"].to_string().contains("社区"),
+            "{unmapped}"
+        );
+        // An import this process never ran (it restarted) is reported as
+        // interrupted, not left polling for ever.
+        let lost = app
+            .get_json(&staff, &format!("/api/import_progress?file={file}"))
+            .await;
+        assert_eq!(lost["finished"], true, "{lost}");
+        assert_eq!(lost["error"], "import.interrupted");
         let res = app
             .call(
                 &staff,

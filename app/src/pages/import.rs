@@ -150,7 +150,8 @@ fn Preview(file: String) -> impl IntoView {
                             view! {
                                 <label for=id.clone()>{move || i18n.tr(&label)}</label>
                                 <select id=id name=*name>
-                                    <option value="">{i18n.t("import.unmapped")}</option>
+                                    // "-" is domain::import::UNMAPPED: not used, even if guessed.
+                                    <option value="-">{i18n.t("import.unmapped")}</option>
                                     {headers.into_iter().map(|h| {
                                         let sel = current.as_deref() == Some(h.as_str());
                                         view! { <option value=h.clone() selected=sel>{h.clone()}</option> }
