@@ -42,6 +42,22 @@ COOKIE=$(curl -s -D - -o /dev/null -X POST "$ORIGIN/api/login" -H "Origin: $ORIG
 COMMUNITY=$(curl -s "$ORIGIN/api/communities" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
 [ -n "$COOKIE" ] || { echo "login failed"; exit 1; }
 
+count_opinions() {
+  case "$BACKEND" in
+    sqlite) python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from opinion").fetchone()[0])' "$WORK/load.db" ;;
+    postgres) psql "$DB_URL" -Atc "select count(*) from opinion" ;;
+  esac
+}
+BEFORE=$(count_opinions)
+
 step "wrk: 32 connections, ${DURATION}s, $BACKEND"
 COOKIE="$COOKIE" ORIGIN="$ORIGIN" COMMUNITY="$COMMUNITY" \
-  wrk -t2 -c32 -d"${DURATION}s" --timeout 5s -s scripts/load/submit.lua "$ORIGIN"
+  wrk -t2 -c32 -d"${DURATION}s" --timeout 5s -s scripts/load/submit.lua "$ORIGIN" | tee "$WORK/wrk.out"
+
+# Every acknowledged submission must be in the database (a few more may be
+# stored: requests still in flight when wrk stopped counting).
+sleep 1
+ACCEPTED=$(sed -n 's/^requests: \([0-9]*\)  failed: \([0-9]*\).*/\1 \2/p' "$WORK/wrk.out" | awk '{print $1-$2}')
+STORED=$(( $(count_opinions) - BEFORE ))
+echo "stored: $STORED (acknowledged: $ACCEPTED)"
+[ "$STORED" -ge "$ACCEPTED" ] || { echo "LOST SUBMISSIONS"; exit 1; }
