@@ -25,7 +25,8 @@ case "$BACKEND" in
   *) echo "usage: $0 sqlite|postgres [seconds]"; exit 2 ;;
 esac
 export HONGCHA_DATABASE_URL="$DB_URL" HONGCHA_DATA_DIR="$WORK" HONGCHA_BIND="127.0.0.1:$PORT" \
-       HONGCHA_SITE_ROOT="target/site" HONGCHA_DEMO_PASSWORD="load-pass-2026" HONGCHA_LOG=warn
+       HONGCHA_SITE_ROOT="target/site" HONGCHA_DEMO_PASSWORD="load-pass-2026" HONGCHA_LOG=warn \
+       HONGCHA_LIMIT_POST_PER_ACCOUNT=100000000
 "$BIN" seed-demo >/dev/null
 "$BIN" serve & SERVER=$!
 cleanup() {

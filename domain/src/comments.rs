@@ -101,6 +101,7 @@ pub async fn add(
     if !is_public(&op) {
         return Err(DomainError::NotFound);
     }
+    crate::opinions::count_post(s, actor)?;
     let now = clock::now();
     let row = opinion_comment::ActiveModel {
         opinion_id: Set(opinion_id),

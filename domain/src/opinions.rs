@@ -104,6 +104,23 @@ pub struct Submitted {
     pub created: bool,
 }
 
+/// Counts one post (opinion or comment) against the resident's budget
+/// (`Limits::post_per_account`). Staff and other officials are not limited:
+/// they enter what residents told them on paper or on site.
+pub(crate) fn count_post(s: &Services, actor: &Principal) -> DomainResult<()> {
+    if actor
+        .grants
+        .iter()
+        .any(|g| g.role != crate::accounts::Role::Resident)
+    {
+        return Ok(());
+    }
+    s.limiter.hit(
+        crate::ratelimit::Bucket::PostAccount,
+        &actor.account_id.to_string(),
+    )
+}
+
 /// A resident submits an opinion from the web form. It waits for moderation.
 pub async fn submit(
     s: &Services,
@@ -118,6 +135,7 @@ pub async fn submit(
     if category.is_empty() || category.len() > 32 {
         return Err(DomainError::validation("category", "invalid"));
     }
+    count_post(s, actor)?;
     let now = clock::now();
     let row = opinion::ActiveModel {
         community_id: Set(input.community_id),

@@ -1,5 +1,6 @@
-//! Fixed-window rate limits on login, registration and code requests, per
-//! client address and per account. In memory, per server instance.
+//! Fixed-window rate limits on login, registration, code requests and
+//! residents' posts (opinions and comments), per client address and per
+//! account. In memory, per server instance.
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -28,6 +29,8 @@ pub struct Limits {
     pub register_per_ip: Rule,
     pub code_per_ip: Rule,
     pub code_per_phone: Rule,
+    /// Opinions and comments one resident may post (staff are not limited).
+    pub post_per_account: Rule,
 }
 
 impl Default for Limits {
@@ -38,6 +41,7 @@ impl Default for Limits {
             register_per_ip: Rule::per_minutes(20, 60),
             code_per_ip: Rule::per_minutes(10, 60),
             code_per_phone: Rule::per_minutes(3, 10),
+            post_per_account: Rule::per_minutes(30, 60),
         }
     }
 }
@@ -49,6 +53,7 @@ pub enum Bucket {
     RegisterIp,
     CodeIp,
     CodePhone,
+    PostAccount,
 }
 
 pub struct RateLimiter {
@@ -71,6 +76,7 @@ impl RateLimiter {
             Bucket::RegisterIp => self.limits.register_per_ip,
             Bucket::CodeIp => self.limits.code_per_ip,
             Bucket::CodePhone => self.limits.code_per_phone,
+            Bucket::PostAccount => self.limits.post_per_account,
         }
     }
 

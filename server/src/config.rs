@@ -41,6 +41,8 @@ pub struct LimitsConfig {
     pub register_per_ip: u32,
     pub code_per_ip: u32,
     pub code_per_phone: u32,
+    /// Opinions and comments per resident per hour.
+    pub post_per_account: u32,
 }
 
 impl Default for LimitsConfig {
@@ -52,6 +54,7 @@ impl Default for LimitsConfig {
             register_per_ip: d.register_per_ip.max,
             code_per_ip: d.code_per_ip.max,
             code_per_phone: d.code_per_phone.max,
+            post_per_account: d.post_per_account.max,
         }
     }
 }
@@ -139,6 +142,7 @@ impl Config {
             ("HONGCHA_LIMIT_REGISTER_PER_IP", &mut l.register_per_ip),
             ("HONGCHA_LIMIT_CODE_PER_IP", &mut l.code_per_ip),
             ("HONGCHA_LIMIT_CODE_PER_PHONE", &mut l.code_per_phone),
+            ("HONGCHA_LIMIT_POST_PER_ACCOUNT", &mut l.post_per_account),
         ] {
             if let Some(v) = get(key) {
                 *slot = parse(key, v)?;
@@ -180,6 +184,10 @@ impl Config {
                 code_per_phone: Rule {
                     max: l.code_per_phone,
                     ..d.code_per_phone
+                },
+                post_per_account: Rule {
+                    max: l.post_per_account,
+                    ..d.post_per_account
                 },
             },
             ..domain::Settings::default()

@@ -35,6 +35,7 @@ fn hongcha(dir: &std::path::Path, port: u16) -> Command {
     .env("HONGCHA_SITE_ROOT", dir.join("site"))
     .env("HONGCHA_DEMO_PASSWORD", PASSWORD)
     .env("HONGCHA_LIMIT_LOGIN_PER_IP", "1000")
+    .env("HONGCHA_LIMIT_POST_PER_ACCOUNT", "1000000")
     .env("HONGCHA_LOG", "warn")
     .stdout(Stdio::null())
     .stderr(Stdio::null());

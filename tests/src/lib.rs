@@ -47,6 +47,7 @@ impl Default for Options {
                 register_per_ip: 1000,
                 code_per_ip: 1000,
                 code_per_phone: 1000,
+                post_per_account: 1000,
             },
             body_limit: 64 * 1024,
         }

@@ -1,6 +1,6 @@
 //! Opinions in: submit → moderate → publish, reject, merge, support, abuse
 //! auto-hide, idempotency and similar-opinion hints, over HTTP.
-use blackbox::{DEMO_PASSWORD, TestApp, backends, spawn_app};
+use blackbox::{DEMO_PASSWORD, Options, TestApp, backends, spawn_app, spawn_app_with};
 use reqwest::{Client, StatusCode};
 use serde_json::Value;
 
@@ -551,4 +551,70 @@ async fn submissions_committed_together_are_answered_one_by_one() {
         assert!(!later.created);
         app.stop().await;
     }
+}
+
+/// A resident may post only so many opinions and comments per hour
+/// (`post_per_account`); other residents and staff are not held back by it.
+#[tokio::test]
+async fn a_residents_posts_are_limited_per_hour() {
+    // The limiter is in memory: one backend is enough.
+    let mut opts = Options::default();
+    opts.limits.post_per_account = 3;
+    let app = spawn_app_with(backends()[0], opts).await;
+    app.seed_demo().await;
+    let communities = community_ids(&app).await;
+    let resident = logged_in(&app, "13800000001").await;
+    let staff = logged_in(&app, "13800000002").await;
+    let title = "小区路灯坏了";
+    let body = "小区门口的路灯坏了很久，晚上很黑";
+    let mut first = None;
+    for i in 0..3 {
+        let res = submit(
+            &app,
+            &resident,
+            &communities[0],
+            title,
+            body,
+            &format!("lim-{i}"),
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::OK, "post {i}");
+        let id: i64 = res.json().await.unwrap();
+        first.get_or_insert(id);
+    }
+    let res = submit(&app, &resident, &communities[0], title, body, "lim-3").await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(res.headers().get("retry-after").is_some());
+
+    // Comments draw on the same budget.
+    let id = first.unwrap().to_string();
+    let res = moderate(&app, &staff, first.unwrap(), &[("decision", "approve")]).await;
+    assert!(res.status().is_success());
+    let res = app
+        .call(
+            &resident,
+            "add_comment",
+            &[
+                ("opinion_id", id.as_str()),
+                ("body", "我也看到了，很危险"),
+                ("idempotency_key", "lim-c"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+
+    // Staff entering what residents told them are not limited.
+    for i in 0..4 {
+        let res = submit(
+            &app,
+            &staff,
+            &communities[0],
+            title,
+            body,
+            &format!("staff-{i}"),
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::OK, "staff post {i}");
+    }
+    app.stop().await;
 }
