@@ -399,8 +399,8 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ),
     (
         "err.rate_limited",
-        "尝试次数太多，请稍后再试。",
-        "Too many attempts. Please try again later.",
+        "操作太频繁，请稍后再试。",
+        "Too many requests. Please try again later.",
     ),
     (
         "err.internal",
