@@ -35,14 +35,22 @@ pub const MAX_BATCH: usize = 128;
 /// Submissions waiting for the writer before new ones wait to be queued.
 const QUEUE: usize = 4096;
 
-/// One checked submission waiting for its commit.
-pub(crate) struct Pending {
+/// One checked submission, as the request hands it to the writer.
+pub(crate) struct Submission {
     pub row: opinion::ActiveModel,
     pub community_id: i64,
     pub category: String,
     /// The account-scoped idempotency key, if the client sent one.
     pub key: Option<String>,
-    pub reply: oneshot::Sender<DomainResult<Submitted>>,
+}
+
+/// A submission waiting for its commit, and where its answer goes.
+struct Pending {
+    row: opinion::ActiveModel,
+    community_id: i64,
+    category: String,
+    key: Option<String>,
+    reply: oneshot::Sender<DomainResult<Submitted>>,
 }
 
 /// The handle requests use to reach the writer task (started on first use).
@@ -52,13 +60,12 @@ pub(crate) struct Writer {
 }
 
 impl Writer {
-    /// Queues `p` and waits until it is committed (or refused).
+    /// Queues `sub` and waits until it is committed (or refused).
     pub(crate) async fn write(
         &self,
         db: &DatabaseConnection,
         gate: &Arc<Mutex<()>>,
-        p: Pending,
-        answer: oneshot::Receiver<DomainResult<Submitted>>,
+        sub: Submission,
     ) -> DomainResult<Submitted> {
         let queue = self.queue.get_or_init(|| {
             let (tx, rx) = mpsc::channel(QUEUE);
@@ -66,6 +73,14 @@ impl Writer {
             tokio::spawn(run(db.clone(), gate.clone(), rx));
             tx
         });
+        let (reply, answer) = oneshot::channel();
+        let p = Pending {
+            row: sub.row,
+            community_id: sub.community_id,
+            category: sub.category,
+            key: sub.key,
+            reply,
+        };
         queue
             .send(p)
             .await

@@ -160,17 +160,13 @@ pub async fn submit(
     // Committed (group commit: see `group_commit`) before we answer: an
     // acknowledged opinion is durable. The writer checks that the community
     // exists and the category is active in the same transaction.
-    let (reply, answer) = tokio::sync::oneshot::channel();
-    let pending = crate::group_commit::Pending {
+    let submission = crate::group_commit::Submission {
         row,
         community_id: input.community_id,
         category,
         key,
-        reply,
     };
-    s.submissions
-        .write(&s.db, &s.write_gate, pending, answer)
-        .await
+    s.submissions.write(&s.db, &s.write_gate, submission).await
 }
 
 /// Runs one insert behind the write gate. When its idempotency key is
