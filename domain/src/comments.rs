@@ -118,7 +118,7 @@ pub async fn add(
         ..Default::default()
     };
     // No lookup of the key first: the unique index answers a retry.
-    insert_once(
+    let outcome = insert_once(
         s,
         async { row.insert(&s.db).await.map(|m| m.id) },
         || async {
@@ -129,7 +129,8 @@ pub async fn add(
                 .map(|c| c.map(|c| c.id))
         },
     )
-    .await
+    .await;
+    crate::opinions::settle_post(s, actor, outcome)
 }
 
 /// The comments under an opinion as this viewer may see them: published,

@@ -121,6 +121,22 @@ pub(crate) fn count_post(s: &Services, actor: &Principal) -> DomainResult<()> {
     )
 }
 
+/// Gives the post back when nothing new was stored (a retried key, or the
+/// post was refused after it was counted).
+pub(crate) fn settle_post(
+    s: &Services,
+    actor: &Principal,
+    outcome: DomainResult<Submitted>,
+) -> DomainResult<Submitted> {
+    if !matches!(outcome, Ok(Submitted { created: true, .. })) {
+        s.limiter.refund(
+            crate::ratelimit::Bucket::PostAccount,
+            &actor.account_id.to_string(),
+        );
+    }
+    outcome
+}
+
 /// A resident submits an opinion from the web form. It waits for moderation.
 pub async fn submit(
     s: &Services,
@@ -166,7 +182,8 @@ pub async fn submit(
         category,
         key,
     };
-    s.submissions.write(&s.db, &s.write_gate, submission).await
+    let outcome = s.submissions.write(&s.db, &s.write_gate, submission).await;
+    settle_post(s, actor, outcome)
 }
 
 /// Runs one insert behind the write gate. When its idempotency key is

@@ -85,6 +85,15 @@ impl RateLimiter {
         self.hit_at(bucket, key, Instant::now())
     }
 
+    /// Gives back one attempt counted by [`RateLimiter::hit`] that turned
+    /// out not to count (a retried request, a refused post).
+    pub fn refund(&self, bucket: Bucket, key: &str) {
+        let mut map = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(entry) = map.get_mut(&(bucket, key.to_owned())) {
+            entry.1 = entry.1.saturating_sub(1);
+        }
+    }
+
     fn hit_at(&self, bucket: Bucket, key: &str, now: Instant) -> DomainResult<()> {
         let rule = self.rule(bucket);
         let mut map = self.windows.lock().unwrap_or_else(|e| e.into_inner());

@@ -567,6 +567,11 @@ async fn a_residents_posts_are_limited_per_hour() {
     let staff = logged_in(&app, "13800000002").await;
     let title = "小区路灯坏了";
     let body = "小区门口的路灯坏了很久，晚上很黑";
+    // A retried key and a refused post give their count back.
+    let res = submit(&app, &resident, &communities[0], title, body, "lim-0").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = submit(&app, &resident, "999999", title, body, "lim-bad").await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let mut first = None;
     for i in 0..3 {
         let res = submit(
