@@ -75,7 +75,7 @@ pub struct CategoryInput {
     pub active: bool,
 }
 
-fn valid_code(code: &str) -> bool {
+pub(crate) fn valid_code(code: &str) -> bool {
     (2..=32).contains(&code.len())
         && code
             .chars()

@@ -11,7 +11,7 @@ use crate::accounts::Principal;
 use crate::entities::{account, comment_report, opinion, opinion_comment};
 use crate::error::{DomainError, DomainResult};
 use crate::moderation::{self, may_moderate, staff_communities};
-use crate::opinions::{Submitted, clean, idempotency_key, insert_once, status};
+use crate::opinions::{Submitted, clean, idempotency_key, status};
 use crate::{Services, clock, org};
 
 pub const COMMENT_MAX: usize = 500;
@@ -117,19 +117,35 @@ pub async fn add(
         updated_at: Set(now),
         ..Default::default()
     };
-    // No lookup of the key first: the unique index answers a retry.
-    let outcome = insert_once(
-        s,
-        async { row.insert(&s.db).await.map(|m| m.id) },
-        || async {
+    // No lookup of the key first: the unique index answers a retry (even
+    // one racing the first request) with the row that has the key.
+    let gate = s.write_gate().await;
+    let inserted = row.insert(&s.db).await;
+    drop(gate);
+    let outcome = match inserted {
+        Ok(m) => Ok(Submitted {
+            id: m.id,
+            created: true,
+        }),
+        Err(e)
+            if matches!(
+                e.sql_err(),
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+            ) =>
+        {
             opinion_comment::Entity::find()
                 .filter(opinion_comment::Column::IdempotencyKey.eq(key))
                 .one(&s.db)
                 .await
-                .map(|c| c.map(|c| c.id))
-        },
-    )
-    .await;
+                .map_err(DomainError::from)
+                .and_then(|c| c.ok_or(DomainError::Internal("idempotency race".into())))
+                .map(|c| Submitted {
+                    id: c.id,
+                    created: false,
+                })
+        }
+        Err(e) => Err(e.into()),
+    };
     crate::opinions::settle_post(s, actor, outcome)
 }
 

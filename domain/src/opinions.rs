@@ -148,7 +148,7 @@ pub async fn submit(
     let location = clean(&input.location, "location", 0, LOCATION_MAX)?;
     let category = input.category.trim().to_owned();
     let key = idempotency_key(actor, &input.idempotency_key)?;
-    if category.is_empty() || category.len() > 32 {
+    if !crate::categories::valid_code(&category) {
         return Err(DomainError::validation("category", "invalid"));
     }
     count_post(s, actor)?;
@@ -184,39 +184,6 @@ pub async fn submit(
     };
     let outcome = s.submissions.write(&s.db, &s.write_gate, submission).await;
     settle_post(s, actor, outcome)
-}
-
-/// Runs one insert behind the write gate. When its idempotency key is
-/// already taken (a retried request, perhaps racing the first), answers
-/// the id of the row that has it (`existing`) instead: nothing new is stored.
-pub(crate) async fn insert_once<I, F, FF>(
-    s: &Services,
-    insert: I,
-    existing: F,
-) -> DomainResult<Submitted>
-where
-    I: std::future::Future<Output = Result<i64, sea_orm::DbErr>>,
-    F: FnOnce() -> FF,
-    FF: std::future::Future<Output = Result<Option<i64>, sea_orm::DbErr>>,
-{
-    let gate = s.write_gate().await;
-    let inserted = insert.await;
-    drop(gate);
-    match inserted {
-        Ok(id) => Ok(Submitted { id, created: true }),
-        Err(e)
-            if matches!(
-                e.sql_err(),
-                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-            ) =>
-        {
-            let id = existing()
-                .await?
-                .ok_or(DomainError::Internal("idempotency race".into()))?;
-            Ok(Submitted { id, created: false })
-        }
-        Err(e) => Err(e.into()),
-    }
 }
 
 /// An opinion as the public (or its viewer) may see it.

@@ -38,6 +38,23 @@ fn CategoryOptions(
     }
 }
 
+/// `<option>`s for fixed values, labelled by the translation `{prefix}.{value}`.
+#[component]
+fn KeyedOptions(
+    values: &'static [&'static str],
+    prefix: &'static str,
+    selected: Signal<Option<String>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    values
+        .iter()
+        .map(|v| {
+            let key = format!("{prefix}.{v}");
+            view! { <option value=*v selected=move || selected.get().as_deref() == Some(*v)>{move || i18n.tr(&key)}</option> }
+        })
+        .collect_view()
+}
+
 /// One line saying what became of an opinion.
 #[component]
 pub fn StatusBadge(status: String, merged_into: Option<i64>) -> impl IntoView {
@@ -122,24 +139,12 @@ pub fn OpinionList() -> impl IntoView {
             <label for="f-status">{i18n.t("form.status")}</label>
             <select id="f-status" name="status">
                 <option value="">{i18n.t("opinions.all")}</option>
-                {PUBLIC_STATUSES
-                    .iter()
-                    .map(|c| {
-                        let key = format!("status.{c}");
-                        view! { <option value=*c selected=move || status().as_deref() == Some(*c)>{move || i18n.tr(&key)}</option> }
-                    })
-                    .collect_view()}
+                <KeyedOptions values=&PUBLIC_STATUSES prefix="status" selected=Signal::derive(status) />
             </select>
             <label for="f-channel">{i18n.t("form.channel")}</label>
             <select id="f-channel" name="channel">
                 <option value="">{i18n.t("opinions.all")}</option>
-                {CHANNELS
-                    .iter()
-                    .map(|c| {
-                        let key = format!("channel.{c}");
-                        view! { <option value=*c selected=move || channel().as_deref() == Some(*c)>{move || i18n.tr(&key)}</option> }
-                    })
-                    .collect_view()}
+                <KeyedOptions values=&CHANNELS prefix="channel" selected=Signal::derive(channel) />
             </select>
             <label for="f-community">{i18n.t("form.community")}</label>
             <select id="f-community" name="community">

@@ -324,10 +324,7 @@ pub async fn principal_for_token(s: &Services, token: &str) -> DomainResult<Opti
             continue;
         };
         let kind: String = row.try_get("", "scope_kind")?;
-        let scope_id: i64 = row.try_get("", "scope_id")?;
-        if let (Ok(role), Ok(scope)) = (Role::parse(&role), Scope::from_parts(&kind, scope_id)) {
-            grants.push(Grant { role, scope });
-        }
+        grants.extend(grant_from(&role, &kind, row.try_get("", "scope_id")?));
     }
     Ok(Some(Principal {
         account_id: first.try_get("", "id")?,
@@ -356,12 +353,17 @@ async fn grants_of<C: ConnectionTrait>(
         .await?;
     Ok(rows
         .into_iter()
-        .filter_map(|g| {
-            let role = Role::parse(&g.role).ok()?;
-            let scope = Scope::from_parts(&g.scope_kind, g.scope_id).ok()?;
-            Some((g.id, Grant { role, scope }))
-        })
+        .filter_map(|g| Some((g.id, grant_from(&g.role, &g.scope_kind, g.scope_id)?)))
         .collect())
+}
+
+/// A stored grant's columns as a [`Grant`]; `None` for values this version
+/// does not know (skipped rather than failing the whole account).
+fn grant_from(role: &str, scope_kind: &str, scope_id: i64) -> Option<Grant> {
+    Some(Grant {
+        role: Role::parse(role).ok()?,
+        scope: Scope::from_parts(scope_kind, scope_id).ok()?,
+    })
 }
 
 async fn principal_of<C: ConnectionTrait>(conn: &C, a: account::Model) -> DomainResult<Principal> {
