@@ -8,12 +8,68 @@ use crate::model::*;
 use crate::state::{self, map_err};
 
 /// A same-site path to go to after login; anything else becomes `fallback`.
+///
+/// Browsers parse a `Location` by the URL standard, which drops tabs and
+/// newlines anywhere, trims spaces and controls, and reads `\` as `/`; so
+/// `/<TAB>/evil.example` becomes `//evil.example`, another site. Only
+/// printable ASCII without `\` is accepted, it must be one `/` followed by
+/// something other than `/`, and the same must hold once percent-escapes
+/// are decoded (a proxy or framework may decode them before the browser
+/// sees the path).
 pub fn safe_next(next: &str, fallback: &str) -> String {
-    let ok = next.starts_with('/') && !next.starts_with("//") && !next.contains('\\');
+    fn same_origin_path(p: &[u8]) -> bool {
+        p.first() == Some(&b'/')
+            && !matches!(p.get(1), Some(b'/' | b'\\'))
+            && p.iter().all(|b| b.is_ascii_graphic() && *b != b'\\')
+    }
+    fn percent_decoded(s: &str) -> Vec<u8> {
+        let b = s.as_bytes();
+        let mut out = Vec::with_capacity(b.len());
+        let mut i = 0;
+        while i < b.len() {
+            let hex = |c: u8| (c as char).to_digit(16);
+            match (b[i], b.get(i + 1).and_then(|c| hex(*c)), b.get(i + 2).and_then(|c| hex(*c))) {
+                (b'%', Some(h), Some(l)) => {
+                    out.push((h * 16 + l) as u8);
+                    i += 3;
+                }
+                (c, _, _) => {
+                    out.push(c);
+                    i += 1;
+                }
+            }
+        }
+        out
+    }
+    let ok = next.len() <= 2048
+        && same_origin_path(next.as_bytes())
+        && same_origin_path(&percent_decoded(next));
     if ok {
         next.to_owned()
     } else {
         fallback.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_stays_on_this_site() {
+        for good in ["/", "/opinions", "/opinions/12?tab=comments#c3", "/staff/moderation?page=2", "/search?q=%E7%94%B5%E6%A2%AF"] {
+            assert_eq!(safe_next(good, "/x"), good);
+        }
+        for bad in [
+            "", "opinions", "//evil.example", "/\\evil.example", "\\/evil.example",
+            "/\t/evil.example", "/\n/evil.example", "/\r\n/evil.example", "\t//evil.example",
+            " //evil.example", "/ /evil.example", "/%2F/evil.example", "/%2f%2fevil.example",
+            "/%5Cevil.example", "/%09/evil.example", "/%0a/x", "https://evil.example/",
+            "/\u{3000}/evil.example", "/\u{0}x", "/\x7f/evil.example", "javascript:alert(1)",
+        ] {
+            assert_eq!(safe_next(bad, "/fallback"), "/fallback", "{bad:?}");
+        }
+        assert_eq!(safe_next(&format!("/{}", "a".repeat(3000)), "/f"), "/f");
     }
 }
 

@@ -272,12 +272,10 @@ pub async fn import_start(
 /// How far the import of `file` has got.
 #[server(prefix = "/api", endpoint = "import_progress", input = GetUrl)]
 pub async fn import_progress(file: String) -> Result<Option<ImportProgressView>, AppError> {
-    let st = state::state()?;
     let actor = state::require_principal().await?;
-    // Only the uploader may look (the token names its owner).
-    domain::import::stashed(&st.services, &actor, &file)
-        .await
-        .map_err(map_err)?;
+    // Only the uploader may look (the token names its owner); the file
+    // itself is not read again.
+    domain::import::check_stash_owner(&actor, &file).map_err(map_err)?;
     // Started (the page only asks then) but unknown here: this process
     // restarted, and the import's transaction was rolled back with it.
     Ok(Some(progress_of(&file).unwrap_or(ImportProgressView {

@@ -570,8 +570,8 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("import.file", "选择文件", "Choose a file"),
     (
         "import.file.hint",
-        "CSV（UTF-8）、XLSX、XLS 或 ODS，不超过 20 MB，第一行为表头。",
-        "CSV (UTF-8), XLSX, XLS or ODS, up to 20 MB, headers in the first row.",
+        "CSV（UTF-8 或 GBK）或 XLSX，不超过 20 MB，第一行为表头。老的 .xls 请先另存为 .xlsx。",
+        "CSV (UTF-8 or GBK) or XLSX, up to 20 MB, headers in the first row. Save old .xls files as .xlsx first.",
     ),
     ("import.upload", "上传并检查", "Upload and check"),
     ("import.again", "重新上传", "Upload again"),
@@ -727,8 +727,8 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ),
     (
         "err.file.unsupported",
-        "只支持 CSV、XLSX、XLS、ODS 文件。",
-        "Only CSV, XLSX, XLS and ODS files are supported.",
+        "只支持 CSV 和 XLSX 文件（.xls、.ods 请在 Excel 或 WPS 里另存为 .xlsx）。",
+        "Only CSV and XLSX files are supported (save .xls or .ods as .xlsx in Excel or WPS).",
     ),
     ("err.file.empty", "文件是空的。", "The file is empty."),
     (
@@ -743,8 +743,8 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ),
     (
         "err.file.not_utf8",
-        "CSV 文件需要 UTF-8 编码（Excel 可“另存为 CSV UTF-8”）。",
-        "CSV files must be UTF-8 (in Excel: Save as CSV UTF-8).",
+        "CSV 文件的编码无法识别，请用 UTF-8 或 GBK（Excel 可“另存为 CSV UTF-8”）。",
+        "The CSV file's encoding is not recognised; use UTF-8 or GBK (in Excel: Save as CSV UTF-8).",
     ),
     (
         "err.file.bad_csv",
@@ -760,6 +760,21 @@ const MESSAGES: &[(&str, &str, &str)] = &[
         "err.file.too_many_rows",
         "一次最多导入 100000 行。",
         "At most 100,000 rows per import.",
+    ),
+    (
+        "err.file.too_many_columns",
+        "表格的列太多（最多 256 列），请只保留需要的列。",
+        "The sheet has too many columns (at most 256); keep only the ones needed.",
+    ),
+    (
+        "err.file.too_many_cells",
+        "表格的单元格太多，请拆成几个文件导入。",
+        "The sheet has too many cells; split it into several files.",
+    ),
+    (
+        "err.file.too_large_uncompressed",
+        "表格解压后太大，无法读取，请拆成几个文件导入。",
+        "The spreadsheet is too large once unpacked; split it into several files.",
     ),
     (
         "err.mapping.unknown_column",

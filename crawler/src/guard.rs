@@ -34,11 +34,25 @@ pub fn is_public(ip: IpAddr) -> bool {
                 return is_public_v4(v4);
             }
             let s = v6.segments();
+            let v4_at = |i: usize| Ipv4Addr::from(((s[i] as u32) << 16) | s[i + 1] as u32);
+            // 6to4 (2002::/16) carries an IPv4 address in bits 16..48.
+            if s[0] == 0x2002 && !is_public_v4(v4_at(1)) {
+                return false;
+            }
+            // Teredo (2001:0::/32): the server's IPv4 in bits 32..64, the
+            // client's, inverted, in the last 32 bits.
+            if s[0] == 0x2001 && s[1] == 0 {
+                let client = Ipv4Addr::from(!u32::from(v4_at(6)));
+                if !is_public_v4(v4_at(2)) || !is_public_v4(client) {
+                    return false;
+                }
+            }
             !(v6.is_unspecified()
                 || v6.is_loopback()
                 || v6.is_multicast()
                 || (s[0] & 0xfe00) == 0xfc00 // unique local
                 || (s[0] & 0xffc0) == 0xfe80 // link-local
+                || (s[0] & 0xffc0) == 0xfec0 // site-local (deprecated, still routed inside some sites)
                 || (s[0] == 0x2001 && s[1] == 0x0db8) // documentation
                 || (s[0] == 0x0064 && s[1] == 0xff9b) // NAT64 → may reach private v4
                 || (s[0] == 0 && s[1] == 0 && s[2] == 0 && s[3] == 0 && s[4] == 0 && s[5] == 0)) // IPv4-compatible
@@ -145,6 +159,12 @@ mod tests {
             "http://[::ffff:7f00:1]/",
             "http://[fd00::1]/",
             "http://[fe80::1]/",
+            "http://[fec0::1]/",               // site-local
+            "http://[2002:7f00:1::]/",         // 6to4 of 127.0.0.1
+            "http://[2002:a00:1::1]/",         // 6to4 of 10.0.0.1
+            "http://[2002:a9fe:a9fe::]/",      // 6to4 of 169.254.169.254
+            "http://[2001:0:a00:1::1]/",       // Teredo, server 10.0.0.1
+            "http://[2001:0:808:808::80ff:fffe]/", // Teredo, client 127.0.0.1
         ] {
             assert!(
                 matches!(check_url(u, &none), Err(CrawlError::AddressNotAllowed(_))),
@@ -164,6 +184,10 @@ mod tests {
         }
         assert!(check_url("https://www.gov.cn/", &none).is_ok());
         assert!(check_url("http://8.8.8.8/", &none).is_ok());
+        // 6to4 and Teredo of public addresses stay allowed.
+        assert!(check_url("http://[2002:808:808::1]/", &none).is_ok());
+        assert!(check_url("http://[2001:0:808:808::f7f7:f7f7]/", &none).is_ok());
+        assert!(check_url("http://[2400:3200::1]/", &none).is_ok());
     }
 
     #[test]

@@ -47,6 +47,10 @@ impl Crawler {
         let hop_allow = allow.clone();
         let client = reqwest::Client::builder()
             .user_agent(source.user_agent.clone())
+            // Environment proxies (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY) would
+            // resolve the target themselves, out of the guard's sight: never
+            // use them. Every request goes straight to a checked address.
+            .no_proxy()
             .timeout(Duration::from_secs(20))
             .connect_timeout(Duration::from_secs(10))
             .dns_resolver(resolver(allow.clone()))
@@ -193,7 +197,7 @@ impl Crawler {
             let robots = match url.join("/robots.txt") {
                 Ok(r) => match self.fetch(&r, None).await {
                     Ok(f) if f.status.is_success() => {
-                        Robots::parse(&String::from_utf8_lossy(&f.body))
+                        Robots::parse_bytes(&f.body)
                     }
                     Ok(f) if f.status.is_client_error() => Robots::allow_all(),
                     _ => Robots::disallow_all(),

@@ -3,9 +3,7 @@
 //! wrong nothing is imported and each error is listed with its row number.
 //! Importing the same file twice adds nothing the second time.
 use std::collections::HashMap;
-use std::io::Cursor;
 
-use calamine::Reader;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -14,7 +12,7 @@ use crate::accounts::Principal;
 use crate::entities::opinion;
 use crate::error::{DomainError, DomainResult};
 use crate::opinions::{BODY_MAX, Channel, LOCATION_MAX, TITLE_MAX, status};
-use crate::{Services, audit, categories, clock, org};
+use crate::{Services, audit, categories, clock, org, sheet};
 
 /// Largest file accepted (bytes) and most rows per import.
 pub const MAX_BYTES: usize = 20 * 1024 * 1024;
@@ -49,49 +47,52 @@ pub struct Table {
     pub digest: String,
 }
 
-/// Reads CSV (UTF-8, with or without BOM; GB18030 is not guessed) or XLSX/XLS/ODS (first sheet).
+/// The file kinds an import reads, by extension.
+pub const EXTENSIONS: &[&str] = &["csv", "txt", "xlsx", "xlsm"];
+
+/// Reads CSV (UTF-8 with or without BOM, or GB18030 as Excel saves it on a
+/// Chinese Windows) or XLSX (first sheet, within [`sheet::Limits`]). Old
+/// `.xls` and `.ods` are refused with `unsupported` (save as .xlsx).
+/// CPU work: call it from a blocking thread ([`read_table_off_runtime`]).
 pub fn read_table(file_name: &str, bytes: &[u8]) -> DomainResult<Table> {
     if bytes.len() > MAX_BYTES {
         return Err(DomainError::validation("file", "too_large"));
     }
     let digest = hex::encode(Sha256::digest(bytes));
     let lower = file_name.to_ascii_lowercase();
-    let mut all: Vec<Vec<String>> = if lower.ends_with(".csv") || lower.ends_with(".txt") {
-        let text =
-            std::str::from_utf8(bytes).map_err(|_| DomainError::validation("file", "not_utf8"))?;
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let mut rdr = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(text.as_bytes());
-        let mut out = Vec::new();
-        for rec in rdr.records() {
-            let rec = rec.map_err(|_| DomainError::validation("file", "bad_csv"))?;
-            out.push(rec.iter().map(|c| c.trim().to_owned()).collect());
-            if out.len() > MAX_ROWS + 1 {
-                return Err(DomainError::validation("file", "too_many_rows"));
+    let ext = lower.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+    let mut all: Vec<Vec<String>> = match ext {
+        "csv" | "txt" => {
+            let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+            let text = match std::str::from_utf8(bytes) {
+                Ok(t) => std::borrow::Cow::Borrowed(t),
+                Err(_) => {
+                    let (t, _, malformed) = encoding_rs::GB18030.decode(bytes);
+                    if malformed {
+                        return Err(DomainError::validation("file", "not_utf8"));
+                    }
+                    t
+                }
+            };
+            let mut rdr = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(text.as_bytes());
+            let mut out = Vec::new();
+            for rec in rdr.records() {
+                let rec = rec.map_err(|_| DomainError::validation("file", "bad_csv"))?;
+                if rec.len() > sheet::Limits::default().columns {
+                    return Err(DomainError::validation("file", "too_many_columns"));
+                }
+                out.push(rec.iter().map(|c| c.trim().to_owned()).collect());
+                if out.len() > MAX_ROWS + 1 {
+                    return Err(DomainError::validation("file", "too_many_rows"));
+                }
             }
+            out
         }
-        out
-    } else if [".xlsx", ".xls", ".xlsm", ".ods"]
-        .iter()
-        .any(|e| lower.ends_with(e))
-    {
-        let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes.to_vec()))
-            .map_err(|_| DomainError::validation("file", "bad_sheet"))?;
-        let range = book
-            .worksheet_range_at(0)
-            .ok_or(DomainError::validation("file", "empty"))?
-            .map_err(|_| DomainError::validation("file", "bad_sheet"))?;
-        if range.height() > MAX_ROWS + 1 {
-            return Err(DomainError::validation("file", "too_many_rows"));
-        }
-        range
-            .rows()
-            .map(|r| r.iter().map(|c| c.to_string().trim().to_owned()).collect())
-            .collect()
-    } else {
-        return Err(DomainError::validation("file", "unsupported"));
+        "xlsx" | "xlsm" => sheet::read_xlsx(bytes, sheet::Limits::default())?,
+        _ => return Err(DomainError::validation("file", "unsupported")),
     };
     all.retain(|r| r.iter().any(|c| !c.is_empty()));
     if all.is_empty() {
@@ -103,6 +104,14 @@ pub fn read_table(file_name: &str, bytes: &[u8]) -> DomainResult<Table> {
         rows: all,
         digest,
     })
+}
+
+/// [`read_table`] on a blocking thread, so a large or hostile file never
+/// holds up the server's async workers.
+pub async fn read_table_off_runtime(file_name: String, bytes: Vec<u8>) -> DomainResult<Table> {
+    tokio::task::spawn_blocking(move || read_table(&file_name, &bytes))
+        .await
+        .map_err(|e| DomainError::Internal(format!("reading a table: {e}")))?
 }
 
 /// The override that leaves a field unmapped (the mapping form's "not used").
@@ -352,8 +361,8 @@ pub async fn stash(
 ) -> DomainResult<String> {
     crate::moderation::require_moderator(actor)?;
     let lower = file_name.to_ascii_lowercase();
-    let ext = ["csv", "txt", "xlsx", "xls", "xlsm", "ods"]
-        .into_iter()
+    let ext = EXTENSIONS
+        .iter()
         .find(|e| lower.ends_with(&format!(".{e}")))
         .ok_or(DomainError::validation("file", "unsupported"))?;
     if bytes.is_empty() {
@@ -363,7 +372,10 @@ pub async fn stash(
         return Err(DomainError::validation("file", "too_large"));
     }
     // Read it once now, so a broken file is refused at upload.
-    read_table(file_name, &bytes)?;
+    let (name, bytes) = (file_name.to_owned(), bytes);
+    let bytes = tokio::task::spawn_blocking(move || read_table(&name, &bytes).map(|_| bytes))
+        .await
+        .map_err(|e| DomainError::Internal(e.to_string()))??;
     let mut rnd = [0u8; 16];
     rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut rnd);
     let token = format!("{}-{}.{ext}", actor.account_id, hex::encode(rnd));
@@ -379,22 +391,29 @@ pub async fn stash(
     Ok(token)
 }
 
-/// The table of a stashed upload, for its uploader only.
-pub async fn stashed(s: &Services, actor: &Principal, token: &str) -> DomainResult<Table> {
+/// Checks that `token` names a stashed upload of `actor`'s, without reading
+/// it (a progress poll asks this).
+pub fn check_stash_owner(actor: &Principal, token: &str) -> DomainResult<()> {
     crate::moderation::require_moderator(actor)?;
     let (owner, rest) = token.split_once('-').ok_or(DomainError::NotFound)?;
     let (hexpart, ext) = rest.split_once('.').ok_or(DomainError::NotFound)?;
     let well_formed = owner.parse::<i64>().is_ok()
         && hexpart.len() == 32
         && hexpart.bytes().all(|b| b.is_ascii_hexdigit())
-        && ["csv", "txt", "xlsx", "xls", "xlsm", "ods"].contains(&ext);
+        && EXTENSIONS.contains(&ext);
     if !well_formed || owner != actor.account_id.to_string() {
         return Err(DomainError::NotFound);
     }
+    Ok(())
+}
+
+/// The table of a stashed upload, for its uploader only.
+pub async fn stashed(s: &Services, actor: &Principal, token: &str) -> DomainResult<Table> {
+    check_stash_owner(actor, token)?;
     let bytes = tokio::fs::read(s.settings.data_dir.join("imports").join(token))
         .await
         .map_err(|_| DomainError::NotFound)?;
-    read_table(token, &bytes)
+    read_table_off_runtime(token.to_owned(), bytes).await
 }
 
 /// Removes uploaded import files older than `max_age` (housekeeping).

@@ -23,6 +23,7 @@ pub mod outbox;
 pub mod photos;
 pub mod ratelimit;
 pub mod seed;
+mod sheet;
 
 use std::sync::Arc;
 

@@ -50,7 +50,7 @@ fn UploadForm() -> impl IntoView {
         <form method="post" action="/staff/import/upload" enctype="multipart/form-data" class="card" id="import-upload">
             <label for="import-file">{i18n.t("import.file")}</label>
             <input id="import-file" type="file" name="file" required
-                accept=".csv,.txt,.xlsx,.xls,.xlsm,.ods" aria-describedby="import-file-hint" />
+                accept=".csv,.txt,.xlsx,.xlsm" aria-describedby="import-file-hint" />
             <small id="import-file-hint">{i18n.t("import.file.hint")}</small>
             <button type="submit">{i18n.t("import.upload")}</button>
         </form>
