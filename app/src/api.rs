@@ -28,7 +28,11 @@ pub fn safe_next(next: &str, fallback: &str) -> String {
         let mut i = 0;
         while i < b.len() {
             let hex = |c: u8| (c as char).to_digit(16);
-            match (b[i], b.get(i + 1).and_then(|c| hex(*c)), b.get(i + 2).and_then(|c| hex(*c))) {
+            match (
+                b[i],
+                b.get(i + 1).and_then(|c| hex(*c)),
+                b.get(i + 2).and_then(|c| hex(*c)),
+            ) {
                 (b'%', Some(h), Some(l)) => {
                     out.push((h * 16 + l) as u8);
                     i += 3;
@@ -57,15 +61,37 @@ mod tests {
 
     #[test]
     fn next_stays_on_this_site() {
-        for good in ["/", "/opinions", "/opinions/12?tab=comments#c3", "/staff/moderation?page=2", "/search?q=%E7%94%B5%E6%A2%AF"] {
+        for good in [
+            "/",
+            "/opinions",
+            "/opinions/12?tab=comments#c3",
+            "/staff/moderation?page=2",
+            "/search?q=%E7%94%B5%E6%A2%AF",
+        ] {
             assert_eq!(safe_next(good, "/x"), good);
         }
         for bad in [
-            "", "opinions", "//evil.example", "/\\evil.example", "\\/evil.example",
-            "/\t/evil.example", "/\n/evil.example", "/\r\n/evil.example", "\t//evil.example",
-            " //evil.example", "/ /evil.example", "/%2F/evil.example", "/%2f%2fevil.example",
-            "/%5Cevil.example", "/%09/evil.example", "/%0a/x", "https://evil.example/",
-            "/\u{3000}/evil.example", "/\u{0}x", "/\x7f/evil.example", "javascript:alert(1)",
+            "",
+            "opinions",
+            "//evil.example",
+            "/\\evil.example",
+            "\\/evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            "\t//evil.example",
+            " //evil.example",
+            "/ /evil.example",
+            "/%2F/evil.example",
+            "/%2f%2fevil.example",
+            "/%5Cevil.example",
+            "/%09/evil.example",
+            "/%0a/x",
+            "https://evil.example/",
+            "/\u{3000}/evil.example",
+            "/\u{0}x",
+            "/\x7f/evil.example",
+            "javascript:alert(1)",
         ] {
             assert_eq!(safe_next(bad, "/fallback"), "/fallback", "{bad:?}");
         }
@@ -112,9 +138,19 @@ pub async fn list_communities() -> Result<Vec<CommunityView>, AppError> {
         .collect())
 }
 
+/// Sends the code that proves a new resident's phone number.
+#[server(prefix = "/api", endpoint = "request_register_code")]
+pub async fn request_register_code(phone: String) -> Result<(), AppError> {
+    let st = state::state()?;
+    domain::accounts::request_register_code(&st.services, &state::client_ip(), &phone)
+        .await
+        .map_err(map_err)
+}
+
 #[server(prefix = "/api", endpoint = "register")]
 pub async fn register(
     phone: String,
+    #[server(default)] code: String,
     password: String,
     display_name: String,
     community_id: i64,
@@ -122,6 +158,7 @@ pub async fn register(
     let st = state::state()?;
     let input = domain::accounts::RegisterInput {
         phone,
+        code,
         password,
         display_name,
         community_id,

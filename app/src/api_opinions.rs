@@ -111,7 +111,7 @@ pub async fn similar_opinions(
     text: String,
 ) -> Result<Vec<SimilarView>, AppError> {
     let st = state::state()?;
-    let rows = domain::opinions::similar(&st.services, community_id, &text, 5)
+    let rows = domain::opinions::similar(&st.services, &state::client_ip(), community_id, &text, 5)
         .await
         .map_err(map_err)?;
     Ok(rows
@@ -137,9 +137,14 @@ pub async fn support_opinion(id: i64) -> Result<i32, AppError> {
 pub async fn report_opinion(id: i64, #[server(default)] reason: String) -> Result<bool, AppError> {
     let st = state::state()?;
     let actor = state::require_principal().await?;
-    domain::opinions::report(&st.services, &actor, id, &reason)
-        .await
-        .map_err(map_err)
+    domain::moderation::report(
+        &st.services,
+        &actor,
+        domain::moderation::ReportTarget::Opinion(id),
+        &reason,
+    )
+    .await
+    .map_err(map_err)
 }
 
 #[server(prefix = "/api", endpoint = "moderation_queue", input = GetUrl)]
@@ -230,9 +235,14 @@ pub async fn add_comment(
 pub async fn report_comment(id: i64, #[server(default)] reason: String) -> Result<bool, AppError> {
     let st = state::state()?;
     let actor = state::require_principal().await?;
-    domain::comments::report(&st.services, &actor, id, &reason)
-        .await
-        .map_err(map_err)
+    domain::moderation::report(
+        &st.services,
+        &actor,
+        domain::moderation::ReportTarget::Comment(id),
+        &reason,
+    )
+    .await
+    .map_err(map_err)
 }
 
 #[server(prefix = "/api", endpoint = "comment_queue", input = GetUrl)]

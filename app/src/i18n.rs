@@ -797,6 +797,26 @@ const MESSAGES: &[(&str, &str, &str)] = &[
         "Tick the items first (at most 200 at a time).",
     ),
     (
+        "err.sms_code.required",
+        "请先获取并填写短信验证码。",
+        "Get the SMS code first and type it in.",
+    ),
+    (
+        "err.sms_code.invalid",
+        "验证码不对或已过期，请重新获取。",
+        "The code is wrong or has expired; ask for a new one.",
+    ),
+    (
+        "register.code_sent",
+        "验证码已发送到这个号码，5 分钟内有效。",
+        "A code has been sent to this number; it is valid for 5 minutes.",
+    ),
+    (
+        "register.code_hint",
+        "先获取验证码，证明这个号码是您本人的。",
+        "Ask for a code first, to show the number is yours.",
+    ),
+    (
         "err.code.invalid",
         "代码只能用小写字母、数字和下划线，2–32 个字符。",
         "Codes use lowercase letters, digits and underscores, 2–32 characters.",

@@ -17,7 +17,25 @@ pub struct AppState {
 #[derive(Clone, Debug)]
 pub struct ClientIp(pub String);
 
+/// The session cookie's name over plain HTTP (development, tests).
 pub const SESSION_COOKIE: &str = "hongcha_session";
+/// Its name over HTTPS: the `__Host-` prefix makes browsers refuse it unless
+/// it is `Secure`, has `Path=/` and no `Domain`, so a sibling subdomain
+/// cannot plant or shadow a session.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-hongcha_session";
+
+pub fn session_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        SECURE_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    }
+}
+
+/// The session token in a request's cookies.
+pub fn session_token_in(headers: &http::HeaderMap, secure: bool) -> Option<String> {
+    cookie_value(headers, session_cookie_name(secure))
+}
 
 pub fn state() -> Result<AppState, AppError> {
     use_context::<AppState>().ok_or(AppError::Internal)
@@ -35,7 +53,8 @@ pub fn client_ip() -> String {
 
 /// The session token from the request's cookie, if any.
 pub fn session_token() -> Option<String> {
-    cookie_value(&parts()?.headers, SESSION_COOKIE)
+    let secure = state().is_ok_and(|s| s.secure_cookies);
+    session_token_in(&parts()?.headers, secure)
 }
 
 pub fn cookie_value(headers: &http::HeaderMap, name: &str) -> Option<String> {
@@ -131,9 +150,9 @@ pub fn map_err(e: domain::DomainError) -> AppError {
 pub fn set_session_cookie(token: &str, max_age_secs: i64) {
     let Ok(st) = state() else { return };
     let secure = if st.secure_cookies { "; Secure" } else { "" };
-    let cookie = format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}"
-    );
+    let name = session_cookie_name(st.secure_cookies);
+    let cookie =
+        format!("{name}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}");
     if let (Some(res), Ok(v)) = (
         use_context::<leptos_axum::ResponseOptions>(),
         http::HeaderValue::from_str(&cookie),

@@ -159,11 +159,11 @@ mod tests {
             "http://[::ffff:7f00:1]/",
             "http://[fd00::1]/",
             "http://[fe80::1]/",
-            "http://[fec0::1]/",               // site-local
-            "http://[2002:7f00:1::]/",         // 6to4 of 127.0.0.1
-            "http://[2002:a00:1::1]/",         // 6to4 of 10.0.0.1
-            "http://[2002:a9fe:a9fe::]/",      // 6to4 of 169.254.169.254
-            "http://[2001:0:a00:1::1]/",       // Teredo, server 10.0.0.1
+            "http://[fec0::1]/",                   // site-local
+            "http://[2002:7f00:1::]/",             // 6to4 of 127.0.0.1
+            "http://[2002:a00:1::1]/",             // 6to4 of 10.0.0.1
+            "http://[2002:a9fe:a9fe::]/",          // 6to4 of 169.254.169.254
+            "http://[2001:0:a00:1::1]/",           // Teredo, server 10.0.0.1
             "http://[2001:0:808:808::80ff:fffe]/", // Teredo, client 127.0.0.1
         ] {
             assert!(

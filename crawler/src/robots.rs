@@ -35,7 +35,10 @@ impl Robots {
     pub fn parse_bytes(body: &[u8]) -> Self {
         // A whole or partial byte-order mark, only at the start.
         let bom = [0xEF, 0xBB, 0xBF];
-        let skip = (0..=3).rev().find(|n| body.starts_with(&bom[..*n])).unwrap_or(0);
+        let skip = (0..=3)
+            .rev()
+            .find(|n| body.starts_with(&bom[..*n]))
+            .unwrap_or(0);
         let body = &body[skip..];
         match std::str::from_utf8(body) {
             Ok(text) => Self::parse(text),
@@ -83,10 +86,8 @@ impl Robots {
                     if let Some(g) = current.as_mut()
                         && !value.is_empty()
                     {
-                        g.rules.push((
-                            Directive::of(&key) == Directive::Allow,
-                            normalise(value),
-                        ));
+                        g.rules
+                            .push((Directive::of(&key) == Directive::Allow, normalise(value)));
                     }
                 }
                 Directive::CrawlDelay => {

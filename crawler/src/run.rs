@@ -196,9 +196,7 @@ impl Crawler {
         if !self.robots.contains_key(&origin) {
             let robots = match url.join("/robots.txt") {
                 Ok(r) => match self.fetch(&r, None).await {
-                    Ok(f) if f.status.is_success() => {
-                        Robots::parse_bytes(&f.body)
-                    }
+                    Ok(f) if f.status.is_success() => Robots::parse_bytes(&f.body),
                     Ok(f) if f.status.is_client_error() => Robots::allow_all(),
                     _ => Robots::disallow_all(),
                 },

@@ -28,7 +28,13 @@ async fn environment_proxy_is_ignored() {
     // SAFETY: this test binary has one test; nothing else reads the
     // environment concurrently.
     unsafe {
-        for k in ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY"] {
+        for k in [
+            "HTTP_PROXY",
+            "http_proxy",
+            "HTTPS_PROXY",
+            "https_proxy",
+            "ALL_PROXY",
+        ] {
             std::env::set_var(k, &proxy);
         }
     }

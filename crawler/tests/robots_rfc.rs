@@ -10,7 +10,8 @@
 use crawler::robots::Robots;
 
 const G1: &str = "allow: /foo/bar/\n\nuser-agent: FooBot\ndisallow: /\nallow: /x/\nuser-agent: BarBot\ndisallow: /\nallow: /y/\n\n\nallow: /w/\nuser-agent: BazBot\n\nuser-agent: FooBot\nallow: /z/\ndisallow: /\n";
-const O1: &str = "User-agent: BarBot\nSitemap: https://foo.bar/sitemap\nUser-agent: *\nDisallow: /\n";
+const O1: &str =
+    "User-agent: BarBot\nSitemap: https://foo.bar/sitemap\nUser-agent: *\nDisallow: /\n";
 const O2: &str = "User-agent: FooBot\nInvalid-Unknown-Line: unknown\nUser-agent: *\nDisallow: /\n";
 const C1: &str = "USER-AGENT: FooBot\nALLOW: /x/\nDISALLOW: /\n";
 const C2: &str = "user-agent: FooBot\nallow: /x/\ndisallow: /\n";
@@ -29,7 +30,8 @@ const M6: &str = "user-agent: FooBot\ndisallow: /x/page.html\nallow: /x/page.htm
 const M7: &str = "user-agent: FooBot\nallow: /page\ndisallow: /*.html\n";
 const M8: &str = "user-agent: FooBot\nallow: /x/page.\ndisallow: /*.html\n";
 const M9: &str = "User-agent: *\nDisallow: /x/\nUser-agent: FooBot\nDisallow: /y/\n";
-const E1: &str = "User-agent: FooBot\nDisallow: /\nAllow: /foo/bar?qux=taz&baz=http://foo.bar?tar&par\n";
+const E1: &str =
+    "User-agent: FooBot\nDisallow: /\nAllow: /foo/bar?qux=taz&baz=http://foo.bar?tar&par\n";
 const E2: &str = "User-agent: FooBot\nDisallow: /\nAllow: /foo/bar/\u{30C4}\n";
 const E3: &str = "User-agent: FooBot\nDisallow: /\nAllow: /foo/bar/%E3%83%84\n";
 const E4: &str = "User-agent: FooBot\nDisallow: /\nAllow: /foo/bar/%62%61%7A\n";
@@ -37,7 +39,8 @@ const P1: &str = "User-agent: FooBot\nDisallow: /foo/bar/quz\nAllow: /foo/*/qux\
 const P2: &str = "User-agent: FooBot\nDisallow: /foo/bar$\nAllow: /foo/bar/qux\n";
 const P3: &str = "User-agent: FooBot\n# Disallow: /\nDisallow: /foo/quz#qux\nAllow: /\n";
 const N1: &str = "User-Agent: foo\nAllow: /some/path\nUser-Agent: bar\n\n\nDisallow: /\n";
-const N2: &str = "User-Agent: foo\r\nAllow: /some/path\r\nUser-Agent: bar\r\n\r\n\r\nDisallow: /\r\n";
+const N2: &str =
+    "User-Agent: foo\r\nAllow: /some/path\r\nUser-Agent: bar\r\n\r\n\r\nDisallow: /\r\n";
 const N3: &str = "User-Agent: foo\rAllow: /some/path\rUser-Agent: bar\r\r\rDisallow: /\r";
 const N4: &str = "User-Agent: foo\nAllow: /some/path\nUser-Agent: bar\n\n\nDisallow: /";
 const N5: &str = "User-Agent: foo\nAllow: /some/path\r\nUser-Agent: bar\n\r\n\nDisallow: /";
@@ -90,8 +93,18 @@ const RFC_CASES: &[(&str, &str, &str, bool)] = &[
     (S1, "BarBot", "/x/y", true),
     (S2, "QuxBot", "/x/y", true),
     // ID_AllowDisallow_Value_CaseSensitive
-    ("user-agent: FooBot\ndisallow: /x/\n", "FooBot", "/x/y", false),
-    ("user-agent: FooBot\ndisallow: /X/\n", "FooBot", "/x/y", true),
+    (
+        "user-agent: FooBot\ndisallow: /x/\n",
+        "FooBot",
+        "/x/y",
+        false,
+    ),
+    (
+        "user-agent: FooBot\ndisallow: /X/\n",
+        "FooBot",
+        "/x/y",
+        true,
+    ),
     // ID_LongestMatch
     (M1, "FooBot", "/x/page.html", false),
     (M2, "FooBot", "/x/page.html", true),
@@ -108,7 +121,12 @@ const RFC_CASES: &[(&str, &str, &str, bool)] = &[
     (M9, "FooBot", "/x/page", true),
     (M9, "FooBot", "/y/page", false),
     // ID_Encoding
-    (E1, "FooBot", "/foo/bar?qux=taz&baz=http://foo.bar?tar&par", true),
+    (
+        E1,
+        "FooBot",
+        "/foo/bar?qux=taz&baz=http://foo.bar?tar&par",
+        true,
+    ),
     (E2, "FooBot", "/foo/bar/%E3%83%84", true),
     (E3, "FooBot", "/foo/bar/%E3%83%84", true),
     (E4, "FooBot", "/foo/bar/baz", false),
@@ -141,10 +159,18 @@ fn rfc9309_cases_of_the_reference_suite() {
     for (i, (txt, agent, path, want)) in RFC_CASES.iter().enumerate() {
         let got = Robots::parse_bytes(txt.as_bytes()).is_allowed(agent, path);
         if got != *want {
-            failed.push(format!("#{i} {agent} {path}: want {want}, got {got}\n{txt}"));
+            failed.push(format!(
+                "#{i} {agent} {path}: want {want}, got {got}\n{txt}"
+            ));
         }
     }
-    assert!(failed.is_empty(), "{} of {} failed:\n{}", failed.len(), RFC_CASES.len(), failed.join("\n---\n"));
+    assert!(
+        failed.is_empty(),
+        "{} of {} failed:\n{}",
+        failed.len(),
+        RFC_CASES.len(),
+        failed.join("\n---\n")
+    );
 }
 
 #[test]

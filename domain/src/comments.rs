@@ -2,13 +2,13 @@
 //! a new comment waits for staff of the opinion's community; personal data is
 //! masked in public; abuse reports from distinct residents hide it.
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Set, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait, Set,
 };
 use serde::Serialize;
 
 use crate::accounts::Principal;
-use crate::entities::{account, comment_report, opinion, opinion_comment};
+use crate::entities::{account, opinion, opinion_comment};
 use crate::error::{DomainError, DomainResult};
 use crate::moderation::{self, may_moderate, staff_communities};
 use crate::opinions::{Submitted, clean, idempotency_key, status};
@@ -302,48 +302,4 @@ pub async fn moderate_many(
     }
     txn.commit().await?;
     Ok(ids.len())
-}
-
-/// A resident reports a comment. After the configured number of distinct
-/// residents it is hidden until a moderator looks at it. Returns whether it is hidden.
-pub async fn report(s: &Services, actor: &Principal, id: i64, reason: &str) -> DomainResult<bool> {
-    let reason = clean(reason, "reason", 0, 200)?;
-    let threshold = Ord::max(s.settings.report_hide_threshold, 1) as i64;
-    let (_gate, txn) = s.begin_write().await?;
-    let row = opinion_comment::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .filter(|c| c.status == status::PUBLISHED)
-        .ok_or(DomainError::NotFound)?;
-    if comment_report::Entity::find_by_id((id, actor.account_id))
-        .one(&txn)
-        .await?
-        .is_some()
-    {
-        return Ok(row.hidden);
-    }
-    comment_report::ActiveModel {
-        comment_id: Set(id),
-        account_id: Set(actor.account_id),
-        reason: Set(reason),
-        created_at: Set(clock::now()),
-    }
-    .insert(&txn)
-    .await?;
-    let reports = comment_report::Entity::find()
-        .filter(comment_report::Column::CommentId.eq(id))
-        .count(&txn)
-        .await? as i64;
-    let hide = reports >= threshold || row.hidden;
-    opinion_comment::Entity::update_many()
-        .col_expr(
-            opinion_comment::Column::Reports,
-            Expr::value(reports as i32),
-        )
-        .col_expr(opinion_comment::Column::Hidden, Expr::value(hide))
-        .filter(opinion_comment::Column::Id.eq(id))
-        .exec(&txn)
-        .await?;
-    txn.commit().await?;
-    Ok(hide)
 }

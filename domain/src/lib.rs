@@ -41,6 +41,9 @@ pub struct Settings {
     pub limits: ratelimit::Limits,
     /// Distinct residents' abuse reports that hide an opinion pending a moderator.
     pub report_hide_threshold: u32,
+    /// How old an account (with a verified number) must be before its
+    /// abuse reports count towards hiding.
+    pub report_min_account_age: chrono::Duration,
     /// Where files live: opinion photos in `photos/`, uploaded import files in `imports/`.
     pub data_dir: std::path::PathBuf,
 }
@@ -52,6 +55,7 @@ impl Default for Settings {
             code_ttl: chrono::Duration::minutes(5),
             limits: ratelimit::Limits::default(),
             report_hide_threshold: 3,
+            report_min_account_age: chrono::Duration::days(7),
             data_dir: std::path::PathBuf::from("data"),
         }
     }

@@ -3,12 +3,14 @@
 //! transaction), and the moderation log staff read.
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    QuerySelect, Set, sea_query::Expr,
 };
 use serde::Serialize;
 
 use crate::accounts::{Principal, Role, Scope};
-use crate::entities::{account, moderation_log};
+use crate::entities::{
+    account, comment_report, moderation_log, opinion, opinion_comment, opinion_report, role_grant,
+};
 use crate::error::{DomainError, DomainResult};
 use crate::{Services, audit, clock, org};
 
@@ -93,6 +95,173 @@ pub(crate) async fn record<C: ConnectionTrait>(
         serde_json::json!({ "community": community_id, "detail": detail }),
     )
     .await?;
+    Ok(())
+}
+
+/// What a resident reports as abusive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportTarget {
+    Opinion(i64),
+    Comment(i64),
+}
+
+/// A resident reports an opinion or a comment — the one path for both.
+///
+/// Only what the reporter can see may be reported: published and not
+/// hidden (for a comment, its opinion too); anything else is `NotFound`,
+/// exactly like an id that does not exist. Every distinct reporter is
+/// recorded, but only reports from accounts whose phone number was verified
+/// and that are older than `report_min_account_age` count towards hiding
+/// it pending a moderator, so a few fresh accounts cannot hide what they
+/// dislike. When the reports reach the threshold the community's staff are
+/// told (in-app), whether or not it was hidden. Returns whether it is hidden.
+pub async fn report(
+    s: &Services,
+    actor: &Principal,
+    target: ReportTarget,
+    reason: &str,
+) -> DomainResult<bool> {
+    let reason = crate::opinions::clean(reason, "reason", 0, 200)?;
+    let threshold = Ord::max(s.settings.report_hide_threshold, 1) as usize;
+    let published = |st: &str| st == crate::opinions::status::PUBLISHED;
+    let (_gate, txn) = s.begin_write().await?;
+    let visible_opinion = |o: Option<opinion::Model>| {
+        o.filter(|o| published(&o.status) && !o.hidden)
+            .ok_or(DomainError::NotFound)
+    };
+    let now = clock::now();
+    let (community_id, reporters) = match target {
+        ReportTarget::Opinion(id) => {
+            let o = visible_opinion(opinion::Entity::find_by_id(id).one(&txn).await?)?;
+            if opinion_report::Entity::find_by_id((id, actor.account_id))
+                .one(&txn)
+                .await?
+                .is_none()
+            {
+                opinion_report::ActiveModel {
+                    opinion_id: Set(id),
+                    account_id: Set(actor.account_id),
+                    reason: Set(reason),
+                    created_at: Set(now),
+                }
+                .insert(&txn)
+                .await?;
+            }
+            let reporters: Vec<i64> = opinion_report::Entity::find()
+                .filter(opinion_report::Column::OpinionId.eq(id))
+                .all(&txn)
+                .await?
+                .into_iter()
+                .map(|r| r.account_id)
+                .collect();
+            (o.community_id, reporters)
+        }
+        ReportTarget::Comment(id) => {
+            let c = opinion_comment::Entity::find_by_id(id)
+                .one(&txn)
+                .await?
+                .filter(|c| published(&c.status) && !c.hidden)
+                .ok_or(DomainError::NotFound)?;
+            let o = visible_opinion(opinion::Entity::find_by_id(c.opinion_id).one(&txn).await?)?;
+            if comment_report::Entity::find_by_id((id, actor.account_id))
+                .one(&txn)
+                .await?
+                .is_none()
+            {
+                comment_report::ActiveModel {
+                    comment_id: Set(id),
+                    account_id: Set(actor.account_id),
+                    reason: Set(reason),
+                    created_at: Set(now),
+                }
+                .insert(&txn)
+                .await?;
+            }
+            let reporters: Vec<i64> = comment_report::Entity::find()
+                .filter(comment_report::Column::CommentId.eq(id))
+                .all(&txn)
+                .await?
+                .into_iter()
+                .map(|r| r.account_id)
+                .collect();
+            (o.community_id, reporters)
+        }
+    };
+    let established = now - s.settings.report_min_account_age;
+    let trusted = account::Entity::find()
+        .filter(account::Column::Id.is_in(reporters.clone()))
+        .filter(account::Column::PhoneVerifiedAt.is_not_null())
+        .filter(account::Column::CreatedAt.lte(established))
+        .filter(account::Column::Disabled.eq(false))
+        .all(&txn)
+        .await?
+        .len();
+    let hide = trusted >= threshold;
+    let total = reporters.len() as i32;
+    match target {
+        ReportTarget::Opinion(id) => {
+            opinion::Entity::update_many()
+                .col_expr(opinion::Column::Reports, Expr::value(total))
+                .col_expr(opinion::Column::Hidden, Expr::value(hide))
+                .filter(opinion::Column::Id.eq(id))
+                .exec(&txn)
+                .await?;
+        }
+        ReportTarget::Comment(id) => {
+            opinion_comment::Entity::update_many()
+                .col_expr(opinion_comment::Column::Reports, Expr::value(total))
+                .col_expr(opinion_comment::Column::Hidden, Expr::value(hide))
+                .filter(opinion_comment::Column::Id.eq(id))
+                .exec(&txn)
+                .await?;
+        }
+    }
+    let (kind, id) = match target {
+        ReportTarget::Opinion(id) => ("opinion", id),
+        ReportTarget::Comment(id) => ("comment", id),
+    };
+    if hide || reporters.len() == threshold {
+        tell_staff(&txn, community_id, kind, id, reporters.len(), hide).await?;
+    }
+    txn.commit().await?;
+    Ok(hide)
+}
+
+/// An in-app notice to every staff member of the community about reports.
+async fn tell_staff<C: ConnectionTrait>(
+    conn: &C,
+    community_id: i64,
+    kind: &str,
+    id: i64,
+    reports: usize,
+    hidden: bool,
+) -> DomainResult<()> {
+    let staff = role_grant::Entity::find()
+        .filter(role_grant::Column::Role.eq(Role::Staff.as_str()))
+        .filter(role_grant::Column::ScopeKind.eq("community"))
+        .filter(role_grant::Column::ScopeId.eq(community_id))
+        .all(conn)
+        .await?;
+    let what = if kind == "opinion" {
+        "意见"
+    } else {
+        "评论"
+    };
+    let body = if hidden {
+        format!("{what} #{id} 收到 {reports} 次举报，已暂时隐藏，请尽快审核。")
+    } else {
+        format!("{what} #{id} 收到 {reports} 次举报（举报账号较新或未验证，未自动隐藏），请查看。")
+    };
+    for g in staff {
+        crate::outbox::enqueue(
+            conn,
+            crate::outbox::Channel::InApp,
+            &g.account_id.to_string(),
+            "举报提醒",
+            &body,
+        )
+        .await?;
+    }
     Ok(())
 }
 

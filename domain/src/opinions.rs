@@ -1,14 +1,14 @@
 //! 民意 opinions: submission, similar-opinion hints, moderation, public
 //! listing, support and abuse reports.
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set,
     sea_query::{Expr, ExprTrait},
 };
 use serde::Serialize;
 
 use crate::accounts::Principal;
-use crate::entities::{opinion, opinion_report, opinion_support};
+use crate::entities::{opinion, opinion_support};
 use crate::error::{DomainError, DomainResult};
 use crate::moderation::{self, may_moderate, staff_communities};
 use crate::{Services, clock, org};
@@ -374,10 +374,14 @@ pub struct Similar {
 /// (similarity of segmented words), best first.
 pub async fn similar(
     s: &Services,
+    client_ip: &str,
     community_id: i64,
     text: &str,
     limit: usize,
 ) -> DomainResult<Vec<Similar>> {
+    // Each lookup searches the community's opinions: bounded per address.
+    s.limiter
+        .hit(crate::ratelimit::Bucket::SimilarIp, client_ip)?;
     if text.trim().chars().count() < 4 {
         return Ok(vec![]);
     }
@@ -570,44 +574,4 @@ pub async fn support(s: &Services, actor: &Principal, id: i64) -> DomainResult<i
         .await?;
     txn.commit().await?;
     Ok(row.supports + 1)
-}
-
-/// A resident reports abuse. After `threshold` distinct residents, the
-/// opinion is hidden until a moderator looks at it. Returns whether it is hidden.
-pub async fn report(s: &Services, actor: &Principal, id: i64, reason: &str) -> DomainResult<bool> {
-    let reason = clean(reason, "reason", 0, 200)?;
-    let threshold = Ord::max(s.settings.report_hide_threshold, 1) as i64;
-    let (_gate, txn) = s.begin_write().await?;
-    let row = opinion::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(DomainError::NotFound)?;
-    if opinion_report::Entity::find_by_id((id, actor.account_id))
-        .one(&txn)
-        .await?
-        .is_some()
-    {
-        return Ok(row.hidden);
-    }
-    opinion_report::ActiveModel {
-        opinion_id: Set(id),
-        account_id: Set(actor.account_id),
-        reason: Set(reason),
-        created_at: Set(clock::now()),
-    }
-    .insert(&txn)
-    .await?;
-    let reports = opinion_report::Entity::find()
-        .filter(opinion_report::Column::OpinionId.eq(id))
-        .count(&txn)
-        .await? as i64;
-    let hide = reports >= threshold;
-    opinion::Entity::update_many()
-        .col_expr(opinion::Column::Reports, Expr::value(reports as i32))
-        .col_expr(opinion::Column::Hidden, Expr::value(hide || row.hidden))
-        .filter(opinion::Column::Id.eq(id))
-        .exec(&txn)
-        .await?;
-    txn.commit().await?;
-    Ok(hide || row.hidden)
 }

@@ -36,7 +36,35 @@ pub async fn enqueue<C: ConnectionTrait>(
     subject: &str,
     body: &str,
 ) -> DomainResult<i64> {
+    insert(conn, channel, recipient, subject, body, false).await
+}
+
+/// What a secret message's body becomes once delivered or expired.
+pub const REDACTED: &str = "（内容含验证码，已发送，不再保留）";
+
+/// A message whose body holds a secret (a one-time code): the body is
+/// replaced by [`REDACTED`] as soon as it is delivered (or gives up), and
+/// by housekeeping once the code has expired, so no copy outlives delivery.
+pub async fn enqueue_secret<C: ConnectionTrait>(
+    conn: &C,
+    channel: Channel,
+    recipient: &str,
+    subject: &str,
+    body: &str,
+) -> DomainResult<i64> {
+    insert(conn, channel, recipient, subject, body, true).await
+}
+
+async fn insert<C: ConnectionTrait>(
+    conn: &C,
+    channel: Channel,
+    recipient: &str,
+    subject: &str,
+    body: &str,
+    sensitive: bool,
+) -> DomainResult<i64> {
     let row = outbox::ActiveModel {
+        sensitive: Set(sensitive),
         channel: Set(channel.as_str().to_owned()),
         recipient: Set(recipient.to_owned()),
         subject: Set(subject.to_owned()),
@@ -57,9 +85,12 @@ pub trait Deliver: Send + Sync {
 }
 
 /// The development channel: appends each message to a log file a tester can
-/// read (`data/outbox.log`), one line per message.
+/// read (`data/outbox.log`), one line per message. Secret messages (codes)
+/// are written with their digits hidden unless `reveal_secrets` is set
+/// (automated tests, which must read the code, set it).
 pub struct LogFileChannel {
     pub path: PathBuf,
+    pub reveal_secrets: bool,
 }
 
 impl Deliver for LogFileChannel {
@@ -77,7 +108,11 @@ impl Deliver for LogFileChannel {
             "channel": msg.channel,
             "to": msg.recipient,
             "subject": msg.subject,
-            "body": msg.body,
+            "body": if msg.sensitive && !self.reveal_secrets {
+                msg.body.chars().map(|c| if c.is_ascii_digit() { '*' } else { c }).collect()
+            } else {
+                msg.body.clone()
+            },
             "at": crate::clock::now().to_rfc3339(),
         });
         writeln!(f, "{line}").map_err(|e| e.to_string())
@@ -129,10 +164,34 @@ pub async fn deliver_pending<C: ConnectionTrait>(
                 outbox::Column::SentAt,
                 Expr::value((status == "sent").then(crate::clock::now)),
             )
+            .col_expr(
+                outbox::Column::Body,
+                Expr::value(if msg.sensitive && status != "pending" {
+                    REDACTED.to_owned()
+                } else {
+                    msg.body.clone()
+                }),
+            )
             .filter(outbox::Column::Id.eq(msg.id))
             .exec(conn)
             .await
             .map_err(DomainError::from)?;
     }
     Ok(sent)
+}
+
+/// Drops the text of secret messages older than `max_age` that are still
+/// undelivered (their code has expired). Returns how many.
+pub async fn redact_stale_secrets<C: ConnectionTrait>(
+    conn: &C,
+    max_age: chrono::Duration,
+) -> DomainResult<u64> {
+    let res = outbox::Entity::update_many()
+        .col_expr(outbox::Column::Body, Expr::value(REDACTED))
+        .filter(outbox::Column::Sensitive.eq(true))
+        .filter(outbox::Column::Body.ne(REDACTED))
+        .filter(outbox::Column::CreatedAt.lt(crate::clock::now() - max_age))
+        .exec(conn)
+        .await?;
+    Ok(res.rows_affected)
 }

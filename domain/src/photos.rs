@@ -161,6 +161,33 @@ pub struct PhotoInfo {
 
 /// The author adds photos to their opinion while it waits for moderation:
 /// every file is checked first, then all are stored, or none.
+/// Checks, before any upload is read, that `actor` may add photos to the
+/// opinion now (its author, while it waits, with room left) and spends one
+/// of the actor's uploads (`upload_per_account` an hour).
+pub async fn may_attach(s: &Services, actor: &Principal, opinion_id: i64) -> DomainResult<()> {
+    let op = opinion::Entity::find_by_id(opinion_id)
+        .one(&s.db)
+        .await?
+        .ok_or(DomainError::NotFound)?;
+    if op.author_id != Some(actor.account_id) {
+        return Err(DomainError::Forbidden);
+    }
+    if op.status != status::PENDING {
+        return Err(DomainError::Conflict("not_pending"));
+    }
+    let count = opinion_photo::Entity::find()
+        .filter(opinion_photo::Column::OpinionId.eq(opinion_id))
+        .count(&s.db)
+        .await?;
+    if count >= MAX_PHOTOS {
+        return Err(DomainError::Conflict("too_many_photos"));
+    }
+    s.limiter.hit(
+        crate::ratelimit::Bucket::UploadAccount,
+        &actor.account_id.to_string(),
+    )
+}
+
 pub async fn attach(
     s: &Services,
     actor: &Principal,

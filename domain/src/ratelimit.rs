@@ -31,6 +31,10 @@ pub struct Limits {
     pub code_per_phone: Rule,
     /// Opinions and comments one resident may post (staff are not limited).
     pub post_per_account: Rule,
+    /// Photo uploads (requests) per account.
+    pub upload_per_account: Rule,
+    /// Similar-opinion lookups per client address (each one searches).
+    pub similar_per_ip: Rule,
 }
 
 impl Default for Limits {
@@ -42,6 +46,8 @@ impl Default for Limits {
             code_per_ip: Rule::per_minutes(10, 60),
             code_per_phone: Rule::per_minutes(3, 10),
             post_per_account: Rule::per_minutes(30, 60),
+            upload_per_account: Rule::per_minutes(20, 60),
+            similar_per_ip: Rule::per_minutes(60, 1),
         }
     }
 }
@@ -54,6 +60,8 @@ pub enum Bucket {
     CodeIp,
     CodePhone,
     PostAccount,
+    UploadAccount,
+    SimilarIp,
 }
 
 pub struct RateLimiter {
@@ -77,6 +85,8 @@ impl RateLimiter {
             Bucket::CodeIp => self.limits.code_per_ip,
             Bucket::CodePhone => self.limits.code_per_phone,
             Bucket::PostAccount => self.limits.post_per_account,
+            Bucket::UploadAccount => self.limits.upload_per_account,
+            Bucket::SimilarIp => self.limits.similar_per_ip,
         }
     }
 

@@ -68,15 +68,15 @@ impl Book<'_> {
     }
 }
 
-fn attr(e: &BytesStart, name: &[u8]) -> Option<String> {
+fn attr(e: &BytesStart, name: &str) -> Option<String> {
     e.attributes()
         .flatten()
         .find(|a| a.key.as_ref() == name || a.key.local_name().as_ref() == name)
-        .and_then(|a| String::from_utf8(a.value.into_owned()).ok())
+        .map(|a| a.value.into_owned())
 }
 
-fn local(name: &[u8]) -> &[u8] {
-    name.rsplit(|b| *b == b':').next().unwrap_or(name)
+fn local(name: &str) -> &str {
+    name.rsplit(':').next().unwrap_or(name)
 }
 
 /// Text with `&amp;`-style references resolved.
@@ -87,11 +87,11 @@ fn push_text(out: &mut String, ev: &Event) -> DomainResult<()> {
         Event::GeneralRef(r) => {
             let name = r.as_ref();
             let c = match name {
-                b"amp" => Some('&'),
-                b"lt" => Some('<'),
-                b"gt" => Some('>'),
-                b"quot" => Some('"'),
-                b"apos" => Some('\''),
+                "amp" => Some('&'),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
                 _ => r.resolve_char_ref().map_err(|_| bad("bad_sheet"))?,
             };
             out.push(c.ok_or(bad("bad_sheet"))?);
@@ -113,8 +113,8 @@ fn first_sheet(book: &mut Book) -> DomainResult<String> {
     loop {
         buf.clear();
         match r.read_event_into(&mut buf) {
-            Ok(Event::Start(e) | Event::Empty(e)) if local(e.name().as_ref()) == b"sheet" => {
-                rid = attr(&e, b"id");
+            Ok(Event::Start(e) | Event::Empty(e)) if local(e.name().as_ref()) == "sheet" => {
+                rid = attr(&e, "id");
                 break;
             }
             Ok(Event::Eof) => break,
@@ -130,10 +130,10 @@ fn first_sheet(book: &mut Book) -> DomainResult<String> {
         buf.clear();
         match r.read_event_into(&mut buf) {
             Ok(Event::Start(e) | Event::Empty(e))
-                if local(e.name().as_ref()) == b"Relationship"
-                    && attr(&e, b"Id").as_deref() == Some(rid.as_str()) =>
+                if local(e.name().as_ref()) == "Relationship"
+                    && attr(&e, "Id").as_deref() == Some(rid.as_str()) =>
             {
-                let target = attr(&e, b"Target").ok_or(bad("bad_sheet"))?;
+                let target = attr(&e, "Target").ok_or(bad("bad_sheet"))?;
                 return Ok(match target.strip_prefix('/') {
                     Some(abs) => abs.to_owned(),
                     None => format!("xl/{target}"),
@@ -160,21 +160,21 @@ fn shared_strings(book: &mut Book, limits: &Limits) -> DomainResult<Vec<String>>
         let ev = r.read_event_into(&mut buf).map_err(|_| bad("bad_sheet"))?;
         match &ev {
             Event::Start(e) => match local(e.name().as_ref()) {
-                b"si" => current = Some(String::new()),
-                b"t" => in_t = true,
-                b"rPh" => in_phonetic = true,
+                "si" => current = Some(String::new()),
+                "t" => in_t = true,
+                "rPh" => in_phonetic = true,
                 _ => {}
             },
-            Event::Empty(e) if local(e.name().as_ref()) == b"si" => out.push(String::new()),
+            Event::Empty(e) if local(e.name().as_ref()) == "si" => out.push(String::new()),
             Event::End(e) => match local(e.name().as_ref()) {
-                b"si" => {
+                "si" => {
                     out.push(current.take().unwrap_or_default());
                     if out.len() > limits.cells {
                         return Err(bad("too_many_cells"));
                     }
                 }
-                b"t" => in_t = false,
-                b"rPh" => in_phonetic = false,
+                "t" => in_t = false,
+                "rPh" => in_phonetic = false,
                 _ => {}
             },
             Event::Eof => break,
@@ -195,9 +195,9 @@ fn cell_ref(r: &str) -> Option<(usize, usize)> {
     if letters == 0 || letters > 3 {
         return None;
     }
-    let col = r[..letters]
-        .bytes()
-        .fold(0usize, |n, b| n * 26 + (b.to_ascii_uppercase() - b'A' + 1) as usize);
+    let col = r[..letters].bytes().fold(0usize, |n, b| {
+        n * 26 + (b.to_ascii_uppercase() - b'A' + 1) as usize
+    });
     let row = r[letters..].parse::<usize>().ok().filter(|n| *n > 0)?;
     Some((row, col))
 }
@@ -230,31 +230,31 @@ pub fn read_xlsx(bytes: &[u8], limits: Limits) -> DomainResult<Vec<Vec<String>>>
             Event::Start(e) | Event::Empty(e) => {
                 let empty = matches!(ev, Event::Empty(_));
                 match local(e.name().as_ref()) {
-                    b"row" => {
-                        row_no = match attr(e, b"r") {
+                    "row" => {
+                        row_no = match attr(e, "r") {
                             Some(n) => n.parse().map_err(|_| bad("bad_sheet"))?,
                             None => row_no + 1,
                         };
                         col_no = 0;
                     }
-                    b"c" => {
-                        let (row, col) = match attr(e, b"r") {
+                    "c" => {
+                        let (row, col) = match attr(e, "r") {
                             Some(r) => cell_ref(&r).ok_or(bad("bad_sheet"))?,
                             None => (row_no.max(1), col_no + 1),
                         };
                         row_no = row;
                         col_no = col;
                         if !empty {
-                            cell = Some((attr(e, b"t").unwrap_or_default(), String::new()));
+                            cell = Some((attr(e, "t").unwrap_or_default(), String::new()));
                         }
                     }
-                    b"v" | b"t" if cell.is_some() && !empty => in_value = true,
+                    "v" | "t" if cell.is_some() && !empty => in_value = true,
                     _ => {}
                 }
             }
             Event::End(e) => match local(e.name().as_ref()) {
-                b"v" | b"t" => in_value = false,
-                b"c" => {
+                "v" | "t" => in_value = false,
+                "c" => {
                     let Some((kind, raw)) = cell.take() else {
                         continue;
                     };
@@ -326,7 +326,10 @@ mod tests {
         z.start_file("xl/_rels/workbook.xml.rels", opt).unwrap();
         z.write_all(br#"<Relationships><Relationship Id="rId1" Target="worksheets/sheet1.xml"/></Relationships>"#).unwrap();
         z.start_file("xl/sharedStrings.xml", opt).unwrap();
-        let si: String = strings.iter().map(|s| format!("<si><t>{s}</t></si>")).collect();
+        let si: String = strings
+            .iter()
+            .map(|s| format!("<si><t>{s}</t></si>"))
+            .collect();
         z.write_all(format!("<sst>{si}</sst>").as_bytes()).unwrap();
         z.start_file("xl/worksheets/sheet1.xml", opt).unwrap();
         z.write_all(format!("<worksheet><sheetData>{sheet}</sheetData></worksheet>").as_bytes())
@@ -347,7 +350,11 @@ mod tests {
             rows,
             vec![
                 vec!["标题".to_owned(), String::new(), "内容".into()],
-                vec!["路灯 & 井盖".to_owned(), "13812345678".into(), "不亮了<三幢>".into()],
+                vec![
+                    "路灯 & 井盖".to_owned(),
+                    "13812345678".into(),
+                    "不亮了<三幢>".into()
+                ],
             ]
         );
     }
@@ -362,19 +369,28 @@ mod tests {
         assert!(b.len() < 2048, "{}", b.len());
         assert!(matches!(
             read_xlsx(&b, Limits::default()),
-            Err(DomainError::Validation { rule: "too_many_rows" | "too_many_columns", .. })
+            Err(DomainError::Validation {
+                rule: "too_many_rows" | "too_many_columns",
+                ..
+            })
         ));
         let b = xlsx(r#"<row r="1"><c r="XFD1" t="s"><v>0</v></c></row>"#, &["x"]);
         assert!(matches!(
             read_xlsx(&b, Limits::default()),
-            Err(DomainError::Validation { rule: "too_many_columns", .. })
+            Err(DomainError::Validation {
+                rule: "too_many_columns",
+                ..
+            })
         ));
         // Styled empty cells far away are fine: they hold nothing.
         let b = xlsx(
             r#"<row r="1"><c r="A1" t="s"><v>0</v></c><c r="XFD1" s="3"/></row>"#,
             &["x"],
         );
-        assert_eq!(read_xlsx(&b, Limits::default()).unwrap(), vec![vec!["x".to_owned()]]);
+        assert_eq!(
+            read_xlsx(&b, Limits::default()).unwrap(),
+            vec![vec!["x".to_owned()]]
+        );
     }
 
     #[test]
@@ -389,14 +405,19 @@ mod tests {
         };
         assert!(matches!(
             read_xlsx(&b, small),
-            Err(DomainError::Validation { rule: "too_large_uncompressed", .. })
+            Err(DomainError::Validation {
+                rule: "too_large_uncompressed",
+                ..
+            })
         ));
     }
 
     #[test]
     fn too_many_cells_and_garbage() {
         let sheet: String = (1..=20)
-            .map(|r| format!(r#"<row r="{r}"><c r="A{r}"><v>{r}</v></c><c r="B{r}"><v>1</v></c></row>"#))
+            .map(|r| {
+                format!(r#"<row r="{r}"><c r="A{r}"><v>{r}</v></c><c r="B{r}"><v>1</v></c></row>"#)
+            })
             .collect();
         let b = xlsx(&sheet, &[]);
         let few = Limits {
@@ -405,11 +426,17 @@ mod tests {
         };
         assert!(matches!(
             read_xlsx(&b, few),
-            Err(DomainError::Validation { rule: "too_many_cells", .. })
+            Err(DomainError::Validation {
+                rule: "too_many_cells",
+                ..
+            })
         ));
         assert!(read_xlsx(b"PK\x03\x04garbage", Limits::default()).is_err());
         assert!(read_xlsx(b"", Limits::default()).is_err());
         let b = xlsx(r#"<row r="1"><c r="A1" t="s"><v>7</v></c></row>"#, &["x"]);
-        assert!(read_xlsx(&b, Limits::default()).is_err(), "string index out of range");
+        assert!(
+            read_xlsx(&b, Limits::default()).is_err(),
+            "string index out of range"
+        );
     }
 }

@@ -10,6 +10,7 @@ mod m20261127_000003_audit_outbox;
 mod m20261127_000004_opinions;
 mod m20261127_000005_crawl_sources;
 mod m20261127_000006_moderation;
+mod m20261128_000007_hardening;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000004_opinions::Migration),
             Box::new(m20261127_000005_crawl_sources::Migration),
             Box::new(m20261127_000006_moderation::Migration),
+            Box::new(m20261128_000007_hardening::Migration),
         ]
     }
 }

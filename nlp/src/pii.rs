@@ -183,16 +183,17 @@ fn find_folded(text: &str) -> Vec<Found> {
             push(PiiKind::IdNumber, m.start(), m.end());
         }
     }
+    for m in p.mobile.find_iter(text) {
+        if bounded(text, m.start(), m.end(), false) {
+            push(PiiKind::Mobile, m.start(), m.end());
+        }
+    }
+    // After mobiles: `+8613812345678` is 13 digits that may pass Luhn.
     for m in p.card.find_iter(text) {
         let n = digits(m.as_str()).len();
         if (13..=19).contains(&n) && bounded(text, m.start(), m.end(), false) && luhn_ok(m.as_str())
         {
             push(PiiKind::BankCard, m.start(), m.end());
-        }
-    }
-    for m in p.mobile.find_iter(text) {
-        if bounded(text, m.start(), m.end(), false) {
-            push(PiiKind::Mobile, m.start(), m.end());
         }
     }
     for m in p.landline.find_iter(text) {
@@ -252,7 +253,10 @@ fn mask_one(kind: PiiKind, s: &str) -> String {
             let international = main.starts_with('+') || main.starts_with("00");
             let mut d = digit_string(main);
             if international {
-                d = d.trim_start_matches("00").trim_start_matches("86").to_owned();
+                d = d
+                    .trim_start_matches("00")
+                    .trim_start_matches("86")
+                    .to_owned();
                 if !d.starts_with('0') {
                     d.insert(0, '0');
                 }
@@ -318,12 +322,15 @@ mod tests {
             ("(+86)138 1234 5678", "138****5678"),
             ("座机0571-87654321转123", "座机0571-******21"),
             ("（０５７１）８７６５４３２１", "0571-******21"),
-            ("北京 010-12345678", "北京 010-******78"),
+            ("北京 010-62345678", "北京 010-******78"),
             ("+86 571 8765 4321", "0571-******21"),
             ("电话：87654321", "电话：******21"),
             ("老身份证330102800101123", "老身份证3*************3"),
             ("身份证 110105 19491231 002X", "身份证 1****************X"),
-            ("邮箱ｚｈａｎｇ＠ｅｘａｍｐｌｅ．ｃｏｍ", "邮箱z***@example.com"),
+            (
+                "邮箱ｚｈａｎｇ＠ｅｘａｍｐｌｅ．ｃｏｍ",
+                "邮箱z***@example.com",
+            ),
             ("车牌浙a 12345", "车牌浙A****5"),
         ];
         for (input, want) in cases {
@@ -371,7 +378,11 @@ mod tests {
             }
             for c in digits[i..i + g].chars() {
                 let w = wide[(i) % wide.len()];
-                out.push(if w { char::from_u32(c as u32 + 0xFEE0).unwrap() } else { c });
+                out.push(if w {
+                    char::from_u32(c as u32 + 0xFEE0).unwrap()
+                } else {
+                    c
+                });
                 i += 1;
             }
         }
@@ -382,7 +393,11 @@ mod tests {
     fn id_check_char(first17: &str) -> char {
         const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
         const C: [char; 11] = ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'];
-        let sum: u32 = first17.chars().zip(W).map(|(c, w)| c.to_digit(10).unwrap() * w).sum();
+        let sum: u32 = first17
+            .chars()
+            .zip(W)
+            .map(|(c, w)| c.to_digit(10).unwrap() * w)
+            .sum();
         C[(sum % 11) as usize]
     }
 

@@ -22,14 +22,27 @@ pub struct Config {
     pub public_origin: Option<String>,
     /// Send cookies with `Secure` and HSTS (serve over HTTPS).
     pub secure_cookies: bool,
-    /// Trust `X-Forwarded-For` from a reverse proxy for the client address.
+    /// Take the client address from `X-Forwarded-For`, as written by the
+    /// trusted reverse proxies in front of Hongcha (see `trusted_proxies`).
     pub trust_forwarded_for: bool,
+    /// How many reverse proxies in front of Hongcha append to
+    /// `X-Forwarded-For` (default 1). The client address is the one the
+    /// outermost trusted proxy appended — that many entries from the right;
+    /// anything further left was written by the client and is ignored.
+    pub trusted_proxies: usize,
     /// Largest request body accepted, in bytes.
     pub body_limit: usize,
     pub session_days: i64,
     /// Distinct residents' abuse reports that hide an opinion pending review.
     pub report_hide_threshold: u32,
+    /// Days an account (with a verified number) must exist before its
+    /// reports count towards hiding (default 7).
+    pub report_min_account_days: i64,
     pub limits: LimitsConfig,
+    /// Development only: write one-time codes readable into the development
+    /// SMS channel's `outbox.log` (automated tests read them there). Off by
+    /// default: the log shows codes as `******`.
+    pub dev_reveal_codes: bool,
 }
 
 /// Attempts allowed per window (minutes).
@@ -43,6 +56,10 @@ pub struct LimitsConfig {
     pub code_per_phone: u32,
     /// Opinions and comments per resident per hour.
     pub post_per_account: u32,
+    /// Photo upload requests per account per hour.
+    pub upload_per_account: u32,
+    /// Similar-opinion lookups per address per minute.
+    pub similar_per_ip: u32,
 }
 
 impl Default for LimitsConfig {
@@ -55,6 +72,8 @@ impl Default for LimitsConfig {
             code_per_ip: d.code_per_ip.max,
             code_per_phone: d.code_per_phone.max,
             post_per_account: d.post_per_account.max,
+            upload_per_account: d.upload_per_account.max,
+            similar_per_ip: d.similar_per_ip.max,
         }
     }
 }
@@ -69,10 +88,13 @@ impl Default for Config {
             public_origin: None,
             secure_cookies: false,
             trust_forwarded_for: false,
+            trusted_proxies: 1,
             body_limit: 2 * 1024 * 1024,
             session_days: 14,
             report_hide_threshold: 3,
+            report_min_account_days: 7,
             limits: LimitsConfig::default(),
+            dev_reveal_codes: false,
         }
     }
 }
@@ -126,11 +148,20 @@ impl Config {
         if let Some(v) = get("HONGCHA_TRUST_FORWARDED_FOR") {
             self.trust_forwarded_for = parse("HONGCHA_TRUST_FORWARDED_FOR", v)?;
         }
+        if let Some(v) = get("HONGCHA_TRUSTED_PROXIES") {
+            self.trusted_proxies = parse("HONGCHA_TRUSTED_PROXIES", v)?;
+        }
+        if let Some(v) = get("HONGCHA_DEV_REVEAL_CODES") {
+            self.dev_reveal_codes = parse("HONGCHA_DEV_REVEAL_CODES", v)?;
+        }
         if let Some(v) = get("HONGCHA_BODY_LIMIT") {
             self.body_limit = parse("HONGCHA_BODY_LIMIT", v)?;
         }
         if let Some(v) = get("HONGCHA_SESSION_DAYS") {
             self.session_days = parse("HONGCHA_SESSION_DAYS", v)?;
+        }
+        if let Some(v) = get("HONGCHA_REPORT_MIN_ACCOUNT_DAYS") {
+            self.report_min_account_days = parse("HONGCHA_REPORT_MIN_ACCOUNT_DAYS", v)?;
         }
         if let Some(v) = get("HONGCHA_REPORT_HIDE_THRESHOLD") {
             self.report_hide_threshold = parse("HONGCHA_REPORT_HIDE_THRESHOLD", v)?;
@@ -143,6 +174,11 @@ impl Config {
             ("HONGCHA_LIMIT_CODE_PER_IP", &mut l.code_per_ip),
             ("HONGCHA_LIMIT_CODE_PER_PHONE", &mut l.code_per_phone),
             ("HONGCHA_LIMIT_POST_PER_ACCOUNT", &mut l.post_per_account),
+            (
+                "HONGCHA_LIMIT_UPLOAD_PER_ACCOUNT",
+                &mut l.upload_per_account,
+            ),
+            ("HONGCHA_LIMIT_SIMILAR_PER_IP", &mut l.similar_per_ip),
         ] {
             if let Some(v) = get(key) {
                 *slot = parse(key, v)?;
@@ -163,6 +199,9 @@ impl Config {
         domain::Settings {
             session_ttl: chrono_days(self.session_days),
             report_hide_threshold: self.report_hide_threshold.max(1),
+            report_min_account_age: domain::clock::Duration::days(
+                self.report_min_account_days.clamp(0, 365),
+            ),
             data_dir: self.data_dir.clone(),
             limits: Limits {
                 login_per_ip: Rule {
@@ -188,6 +227,14 @@ impl Config {
                 post_per_account: Rule {
                     max: l.post_per_account,
                     ..d.post_per_account
+                },
+                upload_per_account: Rule {
+                    max: l.upload_per_account,
+                    ..d.upload_per_account
+                },
+                similar_per_ip: Rule {
+                    max: l.similar_per_ip,
+                    ..d.similar_per_ip
                 },
             },
             ..domain::Settings::default()

@@ -29,6 +29,7 @@ impl Jobs {
             services,
             outbox: LogFileChannel {
                 path: cfg.outbox_log(),
+                reveal_secrets: cfg.dev_reveal_codes,
             },
             holder,
         }
@@ -46,6 +47,21 @@ impl Jobs {
                     match domain::jobs::try_lease(&services.db, "housekeeping", &holder, ttl).await
                     {
                         Ok(true) => {
+                            match domain::outbox::redact_stale_secrets(
+                                &services.db,
+                                services.settings.code_ttl,
+                            )
+                            .await
+                            {
+                                Ok(n) if n > 0 => {
+                                    tracing::info!(
+                                        rows = n,
+                                        "expired codes dropped from the outbox"
+                                    )
+                                }
+                                Ok(_) => {}
+                                Err(e) => tracing::error!(error = %e, "outbox redaction failed"),
+                            }
                             match domain::accounts::purge_expired(&services.db).await {
                                 Ok(n) if n > 0 => {
                                     tracing::info!(rows = n, "expired sessions and codes removed")

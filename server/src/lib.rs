@@ -161,10 +161,13 @@ pub fn router(cfg: &Config, services: domain::Services, addr: SocketAddr) -> Rou
             middleware::origin_guard,
         ))
         .layer(axum::middleware::from_fn_with_state(
-            guard,
+            guard.clone(),
             middleware::client_ip,
         ))
-        .layer(axum::middleware::from_fn(middleware::security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            guard,
+            middleware::security_headers,
+        ))
 }
 
 async fn healthz(State(state): State<AppState>) -> axum::Json<serde_json::Value> {

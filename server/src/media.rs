@@ -2,7 +2,7 @@
 //! opinion photos (multipart form, served back with access checks) and the
 //! staff's import file. Plain HTML forms post here, so both work without
 //! JavaScript; the origin guard covers them like every other mutation.
-use app::state::{AppState, SESSION_COOKIE, cookie_value};
+use app::state::{AppState, session_token_in};
 use axum::extract::{Multipart, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -11,7 +11,7 @@ async fn principal(
     st: &AppState,
     headers: &HeaderMap,
 ) -> Result<Option<domain::Principal>, Response> {
-    match cookie_value(headers, SESSION_COOKIE) {
+    match session_token_in(headers, st.secure_cookies) {
         Some(t) => domain::accounts::principal_for_token(&st.services, &t)
             .await
             .map_err(error_response),
@@ -130,6 +130,8 @@ pub async fn upload_photos(
         Err(r) => return r,
     };
     let result = async {
+        // Nothing of the upload is read before the author check passes.
+        domain::photos::may_attach(&st.services, &actor, id).await?;
         let files = files(form, "photo", domain::photos::MAX_PHOTOS as usize).await?;
         let bytes: Vec<Vec<u8>> = files.into_iter().map(|(_, b)| b).collect();
         let stored = domain::photos::attach(&st.services, &actor, id, &bytes).await?;

@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use app::state::{ClientIp, SESSION_COOKIE, cookie_value};
+use app::state::{ClientIp, session_token_in};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -16,6 +16,7 @@ use crate::Config;
 pub struct Guard {
     public_origin: Option<String>,
     trust_forwarded_for: bool,
+    trusted_proxies: usize,
     secure: bool,
     services: domain::Services,
 }
@@ -25,6 +26,7 @@ impl Guard {
         Self {
             public_origin: cfg.public_origin.clone(),
             trust_forwarded_for: cfg.trust_forwarded_for,
+            trusted_proxies: cfg.trusted_proxies.max(1),
             secure: cfg.secure_cookies,
             services,
         }
@@ -47,20 +49,33 @@ pub async fn client_ip(State(g): State<Arc<Guard>>, mut req: Request, next: Next
     let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string());
-    let forwarded = g
-        .trust_forwarded_for
-        .then(|| {
-            req.headers()
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(',').next())
-                .map(|s| s.trim().to_owned())
-        })
-        .flatten();
-    let ip = forwarded.or(peer).unwrap_or_else(|| "unknown".into());
+        .map(|c| c.0.ip());
+    let forwarded = if g.trust_forwarded_for {
+        forwarded_client(req.headers(), g.trusted_proxies)
+    } else {
+        None
+    };
+    let ip = forwarded
+        .or(peer)
+        .map(|ip| ip.to_string())
+        .unwrap_or_else(|| "unknown".into());
     req.extensions_mut().insert(ClientIp(ip));
     next.run(req).await
+}
+
+/// The client address behind `proxies` trusted reverse proxies: each
+/// appends the address it received the request from, so the one the
+/// outermost proxy saw is `proxies` entries from the right of all
+/// `X-Forwarded-For` values taken together. Entries further left were
+/// written by the client. `None` (use the peer address) when the header is
+/// missing, too short or not an address.
+pub fn forwarded_client(headers: &http::HeaderMap, proxies: usize) -> Option<std::net::IpAddr> {
+    let mut entries: Vec<&str> = Vec::new();
+    for v in headers.get_all("x-forwarded-for") {
+        entries.extend(v.to_str().ok()?.split(',').map(str::trim));
+    }
+    let i = entries.len().checked_sub(proxies)?;
+    entries[i].parse().ok()
 }
 
 /// Refuses every non-GET/HEAD/OPTIONS request whose `Origin` (or, lacking
@@ -93,7 +108,7 @@ pub async fn area_guard(State(g): State<Arc<Guard>>, req: Request, next: Next) -
     let Some(area) = domain::Area::for_path(req.uri().path()) else {
         return next.run(req).await;
     };
-    let token = cookie_value(req.headers(), SESSION_COOKIE);
+    let token = session_token_in(req.headers(), g.secure);
     let principal = match token {
         Some(t) => domain::accounts::principal_for_token(&g.services, &t).await,
         None => Ok(None),
@@ -148,9 +163,16 @@ pub fn page_context() {
 }
 
 /// Headers on every response; a strict CSP where the page did not set one.
-pub async fn security_headers(req: Request, next: Next) -> Response {
+pub async fn security_headers(State(g): State<Arc<Guard>>, req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
+    if g.secure {
+        // Served over HTTPS: browsers must never fall back to plain HTTP.
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -177,4 +199,42 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
         );
     }
     res
+}
+
+#[cfg(test)]
+mod forwarded_tests {
+    use super::forwarded_client;
+
+    fn headers(values: &[&str]) -> http::HeaderMap {
+        let mut h = http::HeaderMap::new();
+        for v in values {
+            h.append("x-forwarded-for", v.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn the_client_cannot_choose_its_address() {
+        // The client wrote 1.2.3.4; the proxy appended what it saw.
+        let h = headers(&["1.2.3.4, 203.0.113.7"]);
+        assert_eq!(
+            forwarded_client(&h, 1),
+            Some("203.0.113.7".parse().unwrap())
+        );
+        let h = headers(&["1.2.3.4", "203.0.113.7"]);
+        assert_eq!(
+            forwarded_client(&h, 1),
+            Some("203.0.113.7".parse().unwrap())
+        );
+        // Two proxies: CDN then nginx.
+        let h = headers(&["1.2.3.4, 198.51.100.9, 10.0.0.2"]);
+        assert_eq!(
+            forwarded_client(&h, 2),
+            Some("198.51.100.9".parse().unwrap())
+        );
+        // Too short, garbage or missing: the peer address is used.
+        assert_eq!(forwarded_client(&headers(&["203.0.113.7"]), 2), None);
+        assert_eq!(forwarded_client(&headers(&["1.2.3.4, evil"]), 1), None);
+        assert_eq!(forwarded_client(&http::HeaderMap::new(), 1), None);
+    }
 }

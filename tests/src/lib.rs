@@ -36,6 +36,10 @@ pub struct TestApp {
 pub struct Options {
     pub limits: hongcha_server::config::LimitsConfig,
     pub body_limit: usize,
+    /// Days before an account's reports count towards hiding (0 in tests,
+    /// so freshly registered residents count).
+    pub report_min_account_days: i64,
+    pub trust_forwarded_for: bool,
 }
 
 impl Default for Options {
@@ -48,8 +52,12 @@ impl Default for Options {
                 code_per_ip: 1000,
                 code_per_phone: 1000,
                 post_per_account: 1000,
+                upload_per_account: 1000,
+                similar_per_ip: 1000,
             },
             body_limit: 64 * 1024,
+            report_min_account_days: 0,
+            trust_forwarded_for: false,
         }
     }
 }
@@ -90,6 +98,10 @@ pub async fn spawn_app_with(backend: Backend, opts: Options) -> TestApp {
         data_dir: data_dir.path().to_path_buf(),
         limits: opts.limits,
         body_limit: opts.body_limit,
+        report_min_account_days: opts.report_min_account_days,
+        trust_forwarded_for: opts.trust_forwarded_for,
+        // The tests read one-time codes from the development SMS log.
+        dev_reveal_codes: true,
         ..Config::default()
     };
     let app = Application::build(cfg).await.expect("server builds");
@@ -147,6 +159,8 @@ impl TestApp {
             .expect("seed demo")
     }
 
+    /// Registers a resident the way the page does: asks for a code, reads
+    /// it from the development SMS log, then signs up with it.
     pub async fn register(&self, client: &Client, phone: &str, name: &str) -> Response {
         let communities = domain::org::communities(&self.services.db).await.unwrap();
         let community = communities
@@ -154,17 +168,56 @@ impl TestApp {
             .expect("seeded communities")
             .id
             .to_string();
+        let code = self
+            .sms_code(phone, || async {
+                let res = self
+                    .call(client, "request_register_code", &[("phone", phone)])
+                    .await;
+                assert!(
+                    res.status().is_success(),
+                    "request_register_code: {}",
+                    res.status()
+                );
+            })
+            .await;
         self.call(
             client,
             "register",
             &[
                 ("phone", phone),
+                ("code", &code),
                 ("password", "correct horse"),
                 ("display_name", name),
                 ("community_id", &community),
             ],
         )
         .await
+    }
+
+    /// Runs `send` (something that sends `phone` a code) and returns the
+    /// six-digit code of the first new SMS to `phone` in the development log.
+    pub async fn sms_code<F, Fut>(&self, phone: &str, send: F) -> String
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = ()>,
+    {
+        let before = self.outbox_log().lines().count();
+        send().await;
+        for _ in 0..200 {
+            let log = self.outbox_log();
+            for line in log.lines().skip(before) {
+                let v: serde_json::Value = serde_json::from_str(line).expect("outbox line");
+                if v["to"] != phone {
+                    continue;
+                }
+                let body = v["body"].as_str().unwrap_or_default();
+                if let Some(code) = six_digits(body) {
+                    return code;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("no code for {phone} in the outbox log");
     }
 
     pub async fn login(&self, client: &Client, phone: &str, password: &str) -> Response {
@@ -192,4 +245,11 @@ impl TestApp {
                 .expect("drop test database");
         }
     }
+}
+
+/// The first run of exactly six digits in `s`.
+pub fn six_digits(text: &str) -> Option<String> {
+    text.split(|c: char| !c.is_ascii_digit())
+        .find(|run| run.len() == 6)
+        .map(str::to_owned)
 }

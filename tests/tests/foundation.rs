@@ -1,6 +1,6 @@
 //! Foundation black-box tests: accounts, sessions, roles × areas, security
 //! baseline and the audit chain, over real HTTP on every available backend.
-use blackbox::{Backend, DEMO_PASSWORD, Options, backends, spawn_app, spawn_app_with};
+use blackbox::{Backend, DEMO_PASSWORD, Options, backends, six_digits, spawn_app, spawn_app_with};
 use reqwest::StatusCode;
 use sea_orm::ConnectionTrait;
 
@@ -36,7 +36,22 @@ async fn register_login_logout() {
         );
 
         // The same number again is refused with a clear error.
-        let res = app.register(&c, "13912345678", "另一个人").await;
+        let community = domain::org::communities(&app.services.db).await.unwrap()[0]
+            .id
+            .to_string();
+        let res = app
+            .call(
+                &c,
+                "register",
+                &[
+                    ("phone", "13912345678"),
+                    ("code", "000000"),
+                    ("password", "correct horse"),
+                    ("display_name", "另一个人"),
+                    ("community_id", &community),
+                ],
+            )
+            .await;
         assert_eq!(res.status(), StatusCode::CONFLICT, "{backend:?}");
         assert!(res.text().await.unwrap().contains("phone_taken"));
 
@@ -104,7 +119,7 @@ async fn registration_validates_input() {
         let community = domain::org::communities(&app.services.db).await.unwrap()[0]
             .id
             .to_string();
-        let cases: [(&str, &str, &str, &str, &str); 4] = [
+        let cases: [(&str, &str, &str, &str, &str); 5] = [
             ("12345", "correct horse", "小王", &community, "phone"),
             ("13700000001", "short", "小王", &community, "password"),
             (
@@ -115,6 +130,14 @@ async fn registration_validates_input() {
                 "display_name",
             ),
             ("13700000003", "correct horse", "小王", "99999", "community"),
+            // No code was ever sent to this number.
+            (
+                "13700000004",
+                "correct horse",
+                "小王",
+                &community,
+                "sms_code",
+            ),
         ];
         for (phone, password, name, community, field) in cases {
             let res = app
@@ -123,6 +146,7 @@ async fn registration_validates_input() {
                     "register",
                     &[
                         ("phone", phone),
+                        ("code", "123456"),
                         ("password", password),
                         ("display_name", name),
                         ("community_id", community),
@@ -642,11 +666,4 @@ async fn oversized_bodies_are_refused() {
         .await;
     assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
     app.stop().await;
-}
-
-/// The first run of exactly six ASCII digits in `text`.
-fn six_digits(text: &str) -> Option<String> {
-    text.split(|c: char| !c.is_ascii_digit())
-        .find(|run| run.len() == 6)
-        .map(str::to_owned)
 }

@@ -107,15 +107,36 @@ pub fn Login() -> impl IntoView {
 pub fn Register() -> impl IntoView {
     let i18n = use_i18n();
     let register = ServerAction::<api::Register>::new();
+    let send_code = ServerAction::<api::RequestRegisterCode>::new();
+    let code_sent = move || matches!(send_code.value().get(), Some(Ok(())));
     let communities = Resource::new(|| (), |_| api::list_communities());
     let name_len = RwSignal::new(0usize);
+    let phone = RwSignal::new(String::new());
     view! {
         <h1>{i18n.t("register.title")}</h1>
         <section class="card">
             <ActionForm action=register attr:id="register-form">
                 <label for="reg-phone">{i18n.t("form.phone")}</label>
-                <input id="reg-phone" name="phone" type="tel" inputmode="numeric"
-                    autocomplete="tel" required maxlength="20" />
+                <div class="with-button">
+                    <input id="reg-phone" name="phone" type="tel" inputmode="numeric"
+                        autocomplete="tel" required maxlength="20"
+                        on:input=move |ev| phone.set(event_target_value(&ev)) />
+                    <button type="button" class="secondary" id="reg-send-code"
+                        disabled=move || send_code.pending().get()
+                        on:click=move |_| {
+                            send_code.dispatch(api::RequestRegisterCode { phone: phone.get_untracked() });
+                        }>
+                        {i18n.t("form.submit.code")}
+                    </button>
+                </div>
+                <ErrorNotice error=action_error(send_code) />
+                <Show when=code_sent>
+                    <p class="notice ok" role="status">{i18n.t("register.code_sent")}</p>
+                </Show>
+                <label for="reg-code">{i18n.t("form.code")}</label>
+                <input id="reg-code" name="code" inputmode="numeric" autocomplete="one-time-code"
+                    required maxlength="6" aria-describedby="reg-code-hint" />
+                <small id="reg-code-hint">{i18n.t("register.code_hint")}</small>
                 <PasswordField id="reg-password" autocomplete="new-password" />
                 <label for="reg-name">{i18n.t("form.display_name")}</label>
                 <input id="reg-name" name="display_name" required maxlength="32"

@@ -32,12 +32,39 @@ pub fn parse_display_name(raw: &str) -> DomainResult<String> {
 
 pub struct RegisterInput {
     pub phone: String,
+    /// The code sent by [`request_register_code`]: the number must be the
+    /// resident's own.
+    pub code: String,
     pub password: String,
     pub display_name: String,
     pub community_id: i64,
 }
 
-/// A resident signs up: a new account with `resident@community`.
+/// Sends a registration code to `phone`. A number that already has an
+/// account gets a note saying so instead (the answer here is the same
+/// either way, so it reveals nothing).
+pub async fn request_register_code(s: &Services, client_ip: &str, phone: &str) -> DomainResult<()> {
+    s.limiter.hit(Bucket::CodeIp, client_ip)?;
+    let phone = PhoneNumber::parse(phone)?;
+    s.limiter.hit(Bucket::CodePhone, phone.as_str())?;
+    if find_by_phone(&s.db, &phone).await?.is_some() {
+        let (_gate, txn) = s.begin_write().await?;
+        outbox::enqueue(
+            &txn,
+            outbox::Channel::Sms,
+            phone.as_str(),
+            "注册提醒",
+            "【红茶议事会】这个号码已经注册过，可以直接登录；忘记密码可用验证码登录。如非本人操作，请忽略。",
+        )
+        .await?;
+        txn.commit().await?;
+        return Ok(());
+    }
+    send_code(s, &phone, CodePurpose::Register).await
+}
+
+/// A resident signs up with a code proving the phone number is theirs: a
+/// new account with `resident@community`, its number marked verified.
 pub async fn register(s: &Services, client_ip: &str, input: RegisterInput) -> DomainResult<i64> {
     s.limiter.hit(Bucket::RegisterIp, client_ip)?;
     let phone = PhoneNumber::parse(&input.phone)?;
@@ -46,9 +73,15 @@ pub async fn register(s: &Services, client_ip: &str, input: RegisterInput) -> Do
     if !org::community_exists(&s.db, input.community_id).await? {
         return Err(DomainError::validation("community", "invalid"));
     }
+    if input.code.trim().is_empty() {
+        return Err(DomainError::validation("sms_code", "required"));
+    }
     if find_by_phone(&s.db, &phone).await?.is_some() {
         return Err(DomainError::Conflict("phone_taken"));
     }
+    redeem_code(s, &phone, CodePurpose::Register, &input.code)
+        .await
+        .map_err(|_| DomainError::validation("sms_code", "invalid"))?;
     let hash = password.hash().await?;
     let (_gate, txn) = s.begin_write().await?;
     let id = insert_account(&txn, &phone, &name, Some(hash), Some(input.community_id))
@@ -59,6 +92,11 @@ pub async fn register(s: &Services, client_ip: &str, input: RegisterInput) -> Do
             }
             other => other,
         })?;
+    account::Entity::update_many()
+        .col_expr(account::Column::PhoneVerifiedAt, Expr::value(clock::now()))
+        .filter(account::Column::Id.eq(id))
+        .exec(&txn)
+        .await?;
     insert_grant(
         &txn,
         id,
@@ -172,7 +210,11 @@ pub async fn login_password(
 ) -> DomainResult<(String, Principal)> {
     s.limiter.hit(Bucket::LoginIp, client_ip)?;
     let phone = PhoneNumber::parse(phone).map_err(|_| DomainError::InvalidCredentials)?;
-    s.limiter.hit(Bucket::LoginAccount, phone.as_str())?;
+    // Failures count per account *and* address: someone guessing from one
+    // address cannot lock the owner (on another) out of password login, and
+    // code login never stops.
+    let pair = format!("{}|{client_ip}", phone.as_str());
+    s.limiter.hit(Bucket::LoginAccount, &pair)?;
     if password.len() > 1024 {
         return Err(DomainError::InvalidCredentials);
     }
@@ -184,6 +226,7 @@ pub async fn login_password(
     .await;
     match acct {
         Some(a) if ok && !a.disabled => {
+            s.limiter.refund(Bucket::LoginAccount, &pair);
             let token = create_session(s, a.id).await?;
             let p = principal_of(&s.db, a).await?;
             Ok((token, p))
@@ -204,12 +247,64 @@ pub async fn request_login_code(s: &Services, client_ip: &str, phone: &str) -> D
     if acct.disabled {
         return Ok(());
     }
+    send_code(s, &phone, CodePurpose::Login).await
+}
+
+/// What a one-time code is for; a code for one purpose never works for the other.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CodePurpose {
+    Login,
+    Register,
+}
+
+impl CodePurpose {
+    fn tag(self) -> &'static str {
+        match self {
+            Self::Login => "login",
+            Self::Register => "register",
+        }
+    }
+}
+
+/// `salt$hash`: a fresh random salt per code, so equal codes never look
+/// alike in the table and no precomputed table covers them.
+fn hash_code(phone: &PhoneNumber, purpose: CodePurpose, code: &str) -> String {
+    let salt: [u8; 16] = rand::rngs::OsRng.r#gen();
+    let salt = hex::encode(salt);
+    let hash = salted_code_hash(&salt, phone, purpose, code);
+    format!("{salt}${hash}")
+}
+
+fn salted_code_hash(salt: &str, phone: &PhoneNumber, purpose: CodePurpose, code: &str) -> String {
+    sha256_hex(&format!(
+        "{salt}:{}:{}:{code}",
+        purpose.tag(),
+        phone.as_str()
+    ))
+}
+
+/// Compares a typed code with a stored `salt$hash` in constant time.
+fn code_matches(stored: &str, phone: &PhoneNumber, purpose: CodePurpose, code: &str) -> bool {
+    let Some((salt, want)) = stored.split_once('$') else {
+        return false;
+    };
+    let got = salted_code_hash(salt, phone, purpose, code.trim());
+    want.len() == got.len()
+        && want
+            .bytes()
+            .zip(got.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+}
+
+/// Stores a new code's salted hash and queues the SMS as a secret message.
+async fn send_code(s: &Services, phone: &PhoneNumber, purpose: CodePurpose) -> DomainResult<()> {
     let code = format!("{:06}", rand::rngs::OsRng.gen_range(0..1_000_000));
     let now = clock::now();
     let (_gate, txn) = s.begin_write().await?;
     login_code::ActiveModel {
         phone: Set(phone.as_str().to_owned()),
-        code_hash: Set(sha256_hex(&format!("{}:{code}", phone.as_str()))),
+        code_hash: Set(hash_code(phone, purpose, &code)),
         attempts: Set(0),
         created_at: Set(now),
         expires_at: Set(now + s.settings.code_ttl),
@@ -218,49 +313,52 @@ pub async fn request_login_code(s: &Services, client_ip: &str, phone: &str) -> D
     .insert(&txn)
     .await?;
     let minutes = s.settings.code_ttl.num_minutes();
-    outbox::enqueue(
+    let (subject, what) = match purpose {
+        CodePurpose::Login => ("登录验证码", "登录验证码"),
+        CodePurpose::Register => ("注册验证码", "注册验证码"),
+    };
+    outbox::enqueue_secret(
         &txn,
         outbox::Channel::Sms,
         phone.as_str(),
-        "登录验证码",
-        &format!("【红茶议事会】您的登录验证码是 {code}，{minutes} 分钟内有效。请勿告诉他人。"),
+        subject,
+        &format!("【红茶议事会】您的{what}是 {code}，{minutes} 分钟内有效。请勿告诉他人。"),
     )
     .await?;
     txn.commit().await?;
     Ok(())
 }
 
-/// Logs in with the latest unused code sent to `phone`. Five wrong tries
-/// spend the code.
-pub async fn login_with_code(
+/// Spends the latest live code sent to `phone` if `code` is it. Each try
+/// first takes one of the code's five attempts with a guarded update, so
+/// parallel guesses cannot get past five; the comparison is constant-time.
+async fn redeem_code(
     s: &Services,
-    client_ip: &str,
-    phone: &str,
+    phone: &PhoneNumber,
+    purpose: CodePurpose,
     code: &str,
-) -> DomainResult<(String, Principal)> {
-    s.limiter.hit(Bucket::LoginIp, client_ip)?;
-    let phone = PhoneNumber::parse(phone).map_err(|_| DomainError::InvalidCredentials)?;
-    s.limiter.hit(Bucket::LoginAccount, phone.as_str())?;
+) -> DomainResult<()> {
     let now = clock::now();
     let latest = login_code::Entity::find()
         .filter(login_code::Column::Phone.eq(phone.as_str()))
         .filter(login_code::Column::UsedAt.is_null())
         .filter(login_code::Column::ExpiresAt.gt(now))
-        .filter(login_code::Column::Attempts.lt(5))
+        .filter(login_code::Column::Attempts.lt(MAX_CODE_ATTEMPTS))
         .order_by_desc(login_code::Column::Id)
         .one(&s.db)
         .await?
         .ok_or(DomainError::InvalidCredentials)?;
-    let want = sha256_hex(&format!("{}:{}", phone.as_str(), code.trim()));
-    if want != latest.code_hash {
-        login_code::Entity::update_many()
-            .col_expr(
-                login_code::Column::Attempts,
-                Expr::col(login_code::Column::Attempts).add(1),
-            )
-            .filter(login_code::Column::Id.eq(latest.id))
-            .exec(&s.db)
-            .await?;
+    let attempt = login_code::Entity::update_many()
+        .col_expr(
+            login_code::Column::Attempts,
+            Expr::col(login_code::Column::Attempts).add(1),
+        )
+        .filter(login_code::Column::Id.eq(latest.id))
+        .filter(login_code::Column::UsedAt.is_null())
+        .filter(login_code::Column::Attempts.lt(MAX_CODE_ATTEMPTS))
+        .exec(&s.db)
+        .await?;
+    if attempt.rows_affected != 1 || !code_matches(&latest.code_hash, phone, purpose, code) {
         return Err(DomainError::InvalidCredentials);
     }
     // Spend the code; a concurrent use of the same code loses this race.
@@ -273,10 +371,36 @@ pub async fn login_with_code(
     if spent.rows_affected != 1 {
         return Err(DomainError::InvalidCredentials);
     }
+    Ok(())
+}
+
+/// Wrong tries a code survives.
+pub const MAX_CODE_ATTEMPTS: i32 = 5;
+
+/// Logs in with the latest unused code sent to `phone`. Five wrong tries
+/// spend the code.
+pub async fn login_with_code(
+    s: &Services,
+    client_ip: &str,
+    phone: &str,
+    code: &str,
+) -> DomainResult<(String, Principal)> {
+    s.limiter.hit(Bucket::LoginIp, client_ip)?;
+    let phone = PhoneNumber::parse(phone).map_err(|_| DomainError::InvalidCredentials)?;
+    // Wrong codes are bounded per code (five tries), not by a lock on the
+    // account, so code login stays open to the owner.
+    redeem_code(s, &phone, CodePurpose::Login, code).await?;
     let acct = find_by_phone(&s.db, &phone)
         .await?
         .filter(|a| !a.disabled)
         .ok_or(DomainError::InvalidCredentials)?;
+    if acct.phone_verified_at.is_none() {
+        account::Entity::update_many()
+            .col_expr(account::Column::PhoneVerifiedAt, Expr::value(clock::now()))
+            .filter(account::Column::Id.eq(acct.id))
+            .exec(&s.db)
+            .await?;
+    }
     let token = create_session(s, acct.id).await?;
     let p = principal_of(&s.db, acct).await?;
     Ok((token, p))
