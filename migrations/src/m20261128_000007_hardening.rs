@@ -39,6 +39,14 @@ impl MigrationTrait for Migration {
             )
             .await?;
         if manager.get_database_backend() == sea_orm::DbBackend::Postgres {
+            // A salted code hash is `salt$sha256` (97 characters). SQLite
+            // does not enforce lengths.
+            manager
+                .get_connection()
+                .execute_unprepared(
+                    "ALTER TABLE login_code ALTER COLUMN code_hash TYPE varchar(128)",
+                )
+                .await?;
             manager
                 .get_connection()
                 .execute_unprepared(

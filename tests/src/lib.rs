@@ -67,6 +67,13 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 }
 
 pub async fn spawn_app_with(backend: Backend, opts: Options) -> TestApp {
+    // Server logs in test output (warnings and errors; `HONGCHA_LOG` for more).
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(
+            std::env::var("HONGCHA_LOG").unwrap_or_else(|_| "warn".into()),
+        ))
+        .with_test_writer()
+        .try_init();
     let data_dir = tempfile::tempdir().expect("tempdir");
     let (database_url, pg_drop) = match backend {
         Backend::Sqlite => (
@@ -201,13 +208,16 @@ impl TestApp {
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = ()>,
     {
+        // The outbox names the number as stored: digits only.
+        let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+        let number = &digits[digits.len().saturating_sub(11)..];
         let before = self.outbox_log().lines().count();
         send().await;
         for _ in 0..200 {
             let log = self.outbox_log();
             for line in log.lines().skip(before) {
                 let v: serde_json::Value = serde_json::from_str(line).expect("outbox line");
-                if v["to"] != phone {
+                if v["to"] != number {
                     continue;
                 }
                 let body = v["body"].as_str().unwrap_or_default();
@@ -218,6 +228,41 @@ impl TestApp {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         panic!("no code for {phone} in the outbox log");
+    }
+
+    /// A client logged in as a demo account (password [`DEMO_PASSWORD`]).
+    pub async fn logged_in(&self, phone: &str) -> Client {
+        let c = self.client();
+        let res = self.login(&c, phone, DEMO_PASSWORD).await;
+        assert!(
+            res.status().is_success() || res.status().is_redirection(),
+            "login {phone}: {}",
+            res.status()
+        );
+        c
+    }
+
+    /// A freshly registered (code-verified), logged-in resident.
+    pub async fn new_resident(&self, phone: &str) -> Client {
+        let c = self.client();
+        let res = self
+            .register(&c, phone, &format!("居民{}", &phone[phone.len() - 4..]))
+            .await;
+        assert!(
+            res.status().is_success() || res.status().is_redirection(),
+            "register {phone}: {}",
+            res.status()
+        );
+        let res = self.login(&c, phone, "correct horse").await;
+        assert!(res.status().is_success() || res.status().is_redirection());
+        c
+    }
+
+    /// The first demo community's id, as a form value.
+    pub async fn first_community(&self) -> String {
+        domain::org::communities(&self.services.db).await.unwrap()[0]
+            .id
+            .to_string()
     }
 
     pub async fn login(&self, client: &Client, phone: &str, password: &str) -> Response {

@@ -3,47 +3,9 @@
 //! over HTTP against a real server, on SQLite and PostgreSQL.
 use std::time::Duration;
 
-use blackbox::{DEMO_PASSWORD, TestApp, backends, spawn_app};
+use blackbox::{TestApp, backends, spawn_app};
 use reqwest::{Client, StatusCode, multipart};
 use serde_json::Value;
-
-async fn logged_in(app: &TestApp, phone: &str) -> Client {
-    let c = app.client();
-    let res = app.login(&c, phone, DEMO_PASSWORD).await;
-    assert!(
-        res.status().is_success() || res.status().is_redirection(),
-        "login {phone}"
-    );
-    c
-}
-
-/// A freshly registered, logged-in resident.
-async fn new_resident(app: &TestApp, phone: &str) -> Client {
-    let c = app.client();
-    let res = app
-        .register(&c, phone, &format!("居民{}", &phone[7..]))
-        .await;
-    assert!(res.status().is_success() || res.status().is_redirection());
-    let res = app
-        .call(
-            &c,
-            "login",
-            &[
-                ("phone", phone),
-                ("password", "correct horse"),
-                ("next", ""),
-            ],
-        )
-        .await;
-    assert!(res.status().is_success() || res.status().is_redirection());
-    c
-}
-
-async fn first_community(app: &TestApp) -> String {
-    domain::org::communities(&app.services.db).await.unwrap()[0]
-        .id
-        .to_string()
-}
 
 async fn submit(app: &TestApp, c: &Client, community: &str, title: &str, key: &str) -> i64 {
     let res = app
@@ -80,13 +42,13 @@ async fn comments_are_moderated_masked_and_hidden_by_reports() {
     for backend in backends() {
         let app = spawn_app(backend).await;
         app.seed_demo().await;
-        let community = first_community(&app).await;
-        let resident = logged_in(&app, "13800000001").await;
-        let staff = logged_in(&app, "13800000002").await;
+        let community = app.first_community().await;
+        let resident = app.logged_in("13800000001").await;
+        let staff = app.logged_in("13800000002").await;
         let id = submit(&app, &resident, &community, "路灯坏了", "c1").await;
 
         // No comments on an opinion that is not public yet.
-        let neighbour = new_resident(&app, "13600000011").await;
+        let neighbour = app.new_resident("13600000011").await;
         let body = "我也看到了，有事打我电话13912345678";
         let form = |key: &'static str| {
             vec![
@@ -178,7 +140,7 @@ async fn comments_are_moderated_masked_and_hidden_by_reports() {
             .iter()
             .enumerate()
         {
-            let c = new_resident(&app, phone).await;
+            let c = app.new_resident(phone).await;
             let hidden: bool = app
                 .call(
                     &c,
@@ -246,8 +208,8 @@ async fn bulk_moderation_is_all_or_none_and_logged() {
         app.seed_demo().await;
         let communities = domain::org::communities(&app.services.db).await.unwrap();
         let (mine, other) = (communities[0].id.to_string(), communities[1].id.to_string());
-        let resident = logged_in(&app, "13800000001").await;
-        let staff = logged_in(&app, "13800000002").await;
+        let resident = app.logged_in("13800000001").await;
+        let staff = app.logged_in("13800000002").await;
         let a = submit(&app, &resident, &mine, "路灯坏了一", "b1").await;
         let b = submit(&app, &resident, &mine, "路灯坏了二", "b2").await;
         let c = submit(&app, &resident, &mine, "路灯坏了三", "b3").await;
@@ -377,9 +339,9 @@ async fn photos_are_checked_stripped_and_shown_only_with_their_opinion() {
     for backend in backends() {
         let app = spawn_app(backend).await;
         app.seed_demo().await;
-        let community = first_community(&app).await;
-        let resident = logged_in(&app, "13800000001").await;
-        let staff = logged_in(&app, "13800000002").await;
+        let community = app.first_community().await;
+        let resident = app.logged_in("13800000001").await;
+        let staff = app.logged_in("13800000002").await;
         let id = submit(&app, &resident, &community, "路灯坏了", "p1").await;
 
         // Checked by content, not by name.
@@ -401,7 +363,7 @@ async fn photos_are_checked_stripped_and_shown_only_with_their_opinion() {
         let res = upload(&app, &resident, id, vec![("big.jpg", big)]).await;
         assert_eq!(res.status(), StatusCode::BAD_REQUEST);
         // Only its author may add photos.
-        let other = new_resident(&app, "13600000031").await;
+        let other = app.new_resident("13600000031").await;
         let res = upload(&app, &other, id, vec![("a.jpg", jpeg_with_exif())]).await;
         assert_eq!(res.status(), StatusCode::FORBIDDEN);
         // Cross-origin uploads are refused like every mutation.
@@ -515,10 +477,10 @@ async fn web_import_previews_row_errors_then_imports_all_with_progress() {
         app.seed_demo().await;
         let communities = domain::org::communities(&app.services.db).await.unwrap();
         let mine = communities[0].name.clone();
-        let staff = logged_in(&app, "13800000002").await;
+        let staff = app.logged_in("13800000002").await;
 
         // Residents may not upload.
-        let resident = logged_in(&app, "13800000001").await;
+        let resident = app.logged_in("13800000001").await;
         let res = upload_import(&app, &resident, "a.csv", "标题,内容\n路灯,路灯坏了\n").await;
         assert_eq!(res.status(), StatusCode::FORBIDDEN);
         let res = upload_import(&app, &staff, "a.pdf", "%PDF").await;
@@ -548,7 +510,7 @@ async fn web_import_previews_row_errors_then_imports_all_with_progress() {
         let res = app.call(&staff, "import_start", &[("file", &file)]).await;
         assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
         // Another staff member cannot use this upload.
-        let admin = logged_in(&app, "13800000008").await;
+        let admin = app.logged_in("13800000008").await;
         let res = admin
             .get(app.url(&format!("/api/import_preview?file={file}")))
             .send()
@@ -635,9 +597,9 @@ async fn categories_are_configured_by_the_admin() {
     for backend in backends() {
         let app = spawn_app(backend).await;
         app.seed_demo().await;
-        let community = first_community(&app).await;
-        let admin = logged_in(&app, "13800000008").await;
-        let resident = logged_in(&app, "13800000001").await;
+        let community = app.first_community().await;
+        let admin = app.logged_in("13800000008").await;
+        let resident = app.logged_in("13800000001").await;
         let save = |c: &Client, active: bool| {
             let c = c.clone();
             let app = &app;
@@ -686,7 +648,7 @@ async fn categories_are_configured_by_the_admin() {
         let res = app.call(&resident, "submit_opinion", &f).await;
         assert_eq!(res.status(), StatusCode::OK);
         let id: i64 = res.json().await.unwrap();
-        let staff = logged_in(&app, "13800000002").await;
+        let staff = app.logged_in("13800000002").await;
         approve(&app, &staff, id).await;
         let list = app
             .get_json(&app.client(), "/api/opinions?category=parking")
@@ -771,8 +733,8 @@ async fn crawler_sources_are_managed_and_run_from_the_admin_page() {
         let app = spawn_app(backend).await;
         app.seed_demo().await;
         let site = fixture_site().await;
-        let admin = logged_in(&app, "13800000008").await;
-        let staff = logged_in(&app, "13800000002").await;
+        let admin = app.logged_in("13800000008").await;
+        let staff = app.logged_in("13800000002").await;
         let community = domain::org::communities(&app.services.db).await.unwrap()[0]
             .name
             .clone();

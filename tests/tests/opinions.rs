@@ -4,16 +4,6 @@ use blackbox::{DEMO_PASSWORD, Options, TestApp, backends, spawn_app, spawn_app_w
 use reqwest::{Client, StatusCode};
 use serde_json::Value;
 
-async fn logged_in(app: &TestApp, phone: &str) -> Client {
-    let c = app.client();
-    let res = app.login(&c, phone, DEMO_PASSWORD).await;
-    assert!(
-        res.status().is_success() || res.status().is_redirection(),
-        "login {phone}"
-    );
-    c
-}
-
 async fn community_ids(app: &TestApp) -> Vec<String> {
     domain::org::communities(&app.services.db)
         .await
@@ -60,7 +50,7 @@ async fn submit_moderate_publish_with_masking() {
         let app = spawn_app(backend).await;
         app.seed_demo().await;
         let communities = community_ids(&app).await;
-        let resident = logged_in(&app, "13800000001").await;
+        let resident = app.logged_in("13800000001").await;
         let body = "楼道里有人飞线充电给电瓶车充电，太危险了，联系我13912345678";
         let res = submit(
             &app,
@@ -97,7 +87,7 @@ async fn submit_moderate_publish_with_masking() {
         assert_eq!(mine[0]["status"], "pending");
 
         // Staff of another community may not moderate it; the right staff may.
-        let admin = logged_in(&app, "13800000008").await;
+        let admin = app.logged_in("13800000008").await;
         let other = {
             let res = app.register(&app.client(), "13700000009", "别的社工").await;
             assert!(res.status().is_success() || res.status().is_redirection());
@@ -136,7 +126,7 @@ async fn submit_moderate_publish_with_masking() {
         let res = moderate(&app, &other, id, &[("decision", "approve")]).await;
         assert_eq!(res.status(), StatusCode::FORBIDDEN, "{backend:?}");
 
-        let staff = logged_in(&app, "13800000002").await;
+        let staff = app.logged_in("13800000002").await;
         let queue = app.get_json(&staff, "/api/moderation_queue").await;
         assert_eq!(queue[0]["id"], id);
         assert!(
@@ -178,8 +168,8 @@ async fn reject_with_reason_and_merge_duplicates() {
         let app = spawn_app(backend).await;
         app.seed_demo().await;
         let communities = community_ids(&app).await;
-        let resident = logged_in(&app, "13800000001").await;
-        let staff = logged_in(&app, "13800000002").await;
+        let resident = app.logged_in("13800000001").await;
+        let staff = app.logged_in("13800000002").await;
         let a: i64 = submit(
             &app,
             &resident,
@@ -289,8 +279,8 @@ async fn support_once_report_hides_and_similar_hints() {
         let app = spawn_app(backend).await;
         app.seed_demo().await;
         let communities = community_ids(&app).await;
-        let resident = logged_in(&app, "13800000001").await;
-        let staff = logged_in(&app, "13800000002").await;
+        let resident = app.logged_in("13800000001").await;
+        let staff = app.logged_in("13800000002").await;
         let id: i64 = submit(
             &app,
             &resident,
@@ -406,7 +396,7 @@ async fn submission_input_is_validated() {
     let app = spawn_app(backends()[0]).await;
     app.seed_demo().await;
     let communities = community_ids(&app).await;
-    let resident = logged_in(&app, "13800000001").await;
+    let resident = app.logged_in("13800000001").await;
     let long = "很".repeat(2001);
     let cases: [(&str, &str, &str, &str); 4] = [
         ("短", "这是足够长的正文内容啊", &communities[0], "title"),
@@ -563,8 +553,8 @@ async fn a_residents_posts_are_limited_per_hour() {
     let app = spawn_app_with(backends()[0], opts).await;
     app.seed_demo().await;
     let communities = community_ids(&app).await;
-    let resident = logged_in(&app, "13800000001").await;
-    let staff = logged_in(&app, "13800000002").await;
+    let resident = app.logged_in("13800000001").await;
+    let staff = app.logged_in("13800000002").await;
     let title = "小区路灯坏了";
     let body = "小区门口的路灯坏了很久，晚上很黑";
     // A retried key and a refused post give their count back.

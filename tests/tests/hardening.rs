@@ -1,0 +1,584 @@
+//! Regression tests for the hardening issue (#8), from outside over HTTP on
+//! both backends: each failed on the code before the fix.
+use std::io::Write;
+
+use blackbox::{Backend, DEMO_PASSWORD, Options, TestApp, backends, spawn_app, spawn_app_with};
+use reqwest::{Client, StatusCode, multipart};
+use sea_orm::ConnectionTrait;
+use serde_json::Value;
+
+/// A 1.6 KB XLSX whose two cells sit at A1 and XFD1048576.
+fn far_cell_xlsx() -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut z = zip::ZipWriter::new(&mut out);
+    let opt = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    z.start_file("[Content_Types].xml", opt).unwrap();
+    z.write_all(
+        br#"<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>"#,
+    )
+    .unwrap();
+    z.start_file("xl/workbook.xml", opt).unwrap();
+    z.write_all(br#"<workbook xmlns:r="r"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>"#).unwrap();
+    z.start_file("xl/_rels/workbook.xml.rels", opt).unwrap();
+    z.write_all(br#"<Relationships><Relationship Id="rId1" Target="worksheets/sheet1.xml"/></Relationships>"#).unwrap();
+    z.start_file("xl/worksheets/sheet1.xml", opt).unwrap();
+    z.write_all(br#"<worksheet><dimension ref="A1:XFD1048576"/><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row><row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>y</t></is></c></row></sheetData></worksheet>"#).unwrap();
+    z.finish().unwrap();
+    out.into_inner()
+}
+
+async fn upload_import(app: &TestApp, c: &Client, name: &str, bytes: Vec<u8>) -> reqwest::Response {
+    let form = multipart::Form::new().part(
+        "file",
+        multipart::Part::bytes(bytes).file_name(name.to_owned()),
+    );
+    c.post(app.url("/staff/import/upload"))
+        .header("Origin", &app.addr)
+        .header("Accept", "application/json")
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_hostile_spreadsheet_is_a_clear_error_and_the_server_lives() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        app.seed_demo().await;
+        let staff = app.logged_in("13800000002").await;
+        let file = far_cell_xlsx();
+        assert!(file.len() < 2048, "{}", file.len());
+        let res = upload_import(&app, &staff, "hotline.xlsx", file).await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{backend:?}");
+        let err: Value = res.json().await.unwrap();
+        let key = err["error"].as_str().unwrap();
+        assert!(
+            key == "err.file.too_many_rows" || key == "err.file.too_many_columns",
+            "{key}"
+        );
+        // Still serving, for everyone.
+        let health = app.get_json(&app.client(), "/healthz").await;
+        assert_eq!(health["database"], true, "{health}");
+        // A GBK CSV from Excel on a Chinese Windows is read.
+        let (gbk, _, _) = encoding_rs::GB18030.encode("标题,内容\n路灯,三幢路灯不亮\n");
+        let res = upload_import(&app, &staff, "热线.csv", gbk.into_owned()).await;
+        assert_eq!(res.status(), StatusCode::OK, "{backend:?}");
+        // Old .xls is refused with a plain message, not half-read.
+        let res = upload_import(&app, &staff, "old.xls", b"\xD0\xCF\x11\xE0".to_vec()).await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn login_never_redirects_off_site() {
+    let app = spawn_app(Backend::Sqlite).await;
+    app.seed_demo().await;
+    for next in [
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "\\/evil.example",
+        "/%2F/evil.example",
+        "//evil.example",
+        "https://evil.example/",
+    ] {
+        let c = app.client();
+        let res = app
+            .call(
+                &c,
+                "login",
+                &[
+                    ("phone", "13800000001"),
+                    ("password", DEMO_PASSWORD),
+                    ("next", next),
+                ],
+            )
+            .await;
+        // Server functions answer API calls with the target in a header.
+        let target = res
+            .headers()
+            .get("location")
+            .or_else(|| res.headers().get("serverfnredirect"))
+            .map(|v| v.to_str().unwrap().to_owned());
+        assert_eq!(target.as_deref(), Some("/me"), "{next:?}");
+    }
+    app.stop().await;
+}
+
+/// The latest login code row for a phone: (hash, attempts).
+async fn code_row(app: &TestApp, phone: &str) -> (String, i64) {
+    let row = app
+        .services
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.services.db.get_database_backend(),
+            format!(
+                "SELECT code_hash, CAST(attempts AS BIGINT) AS attempts FROM login_code \
+                 WHERE phone = '{phone}' ORDER BY id DESC LIMIT 1"
+            ),
+        ))
+        .await
+        .unwrap()
+        .expect("a code row");
+    (
+        row.try_get("", "code_hash").unwrap(),
+        row.try_get("", "attempts").unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn sms_codes_are_hashed_counted_atomically_and_not_kept() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        app.seed_demo().await;
+        let phone = "13800000001";
+        let c = app.client();
+        let code = app
+            .sms_code(phone, || async {
+                let res = app.call(&c, "request_code", &[("phone", phone)]).await;
+                assert!(res.status().is_success());
+            })
+            .await;
+        let (hash, _) = code_row(&app, phone).await;
+        assert!(!hash.contains(&code), "{backend:?}: the code is not stored");
+        let (salt, digest) = hash.split_once('$').expect("salt$hash");
+        assert_eq!(salt.len(), 32);
+        assert_eq!(digest.len(), 64);
+        // Delivered: its text is gone from the outbox table.
+        let rows = app
+            .services
+            .db
+            .query_all_raw(sea_orm::Statement::from_string(
+                app.services.db.get_database_backend(),
+                "SELECT body FROM outbox".to_owned(),
+            ))
+            .await
+            .unwrap();
+        for r in rows {
+            let body: String = r.try_get("", "body").unwrap();
+            assert!(!body.contains(&code), "{backend:?}: {body}");
+        }
+        // Twenty parallel wrong guesses: exactly five are counted, and then
+        // even the right code is refused.
+        let wrong = if code == "000000" { "111111" } else { "000000" };
+        let guesses = (0..20).map(|_| {
+            let c = app.client();
+            let app = &app;
+            async move {
+                app.call(
+                    &c,
+                    "login_code",
+                    &[("phone", phone), ("code", wrong), ("next", "")],
+                )
+                .await
+                .status()
+            }
+        });
+        for status in futures::future::join_all(guesses).await {
+            assert_eq!(status, StatusCode::UNAUTHORIZED);
+        }
+        let (_, attempts) = code_row(&app, phone).await;
+        assert_eq!(attempts, 5, "{backend:?}");
+        let res = app
+            .call(
+                &app.client(),
+                "login_code",
+                &[("phone", phone), ("code", &code), ("next", "")],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{backend:?}");
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn codes_stay_out_of_the_development_log_unless_asked_for() {
+    // A server configured as shipped (no dev_reveal_codes).
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = hongcha_server::Config {
+        database_url: format!("sqlite://{}", dir.path().join("h.db").display()),
+        bind: "127.0.0.1:0".into(),
+        data_dir: dir.path().to_path_buf(),
+        ..hongcha_server::Config::default()
+    };
+    let server = hongcha_server::Application::build(cfg).await.unwrap();
+    let port = server.port();
+    let services = server.services.clone();
+    let task = tokio::spawn(async move { server.run_until_stopped().await.unwrap() });
+    domain::seed::seed_demo(&services, Some(DEMO_PASSWORD))
+        .await
+        .unwrap();
+    let c = Client::new();
+    let res = c
+        .post(format!("http://127.0.0.1:{port}/api/request_code"))
+        .header("Origin", format!("http://127.0.0.1:{port}"))
+        .header("Accept", "application/json")
+        .form(&[("phone", "13800000001")])
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success());
+    let log_path = dir.path().join("outbox.log");
+    let mut line = String::new();
+    for _ in 0..100 {
+        line = std::fs::read_to_string(&log_path).unwrap_or_default();
+        if !line.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let v: Value = serde_json::from_str(line.lines().next().unwrap()).unwrap();
+    let body = v["body"].as_str().unwrap();
+    assert!(body.contains("******"), "{body}");
+    assert!(!body.chars().any(|c| c.is_ascii_digit()), "{body}");
+    task.abort();
+}
+
+fn forwarded_opts() -> Options {
+    let mut o = Options {
+        trust_forwarded_for: true,
+        ..Options::default()
+    };
+    o.limits.login_per_ip = 3;
+    o.limits.login_per_account = 3;
+    o
+}
+
+async fn login_from(app: &TestApp, xff: &str, password: &str) -> StatusCode {
+    app.client()
+        .post(app.url("/api/login"))
+        .header("Origin", &app.addr)
+        .header("Accept", "application/json")
+        .header("X-Forwarded-For", xff)
+        .form(&[
+            ("phone", "13800000001"),
+            ("password", password),
+            ("next", ""),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test]
+async fn the_client_cannot_choose_its_address_and_cannot_lock_others_out() {
+    let app = spawn_app_with(Backend::Sqlite, forwarded_opts()).await;
+    app.seed_demo().await;
+    // The attacker writes a new address first each time; the proxy appends
+    // the real one, which is what counts.
+    for i in 0..3 {
+        let s = login_from(&app, &format!("10.9.9.{i}, 203.0.113.66"), "wrong password").await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    let s = login_from(&app, "10.9.9.200, 203.0.113.66", "wrong password").await;
+    assert_eq!(
+        s,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the rightmost address is limited"
+    );
+    // The owner, from their own address, still logs in with the password.
+    let s = login_from(&app, "198.51.100.7", DEMO_PASSWORD).await;
+    assert!(s.is_success() || s.is_redirection(), "{s}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn reports_need_visibility_and_trusted_reporters() {
+    for backend in backends() {
+        // Shipped default: accounts must be a week old to hide content.
+        let opts = Options {
+            report_min_account_days: 7,
+            ..Options::default()
+        };
+        let app = spawn_app_with(backend, opts).await;
+        app.seed_demo().await;
+        let community = app.first_community().await;
+        let author = app.logged_in("13800000001").await;
+        let staff = app.logged_in("13800000002").await;
+        let submit = |title: &'static str, key: &'static str| {
+            let author = &author;
+            let app = &app;
+            let community = community.clone();
+            async move {
+                let res = app
+                    .call(
+                        author,
+                        "submit_opinion",
+                        &[
+                            ("community_id", community.as_str()),
+                            ("location", ""),
+                            ("category", "public_service"),
+                            ("title", title),
+                            ("body", "小区门口的路灯坏了好几天，晚上很黑"),
+                            ("idempotency_key", key),
+                        ],
+                    )
+                    .await;
+                assert_eq!(res.status(), StatusCode::OK);
+                res.json::<i64>().await.unwrap()
+            }
+        };
+        let pending = submit("还在审核的意见", "r-pending").await;
+        let published = submit("已公开的意见", "r-published").await;
+        let res = app
+            .call(
+                &staff,
+                "moderate_opinion",
+                &[("id", &published.to_string()), ("decision", "approve")],
+            )
+            .await;
+        assert!(res.status().is_success());
+
+        let fresh = [
+            app.new_resident("13600000051").await,
+            app.new_resident("13600000052").await,
+            app.new_resident("13600000053").await,
+        ];
+        // A pending opinion cannot be reported: same answer as no opinion.
+        for id in [pending, 999_999] {
+            let res = app
+                .call(&fresh[0], "report_opinion", &[("id", &id.to_string())])
+                .await;
+            assert_eq!(res.status(), StatusCode::NOT_FOUND, "{backend:?} {id}");
+        }
+        // Three brand-new accounts report: recorded, staff told, not hidden.
+        for c in &fresh {
+            let hidden: bool = app
+                .call(
+                    c,
+                    "report_opinion",
+                    &[("id", &published.to_string()), ("reason", "广告")],
+                )
+                .await
+                .json()
+                .await
+                .unwrap();
+            assert!(!hidden, "{backend:?}");
+        }
+        let list = app.get_json(&app.client(), "/api/opinions").await;
+        assert_eq!(list.as_array().unwrap().len(), 1, "still public");
+        let notices = app
+            .services
+            .db
+            .query_all_raw(sea_orm::Statement::from_string(
+                app.services.db.get_database_backend(),
+                "SELECT body FROM outbox WHERE channel = 'in_app' AND subject = '举报提醒'"
+                    .to_owned(),
+            ))
+            .await
+            .unwrap();
+        assert!(!notices.is_empty(), "{backend:?}: staff are told");
+        // The same reports from established, verified accounts hide it.
+        app.services
+            .db
+            .execute_unprepared(
+                "UPDATE account SET created_at = created_at - INTERVAL '30 days' \
+                 WHERE phone LIKE '1360000005%'",
+            )
+            .await
+            .or(app
+                .services
+                .db
+                .execute_unprepared(
+                    "UPDATE account SET created_at = datetime(created_at, '-30 days') \
+                     WHERE phone LIKE '1360000005%'",
+                )
+                .await)
+            .unwrap();
+        let hidden: bool = app
+            .call(
+                &fresh[0],
+                "report_opinion",
+                &[("id", &published.to_string())],
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert!(hidden, "{backend:?}");
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn registration_proves_the_phone_number() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        app.seed_demo().await;
+        let community = app.first_community().await;
+        let c = app.client();
+        // Without a code sent to that number, no account.
+        let res = app
+            .call(
+                &c,
+                "register",
+                &[
+                    ("phone", "13600000061"),
+                    ("code", "123456"),
+                    ("password", "correct horse"),
+                    ("display_name", "冒名"),
+                    ("community_id", &community),
+                ],
+            )
+            .await;
+        assert_eq!(
+            res.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{backend:?}"
+        );
+        // A code for logging in does not register.
+        let res = app.register(&c, "13600000061", "本人").await;
+        assert!(res.status().is_success() || res.status().is_redirection());
+        let verified = app
+            .services
+            .db
+            .query_one_raw(sea_orm::Statement::from_string(
+                app.services.db.get_database_backend(),
+                "SELECT phone_verified_at IS NOT NULL AS v FROM account WHERE phone = '13600000061'"
+                    .to_owned(),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(verified.try_get::<bool>("", "v").unwrap(), "{backend:?}");
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn similar_lookups_and_photo_uploads_are_limited() {
+    let mut opts = Options::default();
+    opts.limits.similar_per_ip = 3;
+    opts.limits.upload_per_account = 1;
+    let app = spawn_app_with(Backend::Sqlite, opts).await;
+    app.seed_demo().await;
+    let community = app.first_community().await;
+    let c = app.client();
+    for i in 0..4 {
+        let res = c
+            .get(app.url(&format!(
+                "/api/similar_opinions?community_id={community}&text=%E8%B7%AF%E7%81%AF%E5%9D%8F%E4%BA%86"
+            )))
+            .send()
+            .await
+            .unwrap();
+        let want = if i < 3 {
+            StatusCode::OK
+        } else {
+            StatusCode::TOO_MANY_REQUESTS
+        };
+        assert_eq!(res.status(), want, "lookup {i}");
+    }
+    // A stranger's upload is refused before its body is read; the author's
+    // upload budget is counted per request.
+    let author = app.logged_in("13800000001").await;
+    let res = app
+        .call(
+            &author,
+            "submit_opinion",
+            &[
+                ("community_id", community.as_str()),
+                ("location", ""),
+                ("category", "public_service"),
+                ("title", "路灯坏了"),
+                ("body", "小区门口的路灯坏了好几天"),
+                ("idempotency_key", "ph-1"),
+            ],
+        )
+        .await;
+    let id: i64 = res.json().await.unwrap();
+    let stranger = app.new_resident("13600000071").await;
+    let send = |c: &Client| {
+        c.post(app.url(&format!("/opinions/{id}/photos")))
+            .header("Origin", &app.addr)
+            .header("Accept", "application/json")
+            .multipart(multipart::Form::new().part(
+                "photo",
+                multipart::Part::bytes(b"not an image".to_vec()).file_name("a.jpg"),
+            ))
+            .send()
+    };
+    assert_eq!(
+        send(&stranger).await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        send(&author).await.unwrap().status(),
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        send(&author).await.unwrap().status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn postgres_refuses_truncating_the_audit_log() {
+    if !backends().contains(&Backend::Postgres) {
+        return;
+    }
+    let app = spawn_app(Backend::Postgres).await;
+    app.seed_demo().await;
+    let res = app
+        .services
+        .db
+        .execute_unprepared("TRUNCATE audit_log")
+        .await;
+    assert!(res.is_err(), "TRUNCATE must be refused");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn https_deployments_get_hsts_and_host_prefixed_cookies() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = hongcha_server::Config {
+        database_url: format!("sqlite://{}", dir.path().join("h.db").display()),
+        bind: "127.0.0.1:0".into(),
+        data_dir: dir.path().to_path_buf(),
+        secure_cookies: true,
+        public_origin: Some("https://hongcha.example".into()),
+        ..hongcha_server::Config::default()
+    };
+    let server = hongcha_server::Application::build(cfg).await.unwrap();
+    let port = server.port();
+    let services = server.services.clone();
+    let task = tokio::spawn(async move { server.run_until_stopped().await.unwrap() });
+    domain::seed::seed_demo(&services, Some(DEMO_PASSWORD))
+        .await
+        .unwrap();
+    let c = Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = c
+        .get(format!("http://127.0.0.1:{port}/healthz"))
+        .send()
+        .await
+        .unwrap();
+    let hsts = res.headers()["strict-transport-security"].to_str().unwrap();
+    assert!(hsts.contains("max-age=31536000"), "{hsts}");
+    let res = c
+        .post(format!("http://127.0.0.1:{port}/api/login"))
+        .header("Origin", "https://hongcha.example")
+        .header("Accept", "application/json")
+        .form(&[
+            ("phone", "13800000001"),
+            ("password", DEMO_PASSWORD),
+            ("next", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let cookie = res.headers()["set-cookie"].to_str().unwrap();
+    assert!(cookie.starts_with("__Host-hongcha_session="), "{cookie}");
+    assert!(
+        cookie.contains("; Secure") && cookie.contains("Path=/"),
+        "{cookie}"
+    );
+    assert!(!cookie.contains("Domain"), "{cookie}");
+    task.abort();
+}
