@@ -17,10 +17,12 @@ use crate::state::{self, map_err};
 /// are decoded (a proxy or framework may decode them before the browser
 /// sees the path).
 pub fn safe_next(next: &str, fallback: &str) -> String {
+    // No controls, spaces or backslashes anywhere; bytes above ASCII (from
+    // decoded escapes of Chinese text) are fine.
     fn same_origin_path(p: &[u8]) -> bool {
         p.first() == Some(&b'/')
             && !matches!(p.get(1), Some(b'/' | b'\\'))
-            && p.iter().all(|b| b.is_ascii_graphic() && *b != b'\\')
+            && p.iter().all(|b| *b > b' ' && *b != 0x7f && *b != b'\\')
     }
     fn percent_decoded(s: &str) -> Vec<u8> {
         let b = s.as_bytes();
@@ -46,6 +48,7 @@ pub fn safe_next(next: &str, fallback: &str) -> String {
         out
     }
     let ok = next.len() <= 2048
+        && next.is_ascii()
         && same_origin_path(next.as_bytes())
         && same_origin_path(&percent_decoded(next));
     if ok {

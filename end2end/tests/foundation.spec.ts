@@ -1,4 +1,5 @@
 import { test, expect, Page } from "@playwright/test";
+import { readFileSync } from "node:fs";
 
 const DEMO_PASSWORD = "demo-pass-2026";
 
@@ -21,6 +22,32 @@ function randomPhone(): string {
   return "139" + String(Math.floor(Math.random() * 1e8)).padStart(8, "0");
 }
 
+/** The newest six-digit code sent to `phone`, read from the development
+ *  SMS log (the test server reveals codes there; `OUTBOX_LOG` names it). */
+async function smsCode(phone: string, after: number): Promise<string> {
+  for (let i = 0; i < 100; i++) {
+    let lines: string[] = [];
+    try {
+      lines = readFileSync(process.env.OUTBOX_LOG!, "utf8").split("\n").filter(Boolean);
+    } catch {}
+    for (const line of lines.slice(after)) {
+      const m = JSON.parse(line);
+      const code = /\b(\d{6})\b/.exec(m.body);
+      if (m.to === phone && code) return code[1];
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no code for ${phone}`);
+}
+
+function outboxLines(): number {
+  try {
+    return readFileSync(process.env.OUTBOX_LOG!, "utf8").split("\n").filter(Boolean).length;
+  } catch {
+    return 0;
+  }
+}
+
 async function login(page: Page, phone: string, password: string) {
   await page.goto("/login");
   await hydrated(page);
@@ -35,6 +62,10 @@ test("a resident registers, logs in and sees only the resident area", async ({ p
   await page.goto("/register");
   await hydrated(page);
   await page.getByLabel("手机号").fill(phone);
+  const before = outboxLines();
+  await page.getByRole("button", { name: "获取验证码" }).click();
+  await expect(page.getByRole("status")).toContainText("验证码已发送");
+  await page.getByLabel("验证码", { exact: true }).fill(await smsCode(phone, before));
   await page.locator("#reg-password").fill("correct horse");
   await page.getByLabel("称呼").fill("3幢小李");
   await expect(page.locator("#reg-name-count")).toHaveText("4/32");
@@ -66,9 +97,16 @@ test("staff and admin see their own areas in the navigation", async ({ page, bas
   // A fresh resident for the admin to promote (keeps the test repeatable).
   const newcomer = randomPhone();
   const communities = await (await page.request.get("/api/communities")).json();
+  const before = outboxLines();
+  const sent = await page.request.post("/api/request_register_code", {
+    headers: { Origin: baseURL!, Accept: "application/json" },
+    form: { phone: newcomer },
+  });
+  expect(sent.status()).toBeLessThan(400);
+  const code = await smsCode(newcomer, before);
   const reg = await page.request.post("/api/register", {
     headers: { Origin: baseURL!, Accept: "application/json" },
-    form: { phone: newcomer, password: "correct horse", display_name: "新居民", community_id: String(communities[0].id) },
+    form: { phone: newcomer, code, password: "correct horse", display_name: "新居民", community_id: String(communities[0].id) },
     maxRedirects: 0,
   });
   expect(reg.status()).toBeLessThan(400);
