@@ -191,6 +191,17 @@ pub async fn login(phone: String, password: String, next: String) -> Result<(), 
     Ok(())
 }
 
+/// Changes the signed-in person's password; their other sessions end.
+#[server(prefix = "/api", endpoint = "change_password")]
+pub async fn change_password(current_password: String, password: String) -> Result<(), AppError> {
+    let st = state::state()?;
+    let actor = state::require_principal().await?;
+    let token = state::session_token().ok_or(AppError::Unauthenticated)?;
+    domain::accounts::change_password(&st.services, &actor, &token, &current_password, &password)
+        .await
+        .map_err(map_err)
+}
+
 #[server(prefix = "/api", endpoint = "request_code")]
 pub async fn request_code(phone: String) -> Result<(), AppError> {
     let st = state::state()?;
@@ -199,13 +210,25 @@ pub async fn request_code(phone: String) -> Result<(), AppError> {
         .map_err(map_err)
 }
 
+/// Logs in with an SMS code; a `new_password` also resets the password
+/// (and ends the account's other sessions).
 #[server(prefix = "/api", endpoint = "login_code")]
-pub async fn login_code(phone: String, code: String, next: String) -> Result<(), AppError> {
+pub async fn login_code(
+    phone: String,
+    code: String,
+    next: String,
+    #[server(default)] new_password: String,
+) -> Result<(), AppError> {
     let st = state::state()?;
-    let (token, p) =
-        domain::accounts::login_with_code(&st.services, &state::client_ip(), &phone, &code)
-            .await
-            .map_err(map_err)?;
+    let (token, p) = domain::accounts::login_with_code(
+        &st.services,
+        &state::client_ip(),
+        &phone,
+        &code,
+        Some(new_password.as_str()),
+    )
+    .await
+    .map_err(map_err)?;
     start_session(&st, &token, &next, &p);
     Ok(())
 }

@@ -35,6 +35,63 @@ pub async fn save_category(
 }
 
 #[cfg(feature = "ssr")]
+fn unit_view(u: domain::org::Unit) -> OrgUnitView {
+    OrgUnitView {
+        id: u.id,
+        level: u.level.as_str().to_owned(),
+        name: u.name,
+        code: u.code,
+        retired: u.retired,
+        children: u.children.into_iter().map(unit_view).collect(),
+    }
+}
+
+/// The organisation tree, retired units included. Admins only.
+#[server(prefix = "/api", endpoint = "org_tree", input = GetUrl)]
+pub async fn org_tree() -> Result<Vec<OrgUnitView>, AppError> {
+    let st = state::state()?;
+    let actor = state::require_principal().await?;
+    let tree = domain::org::tree(&st.services, &actor)
+        .await
+        .map_err(map_err)?;
+    Ok(tree.into_iter().map(unit_view).collect())
+}
+
+/// Adds a street, community or compound, or renames / re-codes one.
+#[server(prefix = "/api", endpoint = "save_org_unit")]
+pub async fn save_org_unit(
+    level: String,
+    #[server(default)] id: Option<i64>,
+    #[server(default)] parent_id: Option<i64>,
+    name: String,
+    #[server(default)] code: String,
+) -> Result<i64, AppError> {
+    let st = state::state()?;
+    let actor = state::require_principal().await?;
+    let input = domain::org::UnitInput {
+        level: domain::org::Level::parse(&level).map_err(map_err)?,
+        id,
+        parent_id,
+        name,
+        code,
+    };
+    domain::org::save_unit(&st.services, &actor, input)
+        .await
+        .map_err(map_err)
+}
+
+/// Retires a unit (`retired=true`) or brings it back.
+#[server(prefix = "/api", endpoint = "retire_org_unit")]
+pub async fn retire_org_unit(level: String, id: i64, retired: bool) -> Result<(), AppError> {
+    let st = state::state()?;
+    let actor = state::require_principal().await?;
+    let level = domain::org::Level::parse(&level).map_err(map_err)?;
+    domain::org::set_retired(&st.services, &actor, level, id, retired)
+        .await
+        .map_err(map_err)
+}
+
+#[cfg(feature = "ssr")]
 fn lines(raw: &str) -> Vec<String> {
     raw.lines()
         .map(str::trim)

@@ -198,6 +198,18 @@ pub struct ModerationEntryView {
     pub detail: Option<String>,
 }
 
+/// One street, community or compound on the admin page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgUnitView {
+    pub id: i64,
+    /// `street`, `community` or `compound`.
+    pub level: String,
+    pub name: String,
+    pub code: Option<String>,
+    pub retired: bool,
+    pub children: Vec<OrgUnitView>,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CategoryView {
     pub code: String,

@@ -108,42 +108,52 @@ fn set_status(code: http::StatusCode) {
 /// the HTTP status.
 pub fn map_err(e: domain::DomainError) -> AppError {
     use domain::DomainError as D;
-    use http::StatusCode as S;
-    let (status, err) = match e {
-        D::Validation { field, rule } => (
-            S::UNPROCESSABLE_ENTITY,
-            AppError::Validation {
-                field: field.into(),
-                rule: rule.into(),
-            },
-        ),
-        D::Unauthenticated => (S::UNAUTHORIZED, AppError::Unauthenticated),
-        D::Forbidden => (S::FORBIDDEN, AppError::Forbidden),
-        D::NotFound => (S::NOT_FOUND, AppError::NotFound),
-        D::Conflict(what) => (S::CONFLICT, AppError::Conflict(what.into())),
-        D::InvalidCredentials => (S::UNAUTHORIZED, AppError::InvalidCredentials),
+    let status = http_status(&e);
+    let err = match e {
+        D::Validation { field, rule } => AppError::Validation {
+            field: field.into(),
+            rule: rule.into(),
+        },
+        D::Unauthenticated => AppError::Unauthenticated,
+        D::Forbidden => AppError::Forbidden,
+        D::NotFound => AppError::NotFound,
+        D::Conflict(what) => AppError::Conflict(what.into()),
+        D::InvalidCredentials => AppError::InvalidCredentials,
         D::RateLimited { retry_after_secs } => {
             if let Some(res) = use_context::<leptos_axum::ResponseOptions>()
                 && let Ok(v) = http::HeaderValue::from_str(&retry_after_secs.to_string())
             {
                 res.insert_header(http::header::RETRY_AFTER, v);
             }
-            (
-                S::TOO_MANY_REQUESTS,
-                AppError::RateLimited { retry_after_secs },
-            )
+            AppError::RateLimited { retry_after_secs }
         }
         D::Database(db) => {
             tracing::error!(error = %db, "database error");
-            (S::INTERNAL_SERVER_ERROR, AppError::Internal)
+            AppError::Internal
         }
         D::Internal(msg) => {
             tracing::error!(error = %msg, "internal error");
-            (S::INTERNAL_SERVER_ERROR, AppError::Internal)
+            AppError::Internal
         }
     };
     set_status(status);
     err
+}
+
+/// The one mapping from a domain error to an HTTP status, for server
+/// functions and for the upload and download handlers alike.
+pub fn http_status(e: &domain::DomainError) -> http::StatusCode {
+    use domain::DomainError as D;
+    use http::StatusCode as S;
+    match e {
+        D::Validation { .. } => S::UNPROCESSABLE_ENTITY,
+        D::Unauthenticated | D::InvalidCredentials => S::UNAUTHORIZED,
+        D::Forbidden => S::FORBIDDEN,
+        D::NotFound => S::NOT_FOUND,
+        D::Conflict(_) => S::CONFLICT,
+        D::RateLimited { .. } => S::TOO_MANY_REQUESTS,
+        D::Database(_) | D::Internal(_) => S::INTERNAL_SERVER_ERROR,
+    }
 }
 
 /// Sets the session cookie (HttpOnly, SameSite=Lax, Secure when configured).

@@ -101,7 +101,7 @@ pub async fn add(
     if !is_public(&op) {
         return Err(DomainError::NotFound);
     }
-    crate::opinions::count_post(s, actor)?;
+    crate::opinions::count_post(s, actor).await?;
     let now = clock::now();
     let row = opinion_comment::ActiveModel {
         opinion_id: Set(opinion_id),
@@ -146,7 +146,7 @@ pub async fn add(
         }
         Err(e) => Err(e.into()),
     };
-    crate::opinions::settle_post(s, actor, outcome)
+    crate::opinions::settle_post(s, actor, outcome).await
 }
 
 /// The comments under an opinion as this viewer may see them: published,

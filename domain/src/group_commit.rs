@@ -143,6 +143,7 @@ async fn write_batch(
         .select_only()
         .column(community::Column::Id)
         .filter(community::Column::Id.is_in(ids))
+        .filter(community::Column::RetiredAt.is_null())
         .into_tuple::<i64>()
         .all(&txn)
         .await?

@@ -100,6 +100,29 @@ impl Services {
         Ok((gate, txn))
     }
 
+    /// Counts one attempt against a rate limit; refuses it once the
+    /// window's budget is spent. Shared by every instance on PostgreSQL.
+    pub async fn hit(&self, bucket: ratelimit::Bucket, key: &str) -> DomainResult<()> {
+        match self.db.get_database_backend() {
+            sea_orm::DbBackend::Postgres => {
+                ratelimit::hit_shared(&self.db, self.limiter.rule(bucket), bucket, key).await
+            }
+            _ => self.limiter.hit(bucket, key),
+        }
+    }
+
+    /// Gives back an attempt that turned out not to count.
+    pub async fn refund(&self, bucket: ratelimit::Bucket, key: &str) {
+        match self.db.get_database_backend() {
+            sea_orm::DbBackend::Postgres => {
+                if let Err(e) = ratelimit::refund_shared(&self.db, bucket, key).await {
+                    tracing::warn!(error = %e, "rate limit refund failed");
+                }
+            }
+            _ => self.limiter.refund(bucket, key),
+        }
+    }
+
     /// On SQLite, one writer at a time inside this process: writers queue
     /// here (fair, no sleeping) instead of in SQLite's busy handler, which
     /// backs off in sleeps of up to 100 ms and makes tail latency jump.

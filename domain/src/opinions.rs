@@ -107,7 +107,7 @@ pub struct Submitted {
 /// Counts one post (opinion or comment) against the resident's budget
 /// (`Limits::post_per_account`). Staff and other officials are not limited:
 /// they enter what residents told them on paper or on site.
-pub(crate) fn count_post(s: &Services, actor: &Principal) -> DomainResult<()> {
+pub(crate) async fn count_post(s: &Services, actor: &Principal) -> DomainResult<()> {
     if actor
         .grants
         .iter()
@@ -115,24 +115,24 @@ pub(crate) fn count_post(s: &Services, actor: &Principal) -> DomainResult<()> {
     {
         return Ok(());
     }
-    s.limiter.hit(
+    s.hit(
         crate::ratelimit::Bucket::PostAccount,
         &actor.account_id.to_string(),
-    )
+    ).await
 }
 
 /// Gives the post back when nothing new was stored (a retried key, or the
 /// post was refused after it was counted).
-pub(crate) fn settle_post(
+pub(crate) async fn settle_post(
     s: &Services,
     actor: &Principal,
     outcome: DomainResult<Submitted>,
 ) -> DomainResult<Submitted> {
     if !matches!(outcome, Ok(Submitted { created: true, .. })) {
-        s.limiter.refund(
+        s.refund(
             crate::ratelimit::Bucket::PostAccount,
             &actor.account_id.to_string(),
-        );
+        ).await;
     }
     outcome
 }
@@ -151,7 +151,7 @@ pub async fn submit(
     if !crate::categories::valid_code(&category) {
         return Err(DomainError::validation("category", "invalid"));
     }
-    count_post(s, actor)?;
+    count_post(s, actor).await?;
     let now = clock::now();
     let row = opinion::ActiveModel {
         community_id: Set(input.community_id),
@@ -183,7 +183,7 @@ pub async fn submit(
         key,
     };
     let outcome = s.submissions.write(&s.db, &s.write_gate, submission).await;
-    settle_post(s, actor, outcome)
+    settle_post(s, actor, outcome).await
 }
 
 /// An opinion as the public (or its viewer) may see it.
@@ -380,8 +380,7 @@ pub async fn similar(
     limit: usize,
 ) -> DomainResult<Vec<Similar>> {
     // Each lookup searches the community's opinions: bounded per address.
-    s.limiter
-        .hit(crate::ratelimit::Bucket::SimilarIp, client_ip)?;
+    s.hit(crate::ratelimit::Bucket::SimilarIp, client_ip).await?;
     if text.trim().chars().count() < 4 {
         return Ok(vec![]);
     }

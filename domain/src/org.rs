@@ -15,10 +15,17 @@ pub struct CommunityInfo {
     pub street_name: String,
 }
 
-/// Every community with its street, for pickers (public information).
+/// Every community in service (not retired, nor its street) with its
+/// street, for pickers (public information).
 pub async fn communities<C: ConnectionTrait>(conn: &C) -> DomainResult<Vec<CommunityInfo>> {
-    let streets = street::Entity::find().all(conn).await?;
+    let streets = street::Entity::find()
+        .filter(street::Column::RetiredAt.is_null())
+        .all(conn)
+        .await?;
+    let street_ids: Vec<i64> = streets.iter().map(|s| s.id).collect();
     let rows = community::Entity::find()
+        .filter(community::Column::RetiredAt.is_null())
+        .filter(community::Column::StreetId.is_in(street_ids))
         .order_by_asc(community::Column::StreetId)
         .order_by_asc(community::Column::Id)
         .all(conn)
@@ -38,16 +45,26 @@ pub async fn communities<C: ConnectionTrait>(conn: &C) -> DomainResult<Vec<Commu
         .collect())
 }
 
+/// A community in service (retired ones take no new records).
 pub async fn community_exists<C: ConnectionTrait>(conn: &C, id: i64) -> DomainResult<bool> {
-    Ok(community::Entity::find_by_id(id).one(conn).await?.is_some())
+    Ok(community::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .is_some_and(|c| c.retired_at.is_none()))
 }
 
 pub async fn street_exists<C: ConnectionTrait>(conn: &C, id: i64) -> DomainResult<bool> {
-    Ok(street::Entity::find_by_id(id).one(conn).await?.is_some())
+    Ok(street::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .is_some_and(|s| s.retired_at.is_none()))
 }
 
 pub async fn compound_exists<C: ConnectionTrait>(conn: &C, id: i64) -> DomainResult<bool> {
-    Ok(compound::Entity::find_by_id(id).one(conn).await?.is_some())
+    Ok(compound::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .is_some_and(|c| c.retired_at.is_none()))
 }
 
 pub async fn find_or_create_street<C: ConnectionTrait>(conn: &C, name: &str) -> DomainResult<i64> {
@@ -178,4 +195,609 @@ pub async fn scopes_for_granting(
 ) -> DomainResult<Vec<ScopeOption>> {
     actor.require_admin()?;
     scope_options(&s.db).await
+}
+
+// ---------------------------------------------------------------------------
+// Setting up a street: admins create, rename, code and retire units; a file
+// (`hongcha org import`) loads a whole street at once. Nothing referenced is
+// ever deleted: a retired unit stays for the records that name it.
+
+use crate::error::DomainError;
+use crate::{Principal, Services, audit};
+use sea_orm::sea_query::Expr;
+
+/// A level of the organisation tree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    Street,
+    Community,
+    Compound,
+}
+
+impl Level {
+    pub fn parse(s: &str) -> DomainResult<Self> {
+        match s {
+            "street" => Ok(Self::Street),
+            "community" => Ok(Self::Community),
+            "compound" => Ok(Self::Compound),
+            _ => Err(DomainError::validation("level", "invalid")),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Street => "street",
+            Self::Community => "community",
+            Self::Compound => "compound",
+        }
+    }
+}
+
+/// One unit of the tree as the admin page shows it.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Unit {
+    pub id: i64,
+    pub level: Level,
+    pub name: String,
+    pub code: Option<String>,
+    pub retired: bool,
+    pub children: Vec<Unit>,
+}
+
+/// A unit's name: trimmed, 1–32 characters, no control characters.
+pub fn parse_unit_name(raw: &str) -> DomainResult<String> {
+    let name = raw.trim();
+    if name.is_empty() {
+        return Err(DomainError::validation("unit_name", "required"));
+    }
+    if name.chars().count() > 32 || name.chars().any(char::is_control) {
+        return Err(DomainError::validation("unit_name", "invalid"));
+    }
+    Ok(name.to_owned())
+}
+
+/// An administrative code: empty for none, else 2–20 ASCII letters or digits.
+pub fn parse_unit_code(raw: &str) -> DomainResult<Option<String>> {
+    let code = raw.trim();
+    if code.is_empty() {
+        return Ok(None);
+    }
+    if !(2..=20).contains(&code.len()) || !code.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(DomainError::validation("unit_code", "invalid"));
+    }
+    Ok(Some(code.to_owned()))
+}
+
+/// The whole tree, retired units included (admins only).
+pub async fn tree(s: &Services, actor: &Principal) -> DomainResult<Vec<Unit>> {
+    actor.require_admin()?;
+    let streets = street::Entity::find()
+        .order_by_asc(street::Column::Id)
+        .all(&s.db)
+        .await?;
+    let communities = community::Entity::find()
+        .order_by_asc(community::Column::Id)
+        .all(&s.db)
+        .await?;
+    let compounds = compound::Entity::find()
+        .order_by_asc(compound::Column::Id)
+        .all(&s.db)
+        .await?;
+    Ok(streets
+        .into_iter()
+        .map(|st| Unit {
+            children: communities
+                .iter()
+                .filter(|c| c.street_id == st.id)
+                .map(|c| Unit {
+                    children: compounds
+                        .iter()
+                        .filter(|x| x.community_id == c.id)
+                        .map(|x| Unit {
+                            id: x.id,
+                            level: Level::Compound,
+                            name: x.name.clone(),
+                            code: x.code.clone(),
+                            retired: x.retired_at.is_some(),
+                            children: vec![],
+                        })
+                        .collect(),
+                    id: c.id,
+                    level: Level::Community,
+                    name: c.name.clone(),
+                    code: c.code.clone(),
+                    retired: c.retired_at.is_some(),
+                })
+                .collect(),
+            id: st.id,
+            level: Level::Street,
+            name: st.name,
+            code: st.code,
+            retired: st.retired_at.is_some(),
+        })
+        .collect())
+}
+
+/// What the admin form sends: a new unit (no `id`; a `parent_id` for
+/// communities and compounds) or a rename / new code for an existing one.
+#[derive(Clone, Debug)]
+pub struct UnitInput {
+    pub level: Level,
+    pub id: Option<i64>,
+    pub parent_id: Option<i64>,
+    pub name: String,
+    pub code: String,
+}
+
+/// The id of the unit at `level` called `name` under `parent`, if any.
+async fn unit_named<C: ConnectionTrait>(
+    conn: &C,
+    level: Level,
+    parent: Option<i64>,
+    name: &str,
+) -> DomainResult<Option<i64>> {
+    Ok(match level {
+        Level::Street => street::Entity::find()
+            .filter(street::Column::Name.eq(name))
+            .one(conn)
+            .await?
+            .map(|u| u.id),
+        Level::Community => community::Entity::find()
+            .filter(community::Column::StreetId.eq(parent.unwrap_or(0)))
+            .filter(community::Column::Name.eq(name))
+            .one(conn)
+            .await?
+            .map(|u| u.id),
+        Level::Compound => compound::Entity::find()
+            .filter(compound::Column::CommunityId.eq(parent.unwrap_or(0)))
+            .filter(compound::Column::Name.eq(name))
+            .one(conn)
+            .await?
+            .map(|u| u.id),
+    })
+}
+
+/// The parent of an existing unit (`None` for a street), or `NotFound`.
+async fn parent_of<C: ConnectionTrait>(conn: &C, level: Level, id: i64) -> DomainResult<Option<i64>> {
+    match level {
+        Level::Street => street::Entity::find_by_id(id)
+            .one(conn)
+            .await?
+            .map(|_| None)
+            .ok_or(DomainError::NotFound),
+        Level::Community => community::Entity::find_by_id(id)
+            .one(conn)
+            .await?
+            .map(|u| Some(u.street_id))
+            .ok_or(DomainError::NotFound),
+        Level::Compound => compound::Entity::find_by_id(id)
+            .one(conn)
+            .await?
+            .map(|u| Some(u.community_id))
+            .ok_or(DomainError::NotFound),
+    }
+}
+
+/// Creates a unit or renames / re-codes one (admins only, audited).
+pub async fn save_unit(s: &Services, actor: &Principal, input: UnitInput) -> DomainResult<i64> {
+    actor.require_admin()?;
+    let name = parse_unit_name(&input.name)?;
+    let code = parse_unit_code(&input.code)?;
+    let (_gate, txn) = s.begin_write().await?;
+    let id = write_unit(&txn, input.level, input.id, input.parent_id, &name, code.as_deref()).await?;
+    audit::append(
+        &txn,
+        Some(actor.account_id),
+        if input.id.is_some() { "org.unit_saved" } else { "org.unit_created" },
+        &format!("{}:{id}", input.level.as_str()),
+        serde_json::json!({ "name": name, "code": code }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(id)
+}
+
+/// The one write path for a unit (admin form and file import): checks the
+/// parent exists, keeps names unique under one parent, and writes.
+async fn write_unit<C: ConnectionTrait>(
+    conn: &C,
+    level: Level,
+    id: Option<i64>,
+    parent_id: Option<i64>,
+    name: &str,
+    code: Option<&str>,
+) -> DomainResult<i64> {
+    let parent = match id {
+        Some(id) => parent_of(conn, level, id).await?,
+        None => {
+            let ok = match (level, parent_id) {
+                (Level::Street, _) => true,
+                (Level::Community, Some(p)) => street_exists(conn, p).await?,
+                (Level::Compound, Some(p)) => community_exists(conn, p).await?,
+                _ => false,
+            };
+            if !ok {
+                return Err(DomainError::validation("parent", "invalid"));
+            }
+            parent_id.filter(|_| level != Level::Street)
+        }
+    };
+    if let Some(other) = unit_named(conn, level, parent, name).await?
+        && Some(other) != id
+    {
+        return Err(DomainError::Conflict("name_taken"));
+    }
+    let now = crate::clock::now();
+    let code = code.map(str::to_owned);
+    Ok(match (level, id) {
+        (Level::Street, None) => {
+            street::ActiveModel {
+                name: Set(name.to_owned()),
+                code: Set(code),
+                created_at: Set(now),
+                ..Default::default()
+            }
+            .insert(conn)
+            .await?
+            .id
+        }
+        (Level::Community, None) => {
+            community::ActiveModel {
+                street_id: Set(parent.unwrap_or_default()),
+                name: Set(name.to_owned()),
+                code: Set(code),
+                created_at: Set(now),
+                ..Default::default()
+            }
+            .insert(conn)
+            .await?
+            .id
+        }
+        (Level::Compound, None) => {
+            compound::ActiveModel {
+                community_id: Set(parent.unwrap_or_default()),
+                name: Set(name.to_owned()),
+                code: Set(code),
+                created_at: Set(now),
+                ..Default::default()
+            }
+            .insert(conn)
+            .await?
+            .id
+        }
+        (Level::Street, Some(id)) => {
+            street::Entity::update_many()
+                .col_expr(street::Column::Name, Expr::value(name))
+                .col_expr(street::Column::Code, Expr::value(code))
+                .filter(street::Column::Id.eq(id))
+                .exec(conn)
+                .await?;
+            id
+        }
+        (Level::Community, Some(id)) => {
+            community::Entity::update_many()
+                .col_expr(community::Column::Name, Expr::value(name))
+                .col_expr(community::Column::Code, Expr::value(code))
+                .filter(community::Column::Id.eq(id))
+                .exec(conn)
+                .await?;
+            id
+        }
+        (Level::Compound, Some(id)) => {
+            compound::Entity::update_many()
+                .col_expr(compound::Column::Name, Expr::value(name))
+                .col_expr(compound::Column::Code, Expr::value(code))
+                .filter(compound::Column::Id.eq(id))
+                .exec(conn)
+                .await?;
+            id
+        }
+    })
+}
+
+/// Retires a unit (or brings it back). Retired units are offered in no
+/// picker and take no new records; everything that names them stays.
+pub async fn set_retired(
+    s: &Services,
+    actor: &Principal,
+    level: Level,
+    id: i64,
+    retired: bool,
+) -> DomainResult<()> {
+    actor.require_admin()?;
+    let (_gate, txn) = s.begin_write().await?;
+    parent_of(&txn, level, id).await?;
+    let at = retired.then(crate::clock::now);
+    match level {
+        Level::Street => {
+            street::Entity::update_many()
+                .col_expr(street::Column::RetiredAt, Expr::value(at))
+                .filter(street::Column::Id.eq(id))
+                .exec(&txn)
+                .await?;
+        }
+        Level::Community => {
+            community::Entity::update_many()
+                .col_expr(community::Column::RetiredAt, Expr::value(at))
+                .filter(community::Column::Id.eq(id))
+                .exec(&txn)
+                .await?;
+        }
+        Level::Compound => {
+            compound::Entity::update_many()
+                .col_expr(compound::Column::RetiredAt, Expr::value(at))
+                .filter(compound::Column::Id.eq(id))
+                .exec(&txn)
+                .await?;
+        }
+    }
+    audit::append(
+        &txn,
+        Some(actor.account_id),
+        if retired { "org.unit_retired" } else { "org.unit_restored" },
+        &format!("{}:{id}", level.as_str()),
+        serde_json::json!({}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// One problem in an organisation file, by line (1-based).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LineError {
+    pub line: usize,
+    pub message: String,
+}
+
+/// What an organisation import did (or, with errors, would not do).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct OrgImport {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub errors: Vec<LineError>,
+}
+
+/// One row of an organisation file: a street, a community or a compound,
+/// with the line it came from.
+#[derive(Clone, Debug)]
+struct OrgRow {
+    line: usize,
+    street: (String, Option<String>),
+    community: Option<(String, Option<String>)>,
+    compound: Option<(String, Option<String>)>,
+}
+
+#[derive(serde::Deserialize)]
+struct OrgFile {
+    #[serde(default)]
+    street: Vec<StreetEntry>,
+}
+
+#[derive(serde::Deserialize)]
+struct StreetEntry {
+    name: toml::Spanned<String>,
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default)]
+    community: Vec<CommunityEntry>,
+}
+
+#[derive(serde::Deserialize)]
+struct CommunityEntry {
+    name: toml::Spanned<String>,
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default)]
+    compounds: Vec<toml::Spanned<String>>,
+}
+
+fn line_of(text: &str, byte: usize) -> usize {
+    text[..byte.min(text.len())].matches('\n').count() + 1
+}
+
+/// Reads an organisation file: TOML (`[[street]]` → `[[street.community]]`
+/// with `compounds = [...]`) or CSV with the columns 街道, 社区, 小区 and,
+/// optionally, 街道代码, 社区代码, 小区代码.
+fn read_org_file(file_name: &str, text: &str) -> Result<Vec<OrgRow>, Vec<LineError>> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let err = |line: usize, message: String| vec![LineError { line, message }];
+    if file_name.to_ascii_lowercase().ends_with(".toml") {
+        let file: OrgFile = toml::from_str(text).map_err(|e| {
+            err(
+                e.span().map(|s| line_of(text, s.start)).unwrap_or(1),
+                e.message().to_owned(),
+            )
+        })?;
+        let mut rows = Vec::new();
+        for st in file.street {
+            let street = (st.name.get_ref().clone(), st.code.clone());
+            rows.push(OrgRow {
+                line: line_of(text, st.name.span().start),
+                street: street.clone(),
+                community: None,
+                compound: None,
+            });
+            for c in st.community {
+                let community = (c.name.get_ref().clone(), c.code.clone());
+                rows.push(OrgRow {
+                    line: line_of(text, c.name.span().start),
+                    street: street.clone(),
+                    community: Some(community.clone()),
+                    compound: None,
+                });
+                for x in c.compounds {
+                    rows.push(OrgRow {
+                        line: line_of(text, x.span().start),
+                        street: street.clone(),
+                        community: Some(community.clone()),
+                        compound: Some((x.get_ref().clone(), None)),
+                    });
+                }
+            }
+        }
+        return Ok(rows);
+    }
+    if !file_name.to_ascii_lowercase().ends_with(".csv") {
+        return Err(err(1, "只支持 .toml 或 .csv 文件".into()));
+    }
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = rdr
+        .headers()
+        .map_err(|e| err(1, e.to_string()))?
+        .iter()
+        .map(|h| h.trim().to_owned())
+        .collect();
+    let col = |names: &[&str]| headers.iter().position(|h| names.contains(&h.as_str()));
+    let (Some(s_col), c_col, x_col) = (
+        col(&["街道", "street"]),
+        col(&["社区", "community"]),
+        col(&["小区", "compound"]),
+    ) else {
+        return Err(err(1, "缺少“街道”列".into()));
+    };
+    let (sc, cc, xc) = (
+        col(&["街道代码", "street_code"]),
+        col(&["社区代码", "community_code"]),
+        col(&["小区代码", "compound_code"]),
+    );
+    let mut rows = Vec::new();
+    for (i, rec) in rdr.records().enumerate() {
+        let line = i + 2;
+        let rec = rec.map_err(|e| err(line, e.to_string()))?;
+        let cell = |c: Option<usize>| {
+            c.and_then(|c| rec.get(c))
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let Some(street) = cell(Some(s_col)) else {
+            if rec.iter().all(|c| c.trim().is_empty()) {
+                continue;
+            }
+            return Err(err(line, "街道名称为空".into()));
+        };
+        let community = cell(c_col).map(|n| (n, cell(cc)));
+        let compound = cell(x_col).map(|n| (n, cell(xc)));
+        if compound.is_some() && community.is_none() {
+            return Err(err(line, "填写小区时必须填写社区".into()));
+        }
+        rows.push(OrgRow {
+            line,
+            street: (street, cell(sc)),
+            community,
+            compound,
+        });
+    }
+    Ok(rows)
+}
+
+/// Imports an organisation file: idempotent (names are matched under their
+/// parent; a code given in the file updates the stored one), all or nothing
+/// (one transaction; any error leaves the database as it was), errors by
+/// line. `actor` is an admin, or `None` for the command line (audited as
+/// the system).
+pub async fn import_file(
+    s: &Services,
+    actor: Option<&Principal>,
+    file_name: &str,
+    text: &str,
+    dry_run: bool,
+) -> DomainResult<OrgImport> {
+    if let Some(a) = actor {
+        a.require_admin()?;
+    }
+    let rows = match read_org_file(file_name, text) {
+        Ok(rows) => rows,
+        Err(errors) => {
+            return Ok(OrgImport {
+                errors,
+                ..OrgImport::default()
+            });
+        }
+    };
+    let mut report = OrgImport::default();
+    for r in &rows {
+        for (name, code) in [Some(&r.street), r.community.as_ref(), r.compound.as_ref()]
+            .into_iter()
+            .flatten()
+        {
+            let bad = parse_unit_name(name)
+                .err()
+                .map(|_| format!("名称“{name}”不对（1–32 个字）"))
+                .or_else(|| {
+                    parse_unit_code(code.as_deref().unwrap_or(""))
+                        .err()
+                        .map(|_| format!("代码“{}”不对（2–20 位字母或数字）", code.as_deref().unwrap_or("")))
+                });
+            if let Some(message) = bad {
+                report.errors.push(LineError { line: r.line, message });
+            }
+        }
+    }
+    if !report.errors.is_empty() {
+        return Ok(report);
+    }
+    let (_gate, txn) = s.begin_write().await?;
+    let mut seen = std::collections::HashSet::new();
+    for r in &rows {
+        let mut parent = None;
+        for (level, unit) in [
+            (Level::Street, Some(&r.street)),
+            (Level::Community, r.community.as_ref()),
+            (Level::Compound, r.compound.as_ref()),
+        ] {
+            let Some((name, code)) = unit else { break };
+            let name = parse_unit_name(name)?;
+            let existing = unit_named(&txn, level, parent, &name).await?;
+            let first_time = seen.insert((level, parent, name.clone()));
+            let id = match existing {
+                Some(id) => {
+                    let stored = stored_code(&txn, level, id).await?;
+                    if code.is_some() && *code != stored {
+                        write_unit(&txn, level, Some(id), None, &name, code.as_deref()).await?;
+                        report.updated += 1;
+                    } else if first_time {
+                        report.unchanged += 1;
+                    }
+                    id
+                }
+                None => {
+                    let id = write_unit(&txn, level, None, parent, &name, code.as_deref()).await?;
+                    report.created += 1;
+                    id
+                }
+            };
+            parent = Some(id);
+        }
+    }
+    if dry_run {
+        txn.rollback().await?;
+        return Ok(report);
+    }
+    audit::append(
+        &txn,
+        actor.map(|a| a.account_id),
+        "org.imported",
+        &format!("file:{file_name}"),
+        serde_json::json!({
+            "by": if actor.is_some() { "admin" } else { "system:cli" },
+            "created": report.created,
+            "updated": report.updated,
+        }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(report)
+}
+
+async fn stored_code<C: ConnectionTrait>(conn: &C, level: Level, id: i64) -> DomainResult<Option<String>> {
+    Ok(match level {
+        Level::Street => street::Entity::find_by_id(id).one(conn).await?.and_then(|u| u.code),
+        Level::Community => community::Entity::find_by_id(id).one(conn).await?.and_then(|u| u.code),
+        Level::Compound => compound::Entity::find_by_id(id).one(conn).await?.and_then(|u| u.code),
+    })
 }

@@ -1,8 +1,12 @@
 //! 照片 photos on opinions. The author adds up to [`MAX_PHOTOS`] while the
 //! opinion waits for moderation; each is checked by its bytes (JPEG, PNG or
-//! WebP, at most [`MAX_BYTES`]), stripped of its metadata (EXIF carries the
-//! phone's GPS position and serial number) and stored under the data
-//! directory. A photo is shown to whoever may see its opinion.
+//! WebP, at most [`MAX_BYTES`]), decoded within pixel and memory limits and
+//! re-encoded by the `image` library as a fresh JPEG — so nothing but the
+//! pixels survives: no EXIF (the phone's GPS position and serial number),
+//! no XMP, comments or bytes hidden after the image. Three renditions are
+//! stored under the data directory: the photo (at most 2048 px on its long
+//! side), a phone-sized one (1080 px) and a thumbnail (320 px). A photo is
+//! shown to whoever may see its opinion.
 use std::path::PathBuf;
 
 use rand::RngCore;
@@ -35,14 +39,6 @@ impl Kind {
             Kind::Webp => "image/webp",
         }
     }
-
-    fn ext(self) -> &'static str {
-        match self {
-            Kind::Jpeg => "jpg",
-            Kind::Png => "png",
-            Kind::Webp => "webp",
-        }
-    }
 }
 
 /// What the bytes are, whatever the file is called.
@@ -58,98 +54,100 @@ pub fn sniff(b: &[u8]) -> Option<Kind> {
     }
 }
 
-/// The image without its metadata (JPEG APP1/APP13 and comments, PNG text
-/// and eXIf chunks, WebP EXIF/XMP chunks). `None` when the structure is broken.
-pub fn strip_metadata(kind: Kind, b: &[u8]) -> Option<Vec<u8>> {
-    match kind {
-        Kind::Jpeg => strip_jpeg(b),
-        Kind::Png => strip_png(b),
-        Kind::Webp => strip_webp(b),
+/// Largest width or height a photo may declare, and the memory decoding
+/// may take: a small file that claims a huge canvas is refused before any
+/// pixel buffer is allocated.
+const MAX_SIDE: u32 = 12_000;
+const MAX_DECODE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// The sizes stored for every photo (longest side, pixels).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Size {
+    Full,
+    Phone,
+    Thumb,
+}
+
+impl Size {
+    pub const ALL: [Size; 3] = [Size::Full, Size::Phone, Size::Thumb];
+
+    fn max_side(self) -> u32 {
+        match self {
+            Size::Full => 2048,
+            Size::Phone => 1080,
+            Size::Thumb => 320,
+        }
+    }
+
+    /// The file name suffix (`""` for the full photo).
+    fn suffix(self) -> &'static str {
+        match self {
+            Size::Full => "",
+            Size::Phone => "-m",
+            Size::Thumb => "-t",
+        }
+    }
+
+    /// `thumb`, `phone` or anything else (the full photo).
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "thumb" | "t" => Size::Thumb,
+            "phone" | "m" => Size::Phone,
+            _ => Size::Full,
+        }
     }
 }
 
-fn strip_jpeg(b: &[u8]) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(b.len());
-    out.extend_from_slice(&b[..2]);
-    let mut i = 2;
-    loop {
-        if i + 4 > b.len() || b[i] != 0xFF {
-            return None;
-        }
-        let marker = b[i + 1];
-        if marker == 0xFF {
-            i += 1; // fill byte
-            continue;
-        }
-        if marker == 0xDA {
-            // Start of scan: the rest is image data.
-            out.extend_from_slice(&b[i..]);
-            return Some(out);
-        }
-        let len = u16::from_be_bytes([b[i + 2], b[i + 3]]) as usize;
-        if len < 2 || i + 2 + len > b.len() {
-            return None;
-        }
-        // APP1 (EXIF, XMP), APP13 (IPTC), COM (comments) go.
-        if !matches!(marker, 0xE1 | 0xED | 0xFE) {
-            out.extend_from_slice(&b[i..i + 2 + len]);
-        }
-        i += 2 + len;
+/// Decodes the image within limits and re-encodes each rendition as JPEG
+/// (transparent areas on white). CPU work: call it off the async runtime.
+pub fn reencode(kind: Kind, bytes: &[u8]) -> DomainResult<Vec<(Size, Vec<u8>)>> {
+    use image::{ImageFormat, ImageReader, Limits};
+    let format = match kind {
+        Kind::Jpeg => ImageFormat::Jpeg,
+        Kind::Png => ImageFormat::Png,
+        Kind::Webp => ImageFormat::WebP,
+    };
+    let mut reader = ImageReader::with_format(std::io::Cursor::new(bytes), format);
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(MAX_DECODE_BYTES);
+    reader.limits(limits);
+    let img = reader
+        .decode()
+        .map_err(|_| DomainError::validation("photo", "invalid"))?;
+    // Flatten onto white: JPEG has no transparency.
+    let rgba = img.to_rgba8();
+    let (w, h) = rgba.dimensions();
+    let mut rgb = image::RgbImage::new(w, h);
+    for (x, y, p) in rgba.enumerate_pixels() {
+        let a = p[3] as u32;
+        let blend = |c: u8| ((c as u32 * a + 255 * (255 - a)) / 255) as u8;
+        rgb.put_pixel(x, y, image::Rgb([blend(p[0]), blend(p[1]), blend(p[2])]));
     }
+    let img = image::DynamicImage::ImageRgb8(rgb);
+    let mut out = Vec::with_capacity(3);
+    for size in Size::ALL {
+        let side = size.max_side();
+        let scaled = if w.max(h) > side {
+            img.resize(side, side, image::imageops::FilterType::Triangle)
+        } else {
+            img.clone()
+        };
+        let mut buf = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut buf, 82)
+            .encode_image(&scaled)
+            .map_err(|e| DomainError::Internal(format!("photo encode: {e}")))?;
+        out.push((size, buf));
+    }
+    Ok(out)
 }
 
-fn strip_png(b: &[u8]) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(b.len());
-    out.extend_from_slice(&b[..8]);
-    let mut i = 8;
-    while i < b.len() {
-        if i + 12 > b.len() {
-            return None;
-        }
-        let len = u32::from_be_bytes(b[i..i + 4].try_into().ok()?) as usize;
-        let end = i.checked_add(12)?.checked_add(len)?;
-        if end > b.len() {
-            return None;
-        }
-        let kind = &b[i + 4..i + 8];
-        if !matches!(kind, b"eXIf" | b"tEXt" | b"iTXt" | b"zTXt" | b"tIME") {
-            out.extend_from_slice(&b[i..end]);
-        }
-        if kind == b"IEND" {
-            return Some(out);
-        }
-        i = end;
+fn rendition_name(file_name: &str, size: Size) -> String {
+    match file_name.rsplit_once('.') {
+        Some((stem, ext)) => format!("{stem}{}.{ext}", size.suffix()),
+        None => format!("{file_name}{}", size.suffix()),
     }
-    None
-}
-
-fn strip_webp(b: &[u8]) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(b.len());
-    out.extend_from_slice(&b[..12]);
-    let mut i = 12;
-    while i < b.len() {
-        if i + 8 > b.len() {
-            return None;
-        }
-        let len = u32::from_le_bytes(b[i + 4..i + 8].try_into().ok()?) as usize;
-        let end = i.checked_add(8)?.checked_add(len + (len & 1))?;
-        if end > b.len() {
-            return None;
-        }
-        let kind = &b[i..i + 4];
-        if kind == b"VP8X" && len >= 1 {
-            // Clear the "has EXIF" and "has XMP" flags along with the chunks.
-            let mut chunk = b[i..end].to_vec();
-            chunk[8] &= !0x0C;
-            out.extend_from_slice(&chunk);
-        } else if !matches!(kind, b"EXIF" | b"XMP ") {
-            out.extend_from_slice(&b[i..end]);
-        }
-        i = end;
-    }
-    let size = u32::try_from(out.len() - 8).ok()?;
-    out[4..8].copy_from_slice(&size.to_le_bytes());
-    Some(out)
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -182,10 +180,10 @@ pub async fn may_attach(s: &Services, actor: &Principal, opinion_id: i64) -> Dom
     if count >= MAX_PHOTOS {
         return Err(DomainError::Conflict("too_many_photos"));
     }
-    s.limiter.hit(
+    s.hit(
         crate::ratelimit::Bucket::UploadAccount,
         &actor.account_id.to_string(),
-    )
+    ).await
 }
 
 pub async fn attach(
@@ -209,9 +207,11 @@ pub async fn attach(
             return Err(DomainError::validation("photo", "too_large"));
         }
         let kind = sniff(bytes).ok_or(DomainError::validation("photo", "invalid_type"))?;
-        let clean =
-            strip_metadata(kind, bytes).ok_or(DomainError::validation("photo", "invalid"))?;
-        cleaned.push((kind, clean));
+        let raw = bytes.clone();
+        let renditions = tokio::task::spawn_blocking(move || reencode(kind, &raw))
+            .await
+            .map_err(|e| DomainError::Internal(e.to_string()))??;
+        cleaned.push(renditions);
     }
     let op = opinion::Entity::find_by_id(opinion_id)
         .one(&s.db)
@@ -235,19 +235,24 @@ pub async fn attach(
     let mut written: Vec<PathBuf> = Vec::new();
     let result: DomainResult<Vec<PhotoInfo>> = async {
         let mut out = Vec::new();
-        for (kind, bytes) in cleaned {
+        for renditions in cleaned {
             let mut rnd = [0u8; 12];
             rand::thread_rng().fill_bytes(&mut rnd);
-            let file_name = format!("{opinion_id}-{}.{}", hex::encode(rnd), kind.ext());
-            let path = dir.join(&file_name);
-            let size = bytes.len() as i64;
-            // The file is on disk (synced) before the row that names it commits.
-            write_synced(dir.clone(), path.clone(), bytes).await?;
-            written.push(path);
+            let file_name = format!("{opinion_id}-{}.jpg", hex::encode(rnd));
+            let mut size = 0;
+            // The files are on disk (synced) before the row that names them commits.
+            for (which, bytes) in renditions {
+                if which == Size::Full {
+                    size = bytes.len() as i64;
+                }
+                let path = dir.join(rendition_name(&file_name, which));
+                written.push(path.clone());
+                write_synced(dir.clone(), path, bytes).await?;
+            }
             let m = opinion_photo::ActiveModel {
                 opinion_id: Set(opinion_id),
                 file_name: Set(file_name),
-                content_type: Set(kind.content_type().to_owned()),
+                content_type: Set(Kind::Jpeg.content_type().to_owned()),
                 size: Set(size),
                 created_at: Set(clock::now()),
                 ..Default::default()
@@ -307,17 +312,27 @@ pub async fn list(
 }
 
 /// One photo's content type and bytes, for whoever may see its opinion.
+/// A photo in one of its sizes, for whoever may see its opinion. Photos
+/// stored before renditions existed are served full-size for every size.
 pub async fn read(
     s: &Services,
     viewer: Option<&Principal>,
     photo_id: i64,
+    size: Size,
 ) -> DomainResult<(String, Vec<u8>)> {
     let m = opinion_photo::Entity::find_by_id(photo_id)
         .one(&s.db)
         .await?
         .ok_or(DomainError::NotFound)?;
     crate::opinions::detail(s, viewer, m.opinion_id).await?;
-    let bytes = tokio::fs::read(s.settings.data_dir.join("photos").join(&m.file_name))
+    let dir = s.settings.data_dir.join("photos");
+    let wanted = dir.join(rendition_name(&m.file_name, size));
+    let path = if tokio::fs::try_exists(&wanted).await.unwrap_or(false) {
+        wanted
+    } else {
+        dir.join(&m.file_name)
+    };
+    let bytes = tokio::fs::read(path)
         .await
         .map_err(|e| DomainError::Internal(format!("photo read: {e}")))?;
     Ok((m.content_type, bytes))
@@ -327,28 +342,27 @@ pub async fn read(
 mod tests {
     use super::*;
 
-    fn jpeg_with_exif() -> Vec<u8> {
-        let mut b = vec![0xFF, 0xD8];
-        // APP0 JFIF
-        b.extend_from_slice(&[0xFF, 0xE0, 0x00, 0x06, b'J', b'F', b'I', b'F']);
-        // APP1 Exif with a "GPS" payload
-        b.extend_from_slice(&[0xFF, 0xE1, 0x00, 0x08, b'E', b'x', b'G', b'P', b'S', b'!']);
-        // SOS + data + EOI
-        b.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x04, 0x01, 0x02, 0xAB, 0xCD, 0xFF, 0xD9]);
-        b
-    }
-
-    fn png_chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
-        let mut c = (data.len() as u32).to_be_bytes().to_vec();
-        c.extend_from_slice(kind);
-        c.extend_from_slice(data);
-        c.extend_from_slice(&[0, 0, 0, 0]); // CRC is not checked here
-        c
+    /// A real JPEG of `w`×`h` with an EXIF segment (fake GPS) spliced in
+    /// after SOI and junk appended after EOI.
+    pub(crate) fn jpeg_with_exif(w: u32, h: u32) -> Vec<u8> {
+        let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x % 255) as u8, (y % 255) as u8, 90]));
+        let mut plain = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut plain, 90)
+            .encode_image(&img)
+            .unwrap();
+        let exif = b"Exif\0\0GPS 30.27N 120.15E serial SN-4471";
+        let mut out = plain[..2].to_vec();
+        out.extend_from_slice(&[0xFF, 0xE1]);
+        out.extend_from_slice(&((exif.len() + 2) as u16).to_be_bytes());
+        out.extend_from_slice(exif);
+        out.extend_from_slice(&plain[2..]);
+        out.extend_from_slice(b"HIDDEN-TRAILER");
+        out
     }
 
     #[test]
     fn sniffs_by_bytes_not_names() {
-        assert_eq!(sniff(&jpeg_with_exif()), Some(Kind::Jpeg));
+        assert_eq!(sniff(&jpeg_with_exif(4, 4)), Some(Kind::Jpeg));
         assert_eq!(sniff(b"\x89PNG\r\n\x1a\nrest"), Some(Kind::Png));
         assert_eq!(sniff(b"RIFF\x04\x00\x00\x00WEBP"), Some(Kind::Webp));
         assert_eq!(sniff(b"<svg xmlns="), None);
@@ -357,45 +371,47 @@ mod tests {
     }
 
     #[test]
-    fn jpeg_loses_exif_keeps_image() {
-        let b = jpeg_with_exif();
-        let out = strip_metadata(Kind::Jpeg, &b).unwrap();
-        assert!(!out.windows(3).any(|w| w == b"GPS"));
-        assert!(out.windows(4).any(|w| w == b"JFIF"));
-        assert!(out.ends_with(&[0xAB, 0xCD, 0xFF, 0xD9]));
-        // Truncated segment: refused, not half-copied.
-        assert_eq!(strip_metadata(Kind::Jpeg, &b[..8]), None);
+    fn reencoding_keeps_only_pixels_in_three_sizes() {
+        let b = jpeg_with_exif(3000, 1500);
+        assert!(b.windows(3).any(|w| w == b"GPS"));
+        let out = reencode(Kind::Jpeg, &b).unwrap();
+        let sides: Vec<(Size, u32, u32)> = out
+            .iter()
+            .map(|(s, bytes)| {
+                assert!(!bytes.windows(3).any(|w| w == b"GPS"), "{s:?}");
+                assert!(!bytes.windows(4).any(|w| w == b"Exif"), "{s:?}");
+                assert!(!bytes.windows(6).any(|w| w == b"HIDDEN"), "{s:?}");
+                assert!(bytes.ends_with(&[0xFF, 0xD9]));
+                let img = image::load_from_memory(bytes).unwrap();
+                (*s, img.width(), img.height())
+            })
+            .collect();
+        assert_eq!(
+            sides,
+            vec![(Size::Full, 2048, 1024), (Size::Phone, 1080, 540), (Size::Thumb, 320, 160)]
+        );
+        // A small photo is not blown up.
+        let small = reencode(Kind::Jpeg, &jpeg_with_exif(40, 30)).unwrap();
+        let img = image::load_from_memory(&small[0].1).unwrap();
+        assert_eq!((img.width(), img.height()), (40, 30));
     }
 
     #[test]
-    fn png_loses_text_chunks() {
+    fn a_canvas_bomb_or_broken_file_is_refused() {
+        // A PNG header declaring 100000 × 100000 pixels, 60 bytes long.
         let mut b = b"\x89PNG\r\n\x1a\n".to_vec();
-        b.extend(png_chunk(b"IHDR", &[0; 13]));
-        b.extend(png_chunk(b"tEXt", b"Author\0Zhang San"));
-        b.extend(png_chunk(b"eXIf", b"GPS"));
-        b.extend(png_chunk(b"IDAT", &[1, 2, 3]));
-        b.extend(png_chunk(b"IEND", &[]));
-        let out = strip_metadata(Kind::Png, &b).unwrap();
-        assert!(!out.windows(5).any(|w| w == b"Zhang"));
-        assert!(!out.windows(4).any(|w| w == b"eXIf"));
-        assert!(out.windows(4).any(|w| w == b"IDAT"));
-        assert!(out.ends_with(&png_chunk(b"IEND", &[])));
-        assert_eq!(strip_metadata(Kind::Png, &b[..20]), None);
-    }
-
-    #[test]
-    fn webp_loses_exif_and_fixes_sizes() {
-        let mut b = b"RIFF\0\0\0\0WEBP".to_vec();
-        b.extend_from_slice(b"VP8X\x0a\0\0\0");
-        b.extend_from_slice(&[0x0C, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-        b.extend_from_slice(b"VP8L\x03\0\0\0\x01\x02\x03\0");
-        b.extend_from_slice(b"EXIF\x03\0\0\0GPS\0");
-        let n = (b.len() - 8) as u32;
-        b[4..8].copy_from_slice(&n.to_le_bytes());
-        let out = strip_metadata(Kind::Webp, &b).unwrap();
-        assert!(!out.windows(4).any(|w| w == b"EXIF"));
-        assert_eq!(out[20] & 0x0C, 0, "VP8X flags cleared");
-        let size = u32::from_le_bytes(out[4..8].try_into().unwrap()) as usize;
-        assert_eq!(size, out.len() - 8);
+        b.extend_from_slice(&13u32.to_be_bytes());
+        b.extend_from_slice(b"IHDR");
+        b.extend_from_slice(&100_000u32.to_be_bytes());
+        b.extend_from_slice(&100_000u32.to_be_bytes());
+        b.extend_from_slice(&[8, 2, 0, 0, 0]);
+        b.extend_from_slice(&[0, 0, 0, 0]);
+        assert!(matches!(
+            reencode(Kind::Png, &b),
+            Err(DomainError::Validation { rule: "invalid", .. })
+        ));
+        let jpeg = jpeg_with_exif(8, 8);
+        assert!(reencode(Kind::Jpeg, &jpeg[..40]).is_err());
+        assert!(reencode(Kind::Webp, b"RIFF\x04\x00\x00\x00WEBPjunk").is_err());
     }
 }

@@ -1,6 +1,11 @@
-//! Fixed-window rate limits on login, registration, code requests and
-//! residents' posts (opinions and comments), per client address and per
-//! account. In memory, per server instance.
+//! Fixed-window rate limits on login, registration, code requests,
+//! residents' posts (opinions and comments), uploads and similar-opinion
+//! lookups, per client address and per account.
+//!
+//! Call them through [`crate::Services::hit`] / [`crate::Services::refund`]:
+//! on SQLite (one process) the windows live in memory here; on PostgreSQL
+//! they live in the `rate_limit` table, so several instances behind one
+//! load balancer share one budget ([`hit_shared`]).
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -77,7 +82,7 @@ impl RateLimiter {
         }
     }
 
-    fn rule(&self, bucket: Bucket) -> Rule {
+    pub fn rule(&self, bucket: Bucket) -> Rule {
         match bucket {
             Bucket::LoginIp => self.limits.login_per_ip,
             Bucket::LoginAccount => self.limits.login_per_account,
@@ -123,6 +128,93 @@ impl RateLimiter {
         entry.1 += 1;
         Ok(())
     }
+}
+
+impl Bucket {
+    fn name(self) -> &'static str {
+        match self {
+            Bucket::LoginIp => "login_ip",
+            Bucket::LoginAccount => "login_account",
+            Bucket::RegisterIp => "register_ip",
+            Bucket::CodeIp => "code_ip",
+            Bucket::CodePhone => "code_phone",
+            Bucket::PostAccount => "post_account",
+            Bucket::UploadAccount => "upload_account",
+            Bucket::SimilarIp => "similar_ip",
+        }
+    }
+}
+
+fn now_ms() -> i64 {
+    crate::clock::now().timestamp_millis()
+}
+
+/// One attempt against the window shared in the database: a single upsert
+/// that starts a new window when the old one has passed, else counts on.
+pub(crate) async fn hit_shared<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    rule: Rule,
+    bucket: Bucket,
+    key: &str,
+) -> DomainResult<()> {
+    use sea_orm::{DbBackend, Statement};
+    let now = now_ms();
+    let window = rule.window.as_millis() as i64;
+    let key: String = key.chars().take(200).collect();
+    let row = conn
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "INSERT INTO rate_limit (bucket, key, window_start, hits) VALUES ($1, $2, $3, 1) \
+             ON CONFLICT (bucket, key) DO UPDATE SET \
+               hits = CASE WHEN rate_limit.window_start <= $3 - $4 THEN 1 ELSE rate_limit.hits + 1 END, \
+               window_start = CASE WHEN rate_limit.window_start <= $3 - $4 THEN $3 ELSE rate_limit.window_start END \
+             RETURNING hits, window_start",
+            [bucket.name().into(), key.into(), now.into(), window.into()],
+        ))
+        .await?
+        .ok_or_else(|| DomainError::Internal("rate limit upsert returned nothing".into()))?;
+    let hits: i32 = row.try_get("", "hits")?;
+    let start: i64 = row.try_get("", "window_start")?;
+    if hits as u32 > rule.max {
+        let left_ms = (start + window - now).max(1000);
+        return Err(DomainError::RateLimited {
+            retry_after_secs: (left_ms as u64).div_ceil(1000),
+        });
+    }
+    Ok(())
+}
+
+/// Gives one attempt back in the shared window.
+pub(crate) async fn refund_shared<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    bucket: Bucket,
+    key: &str,
+) -> DomainResult<()> {
+    use sea_orm::{DbBackend, Statement};
+    let key: String = key.chars().take(200).collect();
+    conn.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "UPDATE rate_limit SET hits = GREATEST(hits - 1, 0) WHERE bucket = $1 AND key = $2",
+        [bucket.name().into(), key.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// Drops shared windows older than a day (housekeeping).
+pub async fn purge_shared<C: sea_orm::ConnectionTrait>(conn: &C) -> DomainResult<u64> {
+    use sea_orm::Statement;
+    if conn.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return Ok(0);
+    }
+    let res = conn
+        .execute_raw(Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            "DELETE FROM rate_limit WHERE window_start < $1",
+            [(now_ms() - 24 * 3600 * 1000).into()],
+        ))
+        .await?;
+    Ok(res.rows_affected())
 }
 
 #[cfg(test)]

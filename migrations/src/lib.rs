@@ -11,6 +11,8 @@ mod m20261127_000004_opinions;
 mod m20261127_000005_crawl_sources;
 mod m20261127_000006_moderation;
 mod m20261128_000007_hardening;
+mod m20261128_000008_rate_limit;
+mod m20261128_000009_org_admin;
 
 pub struct Migrator;
 
@@ -25,6 +27,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000005_crawl_sources::Migration),
             Box::new(m20261127_000006_moderation::Migration),
             Box::new(m20261128_000007_hardening::Migration),
+            Box::new(m20261128_000008_rate_limit::Migration),
+            Box::new(m20261128_000009_org_admin::Migration),
         ]
     }
 }

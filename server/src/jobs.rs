@@ -62,6 +62,9 @@ impl Jobs {
                                 Ok(_) => {}
                                 Err(e) => tracing::error!(error = %e, "outbox redaction failed"),
                             }
+                            if let Err(e) = domain::ratelimit::purge_shared(&services.db).await {
+                                tracing::error!(error = %e, "rate limit cleanup failed");
+                            }
                             match domain::accounts::purge_expired(&services.db).await {
                                 Ok(n) if n > 0 => {
                                     tracing::info!(rows = n, "expired sessions and codes removed")

@@ -50,6 +50,11 @@ enum Command {
         #[arg(long)]
         sources: Option<std::path::PathBuf>,
     },
+    /// The organisation: streets, communities and compounds.
+    Org {
+        #[command(subcommand)]
+        command: OrgCommand,
+    },
     /// Create an administrator (or reset one's password). The password is
     /// read from HONGCHA_ADMIN_PASSWORD, else generated and printed.
     CreateAdmin {
@@ -57,6 +62,20 @@ enum Command {
         phone: String,
         #[arg(long, default_value = "管理员")]
         name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum OrgCommand {
+    /// Load streets → communities → compounds from a TOML or CSV file:
+    /// idempotent, all or nothing, errors by line.
+    Import {
+        /// `.toml` (`[[street]]`, `[[street.community]]`, `compounds = [...]`)
+        /// or `.csv` (columns 街道, 社区, 小区, and optionally 街道代码, 社区代码, 小区代码).
+        file: std::path::PathBuf,
+        /// Check and report, but change nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -121,6 +140,37 @@ async fn main() -> anyhow::Result<()> {
             let db = open_database(&cfg).await?;
             let services = domain::Services::new(db, cfg.settings());
             import_file(&services, &file, community, map, dry_run).await
+        }
+        Command::Org {
+            command: OrgCommand::Import { file, dry_run },
+        } => {
+            let db = open_database(&cfg).await?;
+            let services = domain::Services::new(db, cfg.settings());
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {} (UTF-8 expected)", file.display()))?;
+            let name = file.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            let report = domain::org::import_file(&services, None, name, &text, dry_run).await?;
+            for e in &report.errors {
+                eprintln!("第 {} 行 line {}: {}", e.line, e.line, e.message);
+            }
+            if !report.errors.is_empty() {
+                anyhow::bail!(
+                    "{} 处错误，未作任何更改 ({} errors, nothing changed)",
+                    report.errors.len(),
+                    report.errors.len()
+                );
+            }
+            println!(
+                "{}新建 {} 个，更新代码 {} 个，未变 {} 个 (created {}, updated {}, unchanged {})",
+                if dry_run { "[试运行 dry run] " } else { "" },
+                report.created,
+                report.updated,
+                report.unchanged,
+                report.created,
+                report.updated,
+                report.unchanged
+            );
+            Ok(())
         }
         Command::Crawl { source, sources } => {
             let db = open_database(&cfg).await?;

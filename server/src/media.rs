@@ -3,7 +3,7 @@
 //! staff's import file. Plain HTML forms post here, so both work without
 //! JavaScript; the origin guard covers them like every other mutation.
 use app::state::{AppState, session_token_in};
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 
@@ -27,15 +27,7 @@ fn wants_json(headers: &HeaderMap) -> bool {
 }
 
 fn status_of(e: &domain::DomainError) -> StatusCode {
-    match e {
-        domain::DomainError::Validation { .. } => StatusCode::BAD_REQUEST,
-        domain::DomainError::Unauthenticated => StatusCode::UNAUTHORIZED,
-        domain::DomainError::Forbidden => StatusCode::FORBIDDEN,
-        domain::DomainError::NotFound => StatusCode::NOT_FOUND,
-        domain::DomainError::Conflict(_) => StatusCode::CONFLICT,
-        domain::DomainError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
-    }
+    app::state::http_status(e)
 }
 
 /// The UI's message key for an error (as `AppError::message_key`):
@@ -141,17 +133,20 @@ pub async fn upload_photos(
     answer(&headers, &page, result)
 }
 
-/// `GET /media/photos/{id}`: the photo, for whoever may see its opinion.
+/// `GET /media/photos/{id}[?size=phone|thumb]`: the photo, for whoever may
+/// see its opinion.
 pub async fn photo(
     State(st): State<AppState>,
     Path(id): Path<i64>,
+    Query(q): Query<std::collections::HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
+    let size = domain::photos::Size::parse(q.get("size").map(String::as_str).unwrap_or(""));
     let viewer = match principal(&st, &headers).await {
         Ok(p) => p,
         Err(r) => return r,
     };
-    match domain::photos::read(&st.services, viewer.as_ref(), id).await {
+    match domain::photos::read(&st.services, viewer.as_ref(), id, size).await {
         Ok((content_type, bytes)) => {
             let mut res = bytes.into_response();
             let h = res.headers_mut();

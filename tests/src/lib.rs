@@ -31,6 +31,7 @@ pub struct TestApp {
     pub data_dir: tempfile::TempDir,
     pg_drop: Option<(String, String)>,
     server: tokio::task::JoinHandle<()>,
+    config: Config,
 }
 
 pub struct Options {
@@ -111,6 +112,7 @@ pub async fn spawn_app_with(backend: Backend, opts: Options) -> TestApp {
         dev_reveal_codes: true,
         ..Config::default()
     };
+    let config = cfg.clone();
     let app = Application::build(cfg).await.expect("server builds");
     let port = app.port();
     let services = app.services.clone();
@@ -124,6 +126,7 @@ pub async fn spawn_app_with(backend: Backend, opts: Options) -> TestApp {
         data_dir,
         pg_drop,
         server,
+        config,
     }
 }
 
@@ -136,6 +139,20 @@ impl TestApp {
             .timeout(Duration::from_secs(30))
             .build()
             .expect("client")
+    }
+
+    /// Another server instance on the same database (and data directory),
+    /// as a second node behind a load balancer. Returns its base URL; it
+    /// stops when the handle is aborted.
+    pub async fn second_instance(&self) -> (String, tokio::task::JoinHandle<()>) {
+        let app = Application::build(self.config.clone())
+            .await
+            .expect("second instance builds");
+        let addr = format!("http://127.0.0.1:{}", app.port());
+        let handle = tokio::spawn(async move {
+            app.run_until_stopped().await.expect("second instance runs");
+        });
+        (addr, handle)
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -297,4 +314,24 @@ pub fn six_digits(text: &str) -> Option<String> {
     text.split(|c: char| !c.is_ascii_digit())
         .find(|run| run.len() == 6)
         .map(str::to_owned)
+}
+
+/// A real 1200×800 JPEG with an EXIF segment (a fake GPS position) after
+/// SOI and hidden bytes after the image, as a phone might send.
+pub fn jpeg_with_exif() -> Vec<u8> {
+    let img = image::RgbImage::from_fn(1200, 800, |x, y| {
+        image::Rgb([(x % 251) as u8, (y % 241) as u8, ((x + y) % 7 * 30) as u8])
+    });
+    let mut plain = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut plain, 85)
+        .encode_image(&img)
+        .expect("encode");
+    let exif = b"Exif\0\0GPS 30.27N 120.15E";
+    let mut out = plain[..2].to_vec();
+    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(&((exif.len() + 2) as u16).to_be_bytes());
+    out.extend_from_slice(exif);
+    out.extend_from_slice(&plain[2..]);
+    out.extend_from_slice(b"HIDDEN-TRAILER");
+    out
 }

@@ -51,7 +51,7 @@ async fn a_hostile_spreadsheet_is_a_clear_error_and_the_server_lives() {
         let file = far_cell_xlsx();
         assert!(file.len() < 2048, "{}", file.len());
         let res = upload_import(&app, &staff, "hotline.xlsx", file).await;
-        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{backend:?}");
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{backend:?}");
         let err: Value = res.json().await.unwrap();
         let key = err["error"].as_str().unwrap();
         assert!(
@@ -67,7 +67,7 @@ async fn a_hostile_spreadsheet_is_a_clear_error_and_the_server_lives() {
         assert_eq!(res.status(), StatusCode::OK, "{backend:?}");
         // Old .xls is refused with a plain message, not half-read.
         let res = upload_import(&app, &staff, "old.xls", b"\xD0\xCF\x11\xE0".to_vec()).await;
-        assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
         app.stop().await;
     }
 }
@@ -507,7 +507,7 @@ async fn similar_lookups_and_photo_uploads_are_limited() {
     );
     assert_eq!(
         send(&author).await.unwrap().status(),
-        StatusCode::BAD_REQUEST
+        StatusCode::UNPROCESSABLE_ENTITY
     );
     assert_eq!(
         send(&author).await.unwrap().status(),
@@ -581,4 +581,90 @@ async fn https_deployments_get_hsts_and_host_prefixed_cookies() {
     );
     assert!(!cookie.contains("Domain"), "{cookie}");
     task.abort();
+}
+
+#[tokio::test]
+async fn a_new_password_ends_the_other_sessions() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        app.seed_demo().await;
+        let phone = "13800000001";
+        let laptop = app.logged_in(phone).await;
+        let phone_app = app.logged_in(phone).await;
+        // Changing it needs the current password.
+        let res = app
+            .call(
+                &laptop,
+                "change_password",
+                &[("current_password", "wrong one!"), ("password", "new horse battery")],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{backend:?}");
+        let res = app
+            .call(
+                &laptop,
+                "change_password",
+                &[("current_password", DEMO_PASSWORD), ("password", "new horse battery")],
+            )
+            .await;
+        assert!(res.status().is_success(), "{backend:?}: {}", res.status());
+        assert!(!app.get_json(&laptop, "/api/me").await.is_null(), "this session stays");
+        assert!(app.get_json(&phone_app, "/api/me").await.is_null(), "the other ends");
+        assert_eq!(
+            app.login(&app.client(), phone, DEMO_PASSWORD).await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+        // Forgot it: a code login with a new password resets it and ends
+        // every other session.
+        let c = app.client();
+        let code = app
+            .sms_code(phone, || async {
+                app.call(&c, "request_code", &[("phone", phone)]).await;
+            })
+            .await;
+        let res = app
+            .call(
+                &c,
+                "login_code",
+                &[("phone", phone), ("code", &code), ("next", ""), ("new_password", "third horse here")],
+            )
+            .await;
+        assert!(res.status().is_success() || res.status().is_redirection());
+        assert!(app.get_json(&laptop, "/api/me").await.is_null(), "{backend:?}");
+        assert!(!app.get_json(&c, "/api/me").await.is_null());
+        let res = app.login(&app.client(), phone, "third horse here").await;
+        assert!(res.status().is_success() || res.status().is_redirection());
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn two_instances_share_one_budget() {
+    if !backends().contains(&Backend::Postgres) {
+        return;
+    }
+    let mut opts = Options::default();
+    opts.limits.login_per_account = 3;
+    let app = spawn_app_with(Backend::Postgres, opts).await;
+    app.seed_demo().await;
+    let (second, handle) = app.second_instance().await;
+    let wrong = |base: String| async move {
+        Client::new()
+            .post(format!("{base}/api/login"))
+            .header("Origin", &base)
+            .header("Accept", "application/json")
+            .form(&[("phone", "13800000001"), ("password", "not it at all"), ("next", "")])
+            .send()
+            .await
+            .unwrap()
+            .status()
+    };
+    assert_eq!(wrong(app.addr.clone()).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(wrong(second.clone()).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(wrong(app.addr.clone()).await, StatusCode::UNAUTHORIZED);
+    // The fourth try is refused on either node: the budget is shared.
+    assert_eq!(wrong(second.clone()).await, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(wrong(app.addr.clone()).await, StatusCode::TOO_MANY_REQUESTS);
+    handle.abort();
+    app.stop().await;
 }

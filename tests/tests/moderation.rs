@@ -3,7 +3,7 @@
 //! over HTTP against a real server, on SQLite and PostgreSQL.
 use std::time::Duration;
 
-use blackbox::{TestApp, backends, spawn_app};
+use blackbox::{TestApp, backends, jpeg_with_exif, spawn_app};
 use reqwest::{Client, StatusCode, multipart};
 use serde_json::Value;
 
@@ -301,16 +301,6 @@ async fn bulk_moderation_is_all_or_none_and_logged() {
     }
 }
 
-/// A tiny JPEG with an EXIF segment carrying a fake GPS tag.
-fn jpeg_with_exif() -> Vec<u8> {
-    let mut b = vec![0xFF, 0xD8];
-    b.extend_from_slice(&[0xFF, 0xE0, 0x00, 0x06, b'J', b'F', b'I', b'F']);
-    b.extend_from_slice(&[
-        0xFF, 0xE1, 0x00, 0x09, b'E', b'x', b'i', b'f', b'G', b'P', b'S',
-    ]);
-    b.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x04, 0x01, 0x02, 0xAB, 0xCD, 0xFF, 0xD9]);
-    b
-}
 
 async fn upload(
     app: &TestApp,
@@ -352,7 +342,7 @@ async fn photos_are_checked_stripped_and_shown_only_with_their_opinion() {
             vec![("a.jpg", b"<svg onload=alert(1)>".to_vec())],
         )
         .await;
-        assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let err: Value = res.json().await.unwrap();
         assert_eq!(err["error"], "err.photo.invalid_type");
         let big = {
@@ -361,7 +351,7 @@ async fn photos_are_checked_stripped_and_shown_only_with_their_opinion() {
             b
         };
         let res = upload(&app, &resident, id, vec![("big.jpg", big)]).await;
-        assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
         // Only its author may add photos.
         let other = app.new_resident("13600000031").await;
         let res = upload(&app, &other, id, vec![("a.jpg", jpeg_with_exif())]).await;
@@ -403,7 +393,7 @@ async fn photos_are_checked_stripped_and_shown_only_with_their_opinion() {
         let files = std::fs::read_dir(app.data_dir.path().join("photos"))
             .unwrap()
             .count();
-        assert_eq!(files, 2, "files on disk match the rows");
+        assert_eq!(files, 6, "three sizes of each stored photo, none of the refused");
 
         // Served without its EXIF to the author; hidden from others while pending.
         let res = resident
@@ -415,7 +405,18 @@ async fn photos_are_checked_stripped_and_shown_only_with_their_opinion() {
         assert_eq!(res.headers()["content-type"], "image/jpeg");
         let bytes = res.bytes().await.unwrap();
         assert!(!bytes.windows(3).any(|w| w == b"GPS"));
+        assert!(!bytes.windows(6).any(|w| w == b"HIDDEN"), "nothing after the image");
         assert!(bytes.ends_with(&[0xFF, 0xD9]));
+        // The thumbnail is a smaller picture of the same photo.
+        let thumb = resident
+            .get(app.url(&format!("/media/photos/{photo}?size=thumb")))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        assert!(thumb.len() < bytes.len(), "{} < {}", thumb.len(), bytes.len());
         let anon = app.client();
         let res = anon
             .get(app.url(&format!("/media/photos/{photo}")))
@@ -484,7 +485,7 @@ async fn web_import_previews_row_errors_then_imports_all_with_progress() {
         let res = upload_import(&app, &resident, "a.csv", "标题,内容\n路灯,路灯坏了\n").await;
         assert_eq!(res.status(), StatusCode::FORBIDDEN);
         let res = upload_import(&app, &staff, "a.pdf", "%PDF").await;
-        assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
         // Row 3 has no title; row 4 names a community this staff member does not serve.
         let broken = format!(

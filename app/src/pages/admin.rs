@@ -4,7 +4,7 @@ use leptos_router::hooks::use_query_map;
 use super::areas::AreaPage;
 use super::{ErrorNotice, action_error};
 use crate::i18n::use_i18n;
-use crate::model::{AccountView, CategoryView, CrawlSourceView, ScopeView};
+use crate::model::{AccountView, CategoryView, CrawlSourceView, OrgUnitView, ScopeView};
 use crate::{api, api_admin};
 
 const ROLES: [&str; 8] = [
@@ -53,16 +53,123 @@ pub fn AdminArea() -> impl IntoView {
                     match accounts.await {
                         Ok(rows) if rows.is_empty() => view! { <p class="empty">{i18n.t("admin.empty")}</p> }.into_any(),
                         Ok(rows) => view! { <AccountTable rows scopes grant revoke /> }.into_any(),
-                        Err(e) => {
-                            let key = e.message_key();
-                            view! { <p class="notice error" role="alert">{move || i18n.tr(&key)}</p> }.into_any()
-                        }
+                        Err(e) => view! { <super::ErrorMessage key=e.message_key() /> }.into_any()
                     }
                 })}
             </Transition>
+            <OrgAdmin />
             <CategoryAdmin />
             <CrawlSourceAdmin />
         </AreaPage>
+    }
+}
+
+/// 组织架构: streets → communities → compounds; add, rename, code, retire.
+#[component]
+fn OrgAdmin() -> impl IntoView {
+    let i18n = use_i18n();
+    let save = ServerAction::<api_admin::SaveOrgUnit>::new();
+    let retire = ServerAction::<api_admin::RetireOrgUnit>::new();
+    let tree = Resource::new(
+        move || (save.version().get(), retire.version().get()),
+        |_| api_admin::org_tree(),
+    );
+    view! {
+        <section aria-labelledby="org-title">
+            <h2 id="org-title">{i18n.t("org.title")}</h2>
+            <p class="intro">{i18n.t("org.intro")}</p>
+            <ErrorNotice error=action_error(save) />
+            <ErrorNotice error=action_error(retire) />
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match tree.await {
+                        Ok(units) => view! {
+                            <ul class="org-tree" id="org-tree">
+                                {units.into_iter().map(|u| view! { <OrgUnit unit=u save retire /> }).collect_view()}
+                            </ul>
+                            <OrgAddForm level="street" parent_id=None save />
+                        }.into_any(),
+                        Err(e) => view! { <super::ErrorMessage key=e.message_key() /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn OrgUnit(
+    unit: OrgUnitView,
+    save: ServerAction<api_admin::SaveOrgUnit>,
+    retire: ServerAction<api_admin::RetireOrgUnit>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let key = format!("{}-{}", unit.level, unit.id);
+    let child_level = match unit.level.as_str() {
+        "street" => Some("community"),
+        "community" => Some("compound"),
+        _ => None,
+    };
+    let label = format!("{} {}", unit.name, unit.code.clone().unwrap_or_default());
+    view! {
+        <li class:retired=unit.retired data-unit=key.clone()>
+            <details>
+                <summary>
+                    {unit.name.clone()}
+                    {unit.code.clone().map(|c| view! { " " <small>{c}</small> })}
+                    {unit.retired.then(|| view! { " " <span class="badge">{i18n.t("org.retired")}</span> })}
+                </summary>
+                <ActionForm action=save attr:class="inline-form" attr:aria-label=label>
+                    <input type="hidden" name="level" value=unit.level.clone() />
+                    <input type="hidden" name="id" value=unit.id.to_string() />
+                    <label for=format!("org-name-{key}")>{i18n.t("org.name")}</label>
+                    <input id=format!("org-name-{key}") name="name" required maxlength="32" value=unit.name.clone() />
+                    <label for=format!("org-code-{key}")>{i18n.t("org.code")}</label>
+                    <input id=format!("org-code-{key}") name="code" maxlength="20" pattern="[0-9A-Za-z]{2,20}"
+                        value=unit.code.clone().unwrap_or_default() />
+                    <button type="submit" class="secondary">{i18n.t("admin.save")}</button>
+                </ActionForm>
+                <ActionForm action=retire attr:class="inline-form">
+                    <input type="hidden" name="level" value=unit.level.clone() />
+                    <input type="hidden" name="id" value=unit.id.to_string() />
+                    <input type="hidden" name="retired" value=(!unit.retired).to_string() />
+                    <button type="submit" class="secondary">
+                        {if unit.retired { i18n.t("org.restore")() } else { i18n.t("org.retire")() }}
+                    </button>
+                </ActionForm>
+                {child_level.map(|level| view! { <OrgAddForm level parent_id=Some(unit.id) save /> })}
+            </details>
+            {(!unit.children.is_empty()).then(|| view! {
+                <ul>
+                    {unit.children.into_iter().map(|c| view! { <OrgUnit unit=c save retire /> }).collect_view()}
+                </ul>
+            })}
+        </li>
+    }
+}
+
+#[component]
+fn OrgAddForm(
+    level: &'static str,
+    parent_id: Option<i64>,
+    save: ServerAction<api_admin::SaveOrgUnit>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let key = format!("{level}-{}", parent_id.unwrap_or(0));
+    view! {
+        <ActionForm action=save attr:class="inline-form org-add" attr:data-add=key.clone()>
+            <input type="hidden" name="level" value=level />
+            {parent_id.map(|p| view! { <input type="hidden" name="parent_id" value=p.to_string() /> })}
+            <label for=format!("org-new-{key}")>{i18n.t(match level {
+                "street" => "org.add_street",
+                "community" => "org.add_community",
+                _ => "org.add_compound",
+            })}</label>
+            <input id=format!("org-new-{key}") name="name" required maxlength="32" />
+            <label for=format!("org-new-code-{key}")>{i18n.t("org.code")}</label>
+            <input id=format!("org-new-code-{key}") name="code" maxlength="20" pattern="[0-9A-Za-z]{2,20}" />
+            <button type="submit">{i18n.t("org.add")}</button>
+        </ActionForm>
     }
 }
 

@@ -82,7 +82,34 @@ pub fn ResidentHome() -> impl IntoView {
                 <h2>{i18n.t("me.opinions")}</h2>
                 <super::MyOpinions />
             </section>
+            <ChangePassword />
         </AreaPage>
+    }
+}
+
+/// 修改密码: the current password, then the new one; other sessions end.
+#[component]
+fn ChangePassword() -> impl IntoView {
+    let i18n = use_i18n();
+    let change = ServerAction::<crate::api::ChangePassword>::new();
+    let done = move || matches!(change.value().get(), Some(Ok(())));
+    view! {
+        <section class="card" aria-labelledby="password-title">
+            <h2 id="password-title">{i18n.t("me.password")}</h2>
+            <ActionForm action=change attr:id="password-form">
+                <super::auth::PasswordField id="current-password" autocomplete="current-password"
+                    name="current_password" label="form.current_password" />
+                <super::auth::PasswordField id="new-password" autocomplete="new-password"
+                    label="form.new_password" />
+                <super::ErrorNotice error=super::action_error(change) />
+                <Show when=done>
+                    <p class="notice ok" role="status">{i18n.t("me.password_changed")}</p>
+                </Show>
+                <button type="submit" disabled=move || change.pending().get()>
+                    {i18n.t("form.submit.change_password")}
+                </button>
+            </ActionForm>
+        </section>
     }
 }
 
@@ -161,11 +188,7 @@ pub fn AuditArea() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match audit.await {
                         Ok(a) => view! { <AuditTable audit=a /> }.into_any(),
-                        Err(e) => {
-                            let key = e.message_key();
-                            view! { <p class="notice error" role="alert">{move || i18n.tr(&key)}</p> }
-                                .into_any()
-                        }
+                        Err(e) => view! { <super::ErrorMessage key=e.message_key() /> }.into_any()
                     }
                 })}
             </Suspense>

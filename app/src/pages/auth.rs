@@ -9,19 +9,25 @@ use crate::use_session;
 
 /// A password input with a show/hide button.
 #[component]
-fn PasswordField(#[prop(into)] id: String, autocomplete: &'static str) -> impl IntoView {
+pub(super) fn PasswordField(
+    #[prop(into)] id: String,
+    autocomplete: &'static str,
+    #[prop(default = "password")] name: &'static str,
+    #[prop(default = "form.password")] label: &'static str,
+    #[prop(default = true)] required: bool,
+) -> impl IntoView {
     let i18n = use_i18n();
     let shown = RwSignal::new(false);
     let hint_id = format!("{id}-hint");
     view! {
-        <label for=id.clone()>{i18n.t("form.password")}</label>
+        <label for=id.clone()>{i18n.t(label)}</label>
         <div class="with-button">
             <input
                 id=id.clone()
-                name="password"
+                name=name
                 type=move || if shown.get() { "text" } else { "password" }
                 autocomplete=autocomplete
-                required
+                required=required
                 minlength="8"
                 maxlength="128"
                 aria-describedby=hint_id.clone()
@@ -90,6 +96,8 @@ pub fn Login() -> impl IntoView {
                         <label for="code-code">{i18n.t("form.code")}</label>
                         <input id="code-code" name="code" inputmode="numeric"
                             autocomplete="one-time-code" required maxlength="6" />
+                        <PasswordField id="code-new-password" autocomplete="new-password"
+                            name="new_password" label="login.new_password" required=false />
                         <ErrorNotice error=action_error(session.login_code) />
                         <button type="submit">{i18n.t("form.submit.code_login")}</button>
                     </ActionForm>

@@ -34,7 +34,7 @@ pub fn ImportPage() -> impl IntoView {
     view! {
         <AreaPage area="staff" title="import.title" intro="import.intro">
             <p><A href="/staff">{i18n.t("import.back")}</A></p>
-            {move || upload_error().map(|k| view! { <p class="notice error" role="alert">{move || i18n.tr(&k)}</p> })}
+            {move || upload_error().map(|k| view! { <super::ErrorMessage key=k /> })}
             {move || match file() {
                 None => view! { <UploadForm /> }.into_any(),
                 Some(f) => view! { <Preview file=f /> }.into_any(),
@@ -126,9 +126,8 @@ fn Preview(file: String) -> impl IntoView {
                 let p = match preview.await {
                     Ok(p) => p,
                     Err(e) => {
-                        let key = e.message_key();
                         return view! {
-                            <p class="notice error" role="alert">{move || i18n.tr(&key)}</p>
+                            <super::ErrorMessage key=e.message_key() />
                             <p><A href="/staff/import">{i18n.t("import.again")}</A></p>
                         }.into_any();
                     }

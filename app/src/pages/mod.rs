@@ -24,13 +24,18 @@ use crate::model::AppError;
 /// An error message for a failed server call, announced to screen readers.
 #[component]
 pub fn ErrorNotice(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
-    let i18n = use_i18n();
     move || {
-        error.get().map(|e| {
-            let key = e.message_key();
-            view! { <p class="notice error" role="alert">{move || i18n.tr(&key)}</p> }
-        })
+        error
+            .get()
+            .map(|e| view! { <ErrorMessage key=e.message_key() /> })
     }
+}
+
+/// The one way an error is shown: its message (by i18n key) in an alert.
+#[component]
+pub fn ErrorMessage(#[prop(into)] key: String) -> impl IntoView {
+    let i18n = use_i18n();
+    view! { <p class="notice error" role="alert">{move || i18n.tr(&key)}</p> }
 }
 
 /// The error of a server action's last run, if it failed.

@@ -180,7 +180,7 @@ pub fn OpinionList() -> impl IntoView {
                             </Show>
                         }.into_any()
                     }
-                    Err(e) => { let key = e.message_key(); view! { <p class="notice error" role="alert">{move || i18n.tr(&key)}</p> }.into_any() }
+                    Err(e) => view! { <super::ErrorMessage key=e.message_key() /> }.into_any()
                 }
             })}
         </Transition>
@@ -246,8 +246,8 @@ pub fn OpinionDetail() -> impl IntoView {
                                         (!list.is_empty()).then(|| view! {
                                             <ul class="photos" aria-label=i18n.t("photos.title")>
                                                 {list.into_iter().enumerate().map(|(n, p)| view! {
-                                                    <li><a href=format!("/media/photos/{p}") target="_blank" rel="noopener">
-                                                        <img src=format!("/media/photos/{p}") loading="lazy"
+                                                    <li><a href=format!("/media/photos/{p}?size=phone") target="_blank" rel="noopener">
+                                                        <img src=format!("/media/photos/{p}?size=thumb") loading="lazy"
                                                             alt=move || format!("{} {}", i18n.tr("photos.alt"), n + 1) />
                                                     </a></li>
                                                 }).collect_view()}
@@ -268,7 +268,7 @@ pub fn OpinionDetail() -> impl IntoView {
                                 <Show when=upload_ok>
                                     <p class="notice ok" role="status">{i18n.t("photos.uploaded")}</p>
                                 </Show>
-                                {move || upload_error().map(|k| view! { <p class="notice error" role="alert">{move || i18n.tr(&k)}</p> })}
+                                {move || upload_error().map(|k| view! { <super::ErrorMessage key=k /> })}
                                 {published.then(|| view! {
                                     <div class="actions">
                                         <ActionForm action=support attr:class="inline">
@@ -291,7 +291,7 @@ pub fn OpinionDetail() -> impl IntoView {
                             {published.then(|| view! { <Comments opinion_id /> })}
                         }.into_any()
                     }
-                    Err(e) => { let key = e.message_key(); view! { <p class="notice error" role="alert">{move || i18n.tr(&key)}</p> }.into_any() }
+                    Err(e) => view! { <super::ErrorMessage key=e.message_key() /> }.into_any()
                 }
             })}
         </Transition>
@@ -637,7 +637,7 @@ pub fn ModerationQueue() -> impl IntoView {
                             }).collect_view()}
                         </ul>
                     }.into_any(),
-                    Err(e) => { let key = e.message_key(); view! { <p class="notice error" role="alert">{move || i18n.tr(&key)}</p> }.into_any() }
+                    Err(e) => view! { <super::ErrorMessage key=e.message_key() /> }.into_any()
                 }
             })}
         </Transition>
@@ -711,7 +711,7 @@ pub fn CommentQueue() -> impl IntoView {
                             }).collect_view()}
                         </ul>
                     }.into_any(),
-                    Err(e) => { let key = e.message_key(); view! { <p class="notice error" role="alert">{move || i18n.tr(&key)}</p> }.into_any() }
+                    Err(e) => view! { <super::ErrorMessage key=e.message_key() /> }.into_any()
                 }
             })}
         </Transition>
@@ -773,7 +773,7 @@ pub fn ModerationLog() -> impl IntoView {
                             </Show>
                         }.into_any()
                     }
-                    Err(e) => { let key = e.message_key(); view! { <p class="notice error" role="alert">{move || i18n.tr(&key)}</p> }.into_any() }
+                    Err(e) => view! { <super::ErrorMessage key=e.message_key() /> }.into_any()
                 }
             })}
         </Transition>

@@ -44,9 +44,9 @@ pub struct RegisterInput {
 /// account gets a note saying so instead (the answer here is the same
 /// either way, so it reveals nothing).
 pub async fn request_register_code(s: &Services, client_ip: &str, phone: &str) -> DomainResult<()> {
-    s.limiter.hit(Bucket::CodeIp, client_ip)?;
+    s.hit(Bucket::CodeIp, client_ip).await?;
     let phone = PhoneNumber::parse(phone)?;
-    s.limiter.hit(Bucket::CodePhone, phone.as_str())?;
+    s.hit(Bucket::CodePhone, phone.as_str()).await?;
     if find_by_phone(&s.db, &phone).await?.is_some() {
         let (_gate, txn) = s.begin_write().await?;
         outbox::enqueue(
@@ -66,7 +66,7 @@ pub async fn request_register_code(s: &Services, client_ip: &str, phone: &str) -
 /// A resident signs up with a code proving the phone number is theirs: a
 /// new account with `resident@community`, its number marked verified.
 pub async fn register(s: &Services, client_ip: &str, input: RegisterInput) -> DomainResult<i64> {
-    s.limiter.hit(Bucket::RegisterIp, client_ip)?;
+    s.hit(Bucket::RegisterIp, client_ip).await?;
     let phone = PhoneNumber::parse(&input.phone)?;
     let name = parse_display_name(&input.display_name)?;
     let password = Password::parse(&input.password)?;
@@ -208,13 +208,13 @@ pub async fn login_password(
     phone: &str,
     password: &str,
 ) -> DomainResult<(String, Principal)> {
-    s.limiter.hit(Bucket::LoginIp, client_ip)?;
+    s.hit(Bucket::LoginIp, client_ip).await?;
     let phone = PhoneNumber::parse(phone).map_err(|_| DomainError::InvalidCredentials)?;
     // Failures count per account *and* address: someone guessing from one
     // address cannot lock the owner (on another) out of password login, and
     // code login never stops.
     let pair = format!("{}|{client_ip}", phone.as_str());
-    s.limiter.hit(Bucket::LoginAccount, &pair)?;
+    s.hit(Bucket::LoginAccount, &pair).await?;
     if password.len() > 1024 {
         return Err(DomainError::InvalidCredentials);
     }
@@ -226,7 +226,7 @@ pub async fn login_password(
     .await;
     match acct {
         Some(a) if ok && !a.disabled => {
-            s.limiter.refund(Bucket::LoginAccount, &pair);
+            s.refund(Bucket::LoginAccount, &pair).await;
             let token = create_session(s, a.id).await?;
             let p = principal_of(&s.db, a).await?;
             Ok((token, p))
@@ -238,9 +238,9 @@ pub async fn login_password(
 /// Sends a one-time login code by SMS (through the outbox). Answers the same
 /// whether or not the number has an account, so it reveals nothing.
 pub async fn request_login_code(s: &Services, client_ip: &str, phone: &str) -> DomainResult<()> {
-    s.limiter.hit(Bucket::CodeIp, client_ip)?;
+    s.hit(Bucket::CodeIp, client_ip).await?;
     let phone = PhoneNumber::parse(phone)?;
-    s.limiter.hit(Bucket::CodePhone, phone.as_str())?;
+    s.hit(Bucket::CodePhone, phone.as_str()).await?;
     let Some(acct) = find_by_phone(&s.db, &phone).await? else {
         return Ok(());
     };
@@ -378,14 +378,20 @@ async fn redeem_code(
 pub const MAX_CODE_ATTEMPTS: i32 = 5;
 
 /// Logs in with the latest unused code sent to `phone`. Five wrong tries
-/// spend the code.
+/// spend the code. With `new_password` (someone who forgot theirs), the
+/// password is reset as well and every other session of the account ends.
 pub async fn login_with_code(
     s: &Services,
     client_ip: &str,
     phone: &str,
     code: &str,
+    new_password: Option<&str>,
 ) -> DomainResult<(String, Principal)> {
-    s.limiter.hit(Bucket::LoginIp, client_ip)?;
+    s.hit(Bucket::LoginIp, client_ip).await?;
+    let new_hash = match new_password.filter(|p| !p.is_empty()) {
+        Some(p) => Some(Password::parse(p)?.hash().await?),
+        None => None,
+    };
     let phone = PhoneNumber::parse(phone).map_err(|_| DomainError::InvalidCredentials)?;
     // Wrong codes are bounded per code (five tries), not by a lock on the
     // account, so code login stays open to the owner.
@@ -400,6 +406,9 @@ pub async fn login_with_code(
             .filter(account::Column::Id.eq(acct.id))
             .exec(&s.db)
             .await?;
+    }
+    if let Some(hash) = new_hash {
+        set_password_hash(s, acct.id, &hash, None, "account.password_reset").await?;
     }
     let token = create_session(s, acct.id).await?;
     let p = principal_of(&s.db, acct).await?;
@@ -457,6 +466,70 @@ pub async fn principal_for_token(s: &Services, token: &str) -> DomainResult<Opti
         community_id: first.try_get("", "community_id")?,
         grants,
     }))
+}
+
+/// Stores a new password hash and ends every session of the account but
+/// `keep` (the one making the change, if any), in one transaction, audited.
+async fn set_password_hash(
+    s: &Services,
+    account_id: i64,
+    hash: &str,
+    keep: Option<&str>,
+    action: &str,
+) -> DomainResult<()> {
+    let (_gate, txn) = s.begin_write().await?;
+    account::Entity::update_many()
+        .col_expr(account::Column::PasswordHash, Expr::value(hash))
+        .filter(account::Column::Id.eq(account_id))
+        .exec(&txn)
+        .await?;
+    let mut end = session::Entity::delete_many().filter(session::Column::AccountId.eq(account_id));
+    if let Some(token) = keep {
+        end = end.filter(session::Column::Id.ne(sha256_hex(token)));
+    }
+    let ended = end.exec(&txn).await?.rows_affected;
+    audit::append(
+        &txn,
+        Some(account_id),
+        action,
+        &format!("account:{account_id}"),
+        serde_json::json!({ "sessions_ended": ended }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// A signed-in person changes their password: the current one must be
+/// right; every other session of the account ends (a phone left logged in
+/// somewhere is logged out).
+pub async fn change_password(
+    s: &Services,
+    actor: &Principal,
+    session_token: &str,
+    current: &str,
+    new: &str,
+) -> DomainResult<()> {
+    let pair = format!("{}|change", actor.account_id);
+    s.hit(Bucket::LoginAccount, &pair).await?;
+    let new = Password::parse(new)?;
+    let acct = account::Entity::find_by_id(actor.account_id)
+        .one(&s.db)
+        .await?
+        .ok_or(DomainError::Unauthenticated)?;
+    if current.len() > 1024 || !password::verify(current.to_owned(), acct.password_hash).await {
+        return Err(DomainError::validation("current_password", "wrong"));
+    }
+    s.refund(Bucket::LoginAccount, &pair).await;
+    let hash = new.hash().await?;
+    set_password_hash(
+        s,
+        actor.account_id,
+        &hash,
+        Some(session_token),
+        "account.password_changed",
+    )
+    .await
 }
 
 pub async fn logout(s: &Services, token: &str) -> DomainResult<()> {

@@ -7,6 +7,10 @@ pub struct Model {
     pub id: i64,
     pub name: String,
     pub created_at: DateTimeUtc,
+    /// Administrative division code, if known.
+    pub code: Option<String>,
+    /// Retired units stay (records point to them) but are offered nowhere.
+    pub retired_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
