@@ -196,30 +196,15 @@ pub async fn save_crawl_source(
         .map_err(map_err)
 }
 
-/// An admin starts a run of a source now; it runs in the background and
-/// its summary shows on the page when done.
+/// An admin starts a run of a source now; the job runner runs it and its
+/// summary shows on the page when done.
 #[server(prefix = "/api", endpoint = "run_crawl_source")]
 pub async fn run_crawl_source(id: i64) -> Result<(), AppError> {
     let st = state::state()?;
     let actor = state::require_principal().await?;
-    let name = domain::crawl::request_run(&st.services, &actor, id)
+    // Queued for the server's job runner (any instance), not spawned here.
+    domain::crawl::request_run(&st.services, &actor, id)
         .await
         .map_err(map_err)?;
-    let services = st.services.clone();
-    leptos::task::spawn(async move {
-        let holder = format!("web-{}", std::process::id());
-        match domain::crawl::run_source(
-            &services,
-            &name,
-            &holder,
-            &mut |_: &domain::crawl::Summary| {},
-        )
-        .await
-        {
-            Ok(Ok(summary)) => tracing::info!(source = %name, ?summary, "crawl run finished"),
-            Ok(Err(_)) => tracing::info!(source = %name, "crawl already running elsewhere"),
-            Err(e) => tracing::warn!(source = %name, error = %e, "crawl run failed"),
-        }
-    });
     Ok(())
 }

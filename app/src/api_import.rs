@@ -12,39 +12,6 @@ use crate::model::*;
 #[cfg(feature = "ssr")]
 use crate::state::{self, map_err};
 
-/// Progress of running and finished web imports, by file token, with when
-/// it last changed. Kept in this process: the page polls the instance that
-/// runs the import. Finished entries go after [`KEEP_FINISHED`].
-#[cfg(feature = "ssr")]
-type Registry = std::collections::HashMap<String, (std::time::Instant, ImportProgressView)>;
-
-/// As long as the uploaded file itself is kept (housekeeping purges it after a day).
-#[cfg(feature = "ssr")]
-const KEEP_FINISHED: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
-
-#[cfg(feature = "ssr")]
-fn registry() -> &'static std::sync::Mutex<Registry> {
-    static R: std::sync::OnceLock<std::sync::Mutex<Registry>> = std::sync::OnceLock::new();
-    R.get_or_init(Default::default)
-}
-
-#[cfg(feature = "ssr")]
-fn progress_of(file: &str) -> Option<ImportProgressView> {
-    registry()
-        .lock()
-        .ok()
-        .and_then(|r| r.get(file).map(|(_, p)| p.clone()))
-}
-
-#[cfg(feature = "ssr")]
-fn set_progress(file: &str, p: ImportProgressView) {
-    if let Ok(mut r) = registry().lock() {
-        let now = std::time::Instant::now();
-        r.retain(|_, (at, old)| !old.finished || now.duration_since(*at) < KEEP_FINISHED);
-        r.insert(file.to_owned(), (now, p));
-    }
-}
-
 /// The mapping overrides the form sent: field → header (empty = guess).
 #[cfg(feature = "ssr")]
 fn overrides(
@@ -69,7 +36,6 @@ fn overrides(
 
 #[cfg(feature = "ssr")]
 struct Prepared {
-    actor: domain::Principal,
     table: domain::import::Table,
     map: std::collections::HashMap<String, usize>,
     checked: domain::import::Checked,
@@ -98,7 +64,6 @@ async fn prepare(
     Ok((
         st.services,
         Prepared {
-            actor,
             table,
             map,
             checked,
@@ -177,7 +142,7 @@ pub async fn import_preview(
     })
 }
 
-/// Starts the import (all rows or none) in the background; poll
+/// Starts the import (all rows or none) on the server's job runner; poll
 /// [`import_progress`] with the same `file`.
 #[server(prefix = "/api", endpoint = "import_start")]
 pub async fn import_start(
@@ -189,101 +154,28 @@ pub async fn import_start(
     #[server(default)] location: String,
     #[server(default)] community: Option<i64>,
 ) -> Result<(), AppError> {
-    let (services, p) = prepare(
-        &file,
-        title,
-        body,
-        community_col,
-        category,
-        location,
-        community,
-    )
-    .await?;
-    if !p.checked.errors.is_empty() {
-        return Err(map_err(domain::DomainError::validation(
-            "file",
-            "has_errors",
-        )));
-    }
-    let running = progress_of(&file).is_some_and(|x| !x.finished);
-    if running {
-        return Err(map_err(domain::DomainError::Conflict("import_running")));
-    }
-    let total = p.checked.rows.len();
-    set_progress(
-        &file,
-        ImportProgressView {
-            done: 0,
-            total,
-            finished: false,
-            created: None,
-            skipped: None,
-            error: None,
-        },
-    );
-    leptos::task::spawn(async move {
-        let key = file.clone();
-        let result = domain::import::import(
-            &services,
-            Some(&p.actor),
-            &p.table,
-            &p.checked,
-            |done, total| {
-                set_progress(
-                    &key,
-                    ImportProgressView {
-                        done,
-                        total,
-                        finished: false,
-                        created: None,
-                        skipped: None,
-                        error: None,
-                    },
-                )
-            },
-        )
-        .await;
-        let finished = match result {
-            Ok(done) => ImportProgressView {
-                done: total,
-                total,
-                finished: true,
-                created: Some(done.created),
-                skipped: Some(done.skipped),
-                error: None,
-            },
-            Err(e) => {
-                tracing::warn!(error = %e, "web import failed");
-                ImportProgressView {
-                    done: 0,
-                    total,
-                    finished: true,
-                    created: None,
-                    skipped: None,
-                    error: Some(crate::state::map_err(e).message_key()),
-                }
-            }
-        };
-        set_progress(&file, finished);
-    });
-    Ok(())
+    let st = state::state()?;
+    let actor = state::require_principal().await?;
+    let over = overrides(title, body, community_col, category, location);
+    domain::import::start(&st.services, &actor, &file, over, community)
+        .await
+        .map_err(map_err)
 }
 
-/// How far the import of `file` has got.
+/// How far the import of `file` has got (the same from every instance).
 #[server(prefix = "/api", endpoint = "import_progress", input = GetUrl)]
 pub async fn import_progress(file: String) -> Result<Option<ImportProgressView>, AppError> {
+    let st = state::state()?;
     let actor = state::require_principal().await?;
-    // Only the uploader may look (the token names its owner); the file
-    // itself is not read again.
-    domain::import::check_stash_owner(&actor, &file).map_err(map_err)?;
-    // Started (the page only asks then) but unknown here: this process
-    // restarted, and the import's transaction was rolled back with it.
-    Ok(Some(progress_of(&file).unwrap_or(ImportProgressView {
-        done: 0,
-        total: 0,
-        finished: true,
-        created: None,
-        skipped: None,
-        error: Some("import.interrupted".into()),
-    })))
+    let p = domain::import::progress(&st.services, &actor, &file)
+        .await
+        .map_err(map_err)?;
+    Ok(p.map(|p| ImportProgressView {
+        done: p.done,
+        total: p.total,
+        finished: p.finished,
+        created: p.created,
+        skipped: p.skipped,
+        error: p.error,
+    }))
 }

@@ -289,11 +289,7 @@ const MESSAGES: &[(&str, &str, &str)] = &[
         "上级单位不存在或已停用。",
         "The parent does not exist or is retired.",
     ),
-    (
-        "err.level.invalid",
-        "层级不对。",
-        "Unknown level.",
-    ),
+    ("err.level.invalid", "层级不对。", "Unknown level."),
     (
         "err.conflict.name_taken",
         "同一上级下已有这个名称。",

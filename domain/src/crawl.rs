@@ -246,6 +246,15 @@ pub async fn request_run(s: &Services, actor: &Principal, id: i64) -> DomainResu
         .await?
         .ok_or(DomainError::NotFound)?;
     let (_gate, txn) = s.begin_write().await?;
+    crate::jobs::enqueue(
+        &txn,
+        crate::jobs::kind::CRAWL,
+        &row.name,
+        Some(actor.account_id),
+        serde_json::json!({}),
+        0,
+    )
+    .await?;
     audit::append(
         &txn,
         Some(actor.account_id),
@@ -256,6 +265,22 @@ pub async fn request_run(s: &Services, actor: &Principal, id: i64) -> DomainResu
     .await?;
     txn.commit().await?;
     Ok(row.name)
+}
+
+/// Runs a crawl an admin asked for, for the job runner.
+pub async fn run_job(
+    s: &Services,
+    run: &crate::jobs::Run,
+    holder: &str,
+) -> Result<serde_json::Value, String> {
+    match run_source(s, &run.target, holder, &mut |_: &Summary| {}).await {
+        Ok(Ok(summary)) => Ok(serde_json::json!({ "new": summary.new, "errors": summary.errors })),
+        Ok(Err(_)) => Err("err.conflict.already_running".into()),
+        Err(e) => {
+            tracing::warn!(source = %run.target, error = %e, "crawl run failed");
+            Err("err.internal".into())
+        }
+    }
 }
 
 /// Why a run did not happen.

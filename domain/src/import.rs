@@ -548,3 +548,132 @@ mod tests {
         ));
     }
 }
+
+// ---------------------------------------------------------------------------
+// The web import as a job of the server's runner: `start` checks and queues
+// it, the runner calls `run_job`, the page polls `progress` — from any
+// instance, across restarts.
+
+/// How far a web import has got, as its uploader sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Progress {
+    pub done: usize,
+    pub total: usize,
+    pub finished: bool,
+    pub created: Option<usize>,
+    pub skipped: Option<usize>,
+    /// A message key when it failed or was interrupted (nothing imported).
+    pub error: Option<String>,
+}
+
+/// Checks a stashed upload with the given mapping and queues its import
+/// (all rows or none). Refused while the same file is importing.
+pub async fn start(
+    s: &Services,
+    actor: &Principal,
+    token: &str,
+    overrides: HashMap<String, String>,
+    default_community: Option<i64>,
+) -> DomainResult<()> {
+    let table = stashed(s, actor, token).await?;
+    let map = mapping(&table, &overrides)?;
+    let checked = check_for(s, actor, &table, &map, default_community).await?;
+    if !checked.errors.is_empty() {
+        return Err(DomainError::validation("file", "has_errors"));
+    }
+    let params = serde_json::json!({
+        "overrides": overrides,
+        "community": default_community,
+    });
+    crate::jobs::enqueue(
+        &s.db,
+        crate::jobs::kind::IMPORT,
+        token,
+        Some(actor.account_id),
+        params,
+        checked.rows.len() as i64,
+    )
+    .await
+    .map_err(|e| match e {
+        DomainError::Conflict(_) => DomainError::Conflict("import_running"),
+        other => other,
+    })?;
+    Ok(())
+}
+
+/// Runs a queued import for the job runner: reads the file again, checks it
+/// again as its owner (rights may have changed since), imports it in one
+/// transaction, and reports progress on the run row as it goes.
+pub async fn run_job(s: &Services, run: &crate::jobs::Run) -> Result<serde_json::Value, String> {
+    let key = |e: DomainError| match e {
+        DomainError::Validation { field, rule } => format!("err.{field}.{rule}"),
+        DomainError::Conflict(what) => format!("err.conflict.{what}"),
+        DomainError::Forbidden => "err.forbidden".into(),
+        DomainError::NotFound => "err.not_found".into(),
+        other => {
+            tracing::warn!(error = %other, "web import failed");
+            "err.internal".into()
+        }
+    };
+    let owner = match run.owner_id {
+        Some(id) => crate::accounts::principal_by_id(s, id).await.map_err(key)?,
+        None => None,
+    }
+    .ok_or_else(|| "err.forbidden".to_owned())?;
+    let overrides: HashMap<String, String> =
+        serde_json::from_value(run.params["overrides"].clone()).unwrap_or_default();
+    let community = run.params["community"].as_i64();
+    let table = stashed(s, &owner, &run.target).await.map_err(key)?;
+    let map = mapping(&table, &overrides).map_err(key)?;
+    let checked = check_for(s, &owner, &table, &map, community)
+        .await
+        .map_err(key)?;
+    // Progress goes to the row from a side task, so the import never waits on it.
+    let (tx, mut rx) = tokio::sync::watch::channel((0usize, checked.rows.len()));
+    let writer = {
+        let db = s.db.clone();
+        let id = run.id;
+        tokio::spawn(async move {
+            while rx.changed().await.is_ok() {
+                let (done, total) = *rx.borrow_and_update();
+                let _ = crate::jobs::set_progress(&db, id, done as i64, total as i64).await;
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+        })
+    };
+    let result = import(s, Some(&owner), &table, &checked, |done, total| {
+        let _ = tx.send((done, total));
+    })
+    .await;
+    drop(tx);
+    let _ = writer.await;
+    let done = result.map_err(key)?;
+    Ok(serde_json::json!({ "created": done.created, "skipped": done.skipped }))
+}
+
+/// The progress of the newest import of `token`, for its uploader; `None`
+/// if it was never started.
+pub async fn progress(
+    s: &Services,
+    actor: &Principal,
+    token: &str,
+) -> DomainResult<Option<Progress>> {
+    check_stash_owner(actor, token)?;
+    let Some(run) = crate::jobs::latest(&s.db, crate::jobs::kind::IMPORT, token).await? else {
+        return Ok(None);
+    };
+    let num = |k: &str| {
+        run.result
+            .as_ref()
+            .and_then(|r| r[k].as_u64())
+            .map(|n| n as usize)
+    };
+    Ok(Some(Progress {
+        done: run.done as usize,
+        total: run.total as usize,
+        finished: run.finished(),
+        created: num("created"),
+        skipped: num("skipped"),
+        error: run.error.clone(),
+    }))
+}

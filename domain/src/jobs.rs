@@ -1,12 +1,17 @@
-//! Job leases: a background job runs only while its instance holds the
-//! lease row, so several instances on one database run each job once.
+//! Background work. Leases: a periodic job runs only while its instance
+//! holds the lease row, so several instances on one database run each job
+//! once. Runs: work asked for by a person (a web import, "crawl now") is a
+//! `job_run` row that any instance's runner claims with a guarded update,
+//! runs, and reports progress on — in the database, so the progress reads
+//! the same from every instance and survives a restart (a run cut off by a
+//! shutdown or crash is marked interrupted; its transaction rolled back).
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
     sea_query::{Condition, Expr},
 };
 
-use crate::entities::job_lease;
-use crate::error::DomainResult;
+use crate::entities::{job_lease, job_run};
+use crate::error::{DomainError, DomainResult};
 
 /// Takes or renews the lease `name` for `holder` until now + `ttl`.
 /// Returns false if another holder's lease is still live.
@@ -49,4 +54,198 @@ pub async fn release<C: ConnectionTrait>(conn: &C, name: &str, holder: &str) -> 
         .exec(conn)
         .await?;
     Ok(())
+}
+
+/// Kinds of run.
+pub mod kind {
+    pub const IMPORT: &str = "import";
+    pub const CRAWL: &str = "crawl";
+}
+
+/// States of a run.
+pub mod state {
+    pub const QUEUED: &str = "queued";
+    pub const RUNNING: &str = "running";
+    pub const DONE: &str = "done";
+    pub const FAILED: &str = "failed";
+    pub const INTERRUPTED: &str = "interrupted";
+}
+
+/// A run as its owner sees it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Run {
+    pub id: i64,
+    pub kind: String,
+    pub target: String,
+    pub owner_id: Option<i64>,
+    pub params: serde_json::Value,
+    pub state: String,
+    pub done: i64,
+    pub total: i64,
+    pub result: Option<serde_json::Value>,
+    /// The UI message key of a failure.
+    pub error: Option<String>,
+}
+
+impl From<job_run::Model> for Run {
+    fn from(m: job_run::Model) -> Self {
+        Self {
+            id: m.id,
+            kind: m.kind,
+            target: m.target,
+            owner_id: m.owner_id,
+            params: serde_json::from_str(&m.params).unwrap_or_default(),
+            state: m.state,
+            done: m.done,
+            total: m.total,
+            result: m.result.and_then(|r| serde_json::from_str(&r).ok()),
+            error: m.error,
+        }
+    }
+}
+
+impl Run {
+    pub fn finished(&self) -> bool {
+        !matches!(self.state.as_str(), state::QUEUED | state::RUNNING)
+    }
+}
+
+/// Queues a run; refused with `Conflict(already_running)` while one for the
+/// same target is queued or running.
+pub async fn enqueue<C: ConnectionTrait>(
+    conn: &C,
+    kind: &str,
+    target: &str,
+    owner_id: Option<i64>,
+    params: serde_json::Value,
+    total: i64,
+) -> DomainResult<i64> {
+    let busy = job_run::Entity::find()
+        .filter(job_run::Column::Kind.eq(kind))
+        .filter(job_run::Column::Target.eq(target))
+        .filter(job_run::Column::State.is_in([state::QUEUED, state::RUNNING]))
+        .one(conn)
+        .await?;
+    if busy.is_some() {
+        return Err(DomainError::Conflict("already_running"));
+    }
+    let now = crate::clock::now();
+    let row = job_run::ActiveModel {
+        kind: Set(kind.to_owned()),
+        target: Set(target.to_owned()),
+        owner_id: Set(owner_id),
+        params: Set(params.to_string()),
+        state: Set(state::QUEUED.to_owned()),
+        done: Set(0),
+        total: Set(total),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(row.id)
+}
+
+/// The newest run for a target.
+pub async fn latest<C: ConnectionTrait>(
+    conn: &C,
+    kind: &str,
+    target: &str,
+) -> DomainResult<Option<Run>> {
+    Ok(job_run::Entity::find()
+        .filter(job_run::Column::Kind.eq(kind))
+        .filter(job_run::Column::Target.eq(target))
+        .order_by_desc(job_run::Column::Id)
+        .one(conn)
+        .await?
+        .map(Run::from))
+}
+
+/// Takes the oldest queued run for `holder`, if any (a guarded update, so
+/// two instances never take the same one).
+pub async fn claim<C: ConnectionTrait>(conn: &C, holder: &str) -> DomainResult<Option<Run>> {
+    let queued = job_run::Entity::find()
+        .filter(job_run::Column::State.eq(state::QUEUED))
+        .order_by_asc(job_run::Column::Id)
+        .one(conn)
+        .await?;
+    let Some(row) = queued else {
+        return Ok(None);
+    };
+    let taken = job_run::Entity::update_many()
+        .col_expr(job_run::Column::State, Expr::value(state::RUNNING))
+        .col_expr(job_run::Column::Holder, Expr::value(holder))
+        .col_expr(job_run::Column::UpdatedAt, Expr::value(crate::clock::now()))
+        .filter(job_run::Column::Id.eq(row.id))
+        .filter(job_run::Column::State.eq(state::QUEUED))
+        .exec(conn)
+        .await?;
+    if taken.rows_affected != 1 {
+        return Ok(None);
+    }
+    Ok(Some(Run {
+        state: state::RUNNING.to_owned(),
+        ..Run::from(row)
+    }))
+}
+
+pub async fn set_progress<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+    done: i64,
+    total: i64,
+) -> DomainResult<()> {
+    job_run::Entity::update_many()
+        .col_expr(job_run::Column::Done, Expr::value(done))
+        .col_expr(job_run::Column::Total, Expr::value(total))
+        .col_expr(job_run::Column::UpdatedAt, Expr::value(crate::clock::now()))
+        .filter(job_run::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Records how a run ended: a result, or the message key of its failure.
+pub async fn finish<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+    outcome: Result<serde_json::Value, String>,
+) -> DomainResult<()> {
+    let (st, result, error) = match outcome {
+        Ok(v) => (state::DONE, Some(v.to_string()), None),
+        Err(e) => (
+            state::FAILED,
+            None,
+            Some(e.chars().take(100).collect::<String>()),
+        ),
+    };
+    job_run::Entity::update_many()
+        .col_expr(job_run::Column::State, Expr::value(st))
+        .col_expr(job_run::Column::Result, Expr::value(result))
+        .col_expr(job_run::Column::Error, Expr::value(error))
+        .col_expr(job_run::Column::UpdatedAt, Expr::value(crate::clock::now()))
+        .filter(job_run::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Marks as interrupted the runs `holder` had going (it is shutting down),
+/// or, with `holder = None`, every run nobody has touched for `stale`
+/// (its instance died). Returns how many.
+pub async fn interrupt<C: ConnectionTrait>(
+    conn: &C,
+    holder: Option<&str>,
+    stale: chrono::Duration,
+) -> DomainResult<u64> {
+    let mut q = job_run::Entity::update_many()
+        .col_expr(job_run::Column::State, Expr::value(state::INTERRUPTED))
+        .col_expr(job_run::Column::Error, Expr::value("import.interrupted"))
+        .filter(job_run::Column::State.eq(state::RUNNING));
+    q = match holder {
+        Some(h) => q.filter(job_run::Column::Holder.eq(h)),
+        None => q.filter(job_run::Column::UpdatedAt.lt(crate::clock::now() - stale)),
+    };
+    Ok(q.exec(conn).await?.rows_affected)
 }

@@ -3,14 +3,13 @@
 //! transaction), and the moderation log staff read.
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, sea_query::Expr,
+    QuerySelect, Set,
+    sea_query::{Expr, ExprTrait},
 };
 use serde::Serialize;
 
 use crate::accounts::{Principal, Role, Scope};
-use crate::entities::{
-    account, comment_report, moderation_log, opinion, opinion_comment, opinion_report, role_grant,
-};
+use crate::entities::{account, moderation_log, opinion, opinion_comment, role_grant};
 use crate::error::{DomainError, DomainResult};
 use crate::{Services, audit, clock, org};
 
@@ -105,6 +104,23 @@ pub enum ReportTarget {
     Comment(i64),
 }
 
+impl ReportTarget {
+    fn kind_and_id(self) -> (&'static str, i64) {
+        match self {
+            ReportTarget::Opinion(id) => ("opinion", id),
+            ReportTarget::Comment(id) => ("comment", id),
+        }
+    }
+
+    /// (reports table, its column naming the target, the target's table)
+    fn tables(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            ReportTarget::Opinion(_) => ("opinion_report", "opinion_id", "opinion"),
+            ReportTarget::Comment(_) => ("comment_report", "comment_id", "opinion_comment"),
+        }
+    }
+}
+
 /// A resident reports an opinion or a comment — the one path for both.
 ///
 /// Only what the reporter can see may be reported: published and not
@@ -130,31 +146,10 @@ pub async fn report(
             .ok_or(DomainError::NotFound)
     };
     let now = clock::now();
-    let (community_id, reporters) = match target {
+    // Visible to the reporter, or as if it did not exist.
+    let community_id = match target {
         ReportTarget::Opinion(id) => {
-            let o = visible_opinion(opinion::Entity::find_by_id(id).one(&txn).await?)?;
-            if opinion_report::Entity::find_by_id((id, actor.account_id))
-                .one(&txn)
-                .await?
-                .is_none()
-            {
-                opinion_report::ActiveModel {
-                    opinion_id: Set(id),
-                    account_id: Set(actor.account_id),
-                    reason: Set(reason),
-                    created_at: Set(now),
-                }
-                .insert(&txn)
-                .await?;
-            }
-            let reporters: Vec<i64> = opinion_report::Entity::find()
-                .filter(opinion_report::Column::OpinionId.eq(id))
-                .all(&txn)
-                .await?
-                .into_iter()
-                .map(|r| r.account_id)
-                .collect();
-            (o.community_id, reporters)
+            visible_opinion(opinion::Entity::find_by_id(id).one(&txn).await?)?.community_id
         }
         ReportTarget::Comment(id) => {
             let c = opinion_comment::Entity::find_by_id(id)
@@ -162,30 +157,51 @@ pub async fn report(
                 .await?
                 .filter(|c| published(&c.status) && !c.hidden)
                 .ok_or(DomainError::NotFound)?;
-            let o = visible_opinion(opinion::Entity::find_by_id(c.opinion_id).one(&txn).await?)?;
-            if comment_report::Entity::find_by_id((id, actor.account_id))
-                .one(&txn)
-                .await?
-                .is_none()
-            {
-                comment_report::ActiveModel {
-                    comment_id: Set(id),
-                    account_id: Set(actor.account_id),
-                    reason: Set(reason),
-                    created_at: Set(now),
-                }
-                .insert(&txn)
-                .await?;
-            }
-            let reporters: Vec<i64> = comment_report::Entity::find()
-                .filter(comment_report::Column::CommentId.eq(id))
-                .all(&txn)
-                .await?
-                .into_iter()
-                .map(|r| r.account_id)
-                .collect();
-            (o.community_id, reporters)
+            visible_opinion(opinion::Entity::find_by_id(c.opinion_id).one(&txn).await?)?
+                .community_id
         }
+    };
+    let (kind, id) = target.kind_and_id();
+    let (table, column, reported_table) = target.tables();
+    // One report per reporter (the primary key), then everyone who reported.
+    {
+        use sea_orm::sea_query::{Alias, OnConflict, Query};
+        let mut insert = Query::insert();
+        insert
+            .into_table(Alias::new(table))
+            .columns([
+                Alias::new(column),
+                Alias::new("account_id"),
+                Alias::new("reason"),
+                Alias::new("created_at"),
+            ])
+            .values_panic([
+                id.into(),
+                actor.account_id.into(),
+                reason.into(),
+                now.into(),
+            ])
+            .on_conflict(
+                OnConflict::columns([Alias::new(column), Alias::new("account_id")])
+                    .do_nothing()
+                    .to_owned(),
+            );
+        let backend = txn.get_database_backend();
+        txn.execute_raw(backend.build(&insert)).await?;
+    }
+    let reporters: Vec<i64> = {
+        use sea_orm::sea_query::{Alias, Query};
+        let select = Query::select()
+            .column(Alias::new("account_id"))
+            .from(Alias::new(table))
+            .and_where(Expr::col(Alias::new(column)).eq(id))
+            .to_owned();
+        let backend = txn.get_database_backend();
+        txn.query_all_raw(backend.build(&select))
+            .await?
+            .iter()
+            .map(|r| r.try_get::<i64>("", "account_id"))
+            .collect::<Result<_, _>>()?
     };
     let established = now - s.settings.report_min_account_age;
     let trusted = account::Entity::find()
@@ -197,29 +213,17 @@ pub async fn report(
         .await?
         .len();
     let hide = trusted >= threshold;
-    let total = reporters.len() as i32;
-    match target {
-        ReportTarget::Opinion(id) => {
-            opinion::Entity::update_many()
-                .col_expr(opinion::Column::Reports, Expr::value(total))
-                .col_expr(opinion::Column::Hidden, Expr::value(hide))
-                .filter(opinion::Column::Id.eq(id))
-                .exec(&txn)
-                .await?;
-        }
-        ReportTarget::Comment(id) => {
-            opinion_comment::Entity::update_many()
-                .col_expr(opinion_comment::Column::Reports, Expr::value(total))
-                .col_expr(opinion_comment::Column::Hidden, Expr::value(hide))
-                .filter(opinion_comment::Column::Id.eq(id))
-                .exec(&txn)
-                .await?;
-        }
+    {
+        use sea_orm::sea_query::{Alias, Query};
+        let update = Query::update()
+            .table(Alias::new(reported_table))
+            .value(Alias::new("reports"), reporters.len() as i32)
+            .value(Alias::new("hidden"), hide)
+            .and_where(Expr::col(Alias::new("id")).eq(id))
+            .to_owned();
+        let backend = txn.get_database_backend();
+        txn.execute_raw(backend.build(&update)).await?;
     }
-    let (kind, id) = match target {
-        ReportTarget::Opinion(id) => ("opinion", id),
-        ReportTarget::Comment(id) => ("comment", id),
-    };
     if hide || reporters.len() == threshold {
         tell_staff(&txn, community_id, kind, id, reporters.len(), hide).await?;
     }

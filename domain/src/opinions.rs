@@ -118,7 +118,8 @@ pub(crate) async fn count_post(s: &Services, actor: &Principal) -> DomainResult<
     s.hit(
         crate::ratelimit::Bucket::PostAccount,
         &actor.account_id.to_string(),
-    ).await
+    )
+    .await
 }
 
 /// Gives the post back when nothing new was stored (a retried key, or the
@@ -132,7 +133,8 @@ pub(crate) async fn settle_post(
         s.refund(
             crate::ratelimit::Bucket::PostAccount,
             &actor.account_id.to_string(),
-        ).await;
+        )
+        .await;
     }
     outcome
 }
@@ -380,7 +382,8 @@ pub async fn similar(
     limit: usize,
 ) -> DomainResult<Vec<Similar>> {
     // Each lookup searches the community's opinions: bounded per address.
-    s.hit(crate::ratelimit::Bucket::SimilarIp, client_ip).await?;
+    s.hit(crate::ratelimit::Bucket::SimilarIp, client_ip)
+        .await?;
     if text.trim().chars().count() < 4 {
         return Ok(vec![]);
     }

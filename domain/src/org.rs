@@ -204,10 +204,10 @@ pub async fn scopes_for_granting(
 
 use crate::error::DomainError;
 use crate::{Principal, Services, audit};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait};
 
 /// A level of the organisation tree.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Level {
     Street,
@@ -359,7 +359,11 @@ async fn unit_named<C: ConnectionTrait>(
 }
 
 /// The parent of an existing unit (`None` for a street), or `NotFound`.
-async fn parent_of<C: ConnectionTrait>(conn: &C, level: Level, id: i64) -> DomainResult<Option<i64>> {
+async fn parent_of<C: ConnectionTrait>(
+    conn: &C,
+    level: Level,
+    id: i64,
+) -> DomainResult<Option<i64>> {
     match level {
         Level::Street => street::Entity::find_by_id(id)
             .one(conn)
@@ -385,11 +389,23 @@ pub async fn save_unit(s: &Services, actor: &Principal, input: UnitInput) -> Dom
     let name = parse_unit_name(&input.name)?;
     let code = parse_unit_code(&input.code)?;
     let (_gate, txn) = s.begin_write().await?;
-    let id = write_unit(&txn, input.level, input.id, input.parent_id, &name, code.as_deref()).await?;
+    let id = write_unit(
+        &txn,
+        input.level,
+        input.id,
+        input.parent_id,
+        &name,
+        code.as_deref(),
+    )
+    .await?;
     audit::append(
         &txn,
         Some(actor.account_id),
-        if input.id.is_some() { "org.unit_saved" } else { "org.unit_created" },
+        if input.id.is_some() {
+            "org.unit_saved"
+        } else {
+            "org.unit_created"
+        },
         &format!("{}:{id}", input.level.as_str()),
         serde_json::json!({ "name": name, "code": code }),
     )
@@ -466,34 +482,44 @@ async fn write_unit<C: ConnectionTrait>(
             .await?
             .id
         }
-        (Level::Street, Some(id)) => {
-            street::Entity::update_many()
-                .col_expr(street::Column::Name, Expr::value(name))
-                .col_expr(street::Column::Code, Expr::value(code))
-                .filter(street::Column::Id.eq(id))
-                .exec(conn)
-                .await?;
-            id
-        }
-        (Level::Community, Some(id)) => {
-            community::Entity::update_many()
-                .col_expr(community::Column::Name, Expr::value(name))
-                .col_expr(community::Column::Code, Expr::value(code))
-                .filter(community::Column::Id.eq(id))
-                .exec(conn)
-                .await?;
-            id
-        }
-        (Level::Compound, Some(id)) => {
-            compound::Entity::update_many()
-                .col_expr(compound::Column::Name, Expr::value(name))
-                .col_expr(compound::Column::Code, Expr::value(code))
-                .filter(compound::Column::Id.eq(id))
-                .exec(conn)
-                .await?;
+        (level, Some(id)) => {
+            set_columns(
+                conn,
+                level,
+                id,
+                [("name", name.into()), ("code", code.into())],
+            )
+            .await?;
             id
         }
     })
+}
+
+impl Level {
+    fn table(self) -> &'static str {
+        // The tables are named after the levels.
+        self.as_str()
+    }
+}
+
+/// Sets columns of one unit, whatever its level (the three tables share
+/// `name`, `code` and `retired_at`).
+async fn set_columns<C: ConnectionTrait, const N: usize>(
+    conn: &C,
+    level: Level,
+    id: i64,
+    values: [(&'static str, sea_orm::Value); N],
+) -> DomainResult<()> {
+    use sea_orm::sea_query::{Alias, Query};
+    let mut q = Query::update();
+    q.table(Alias::new(level.table()));
+    for (col, v) in values {
+        q.value(Alias::new(col), v);
+    }
+    q.and_where(Expr::col(Alias::new("id")).eq(id));
+    let stmt = conn.get_database_backend().build(&q);
+    conn.execute_raw(stmt).await?;
+    Ok(())
 }
 
 /// Retires a unit (or brings it back). Retired units are offered in no
@@ -509,33 +535,15 @@ pub async fn set_retired(
     let (_gate, txn) = s.begin_write().await?;
     parent_of(&txn, level, id).await?;
     let at = retired.then(crate::clock::now);
-    match level {
-        Level::Street => {
-            street::Entity::update_many()
-                .col_expr(street::Column::RetiredAt, Expr::value(at))
-                .filter(street::Column::Id.eq(id))
-                .exec(&txn)
-                .await?;
-        }
-        Level::Community => {
-            community::Entity::update_many()
-                .col_expr(community::Column::RetiredAt, Expr::value(at))
-                .filter(community::Column::Id.eq(id))
-                .exec(&txn)
-                .await?;
-        }
-        Level::Compound => {
-            compound::Entity::update_many()
-                .col_expr(compound::Column::RetiredAt, Expr::value(at))
-                .filter(compound::Column::Id.eq(id))
-                .exec(&txn)
-                .await?;
-        }
-    }
+    set_columns(&txn, level, id, [("retired_at", at.into())]).await?;
     audit::append(
         &txn,
         Some(actor.account_id),
-        if retired { "org.unit_retired" } else { "org.unit_restored" },
+        if retired {
+            "org.unit_retired"
+        } else {
+            "org.unit_restored"
+        },
         &format!("{}:{id}", level.as_str()),
         serde_json::json!({}),
     )
@@ -731,10 +739,18 @@ pub async fn import_file(
                 .or_else(|| {
                     parse_unit_code(code.as_deref().unwrap_or(""))
                         .err()
-                        .map(|_| format!("代码“{}”不对（2–20 位字母或数字）", code.as_deref().unwrap_or("")))
+                        .map(|_| {
+                            format!(
+                                "代码“{}”不对（2–20 位字母或数字）",
+                                code.as_deref().unwrap_or("")
+                            )
+                        })
                 });
             if let Some(message) = bad {
-                report.errors.push(LineError { line: r.line, message });
+                report.errors.push(LineError {
+                    line: r.line,
+                    message,
+                });
             }
         }
     }
@@ -794,10 +810,23 @@ pub async fn import_file(
     Ok(report)
 }
 
-async fn stored_code<C: ConnectionTrait>(conn: &C, level: Level, id: i64) -> DomainResult<Option<String>> {
+async fn stored_code<C: ConnectionTrait>(
+    conn: &C,
+    level: Level,
+    id: i64,
+) -> DomainResult<Option<String>> {
     Ok(match level {
-        Level::Street => street::Entity::find_by_id(id).one(conn).await?.and_then(|u| u.code),
-        Level::Community => community::Entity::find_by_id(id).one(conn).await?.and_then(|u| u.code),
-        Level::Compound => compound::Entity::find_by_id(id).one(conn).await?.and_then(|u| u.code),
+        Level::Street => street::Entity::find_by_id(id)
+            .one(conn)
+            .await?
+            .and_then(|u| u.code),
+        Level::Community => community::Entity::find_by_id(id)
+            .one(conn)
+            .await?
+            .and_then(|u| u.code),
+        Level::Compound => compound::Entity::find_by_id(id)
+            .one(conn)
+            .await?
+            .and_then(|u| u.code),
     })
 }

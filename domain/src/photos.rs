@@ -183,7 +183,8 @@ pub async fn may_attach(s: &Services, actor: &Principal, opinion_id: i64) -> Dom
     s.hit(
         crate::ratelimit::Bucket::UploadAccount,
         &actor.account_id.to_string(),
-    ).await
+    )
+    .await
 }
 
 pub async fn attach(
@@ -345,7 +346,9 @@ mod tests {
     /// A real JPEG of `w`×`h` with an EXIF segment (fake GPS) spliced in
     /// after SOI and junk appended after EOI.
     pub(crate) fn jpeg_with_exif(w: u32, h: u32) -> Vec<u8> {
-        let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x % 255) as u8, (y % 255) as u8, 90]));
+        let img = image::RgbImage::from_fn(w, h, |x, y| {
+            image::Rgb([(x % 255) as u8, (y % 255) as u8, 90])
+        });
         let mut plain = Vec::new();
         image::codecs::jpeg::JpegEncoder::new_with_quality(&mut plain, 90)
             .encode_image(&img)
@@ -388,7 +391,11 @@ mod tests {
             .collect();
         assert_eq!(
             sides,
-            vec![(Size::Full, 2048, 1024), (Size::Phone, 1080, 540), (Size::Thumb, 320, 160)]
+            vec![
+                (Size::Full, 2048, 1024),
+                (Size::Phone, 1080, 540),
+                (Size::Thumb, 320, 160)
+            ]
         );
         // A small photo is not blown up.
         let small = reencode(Kind::Jpeg, &jpeg_with_exif(40, 30)).unwrap();
@@ -408,7 +415,10 @@ mod tests {
         b.extend_from_slice(&[0, 0, 0, 0]);
         assert!(matches!(
             reencode(Kind::Png, &b),
-            Err(DomainError::Validation { rule: "invalid", .. })
+            Err(DomainError::Validation {
+                rule: "invalid",
+                ..
+            })
         ));
         let jpeg = jpeg_with_exif(8, 8);
         assert!(reencode(Kind::Jpeg, &jpeg[..40]).is_err());

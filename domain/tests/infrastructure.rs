@@ -163,3 +163,86 @@ async fn old_import_uploads_are_purged_new_ones_kept() {
     assert!(new.exists());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[tokio::test]
+async fn runs_are_claimed_once_and_interrupted_runs_say_so() {
+    let s = services().await;
+    let p = serde_json::json!({ "x": 1 });
+    let id = jobs::enqueue(&s.db, jobs::kind::IMPORT, "f1", Some(7), p.clone(), 10)
+        .await
+        .unwrap();
+    // One run per target at a time.
+    assert!(matches!(
+        jobs::enqueue(&s.db, jobs::kind::IMPORT, "f1", Some(7), p.clone(), 10).await,
+        Err(domain::DomainError::Conflict("already_running"))
+    ));
+    let run = jobs::claim(&s.db, "node-a")
+        .await
+        .unwrap()
+        .expect("claimed");
+    assert_eq!((run.id, run.params["x"].as_i64()), (id, Some(1)));
+    assert!(
+        jobs::claim(&s.db, "node-b").await.unwrap().is_none(),
+        "taken once"
+    );
+    jobs::set_progress(&s.db, id, 4, 10).await.unwrap();
+    let seen = jobs::latest(&s.db, jobs::kind::IMPORT, "f1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((seen.done, seen.total, seen.finished()), (4, 10, false));
+    // node-a shuts down: its run is interrupted, not left "running".
+    assert_eq!(
+        jobs::interrupt(&s.db, Some("node-a"), chrono::Duration::zero())
+            .await
+            .unwrap(),
+        1
+    );
+    let seen = jobs::latest(&s.db, jobs::kind::IMPORT, "f1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(seen.finished());
+    assert_eq!(seen.state, jobs::state::INTERRUPTED);
+    assert_eq!(seen.error.as_deref(), Some("import.interrupted"));
+    // It can be started again; a finished run records its result.
+    let id2 = jobs::enqueue(&s.db, jobs::kind::IMPORT, "f1", Some(7), p, 10)
+        .await
+        .unwrap();
+    let run = jobs::claim(&s.db, "node-b").await.unwrap().unwrap();
+    assert_eq!(run.id, id2);
+    jobs::finish(&s.db, id2, Ok(serde_json::json!({ "created": 10 })))
+        .await
+        .unwrap();
+    let seen = jobs::latest(&s.db, jobs::kind::IMPORT, "f1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(seen.state, jobs::state::DONE);
+    assert_eq!(seen.result.unwrap()["created"], 10);
+    // A run whose instance died is found by its silence.
+    jobs::enqueue(
+        &s.db,
+        jobs::kind::CRAWL,
+        "src",
+        None,
+        serde_json::json!({}),
+        0,
+    )
+    .await
+    .unwrap();
+    jobs::claim(&s.db, "node-c").await.unwrap().unwrap();
+    assert_eq!(
+        jobs::interrupt(&s.db, None, chrono::Duration::minutes(10))
+            .await
+            .unwrap(),
+        0,
+        "still fresh"
+    );
+    assert_eq!(
+        jobs::interrupt(&s.db, None, chrono::Duration::seconds(-1))
+            .await
+            .unwrap(),
+        1
+    );
+}

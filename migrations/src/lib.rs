@@ -13,6 +13,7 @@ mod m20261127_000006_moderation;
 mod m20261128_000007_hardening;
 mod m20261128_000008_rate_limit;
 mod m20261128_000009_org_admin;
+mod m20261128_000010_job_run;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000007_hardening::Migration),
             Box::new(m20261128_000008_rate_limit::Migration),
             Box::new(m20261128_000009_org_admin::Migration),
+            Box::new(m20261128_000010_job_run::Migration),
         ]
     }
 }

@@ -31,7 +31,11 @@ enum Compound {
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for (table, code, retired) in [
-            (Street::Table.into_iden(), Street::Code.into_iden(), Street::RetiredAt.into_iden()),
+            (
+                Street::Table.into_iden(),
+                Street::Code.into_iden(),
+                Street::RetiredAt.into_iden(),
+            ),
             (
                 Community::Table.into_iden(),
                 Community::Code.into_iden(),
@@ -65,7 +69,11 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for (table, code, retired) in [
-            (Street::Table.into_iden(), Street::Code.into_iden(), Street::RetiredAt.into_iden()),
+            (
+                Street::Table.into_iden(),
+                Street::Code.into_iden(),
+                Street::RetiredAt.into_iden(),
+            ),
             (
                 Community::Table.into_iden(),
                 Community::Code.into_iden(),
@@ -78,7 +86,12 @@ impl MigrationTrait for Migration {
             ),
         ] {
             manager
-                .alter_table(Table::alter().table(table.clone()).drop_column(retired).to_owned())
+                .alter_table(
+                    Table::alter()
+                        .table(table.clone())
+                        .drop_column(retired)
+                        .to_owned(),
+                )
                 .await?;
             manager
                 .alter_table(Table::alter().table(table).drop_column(code).to_owned())

@@ -12,12 +12,25 @@ pub struct Jobs {
     holder: String,
 }
 
-pub struct Running(Vec<tokio::task::JoinHandle<()>>);
+pub struct Running {
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+    services: domain::Services,
+    holder: String,
+}
 
 impl Running {
-    pub fn abort(self) {
-        for h in self.0 {
+    /// Stops every job; a run this instance had going is marked interrupted
+    /// (its transaction is rolled back with the task), so its page says so.
+    pub async fn stop(self) {
+        for h in &self.tasks {
             h.abort();
+        }
+        for h in self.tasks {
+            let _ = h.await;
+        }
+        let none = domain::clock::Duration::zero();
+        if let Err(e) = domain::jobs::interrupt(&self.services.db, Some(&self.holder), none).await {
+            tracing::warn!(error = %e, "marking interrupted runs failed");
         }
     }
 }
@@ -36,6 +49,8 @@ impl Jobs {
     }
 
     pub fn spawn(self) -> Running {
+        let self_services = self.services.clone();
+        let self_holder = self.holder.clone();
         let housekeeping = {
             let services = self.services.clone();
             let holder = self.holder.clone();
@@ -118,6 +133,43 @@ impl Jobs {
                 }
             })
         };
+        // Work people asked for (web imports, "crawl now"): one at a time
+        // per instance, claimed from the database so any instance may run it.
+        let work = {
+            let services = self.services.clone();
+            let holder = self.holder.clone();
+            tokio::spawn(async move {
+                // Runs whose instance died (no progress for ten minutes).
+                let stale = domain::clock::Duration::minutes(10);
+                if let Err(e) = domain::jobs::interrupt(&services.db, None, stale).await {
+                    tracing::error!(error = %e, "marking stale runs failed");
+                }
+                let mut tick = tokio::time::interval(Duration::from_millis(300));
+                loop {
+                    tick.tick().await;
+                    let run = match domain::jobs::claim(&services.db, &holder).await {
+                        Ok(Some(run)) => run,
+                        Ok(None) => continue,
+                        Err(e) => {
+                            tracing::error!(error = %e, "claiming a run failed");
+                            continue;
+                        }
+                    };
+                    let outcome = match run.kind.as_str() {
+                        domain::jobs::kind::IMPORT => {
+                            domain::import::run_job(&services, &run).await
+                        }
+                        domain::jobs::kind::CRAWL => {
+                            domain::crawl::run_job(&services, &run, &holder).await
+                        }
+                        other => Err(format!("unknown run kind {other}")),
+                    };
+                    if let Err(e) = domain::jobs::finish(&services.db, run.id, outcome).await {
+                        tracing::error!(error = %e, run = run.id, "recording a run failed");
+                    }
+                }
+            })
+        };
         let outbox = tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_millis(500));
             loop {
@@ -141,6 +193,10 @@ impl Jobs {
                 }
             }
         });
-        Running(vec![outbox, housekeeping, crawls])
+        Running {
+            tasks: vec![outbox, housekeeping, crawls, work],
+            services: self_services,
+            holder: self_holder,
+        }
     }
 }

@@ -83,7 +83,7 @@ impl Application {
         axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown_signal())
             .await?;
-        jobs.abort();
+        jobs.stop().await;
         Ok(())
     }
 }

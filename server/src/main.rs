@@ -148,7 +148,10 @@ async fn main() -> anyhow::Result<()> {
             let services = domain::Services::new(db, cfg.settings());
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {} (UTF-8 expected)", file.display()))?;
-            let name = file.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            let name = file
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
             let report = domain::org::import_file(&services, None, name, &text, dry_run).await?;
             for e in &report.errors {
                 eprintln!("第 {} 行 line {}: {}", e.line, e.line, e.message);

@@ -30,7 +30,12 @@ async fn units(dir: &std::path::Path) -> Vec<(String, Option<String>)> {
         .unwrap();
     let out = rows
         .iter()
-        .map(|r| (r.try_get("", "name").unwrap(), r.try_get("", "code").unwrap()))
+        .map(|r| {
+            (
+                r.try_get("", "name").unwrap(),
+                r.try_get("", "code").unwrap(),
+            )
+        })
         .collect();
     db.close().await.unwrap();
     out
@@ -60,23 +65,39 @@ async fn org_import_is_all_or_nothing_idempotent_and_by_line() {
         .replace("\"田园社区\"", &format!("\"{}\"", "长".repeat(40)))
         .replace("\"330105010002\"", "\"3301 05\"");
     std::fs::write(&file, &bad).unwrap();
-    let out = hongcha(dir.path()).args(["org", "import"]).arg(&file).output().unwrap();
+    let out = hongcha(dir.path())
+        .args(["org", "import"])
+        .arg(&file)
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("第 11 行"), "{err}");
     assert!(units(dir.path()).await.is_empty(), "nothing half-saved");
 
     std::fs::write(&file, GOOD).unwrap();
-    let out = hongcha(dir.path()).args(["org", "import"]).arg(&file).output().unwrap();
+    let out = hongcha(dir.path())
+        .args(["org", "import"])
+        .arg(&file)
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(text.contains("created 6"), "{text}");
     let first = units(dir.path()).await;
     assert_eq!(first.len(), 6);
     assert!(first.contains(&("田园社区".to_owned(), Some("330105010002".to_owned()))));
 
     // Again: nothing new.
-    let out = hongcha(dir.path()).args(["org", "import"]).arg(&file).output().unwrap();
+    let out = hongcha(dir.path())
+        .args(["org", "import"])
+        .arg(&file)
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("created 0, updated 0"), "{text}");
     assert_eq!(units(dir.path()).await, first);
@@ -88,7 +109,11 @@ async fn org_import_is_all_or_nothing_idempotent_and_by_line() {
         "街道,社区,小区,社区代码\n半山街道,半山社区,新苑,330105010001\n半山街道,田园社区,,\n",
     )
     .unwrap();
-    let out = hongcha(dir.path()).args(["org", "import"]).arg(&csv).output().unwrap();
+    let out = hongcha(dir.path())
+        .args(["org", "import"])
+        .arg(&csv)
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("created 1, updated 1"), "{text}");
     assert!(
@@ -98,7 +123,11 @@ async fn org_import_is_all_or_nothing_idempotent_and_by_line() {
     );
     // A compound without its community is refused with its line.
     std::fs::write(&csv, "街道,社区,小区\n半山街道,,孤儿小区\n").unwrap();
-    let out = hongcha(dir.path()).args(["org", "import"]).arg(&csv).output().unwrap();
+    let out = hongcha(dir.path())
+        .args(["org", "import"])
+        .arg(&csv)
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("第 2 行"));
 }

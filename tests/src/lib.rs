@@ -155,6 +155,26 @@ impl TestApp {
         (addr, handle)
     }
 
+    /// Uploads a file to the staff's web import, as the page's form does.
+    pub async fn upload_import(
+        &self,
+        c: &Client,
+        name: &str,
+        bytes: impl Into<Vec<u8>>,
+    ) -> Response {
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes.into()).file_name(name.to_owned()),
+        );
+        c.post(self.url("/staff/import/upload"))
+            .header("Origin", &self.addr)
+            .header("Accept", "application/json")
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload")
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.addr)
     }

@@ -28,20 +28,6 @@ fn far_cell_xlsx() -> Vec<u8> {
     out.into_inner()
 }
 
-async fn upload_import(app: &TestApp, c: &Client, name: &str, bytes: Vec<u8>) -> reqwest::Response {
-    let form = multipart::Form::new().part(
-        "file",
-        multipart::Part::bytes(bytes).file_name(name.to_owned()),
-    );
-    c.post(app.url("/staff/import/upload"))
-        .header("Origin", &app.addr)
-        .header("Accept", "application/json")
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn a_hostile_spreadsheet_is_a_clear_error_and_the_server_lives() {
     for backend in backends() {
@@ -50,8 +36,12 @@ async fn a_hostile_spreadsheet_is_a_clear_error_and_the_server_lives() {
         let staff = app.logged_in("13800000002").await;
         let file = far_cell_xlsx();
         assert!(file.len() < 2048, "{}", file.len());
-        let res = upload_import(&app, &staff, "hotline.xlsx", file).await;
-        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{backend:?}");
+        let res = app.upload_import(&staff, "hotline.xlsx", file).await;
+        assert_eq!(
+            res.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{backend:?}"
+        );
         let err: Value = res.json().await.unwrap();
         let key = err["error"].as_str().unwrap();
         assert!(
@@ -63,10 +53,14 @@ async fn a_hostile_spreadsheet_is_a_clear_error_and_the_server_lives() {
         assert_eq!(health["database"], true, "{health}");
         // A GBK CSV from Excel on a Chinese Windows is read.
         let (gbk, _, _) = encoding_rs::GB18030.encode("标题,内容\n路灯,三幢路灯不亮\n");
-        let res = upload_import(&app, &staff, "热线.csv", gbk.into_owned()).await;
+        let res = app
+            .upload_import(&staff, "热线.csv", gbk.into_owned())
+            .await;
         assert_eq!(res.status(), StatusCode::OK, "{backend:?}");
         // Old .xls is refused with a plain message, not half-read.
-        let res = upload_import(&app, &staff, "old.xls", b"\xD0\xCF\x11\xE0".to_vec()).await;
+        let res = app
+            .upload_import(&staff, "old.xls", b"\xD0\xCF\x11\xE0".to_vec())
+            .await;
         assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
         app.stop().await;
     }
@@ -596,22 +590,40 @@ async fn a_new_password_ends_the_other_sessions() {
             .call(
                 &laptop,
                 "change_password",
-                &[("current_password", "wrong one!"), ("password", "new horse battery")],
+                &[
+                    ("current_password", "wrong one!"),
+                    ("password", "new horse battery"),
+                ],
             )
             .await;
-        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{backend:?}");
+        assert_eq!(
+            res.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{backend:?}"
+        );
         let res = app
             .call(
                 &laptop,
                 "change_password",
-                &[("current_password", DEMO_PASSWORD), ("password", "new horse battery")],
+                &[
+                    ("current_password", DEMO_PASSWORD),
+                    ("password", "new horse battery"),
+                ],
             )
             .await;
         assert!(res.status().is_success(), "{backend:?}: {}", res.status());
-        assert!(!app.get_json(&laptop, "/api/me").await.is_null(), "this session stays");
-        assert!(app.get_json(&phone_app, "/api/me").await.is_null(), "the other ends");
+        assert!(
+            !app.get_json(&laptop, "/api/me").await.is_null(),
+            "this session stays"
+        );
+        assert!(
+            app.get_json(&phone_app, "/api/me").await.is_null(),
+            "the other ends"
+        );
         assert_eq!(
-            app.login(&app.client(), phone, DEMO_PASSWORD).await.status(),
+            app.login(&app.client(), phone, DEMO_PASSWORD)
+                .await
+                .status(),
             StatusCode::UNAUTHORIZED
         );
         // Forgot it: a code login with a new password resets it and ends
@@ -626,11 +638,19 @@ async fn a_new_password_ends_the_other_sessions() {
             .call(
                 &c,
                 "login_code",
-                &[("phone", phone), ("code", &code), ("next", ""), ("new_password", "third horse here")],
+                &[
+                    ("phone", phone),
+                    ("code", &code),
+                    ("next", ""),
+                    ("new_password", "third horse here"),
+                ],
             )
             .await;
         assert!(res.status().is_success() || res.status().is_redirection());
-        assert!(app.get_json(&laptop, "/api/me").await.is_null(), "{backend:?}");
+        assert!(
+            app.get_json(&laptop, "/api/me").await.is_null(),
+            "{backend:?}"
+        );
         assert!(!app.get_json(&c, "/api/me").await.is_null());
         let res = app.login(&app.client(), phone, "third horse here").await;
         assert!(res.status().is_success() || res.status().is_redirection());
@@ -653,7 +673,11 @@ async fn two_instances_share_one_budget() {
             .post(format!("{base}/api/login"))
             .header("Origin", &base)
             .header("Accept", "application/json")
-            .form(&[("phone", "13800000001"), ("password", "not it at all"), ("next", "")])
+            .form(&[
+                ("phone", "13800000001"),
+                ("password", "not it at all"),
+                ("next", ""),
+            ])
             .send()
             .await
             .unwrap()

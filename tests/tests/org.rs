@@ -22,12 +22,20 @@ async fn admins_build_and_retire_the_organisation() {
             }
         };
         // Residents may not touch the organisation.
-        let res = save(&resident, vec![("level", "street".into()), ("name", "冒名街道".into())]).await;
+        let res = save(
+            &resident,
+            vec![("level", "street".into()), ("name", "冒名街道".into())],
+        )
+        .await;
         assert_eq!(res.status(), StatusCode::FORBIDDEN, "{backend:?}");
 
         let res = save(
             &admin,
-            vec![("level", "street".into()), ("name", "半山街道".into()), ("code", "330105010".into())],
+            vec![
+                ("level", "street".into()),
+                ("name", "半山街道".into()),
+                ("code", "330105010".into()),
+            ],
         )
         .await;
         assert_eq!(res.status(), StatusCode::OK, "{backend:?}");
@@ -44,10 +52,35 @@ async fn admins_build_and_retire_the_organisation() {
         let community: i64 = res.json().await.unwrap();
         // Bad input is a clear error per field.
         for (form, field) in [
-            (vec![("level", "compound".into()), ("parent_id", community.to_string()), ("name", "  ".into())], "unit_name"),
-            (vec![("level", "compound".into()), ("parent_id", community.to_string()), ("name", "苑".into()), ("code", "33 01".into())], "unit_code"),
-            (vec![("level", "compound".into()), ("parent_id", "999999".into()), ("name", "苑".into())], "parent"),
-            (vec![("level", "planet".into()), ("name", "苑".into())], "level"),
+            (
+                vec![
+                    ("level", "compound".into()),
+                    ("parent_id", community.to_string()),
+                    ("name", "  ".into()),
+                ],
+                "unit_name",
+            ),
+            (
+                vec![
+                    ("level", "compound".into()),
+                    ("parent_id", community.to_string()),
+                    ("name", "苑".into()),
+                    ("code", "33 01".into()),
+                ],
+                "unit_code",
+            ),
+            (
+                vec![
+                    ("level", "compound".into()),
+                    ("parent_id", "999999".into()),
+                    ("name", "苑".into()),
+                ],
+                "parent",
+            ),
+            (
+                vec![("level", "planet".into()), ("name", "苑".into())],
+                "level",
+            ),
         ] {
             let res = save(&admin, form).await;
             assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{field}");
@@ -97,19 +130,35 @@ async fn admins_build_and_retire_the_organisation() {
         assert_eq!(ours["children"][0]["code"], "330105010001");
         assert_eq!(ours["children"][0]["children"][0]["name"], "半山苑");
         let public: Value = app.get_json(&app.client(), "/api/communities").await;
-        assert!(public.as_array().unwrap().iter().any(|c| c["id"] == community));
+        assert!(
+            public
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["id"] == community)
+        );
 
         // Retired: offered nowhere, kept in the tree, records untouched.
         let res = app
             .call(
                 &admin,
                 "retire_org_unit",
-                &[("level", "community"), ("id", &community.to_string()), ("retired", "true")],
+                &[
+                    ("level", "community"),
+                    ("id", &community.to_string()),
+                    ("retired", "true"),
+                ],
             )
             .await;
         assert!(res.status().is_success());
         let public: Value = app.get_json(&app.client(), "/api/communities").await;
-        assert!(!public.as_array().unwrap().iter().any(|c| c["id"] == community));
+        assert!(
+            !public
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["id"] == community)
+        );
         let tree = app.get_json(&admin, "/api/org_tree").await;
         assert!(tree.to_string().contains("\"retired\":true"));
         // New records may not go to a retired community.
@@ -127,7 +176,11 @@ async fn admins_build_and_retire_the_organisation() {
                 ],
             )
             .await;
-        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{backend:?}");
+        assert_eq!(
+            res.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{backend:?}"
+        );
         // Every change is in the audit log.
         let rows = app
             .services

@@ -102,50 +102,59 @@ fn OrgUnit(
     unit: OrgUnitView,
     save: ServerAction<api_admin::SaveOrgUnit>,
     retire: ServerAction<api_admin::RetireOrgUnit>,
-) -> impl IntoView {
+) -> AnyView {
     let i18n = use_i18n();
     let key = format!("{}-{}", unit.level, unit.id);
+    let name_id = format!("org-name-{key}");
+    let code_id = format!("org-code-{key}");
     let child_level = match unit.level.as_str() {
         "street" => Some("community"),
         "community" => Some("compound"),
         _ => None,
     };
     let label = format!("{} {}", unit.name, unit.code.clone().unwrap_or_default());
+    let (level1, level2) = (unit.level.clone(), unit.level.clone());
+    let (id1, id2) = (unit.id.to_string(), unit.id.to_string());
+    let code = unit.code.clone().unwrap_or_default();
+    let retired = unit.retired;
+    let next_state = (!retired).to_string();
+    let parent = unit.id;
+    let children = unit.children;
     view! {
-        <li class:retired=unit.retired data-unit=key.clone()>
+        <li class:retired=retired data-unit=key>
             <details>
                 <summary>
                     {unit.name.clone()}
                     {unit.code.clone().map(|c| view! { " " <small>{c}</small> })}
-                    {unit.retired.then(|| view! { " " <span class="badge">{i18n.t("org.retired")}</span> })}
+                    {retired.then(|| view! { " " <span class="badge">{i18n.t("org.retired")}</span> })}
                 </summary>
                 <ActionForm action=save attr:class="inline-form" attr:aria-label=label>
-                    <input type="hidden" name="level" value=unit.level.clone() />
-                    <input type="hidden" name="id" value=unit.id.to_string() />
-                    <label for=format!("org-name-{key}")>{i18n.t("org.name")}</label>
-                    <input id=format!("org-name-{key}") name="name" required maxlength="32" value=unit.name.clone() />
-                    <label for=format!("org-code-{key}")>{i18n.t("org.code")}</label>
-                    <input id=format!("org-code-{key}") name="code" maxlength="20" pattern="[0-9A-Za-z]{2,20}"
-                        value=unit.code.clone().unwrap_or_default() />
+                    <input type="hidden" name="level" value=level1 />
+                    <input type="hidden" name="id" value=id1 />
+                    <label for=name_id.clone()>{i18n.t("org.name")}</label>
+                    <input id=name_id name="name" required maxlength="32" value=unit.name />
+                    <label for=code_id.clone()>{i18n.t("org.code")}</label>
+                    <input id=code_id name="code" maxlength="20" pattern="[0-9A-Za-z]{2,20}" value=code />
                     <button type="submit" class="secondary">{i18n.t("admin.save")}</button>
                 </ActionForm>
                 <ActionForm action=retire attr:class="inline-form">
-                    <input type="hidden" name="level" value=unit.level.clone() />
-                    <input type="hidden" name="id" value=unit.id.to_string() />
-                    <input type="hidden" name="retired" value=(!unit.retired).to_string() />
+                    <input type="hidden" name="level" value=level2 />
+                    <input type="hidden" name="id" value=id2 />
+                    <input type="hidden" name="retired" value=next_state />
                     <button type="submit" class="secondary">
-                        {if unit.retired { i18n.t("org.restore")() } else { i18n.t("org.retire")() }}
+                        {if retired { i18n.t("org.restore")() } else { i18n.t("org.retire")() }}
                     </button>
                 </ActionForm>
-                {child_level.map(|level| view! { <OrgAddForm level parent_id=Some(unit.id) save /> })}
+                {child_level.map(|level| view! { <OrgAddForm level parent_id=Some(parent) save /> })}
             </details>
-            {(!unit.children.is_empty()).then(|| view! {
+            {(!children.is_empty()).then(|| view! {
                 <ul>
-                    {unit.children.into_iter().map(|c| view! { <OrgUnit unit=c save retire /> }).collect_view()}
+                    {children.into_iter().map(|c| OrgUnit(OrgUnitProps { unit: c, save, retire })).collect_view()}
                 </ul>
             })}
         </li>
     }
+    .into_any()
 }
 
 #[component]
@@ -156,18 +165,21 @@ fn OrgAddForm(
 ) -> impl IntoView {
     let i18n = use_i18n();
     let key = format!("{level}-{}", parent_id.unwrap_or(0));
+    let name_id = format!("org-new-{key}");
+    let code_id = format!("org-new-code-{key}");
+    let label = match level {
+        "street" => "org.add_street",
+        "community" => "org.add_community",
+        _ => "org.add_compound",
+    };
     view! {
-        <ActionForm action=save attr:class="inline-form org-add" attr:data-add=key.clone()>
+        <ActionForm action=save attr:class="inline-form org-add" attr:data-add=key>
             <input type="hidden" name="level" value=level />
             {parent_id.map(|p| view! { <input type="hidden" name="parent_id" value=p.to_string() /> })}
-            <label for=format!("org-new-{key}")>{i18n.t(match level {
-                "street" => "org.add_street",
-                "community" => "org.add_community",
-                _ => "org.add_compound",
-            })}</label>
-            <input id=format!("org-new-{key}") name="name" required maxlength="32" />
-            <label for=format!("org-new-code-{key}")>{i18n.t("org.code")}</label>
-            <input id=format!("org-new-code-{key}") name="code" maxlength="20" pattern="[0-9A-Za-z]{2,20}" />
+            <label for=name_id.clone()>{i18n.t(label)}</label>
+            <input id=name_id name="name" required maxlength="32" />
+            <label for=code_id.clone()>{i18n.t("org.code")}</label>
+            <input id=code_id name="code" maxlength="20" pattern="[0-9A-Za-z]{2,20}" />
             <button type="submit">{i18n.t("org.add")}</button>
         </ActionForm>
     }

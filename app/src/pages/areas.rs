@@ -180,7 +180,6 @@ pub fn TaskInbox() -> impl IntoView {
 
 #[component]
 pub fn AuditArea() -> impl IntoView {
-    let i18n = use_i18n();
     let audit = Resource::new(|| (), |_| api::audit_overview());
     view! {
         <AreaPage area="audit" title="audit.title" intro="audit.intro">

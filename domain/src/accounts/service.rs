@@ -563,6 +563,15 @@ fn grant_from(role: &str, scope_kind: &str, scope_id: i64) -> Option<Grant> {
     })
 }
 
+/// The principal of an account as it is now (for work done later on its
+/// behalf, such as a queued import); `None` if gone or disabled.
+pub async fn principal_by_id(s: &Services, id: i64) -> DomainResult<Option<Principal>> {
+    match account::Entity::find_by_id(id).one(&s.db).await? {
+        Some(a) if !a.disabled => Ok(Some(principal_of(&s.db, a).await?)),
+        _ => Ok(None),
+    }
+}
+
 async fn principal_of<C: ConnectionTrait>(conn: &C, a: account::Model) -> DomainResult<Principal> {
     let grants = grants_of(conn, a.id)
         .await?

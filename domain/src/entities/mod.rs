@@ -10,6 +10,7 @@ pub mod community;
 pub mod compound;
 pub mod crawl_source;
 pub mod job_lease;
+pub mod job_run;
 pub mod login_code;
 pub mod moderation_log;
 pub mod opinion;
