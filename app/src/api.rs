@@ -128,7 +128,7 @@ pub async fn get_me() -> Result<Option<MeView>, AppError> {
 #[server(prefix = "/api", endpoint = "communities", input = GetUrl)]
 pub async fn list_communities() -> Result<Vec<CommunityView>, AppError> {
     let st = state::state()?;
-    let rows = domain::org::communities(&st.services.db)
+    let rows = domain::org::communities(&st.services)
         .await
         .map_err(map_err)?;
     Ok(rows
@@ -282,8 +282,7 @@ pub async fn admin_accounts(query: String) -> Result<Vec<AccountView>, AppError>
 pub async fn admin_scopes() -> Result<Vec<ScopeView>, AppError> {
     let st = state::state()?;
     let actor = state::require_principal().await?;
-    actor.require_admin().map_err(map_err)?;
-    let options = domain::org::scope_options(&st.services.db)
+    let options = domain::org::scopes_for_granting(&st.services, &actor)
         .await
         .map_err(map_err)?;
     Ok(options
@@ -329,9 +328,7 @@ pub async fn audit_overview() -> Result<AuditView, AppError> {
     let recent = domain::audit::recent(&st.services, &actor, 50)
         .await
         .map_err(map_err)?;
-    let check = domain::audit::verify(&st.services.db)
-        .await
-        .map_err(map_err)?;
+    let check = domain::audit::verify(&st.services).await.map_err(map_err)?;
     Ok(AuditView {
         entries_total: check.entries,
         first_bad_seq: check.first_bad_seq,

@@ -93,9 +93,7 @@ pub async fn import_preview(
         community,
     )
     .await?;
-    let communities = domain::org::communities(&services.db)
-        .await
-        .map_err(map_err)?;
+    let communities = domain::org::communities(&services).await.map_err(map_err)?;
     let header_of = |field: &str| {
         p.map
             .get(field)

@@ -336,7 +336,8 @@ pub async fn opinion_photos(opinion_id: i64) -> Result<Vec<i64>, AppError> {
 #[server(prefix = "/api", endpoint = "categories", input = GetUrl)]
 pub async fn list_categories(#[server(default)] all: bool) -> Result<Vec<CategoryView>, AppError> {
     let st = state::state()?;
-    let rows = domain::categories::list(&st.services.db, all)
+    let viewer = state::principal().await?;
+    let rows = domain::categories::list_for(&st.services, viewer.as_ref(), all)
         .await
         .map_err(map_err)?;
     Ok(rows

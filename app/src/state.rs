@@ -37,6 +37,20 @@ pub fn session_token_in(headers: &http::HeaderMap, secure: bool) -> Option<Strin
     cookie_value(headers, session_cookie_name(secure))
 }
 
+/// The one principal lookup: the signed-in person behind a request's
+/// session cookie (server functions, the area guard and the upload and
+/// download handlers all ask this).
+pub async fn principal_in(
+    services: &domain::Services,
+    headers: &http::HeaderMap,
+    secure: bool,
+) -> domain::DomainResult<Option<domain::Principal>> {
+    match session_token_in(headers, secure) {
+        Some(t) => domain::accounts::principal_for_token(services, &t).await,
+        None => Ok(None),
+    }
+}
+
 pub fn state() -> Result<AppState, AppError> {
     use_context::<AppState>().ok_or(AppError::Internal)
 }
@@ -72,12 +86,12 @@ pub fn cookie_value(headers: &http::HeaderMap, name: &str) -> Option<String> {
 /// The logged-in principal, or `None`.
 pub async fn principal() -> Result<Option<domain::Principal>, AppError> {
     let st = state()?;
-    match session_token() {
-        Some(t) => domain::accounts::principal_for_token(&st.services, &t)
-            .await
-            .map_err(map_err),
-        None => Ok(None),
-    }
+    let Some(parts) = parts() else {
+        return Ok(None);
+    };
+    principal_in(&st.services, &parts.headers, st.secure_cookies)
+        .await
+        .map_err(map_err)
 }
 
 /// The logged-in principal, or `Unauthenticated`.

@@ -19,7 +19,7 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 
 /// Appends one entry. Call inside the transaction that makes the change, so
 /// the change and its record commit together or not at all.
-pub async fn append<C: ConnectionTrait>(
+pub(crate) async fn append<C: ConnectionTrait>(
     conn: &C,
     actor_id: Option<i64>,
     action: &str,
@@ -95,7 +95,12 @@ impl Verification {
 
 /// Walks the whole chain in pages and checks every link and hash, and that
 /// the head matches the last entry.
-pub async fn verify<C: ConnectionTrait>(conn: &C) -> DomainResult<Verification> {
+/// Walks the whole chain (see [`verify_in`]).
+pub async fn verify(s: &crate::Services) -> DomainResult<Verification> {
+    verify_in(&s.db).await
+}
+
+pub(crate) async fn verify_in<C: ConnectionTrait>(conn: &C) -> DomainResult<Verification> {
     let mut prev = GENESIS.to_owned();
     let mut expected_seq = 1i64;
     let mut pages = audit_log::Entity::find()

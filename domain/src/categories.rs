@@ -34,7 +34,25 @@ impl From<category::Model> for CategoryInfo {
 }
 
 /// All categories in display order; retired ones only when asked.
-pub async fn list<C: ConnectionTrait>(
+pub async fn list(s: &Services, include_retired: bool) -> DomainResult<Vec<CategoryInfo>> {
+    list_in(&s.db, include_retired).await
+}
+
+/// The categories a viewer may list: retired ones only for admins.
+pub async fn list_for(
+    s: &Services,
+    viewer: Option<&Principal>,
+    include_retired: bool,
+) -> DomainResult<Vec<CategoryInfo>> {
+    if include_retired {
+        viewer
+            .ok_or(DomainError::Unauthenticated)?
+            .require_admin()?;
+    }
+    list(s, include_retired).await
+}
+
+pub(crate) async fn list_in<C: ConnectionTrait>(
     conn: &C,
     include_retired: bool,
 ) -> DomainResult<Vec<CategoryInfo>> {

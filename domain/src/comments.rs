@@ -206,7 +206,7 @@ pub async fn queue(
         .filter(opinion::Column::Id.is_in(op_ids))
         .all(&s.db)
         .await?;
-    let communities = org::communities(&s.db).await?;
+    let communities = org::communities(s).await?;
     let comments = views(s, Some(actor), true, rows).await?;
     Ok(comments
         .into_iter()
@@ -289,6 +289,11 @@ pub async fn moderate_many(
                 }
                 am.status = Set(status::PUBLISHED.to_owned());
                 am.hidden = Set(false);
+                if row.hidden {
+                    am.reports = Set(0);
+                    moderation::clear_reports(&txn, moderation::ReportTarget::Comment(row.id))
+                        .await?;
+                }
                 ("approve", None)
             }
             CommentDecision::Reject { reason } => {

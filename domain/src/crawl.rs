@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::accounts::Principal;
 use crate::entities::{crawl_source, opinion};
 use crate::error::{DomainError, DomainResult};
-use crate::opinions::{Channel, status};
+use crate::opinions::Channel;
 use crate::{Services, audit, clock, jobs, org};
 
 pub use crawler::{Source, Summary};
@@ -31,36 +31,54 @@ pub fn parse_sources_toml(text: &str) -> DomainResult<Vec<Source>> {
     Ok(file.source)
 }
 
+/// The one write path of a source row: updates `id` (its crawl state is
+/// kept; `enabled` unchanged when `None`) or inserts a new one.
+async fn write_source<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    id: Option<i64>,
+    name: &str,
+    config: String,
+    enabled: Option<bool>,
+) -> DomainResult<i64> {
+    match id {
+        Some(id) => {
+            let row = crawl_source::Entity::find_by_id(id)
+                .one(conn)
+                .await?
+                .ok_or(DomainError::NotFound)?;
+            let mut am: crawl_source::ActiveModel = row.into();
+            am.name = Set(name.to_owned());
+            am.config = Set(config);
+            if let Some(e) = enabled {
+                am.enabled = Set(e);
+            }
+            am.update(conn).await?;
+            Ok(id)
+        }
+        None => Ok(crawl_source::ActiveModel {
+            name: Set(name.to_owned()),
+            config: Set(config),
+            state: Set("{}".into()),
+            enabled: Set(enabled.unwrap_or(true)),
+            created_at: Set(clock::now()),
+            ..Default::default()
+        }
+        .insert(conn)
+        .await?
+        .id),
+    }
+}
+
 /// Creates or updates a source by name (its state is kept). Audited.
 pub async fn upsert_source(s: &Services, actor: Option<i64>, source: &Source) -> DomainResult<i64> {
     let config = serde_json::to_string(source).map_err(|e| DomainError::Internal(e.to_string()))?;
     let (_gate, txn) = s.begin_write().await?;
-    let id = match crawl_source::Entity::find()
+    let existing = crawl_source::Entity::find()
         .filter(crawl_source::Column::Name.eq(&source.name))
         .one(&txn)
         .await?
-    {
-        Some(row) => {
-            let id = row.id;
-            let mut am: crawl_source::ActiveModel = row.into();
-            am.config = Set(config);
-            am.update(&txn).await?;
-            id
-        }
-        None => {
-            crawl_source::ActiveModel {
-                name: Set(source.name.clone()),
-                config: Set(config),
-                state: Set("{}".into()),
-                enabled: Set(true),
-                created_at: Set(clock::now()),
-                ..Default::default()
-            }
-            .insert(&txn)
-            .await?
-            .id
-        }
-    };
+        .map(|r| r.id);
+    let id = write_source(&txn, existing, &source.name, config, None).await?;
     audit::append(
         &txn,
         actor,
@@ -184,7 +202,7 @@ pub async fn save_source(
     source.name = source.name.trim().to_owned();
     validate_source(&source)?;
     if let Some(c) = &source.community
-        && !org::communities(&s.db).await?.iter().any(|x| &x.name == c)
+        && !org::communities(s).await?.iter().any(|x| &x.name == c)
     {
         return Err(DomainError::validation("community", "invalid"));
     }
@@ -198,33 +216,7 @@ pub async fn save_source(
     if same_name.as_ref().is_some_and(|r| Some(r.id) != id) {
         return Err(DomainError::Conflict("source_name"));
     }
-    let id = match id {
-        Some(id) => {
-            let row = crawl_source::Entity::find_by_id(id)
-                .one(&txn)
-                .await?
-                .ok_or(DomainError::NotFound)?;
-            let mut am: crawl_source::ActiveModel = row.into();
-            am.name = Set(source.name.clone());
-            am.config = Set(config);
-            am.enabled = Set(enabled);
-            am.update(&txn).await?;
-            id
-        }
-        None => {
-            crawl_source::ActiveModel {
-                name: Set(source.name.clone()),
-                config: Set(config),
-                state: Set("{}".into()),
-                enabled: Set(enabled),
-                created_at: Set(clock::now()),
-                ..Default::default()
-            }
-            .insert(&txn)
-            .await?
-            .id
-        }
-    };
+    let id = write_source(&txn, id, &source.name, config, Some(enabled)).await?;
     audit::append(
         &txn,
         Some(actor.account_id),
@@ -246,7 +238,7 @@ pub async fn request_run(s: &Services, actor: &Principal, id: i64) -> DomainResu
         .await?
         .ok_or(DomainError::NotFound)?;
     let (_gate, txn) = s.begin_write().await?;
-    crate::jobs::enqueue(
+    crate::jobs::enqueue_in(
         &txn,
         crate::jobs::kind::CRAWL,
         &row.name,
@@ -273,7 +265,16 @@ pub async fn run_job(
     run: &crate::jobs::Run,
     holder: &str,
 ) -> Result<serde_json::Value, String> {
-    match run_source(s, &run.target, holder, &mut |_: &Summary| {}).await {
+    // Pages fetched so far: shows on the admin page and keeps the run from
+    // looking dead to a restarting instance.
+    let (tx, writer) = crate::jobs::reporter(s, run.id, 0);
+    let outcome = run_source(s, &run.target, holder, &mut |sum: &Summary| {
+        let _ = tx.send((sum.fetched, 0));
+    })
+    .await;
+    drop(tx);
+    let _ = writer.await;
+    match outcome {
         Ok(Ok(summary)) => Ok(serde_json::json!({ "new": summary.new, "errors": summary.errors })),
         Ok(Err(_)) => Err("err.conflict.already_running".into()),
         Err(e) => {
@@ -305,11 +306,11 @@ pub async fn run_source(
         .await?
         .ok_or(DomainError::NotFound)?;
     let lease = format!("crawl:{}", row.id);
-    if !jobs::try_lease(&s.db, &lease, holder, chrono::Duration::minutes(30)).await? {
+    if !jobs::try_lease(s, &lease, holder, chrono::Duration::minutes(30)).await? {
         return Ok(Err(Skipped::Busy));
     }
     let result = run_locked(s, row, progress).await;
-    jobs::release(&s.db, &lease, holder).await?;
+    jobs::release(s, &lease, holder).await?;
     result.map(Ok)
 }
 
@@ -321,7 +322,7 @@ async fn run_locked(
     let source: Source =
         serde_json::from_str(&row.config).map_err(|e| DomainError::Internal(e.to_string()))?;
     let mut state: crawler::CrawlState = serde_json::from_str(&row.state).unwrap_or_default();
-    let communities = org::communities(&s.db).await?;
+    let communities = org::communities(s).await?;
     let community = match &source.community {
         Some(name) => communities.iter().find(|c| &c.name == name),
         None => communities.first(),
@@ -345,37 +346,20 @@ async fn run_locked(
             if let Some(a) = &item.author {
                 body.push_str(&format!("\n（原帖作者：{a}）"));
             }
-            opinion::ActiveModel {
-                community_id: Set(community),
-                author_id: Set(None),
-                anonymous: Set(false),
-                channel: Set(Channel::Crawler.as_str().to_owned()),
-                category: Set(crate::categories::FALLBACK.to_owned()),
-                title_public: Set(nlp::mask(&title)),
-                body_public: Set(nlp::mask(&body)),
-                title: Set(title),
-                body: Set(body),
-                status: Set(if source.publish_directly {
-                    status::PUBLISHED
-                } else {
-                    status::PENDING
-                }
-                .to_owned()),
-                published_at: Set(source.publish_directly.then_some(now)),
-                idempotency_key: Set(Some(format!(
-                    "crawl:{}:{}",
-                    row.id,
-                    &item.content_hash[..40]
-                ))),
-                supports: Set(0),
-                reports: Set(0),
-                hidden: Set(false),
-                source_url: Set(Some(item.url)),
-                source_id: Set(Some(row.id)),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
+            crate::opinions::NewOpinion {
+                community_id: community,
+                location: None,
+                author_id: None,
+                anonymous: false,
+                channel: Channel::Crawler,
+                category: crate::categories::FALLBACK.to_owned(),
+                title,
+                body,
+                published: source.publish_directly,
+                idempotency_key: Some(format!("crawl:{}:{}", row.id, &item.content_hash[..40])),
+                source: Some((row.id, item.url)),
             }
+            .into_row(now)
         })
         .collect();
     for chunk in rows.chunks(500) {

@@ -4,14 +4,14 @@
 //! Importing the same file twice adds nothing the second time.
 use std::collections::HashMap;
 
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::accounts::Principal;
 use crate::entities::opinion;
 use crate::error::{DomainError, DomainResult};
-use crate::opinions::{BODY_MAX, Channel, LOCATION_MAX, TITLE_MAX, status};
+use crate::opinions::{BODY_MAX, Channel, LOCATION_MAX, TITLE_MAX};
 use crate::{Services, audit, categories, clock, org, sheet};
 
 /// Largest file accepted (bytes) and most rows per import.
@@ -196,8 +196,8 @@ pub async fn check(
     map: &HashMap<String, usize>,
     default_community: Option<i64>,
 ) -> DomainResult<Checked> {
-    let communities = org::communities(&s.db).await?;
-    let active = categories::list(&s.db, false).await?;
+    let communities = org::communities(s).await?;
+    let active = categories::list(s, false).await?;
     let mut out = Checked::default();
     let cell = |r: &Vec<String>, f: &str| {
         map.get(f)
@@ -305,26 +305,22 @@ pub async fn import(
     for (i, r) in checked.rows.iter().enumerate() {
         let key = format!("{prefix}{i}");
         if !existing.contains(&key) {
-            batch.push(opinion::ActiveModel {
-                community_id: Set(r.community_id),
-                location: Set(r.location.clone()),
-                author_id: Set(None),
-                anonymous: Set(false),
-                channel: Set(Channel::Import.as_str().to_owned()),
-                category: Set(r.category.clone()),
-                title_public: Set(nlp::mask(&r.title)),
-                body_public: Set(nlp::mask(&r.body)),
-                title: Set(r.title.clone()),
-                body: Set(r.body.clone()),
-                status: Set(status::PENDING.to_owned()),
-                idempotency_key: Set(Some(key)),
-                supports: Set(0),
-                reports: Set(0),
-                hidden: Set(false),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
-            });
+            batch.push(
+                crate::opinions::NewOpinion {
+                    community_id: r.community_id,
+                    location: r.location.clone(),
+                    author_id: None,
+                    anonymous: false,
+                    channel: Channel::Import,
+                    category: r.category.clone(),
+                    title: r.title.clone(),
+                    body: r.body.clone(),
+                    published: false,
+                    idempotency_key: Some(key),
+                    source: None,
+                }
+                .into_row(now),
+            );
         }
         if batch.len() == 500 || (i + 1 == total && !batch.is_empty()) {
             created += batch.len();
@@ -586,7 +582,7 @@ pub async fn start(
         "community": default_community,
     });
     crate::jobs::enqueue(
-        &s.db,
+        s,
         crate::jobs::kind::IMPORT,
         token,
         Some(actor.account_id),
@@ -628,19 +624,8 @@ pub async fn run_job(s: &Services, run: &crate::jobs::Run) -> Result<serde_json:
     let checked = check_for(s, &owner, &table, &map, community)
         .await
         .map_err(key)?;
-    // Progress goes to the row from a side task, so the import never waits on it.
-    let (tx, mut rx) = tokio::sync::watch::channel((0usize, checked.rows.len()));
-    let writer = {
-        let db = s.db.clone();
-        let id = run.id;
-        tokio::spawn(async move {
-            while rx.changed().await.is_ok() {
-                let (done, total) = *rx.borrow_and_update();
-                let _ = crate::jobs::set_progress(&db, id, done as i64, total as i64).await;
-                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-            }
-        })
-    };
+    // Progress is recorded from a side task, so the import never waits on it.
+    let (tx, writer) = crate::jobs::reporter(s, run.id, checked.rows.len());
     let result = import(s, Some(&owner), &table, &checked, |done, total| {
         let _ = tx.send((done, total));
     })
@@ -659,7 +644,7 @@ pub async fn progress(
     token: &str,
 ) -> DomainResult<Option<Progress>> {
     check_stash_owner(actor, token)?;
-    let Some(run) = crate::jobs::latest(&s.db, crate::jobs::kind::IMPORT, token).await? else {
+    let Some(run) = crate::jobs::latest(s, crate::jobs::kind::IMPORT, token).await? else {
         return Ok(None);
     };
     let num = |k: &str| {

@@ -15,7 +15,7 @@ use crate::error::{DomainError, DomainResult};
 
 /// Takes or renews the lease `name` for `holder` until now + `ttl`.
 /// Returns false if another holder's lease is still live.
-pub async fn try_lease<C: ConnectionTrait>(
+pub(crate) async fn try_lease_in<C: ConnectionTrait>(
     conn: &C,
     name: &str,
     holder: &str,
@@ -47,7 +47,11 @@ pub async fn try_lease<C: ConnectionTrait>(
 }
 
 /// Gives a lease back early (its holder finished).
-pub async fn release<C: ConnectionTrait>(conn: &C, name: &str, holder: &str) -> DomainResult<()> {
+pub(crate) async fn release_in<C: ConnectionTrait>(
+    conn: &C,
+    name: &str,
+    holder: &str,
+) -> DomainResult<()> {
     job_lease::Entity::delete_many()
         .filter(job_lease::Column::Name.eq(name))
         .filter(job_lease::Column::Holder.eq(holder))
@@ -112,7 +116,7 @@ impl Run {
 
 /// Queues a run; refused with `Conflict(already_running)` while one for the
 /// same target is queued or running.
-pub async fn enqueue<C: ConnectionTrait>(
+pub(crate) async fn enqueue_in<C: ConnectionTrait>(
     conn: &C,
     kind: &str,
     target: &str,
@@ -143,12 +147,19 @@ pub async fn enqueue<C: ConnectionTrait>(
         ..Default::default()
     }
     .insert(conn)
-    .await?;
+    .await
+    .map_err(|e| match e.sql_err() {
+        // Someone else queued it between our check and our insert.
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+            DomainError::Conflict("already_running")
+        }
+        _ => DomainError::Database(e),
+    })?;
     Ok(row.id)
 }
 
 /// The newest run for a target.
-pub async fn latest<C: ConnectionTrait>(
+pub(crate) async fn latest_in<C: ConnectionTrait>(
     conn: &C,
     kind: &str,
     target: &str,
@@ -164,7 +175,10 @@ pub async fn latest<C: ConnectionTrait>(
 
 /// Takes the oldest queued run for `holder`, if any (a guarded update, so
 /// two instances never take the same one).
-pub async fn claim<C: ConnectionTrait>(conn: &C, holder: &str) -> DomainResult<Option<Run>> {
+pub(crate) async fn claim_in<C: ConnectionTrait>(
+    conn: &C,
+    holder: &str,
+) -> DomainResult<Option<Run>> {
     let queued = job_run::Entity::find()
         .filter(job_run::Column::State.eq(state::QUEUED))
         .order_by_asc(job_run::Column::Id)
@@ -190,7 +204,7 @@ pub async fn claim<C: ConnectionTrait>(conn: &C, holder: &str) -> DomainResult<O
     }))
 }
 
-pub async fn set_progress<C: ConnectionTrait>(
+pub(crate) async fn set_progress_in<C: ConnectionTrait>(
     conn: &C,
     id: i64,
     done: i64,
@@ -207,7 +221,7 @@ pub async fn set_progress<C: ConnectionTrait>(
 }
 
 /// Records how a run ended: a result, or the message key of its failure.
-pub async fn finish<C: ConnectionTrait>(
+pub(crate) async fn finish_in<C: ConnectionTrait>(
     conn: &C,
     id: i64,
     outcome: Result<serde_json::Value, String>,
@@ -220,8 +234,12 @@ pub async fn finish<C: ConnectionTrait>(
             Some(e.chars().take(100).collect::<String>()),
         ),
     };
-    job_run::Entity::update_many()
-        .col_expr(job_run::Column::State, Expr::value(st))
+    let mut q = job_run::Entity::update_many();
+    if st == state::DONE {
+        // All of it done (the last report may not have reached the row).
+        q = q.col_expr(job_run::Column::Done, Expr::col(job_run::Column::Total));
+    }
+    q.col_expr(job_run::Column::State, Expr::value(st))
         .col_expr(job_run::Column::Result, Expr::value(result))
         .col_expr(job_run::Column::Error, Expr::value(error))
         .col_expr(job_run::Column::UpdatedAt, Expr::value(crate::clock::now()))
@@ -234,7 +252,7 @@ pub async fn finish<C: ConnectionTrait>(
 /// Marks as interrupted the runs `holder` had going (it is shutting down),
 /// or, with `holder = None`, every run nobody has touched for `stale`
 /// (its instance died). Returns how many.
-pub async fn interrupt<C: ConnectionTrait>(
+pub(crate) async fn interrupt_in<C: ConnectionTrait>(
     conn: &C,
     holder: Option<&str>,
     stale: chrono::Duration,
@@ -248,4 +266,105 @@ pub async fn interrupt<C: ConnectionTrait>(
         None => q.filter(job_run::Column::UpdatedAt.lt(crate::clock::now() - stale)),
     };
     Ok(q.exec(conn).await?.rows_affected)
+}
+
+// The public entry points take the services (the database handle stays
+// inside `domain`); the `_in` forms run inside a caller's transaction.
+
+/// See [`try_lease_in`].
+pub async fn try_lease(
+    s: &crate::Services,
+    name: &str,
+    holder: &str,
+    ttl: chrono::Duration,
+) -> DomainResult<bool> {
+    try_lease_in(&s.db, name, holder, ttl).await
+}
+
+/// See [`release_in`].
+pub async fn release(s: &crate::Services, name: &str, holder: &str) -> DomainResult<()> {
+    release_in(&s.db, name, holder).await
+}
+
+/// See [`enqueue_in`].
+pub async fn enqueue(
+    s: &crate::Services,
+    kind: &str,
+    target: &str,
+    owner_id: Option<i64>,
+    params: serde_json::Value,
+    total: i64,
+) -> DomainResult<i64> {
+    enqueue_in(&s.db, kind, target, owner_id, params, total).await
+}
+
+/// See [`latest_in`]; a running run's progress as last reported.
+pub async fn latest(s: &crate::Services, kind: &str, target: &str) -> DomainResult<Option<Run>> {
+    let mut run = latest_in(&s.db, kind, target).await?;
+    if let Some(r) = run.as_mut()
+        && r.state == state::RUNNING
+        && let Some((done, total)) = s.progress_in_memory(r.id)
+    {
+        r.done = done;
+        r.total = total;
+    }
+    Ok(run)
+}
+
+/// A progress reporter for a run: a sink the (synchronous) work can push
+/// `(done, total)` into, and a side task that records it — in the run's row
+/// on PostgreSQL (which also keeps the run from looking dead), in memory on
+/// SQLite (the database is busy with the work's own write transaction).
+/// Drop the sender, then await the task.
+pub fn reporter(
+    s: &crate::Services,
+    run_id: i64,
+    total: usize,
+) -> (
+    tokio::sync::watch::Sender<(usize, usize)>,
+    tokio::task::JoinHandle<()>,
+) {
+    let (tx, mut rx) = tokio::sync::watch::channel((0usize, total));
+    let s = s.clone();
+    let task = tokio::spawn(async move {
+        while rx.changed().await.is_ok() {
+            let (done, total) = *rx.borrow_and_update();
+            let _ = set_progress(&s, run_id, done as i64, total as i64).await;
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+    });
+    (tx, task)
+}
+
+/// See [`claim_in`].
+pub async fn claim(s: &crate::Services, holder: &str) -> DomainResult<Option<Run>> {
+    claim_in(&s.db, holder).await
+}
+
+/// Records a run's progress (see [`reporter`]).
+pub async fn set_progress(s: &crate::Services, id: i64, done: i64, total: i64) -> DomainResult<()> {
+    if s.db.get_database_backend() == sea_orm::DbBackend::Sqlite {
+        s.set_progress_in_memory(id, Some((done, total)));
+        return Ok(());
+    }
+    set_progress_in(&s.db, id, done, total).await
+}
+
+/// See [`finish_in`].
+pub async fn finish(
+    s: &crate::Services,
+    id: i64,
+    outcome: Result<serde_json::Value, String>,
+) -> DomainResult<()> {
+    s.set_progress_in_memory(id, None);
+    finish_in(&s.db, id, outcome).await
+}
+
+/// See [`interrupt_in`].
+pub async fn interrupt(
+    s: &crate::Services,
+    holder: Option<&str>,
+    stale: chrono::Duration,
+) -> DomainResult<u64> {
+    interrupt_in(&s.db, holder, stale).await
 }

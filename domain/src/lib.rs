@@ -11,7 +11,7 @@ pub mod clock;
 pub mod comments;
 pub mod crawl;
 pub mod db;
-pub mod entities;
+pub(crate) mod entities;
 pub mod error;
 mod group_commit;
 pub mod import;
@@ -24,6 +24,9 @@ pub mod photos;
 pub mod ratelimit;
 pub mod seed;
 mod sheet;
+
+#[cfg(test)]
+mod infrastructure_tests;
 
 use std::sync::Arc;
 
@@ -64,11 +67,14 @@ impl Default for Settings {
 /// The handle every service call takes: database, settings, rate limiter.
 #[derive(Clone)]
 pub struct Services {
-    pub db: DatabaseConnection,
+    /// The database: private to `domain`, so no page or job can skip the rules.
+    pub(crate) db: DatabaseConnection,
     pub settings: Arc<Settings>,
     pub limiter: Arc<ratelimit::RateLimiter>,
     write_gate: Arc<tokio::sync::Mutex<()>>,
     submissions: group_commit::Writer,
+    /// Progress of runs in this process (SQLite: one process).
+    run_progress: Arc<std::sync::Mutex<std::collections::HashMap<i64, (i64, i64)>>>,
 }
 
 impl Services {
@@ -80,6 +86,7 @@ impl Services {
             limiter,
             write_gate: Arc::default(),
             submissions: group_commit::Writer::default(),
+            run_progress: Arc::default(),
         }
     }
 
@@ -98,6 +105,34 @@ impl Services {
         let gate = self.write_gate().await;
         let txn = db::begin_write(&self.db).await?;
         Ok((gate, txn))
+    }
+
+    pub(crate) fn set_progress_in_memory(&self, run: i64, p: Option<(i64, i64)>) {
+        let mut m = self.run_progress.lock().unwrap_or_else(|e| e.into_inner());
+        match p {
+            Some(p) => m.insert(run, p),
+            None => m.remove(&run),
+        };
+    }
+
+    pub(crate) fn progress_in_memory(&self, run: i64) -> Option<(i64, i64)> {
+        let m = self.run_progress.lock().unwrap_or_else(|e| e.into_inner());
+        m.get(&run).copied()
+    }
+
+    /// Whether the database answers (health check).
+    pub async fn ping(&self) -> bool {
+        db::ping(&self.db).await
+    }
+
+    /// `sqlite` or `postgres`.
+    pub fn backend_name(&self) -> &'static str {
+        db::backend_name(&self.db)
+    }
+
+    /// Closes the database pool (tests and shutdown).
+    pub async fn close(&self) {
+        self.db.clone().close().await.ok();
     }
 
     /// Counts one attempt against a rate limit; refuses it once the

@@ -187,7 +187,17 @@ pub async fn report(
                     .to_owned(),
             );
         let backend = txn.get_database_backend();
-        txn.execute_raw(backend.build(&insert)).await?;
+        if txn
+            .execute_raw(backend.build(&insert))
+            .await?
+            .rows_affected()
+            == 0
+        {
+            // The same person again: nothing changes (it is not hidden,
+            // or the visibility check above would have refused).
+            txn.commit().await?;
+            return Ok(false);
+        }
     }
     let reporters: Vec<i64> = {
         use sea_orm::sea_query::{Alias, Query};
@@ -229,6 +239,25 @@ pub async fn report(
     }
     txn.commit().await?;
     Ok(hide)
+}
+
+/// A moderator restored a hidden item: the reports that hid it are dealt
+/// with (the decision is in the moderation log), so hiding it again takes
+/// new reports.
+pub(crate) async fn clear_reports<C: ConnectionTrait>(
+    conn: &C,
+    target: ReportTarget,
+) -> DomainResult<()> {
+    use sea_orm::sea_query::{Alias, Query};
+    let (_, id) = target.kind_and_id();
+    let (table, column, _) = target.tables();
+    let delete = Query::delete()
+        .from_table(Alias::new(table))
+        .and_where(Expr::col(Alias::new(column)).eq(id))
+        .to_owned();
+    conn.execute_raw(conn.get_database_backend().build(&delete))
+        .await?;
+    Ok(())
 }
 
 /// An in-app notice to every staff member of the community about reports.
@@ -302,7 +331,7 @@ pub async fn log(
         .limit(limit.clamp(1, 200))
         .all(&s.db)
         .await?;
-    let communities = org::communities(&s.db).await?;
+    let communities = org::communities(s).await?;
     let actor_ids: Vec<i64> = rows.iter().filter_map(|r| r.actor_id).collect();
     let actors = account::Entity::find()
         .filter(account::Column::Id.is_in(actor_ids))

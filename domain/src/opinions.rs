@@ -139,6 +139,61 @@ pub(crate) async fn settle_post(
     outcome
 }
 
+/// What every channel knows about a new opinion (form, import, crawler).
+pub(crate) struct NewOpinion {
+    pub community_id: i64,
+    pub location: Option<String>,
+    pub author_id: Option<i64>,
+    pub anonymous: bool,
+    pub channel: Channel,
+    pub category: String,
+    pub title: String,
+    pub body: String,
+    pub published: bool,
+    pub idempotency_key: Option<String>,
+    pub source: Option<(i64, String)>,
+}
+
+impl NewOpinion {
+    /// The one place an opinion row is built: the original text for staff,
+    /// the masked copy for everyone else, counters at zero, the status the
+    /// channel allows.
+    pub(crate) fn into_row(self, now: chrono::DateTime<chrono::Utc>) -> opinion::ActiveModel {
+        let (source_id, source_url) = match self.source {
+            Some((id, url)) => (Some(id), Some(url)),
+            None => (None, None),
+        };
+        opinion::ActiveModel {
+            community_id: Set(self.community_id),
+            location: Set(self.location),
+            author_id: Set(self.author_id),
+            anonymous: Set(self.anonymous),
+            channel: Set(self.channel.as_str().to_owned()),
+            category: Set(self.category),
+            title_public: Set(nlp::mask(&self.title)),
+            body_public: Set(nlp::mask(&self.body)),
+            title: Set(self.title),
+            body: Set(self.body),
+            status: Set(if self.published {
+                status::PUBLISHED
+            } else {
+                status::PENDING
+            }
+            .to_owned()),
+            published_at: Set(self.published.then_some(now)),
+            idempotency_key: Set(self.idempotency_key),
+            supports: Set(0),
+            reports: Set(0),
+            hidden: Set(false),
+            source_url: Set(source_url),
+            source_id: Set(source_id),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+    }
+}
+
 /// A resident submits an opinion from the web form. It waits for moderation.
 pub async fn submit(
     s: &Services,
@@ -155,26 +210,20 @@ pub async fn submit(
     }
     count_post(s, actor).await?;
     let now = clock::now();
-    let row = opinion::ActiveModel {
-        community_id: Set(input.community_id),
-        location: Set((!location.is_empty()).then_some(location)),
-        author_id: Set(Some(actor.account_id)),
-        anonymous: Set(input.anonymous),
-        channel: Set(Channel::Web.as_str().to_owned()),
-        category: Set(category.clone()),
-        title_public: Set(nlp::mask(&title)),
-        body_public: Set(nlp::mask(&body)),
-        title: Set(title),
-        body: Set(body),
-        status: Set(status::PENDING.to_owned()),
-        idempotency_key: Set(key.clone()),
-        supports: Set(0),
-        reports: Set(0),
-        hidden: Set(false),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    };
+    let row = NewOpinion {
+        community_id: input.community_id,
+        location: (!location.is_empty()).then_some(location),
+        author_id: Some(actor.account_id),
+        anonymous: input.anonymous,
+        channel: Channel::Web,
+        category: category.clone(),
+        title,
+        body,
+        published: false,
+        idempotency_key: key.clone(),
+        source: None,
+    }
+    .into_row(now);
     // Committed (group commit: see `group_commit`) before we answer: an
     // acknowledged opinion is durable. The writer checks that the community
     // exists and the category is active in the same transaction.
@@ -221,8 +270,8 @@ async fn view_of(
     viewer: Option<&Principal>,
     rows: Vec<opinion::Model>,
 ) -> DomainResult<Vec<OpinionView>> {
-    let communities = org::communities(&s.db).await?;
-    let categories = crate::categories::list(&s.db, true).await?;
+    let communities = org::communities(s).await?;
+    let categories = crate::categories::list(s, true).await?;
     let author_ids: Vec<i64> = rows.iter().filter_map(|r| r.author_id).collect();
     let authors = crate::entities::account::Entity::find()
         .filter(crate::entities::account::Column::Id.is_in(author_ids))
@@ -516,6 +565,10 @@ async fn decide(
             }
             am.status = Set(status::PUBLISHED.to_owned());
             am.hidden = Set(false);
+            if row.hidden {
+                am.reports = Set(0);
+                moderation::clear_reports(txn, moderation::ReportTarget::Opinion(id)).await?;
+            }
             if row.published_at.is_none() {
                 am.published_at = Set(Some(now));
             }

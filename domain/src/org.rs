@@ -17,7 +17,13 @@ pub struct CommunityInfo {
 
 /// Every community in service (not retired, nor its street) with its
 /// street, for pickers (public information).
-pub async fn communities<C: ConnectionTrait>(conn: &C) -> DomainResult<Vec<CommunityInfo>> {
+pub async fn communities(s: &Services) -> DomainResult<Vec<CommunityInfo>> {
+    communities_in(&s.db).await
+}
+
+pub(crate) async fn communities_in<C: ConnectionTrait>(
+    conn: &C,
+) -> DomainResult<Vec<CommunityInfo>> {
     let streets = street::Entity::find()
         .filter(street::Column::RetiredAt.is_null())
         .all(conn)
@@ -46,28 +52,31 @@ pub async fn communities<C: ConnectionTrait>(conn: &C) -> DomainResult<Vec<Commu
 }
 
 /// A community in service (retired ones take no new records).
-pub async fn community_exists<C: ConnectionTrait>(conn: &C, id: i64) -> DomainResult<bool> {
+pub(crate) async fn community_exists<C: ConnectionTrait>(conn: &C, id: i64) -> DomainResult<bool> {
     Ok(community::Entity::find_by_id(id)
         .one(conn)
         .await?
         .is_some_and(|c| c.retired_at.is_none()))
 }
 
-pub async fn street_exists<C: ConnectionTrait>(conn: &C, id: i64) -> DomainResult<bool> {
+pub(crate) async fn street_exists<C: ConnectionTrait>(conn: &C, id: i64) -> DomainResult<bool> {
     Ok(street::Entity::find_by_id(id)
         .one(conn)
         .await?
         .is_some_and(|s| s.retired_at.is_none()))
 }
 
-pub async fn compound_exists<C: ConnectionTrait>(conn: &C, id: i64) -> DomainResult<bool> {
+pub(crate) async fn compound_exists<C: ConnectionTrait>(conn: &C, id: i64) -> DomainResult<bool> {
     Ok(compound::Entity::find_by_id(id)
         .one(conn)
         .await?
         .is_some_and(|c| c.retired_at.is_none()))
 }
 
-pub async fn find_or_create_street<C: ConnectionTrait>(conn: &C, name: &str) -> DomainResult<i64> {
+pub(crate) async fn find_or_create_street<C: ConnectionTrait>(
+    conn: &C,
+    name: &str,
+) -> DomainResult<i64> {
     if let Some(s) = street::Entity::find()
         .filter(street::Column::Name.eq(name))
         .one(conn)
@@ -85,7 +94,7 @@ pub async fn find_or_create_street<C: ConnectionTrait>(conn: &C, name: &str) -> 
     Ok(s.id)
 }
 
-pub async fn find_or_create_community<C: ConnectionTrait>(
+pub(crate) async fn find_or_create_community<C: ConnectionTrait>(
     conn: &C,
     street_id: i64,
     name: &str,
@@ -109,7 +118,7 @@ pub async fn find_or_create_community<C: ConnectionTrait>(
     Ok(c.id)
 }
 
-pub async fn find_or_create_compound<C: ConnectionTrait>(
+pub(crate) async fn find_or_create_compound<C: ConnectionTrait>(
     conn: &C,
     community_id: i64,
     name: &str,
@@ -142,7 +151,7 @@ pub struct ScopeOption {
 }
 
 /// Every street, community and compound, for pickers, in that order.
-pub async fn scope_options<C: ConnectionTrait>(conn: &C) -> DomainResult<Vec<ScopeOption>> {
+pub(crate) async fn scope_options<C: ConnectionTrait>(conn: &C) -> DomainResult<Vec<ScopeOption>> {
     use crate::Scope;
     let streets = street::Entity::find()
         .order_by_asc(street::Column::Id)
@@ -768,12 +777,13 @@ pub async fn import_file(
         ] {
             let Some((name, code)) = unit else { break };
             let name = parse_unit_name(name)?;
+            let code = parse_unit_code(code.as_deref().unwrap_or(""))?;
             let existing = unit_named(&txn, level, parent, &name).await?;
             let first_time = seen.insert((level, parent, name.clone()));
             let id = match existing {
                 Some(id) => {
                     let stored = stored_code(&txn, level, id).await?;
-                    if code.is_some() && *code != stored {
+                    if code.is_some() && code != stored {
                         write_unit(&txn, level, Some(id), None, &name, code.as_deref()).await?;
                         report.updated += 1;
                     } else if first_time {
@@ -781,11 +791,22 @@ pub async fn import_file(
                     }
                     id
                 }
-                None => {
-                    let id = write_unit(&txn, level, None, parent, &name, code.as_deref()).await?;
-                    report.created += 1;
-                    id
-                }
+                None => match write_unit(&txn, level, None, parent, &name, code.as_deref()).await {
+                    Ok(id) => {
+                        report.created += 1;
+                        id
+                    }
+                    // A retired parent: this line's error, nothing saved.
+                    Err(DomainError::Validation { .. }) => {
+                        txn.rollback().await?;
+                        report.errors.push(LineError {
+                            line: r.line,
+                            message: format!("“{name}”的上级单位已停用"),
+                        });
+                        return Ok(report);
+                    }
+                    Err(e) => return Err(e),
+                },
             };
             parent = Some(id);
         }

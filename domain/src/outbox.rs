@@ -29,7 +29,7 @@ impl Channel {
     }
 }
 
-pub async fn enqueue<C: ConnectionTrait>(
+pub(crate) async fn enqueue<C: ConnectionTrait>(
     conn: &C,
     channel: Channel,
     recipient: &str,
@@ -45,7 +45,7 @@ pub const REDACTED: &str = "（内容含验证码，已发送，不再保留）"
 /// A message whose body holds a secret (a one-time code): the body is
 /// replaced by [`REDACTED`] as soon as it is delivered (or gives up), and
 /// by housekeeping once the code has expired, so no copy outlives delivery.
-pub async fn enqueue_secret<C: ConnectionTrait>(
+pub(crate) async fn enqueue_secret<C: ConnectionTrait>(
     conn: &C,
     channel: Channel,
     recipient: &str,
@@ -79,9 +79,34 @@ async fn insert<C: ConnectionTrait>(
     Ok(row.id)
 }
 
+/// A message as a channel adapter sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Message {
+    pub id: i64,
+    pub channel: String,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    /// The body holds a secret (a one-time code).
+    pub sensitive: bool,
+}
+
+impl From<&outbox::Model> for Message {
+    fn from(m: &outbox::Model) -> Self {
+        Self {
+            id: m.id,
+            channel: m.channel.clone(),
+            recipient: m.recipient.clone(),
+            subject: m.subject.clone(),
+            body: m.body.clone(),
+            sensitive: m.sensitive,
+        }
+    }
+}
+
 /// Where a message goes. Production adapters speak to an SMS gateway or SMTP.
 pub trait Deliver: Send + Sync {
-    fn deliver(&self, msg: &outbox::Model) -> Result<(), String>;
+    fn deliver(&self, msg: &Message) -> Result<(), String>;
 }
 
 /// The development channel: appends each message to a log file a tester can
@@ -94,7 +119,7 @@ pub struct LogFileChannel {
 }
 
 impl Deliver for LogFileChannel {
-    fn deliver(&self, msg: &outbox::Model) -> Result<(), String> {
+    fn deliver(&self, msg: &Message) -> Result<(), String> {
         if let Some(dir) = self.path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
         }
@@ -121,7 +146,7 @@ impl Deliver for LogFileChannel {
 
 /// Delivers up to `batch` pending messages. Each is claimed with a guarded
 /// update first, so two server instances never send the same message.
-pub async fn deliver_pending<C: ConnectionTrait>(
+pub(crate) async fn deliver_pending_in<C: ConnectionTrait>(
     conn: &C,
     channel: &dyn Deliver,
     batch: u64,
@@ -147,7 +172,7 @@ pub async fn deliver_pending<C: ConnectionTrait>(
         if claimed.rows_affected != 1 {
             continue;
         }
-        let (status, error) = match channel.deliver(&msg) {
+        let (status, error) = match channel.deliver(&Message::from(&msg)) {
             Ok(()) => ("sent", None),
             Err(e) if msg.attempts + 1 >= 5 => ("failed", Some(e)),
             Err(e) => ("pending", Some(e)),
@@ -182,16 +207,38 @@ pub async fn deliver_pending<C: ConnectionTrait>(
 
 /// Drops the text of secret messages older than `max_age` that are still
 /// undelivered (their code has expired). Returns how many.
-pub async fn redact_stale_secrets<C: ConnectionTrait>(
+pub(crate) async fn redact_stale_secrets_in<C: ConnectionTrait>(
     conn: &C,
     max_age: chrono::Duration,
 ) -> DomainResult<u64> {
     let res = outbox::Entity::update_many()
         .col_expr(outbox::Column::Body, Expr::value(REDACTED))
+        // Still undelivered when its code expired: never send it any more.
+        .col_expr(
+            outbox::Column::Status,
+            Expr::cust("CASE WHEN status = 'pending' THEN 'failed' ELSE status END"),
+        )
         .filter(outbox::Column::Sensitive.eq(true))
         .filter(outbox::Column::Body.ne(REDACTED))
         .filter(outbox::Column::CreatedAt.lt(crate::clock::now() - max_age))
         .exec(conn)
         .await?;
     Ok(res.rows_affected)
+}
+
+/// Delivers up to `batch` pending messages (see [`deliver_pending_in`]).
+pub async fn deliver_pending(
+    s: &crate::Services,
+    channel: &dyn Deliver,
+    batch: u64,
+) -> DomainResult<usize> {
+    deliver_pending_in(&s.db, channel, batch).await
+}
+
+/// See [`redact_stale_secrets_in`].
+pub async fn redact_stale_secrets(
+    s: &crate::Services,
+    max_age: chrono::Duration,
+) -> DomainResult<u64> {
+    redact_stale_secrets_in(&s.db, max_age).await
 }

@@ -59,6 +59,16 @@ pub fn sniff(b: &[u8]) -> Option<Kind> {
 /// pixel buffer is allocated.
 const MAX_SIDE: u32 = 12_000;
 const MAX_DECODE_BYTES: u64 = 256 * 1024 * 1024;
+/// Most pixels a photo may have (a 48-megapixel phone camera fits); with the
+/// working copies this bounds one re-encode to well under a gigabyte.
+const MAX_PIXELS: u64 = 50_000_000;
+
+/// Re-encodes running at once in this process (each takes a core and up to
+/// several hundred MB); further uploads wait their turn.
+fn reencode_slots() -> &'static tokio::sync::Semaphore {
+    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    SLOTS.get_or_init(|| tokio::sync::Semaphore::new(2))
+}
 
 /// The sizes stored for every photo (longest side, pixels).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -107,17 +117,27 @@ pub fn reencode(kind: Kind, bytes: &[u8]) -> DomainResult<Vec<(Size, Vec<u8>)>> 
         Kind::Png => ImageFormat::Png,
         Kind::Webp => ImageFormat::WebP,
     };
-    let mut reader = ImageReader::with_format(std::io::Cursor::new(bytes), format);
+    use image::ImageDecoder;
+    let invalid = |_| DomainError::validation("photo", "invalid");
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
     limits.max_alloc = Some(MAX_DECODE_BYTES);
+    let mut reader = ImageReader::with_format(std::io::Cursor::new(bytes), format);
     reader.limits(limits);
-    let img = reader
-        .decode()
-        .map_err(|_| DomainError::validation("photo", "invalid"))?;
+    let mut decoder = reader.into_decoder().map_err(invalid)?;
+    let (w, h) = decoder.dimensions();
+    if w as u64 * h as u64 > MAX_PIXELS {
+        return Err(DomainError::validation("photo", "too_large"));
+    }
+    // Phones store portrait photos sideways with an orientation tag; the
+    // tag goes with the metadata, so turn the pixels now.
+    let orientation = decoder.orientation().map_err(invalid)?;
+    let mut img = image::DynamicImage::from_decoder(decoder).map_err(invalid)?;
+    img.apply_orientation(orientation);
     // Flatten onto white: JPEG has no transparency.
     let rgba = img.to_rgba8();
+    drop(img);
     let (w, h) = rgba.dimensions();
     let mut rgb = image::RgbImage::new(w, h);
     for (x, y, p) in rgba.enumerate_pixels() {
@@ -125,6 +145,7 @@ pub fn reencode(kind: Kind, bytes: &[u8]) -> DomainResult<Vec<(Size, Vec<u8>)>> 
         let blend = |c: u8| ((c as u32 * a + 255 * (255 - a)) / 255) as u8;
         rgb.put_pixel(x, y, image::Rgb([blend(p[0]), blend(p[1]), blend(p[2])]));
     }
+    drop(rgba);
     let img = image::DynamicImage::ImageRgb8(rgb);
     let mut out = Vec::with_capacity(3);
     for size in Size::ALL {
@@ -209,6 +230,10 @@ pub async fn attach(
         }
         let kind = sniff(bytes).ok_or(DomainError::validation("photo", "invalid_type"))?;
         let raw = bytes.clone();
+        let _slot = reencode_slots()
+            .acquire()
+            .await
+            .map_err(|e| DomainError::Internal(e.to_string()))?;
         let renditions = tokio::task::spawn_blocking(move || reencode(kind, &raw))
             .await
             .map_err(|e| DomainError::Internal(e.to_string()))??;

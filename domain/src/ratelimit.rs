@@ -202,8 +202,9 @@ pub(crate) async fn refund_shared<C: sea_orm::ConnectionTrait>(
 }
 
 /// Drops shared windows older than a day (housekeeping).
-pub async fn purge_shared<C: sea_orm::ConnectionTrait>(conn: &C) -> DomainResult<u64> {
-    use sea_orm::Statement;
+pub async fn purge_shared(s: &crate::Services) -> DomainResult<u64> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let conn = &s.db;
     if conn.get_database_backend() != sea_orm::DbBackend::Postgres {
         return Ok(0);
     }

@@ -217,6 +217,7 @@ pub fn read_xlsx(bytes: &[u8], limits: Limits) -> DomainResult<Vec<Vec<String>>>
 
     let mut rows: BTreeMap<usize, BTreeMap<usize, String>> = BTreeMap::new();
     let mut cells = 0usize;
+    let mut text_bytes = 0u64;
     let mut r = Reader::from_reader(xml.as_slice());
     let mut buf = Vec::new();
     let (mut row_no, mut col_no) = (0usize, 0usize);
@@ -270,6 +271,12 @@ pub fn read_xlsx(bytes: &[u8], limits: Limits) -> DomainResult<Vec<Vec<String>>>
                     };
                     if value.trim().is_empty() {
                         continue;
+                    }
+                    // Shared strings are copied into every cell that names
+                    // them: what the cells hold counts against the budget.
+                    text_bytes += value.len() as u64;
+                    if text_bytes > limits.uncompressed {
+                        return Err(bad("too_large_uncompressed"));
                     }
                     if row_no > limits.rows {
                         return Err(bad("too_many_rows"));
@@ -401,6 +408,26 @@ mod tests {
         assert!(b.len() < 1024 * 1024, "{}", b.len());
         let small = Limits {
             uncompressed: 10 * 1024 * 1024,
+            ..Limits::default()
+        };
+        assert!(matches!(
+            read_xlsx(&b, small),
+            Err(DomainError::Validation {
+                rule: "too_large_uncompressed",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn one_shared_string_in_many_cells_counts_every_copy() {
+        let big = "a".repeat(1024 * 1024);
+        let sheet: String = (1..=30)
+            .map(|r| format!(r#"<row r="{r}"><c r="A{r}" t="s"><v>0</v></c></row>"#))
+            .collect();
+        let b = xlsx(&sheet, &[&big]);
+        let small = Limits {
+            uncompressed: 16 * 1024 * 1024,
             ..Limits::default()
         };
         assert!(matches!(

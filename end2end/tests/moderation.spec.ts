@@ -138,3 +138,36 @@ test("an admin adds a category and a crawler source; residents can choose the ca
   await hydrated(resident);
   await expect(resident.locator("#op-category option", { hasText: "停车" + tag })).toHaveCount(1);
 });
+
+test("an admin sets up a street: adds a community and a compound, then retires the compound", async ({ browser }) => {
+  const tag = Date.now().toString().slice(-6);
+  const admin = await browser.newPage();
+  const errors: string[] = [];
+  admin.on("pageerror", (e) => errors.push(e.message));
+  await login(admin, "13800000008");
+  await admin.goto("/admin");
+  await hydrated(admin);
+  await expect(admin.getByRole("heading", { name: "组织架构" })).toBeVisible();
+  // A new street at the bottom of the tree.
+  const addStreet = admin.locator('form[data-add="street-0"]');
+  await addStreet.getByLabel("新建街道").fill("半山街道" + tag);
+  await addStreet.getByRole("button", { name: "新建" }).click();
+  const street = admin.locator("#org-tree > li", { hasText: "半山街道" + tag });
+  await expect(street).toBeVisible();
+  // Inside it, a community, then a compound.
+  await street.locator("summary").first().click();
+  await street.getByLabel("新建社区").fill("半山社区");
+  await street.locator('form.org-add').first().getByRole("button", { name: "新建" }).click();
+  const community = street.locator("li", { hasText: "半山社区" }).first();
+  await expect(community).toBeVisible();
+  await community.locator("summary").first().click();
+  await community.getByLabel("新建小区").fill("半山苑");
+  await community.locator("form.org-add").first().getByRole("button", { name: "新建" }).click();
+  const compound = community.locator("li", { hasText: "半山苑" });
+  await expect(compound).toBeVisible();
+  // Retire it: it stays in the tree, marked.
+  await compound.locator("summary").click();
+  await compound.getByRole("button", { name: "停用" }).click();
+  await expect(compound.locator(".badge")).toHaveText("已停用");
+  expect(errors).toEqual([]);
+});

@@ -57,6 +57,15 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // One queued or running run per target, even with two instances
+        // asking at once (SQLite and PostgreSQL both have partial indexes).
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "CREATE UNIQUE INDEX idx_job_run_active ON job_run (kind, target) \
+                 WHERE state IN ('queued', 'running')",
+            )
+            .await?;
         manager
             .create_index(
                 Index::create()

@@ -29,7 +29,7 @@ impl Running {
             let _ = h.await;
         }
         let none = domain::clock::Duration::zero();
-        if let Err(e) = domain::jobs::interrupt(&self.services.db, Some(&self.holder), none).await {
+        if let Err(e) = domain::jobs::interrupt(&self.services, Some(&self.holder), none).await {
             tracing::warn!(error = %e, "marking interrupted runs failed");
         }
     }
@@ -59,11 +59,10 @@ impl Jobs {
                 loop {
                     tick.tick().await;
                     let ttl = domain::clock::Duration::seconds(300);
-                    match domain::jobs::try_lease(&services.db, "housekeeping", &holder, ttl).await
-                    {
+                    match domain::jobs::try_lease(&services, "housekeeping", &holder, ttl).await {
                         Ok(true) => {
                             match domain::outbox::redact_stale_secrets(
-                                &services.db,
+                                &services,
                                 services.settings.code_ttl,
                             )
                             .await
@@ -77,10 +76,10 @@ impl Jobs {
                                 Ok(_) => {}
                                 Err(e) => tracing::error!(error = %e, "outbox redaction failed"),
                             }
-                            if let Err(e) = domain::ratelimit::purge_shared(&services.db).await {
+                            if let Err(e) = domain::ratelimit::purge_shared(&services).await {
                                 tracing::error!(error = %e, "rate limit cleanup failed");
                             }
-                            match domain::accounts::purge_expired(&services.db).await {
+                            match domain::accounts::purge_expired(&services).await {
                                 Ok(n) if n > 0 => {
                                     tracing::info!(rows = n, "expired sessions and codes removed")
                                 }
@@ -139,15 +138,21 @@ impl Jobs {
             let services = self.services.clone();
             let holder = self.holder.clone();
             tokio::spawn(async move {
-                // Runs whose instance died (no progress for ten minutes).
-                let stale = domain::clock::Duration::minutes(10);
-                if let Err(e) = domain::jobs::interrupt(&services.db, None, stale).await {
+                // Runs whose instance died: on SQLite (one process) every run
+                // still "running" is from before this start; on PostgreSQL,
+                // those with no progress for ten minutes.
+                let stale = if services.backend_name() == "sqlite" {
+                    domain::clock::Duration::zero()
+                } else {
+                    domain::clock::Duration::minutes(10)
+                };
+                if let Err(e) = domain::jobs::interrupt(&services, None, stale).await {
                     tracing::error!(error = %e, "marking stale runs failed");
                 }
                 let mut tick = tokio::time::interval(Duration::from_millis(300));
                 loop {
                     tick.tick().await;
-                    let run = match domain::jobs::claim(&services.db, &holder).await {
+                    let run = match domain::jobs::claim(&services, &holder).await {
                         Ok(Some(run)) => run,
                         Ok(None) => continue,
                         Err(e) => {
@@ -164,7 +169,7 @@ impl Jobs {
                         }
                         other => Err(format!("unknown run kind {other}")),
                     };
-                    if let Err(e) = domain::jobs::finish(&services.db, run.id, outcome).await {
+                    if let Err(e) = domain::jobs::finish(&services, run.id, outcome).await {
                         tracing::error!(error = %e, run = run.id, "recording a run failed");
                     }
                 }
@@ -175,7 +180,7 @@ impl Jobs {
             loop {
                 tick.tick().await;
                 let lease = domain::jobs::try_lease(
-                    &self.services.db,
+                    &self.services,
                     "outbox",
                     &self.holder,
                     domain::clock::Duration::seconds(30),
@@ -183,8 +188,7 @@ impl Jobs {
                 .await;
                 match lease {
                     Ok(true) => {
-                        if let Err(e) = deliver_pending(&self.services.db, &self.outbox, 100).await
-                        {
+                        if let Err(e) = deliver_pending(&self.services, &self.outbox, 100).await {
                             tracing::error!(error = %e, "outbox delivery failed");
                         }
                     }

@@ -171,11 +171,11 @@ pub fn router(cfg: &Config, services: domain::Services, addr: SocketAddr) -> Rou
 }
 
 async fn healthz(State(state): State<AppState>) -> axum::Json<serde_json::Value> {
-    let up = domain::db::ping(&state.services.db).await;
+    let up = state.services.ping().await;
     axum::Json(serde_json::json!({
         "status": if up { "ok" } else { "degraded" },
         "database": up,
-        "backend": domain::db::backend_name(&state.services.db),
+        "backend": state.services.backend_name(),
         "version": env!("CARGO_PKG_VERSION"),
     }))
 }

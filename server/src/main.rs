@@ -235,7 +235,7 @@ async fn import_file(
     let default_community = match community {
         None => None,
         Some(c) => Some(
-            domain::org::communities(&services.db)
+            domain::org::communities(services)
                 .await?
                 .into_iter()
                 .find(|x| x.name == c || x.id.to_string() == c)

@@ -2,7 +2,7 @@
 //! opinion photos (multipart form, served back with access checks) and the
 //! staff's import file. Plain HTML forms post here, so both work without
 //! JavaScript; the origin guard covers them like every other mutation.
-use app::state::{AppState, session_token_in};
+use app::state::AppState;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -11,12 +11,9 @@ async fn principal(
     st: &AppState,
     headers: &HeaderMap,
 ) -> Result<Option<domain::Principal>, Response> {
-    match session_token_in(headers, st.secure_cookies) {
-        Some(t) => domain::accounts::principal_for_token(&st.services, &t)
-            .await
-            .map_err(error_response),
-        None => Ok(None),
-    }
+    app::state::principal_in(&st.services, headers, st.secure_cookies)
+        .await
+        .map_err(error_response)
 }
 
 fn wants_json(headers: &HeaderMap) -> bool {

@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use app::state::{ClientIp, session_token_in};
+use app::state::{ClientIp, principal_in};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -75,7 +75,19 @@ pub fn forwarded_client(headers: &http::HeaderMap, proxies: usize) -> Option<std
         entries.extend(v.to_str().ok()?.split(',').map(str::trim));
     }
     let i = entries.len().checked_sub(proxies)?;
-    entries[i].parse().ok()
+    parse_forwarded_addr(entries[i])
+}
+
+/// `203.0.113.7`, `203.0.113.7:4711`, `2001:db8::1`, `[2001:db8::1]` or
+/// `[2001:db8::1]:4711` (load balancers write all of these).
+fn parse_forwarded_addr(raw: &str) -> Option<std::net::IpAddr> {
+    if let Ok(ip) = raw.parse() {
+        return Some(ip);
+    }
+    if let Ok(sock) = raw.parse::<std::net::SocketAddr>() {
+        return Some(sock.ip());
+    }
+    raw.strip_prefix('[')?.strip_suffix(']')?.parse().ok()
 }
 
 /// Refuses every non-GET/HEAD/OPTIONS request whose `Origin` (or, lacking
@@ -108,11 +120,7 @@ pub async fn area_guard(State(g): State<Arc<Guard>>, req: Request, next: Next) -
     let Some(area) = domain::Area::for_path(req.uri().path()) else {
         return next.run(req).await;
     };
-    let token = session_token_in(req.headers(), g.secure);
-    let principal = match token {
-        Some(t) => domain::accounts::principal_for_token(&g.services, &t).await,
-        None => Ok(None),
-    };
+    let principal = principal_in(&g.services, req.headers(), g.secure).await;
     match principal {
         Ok(Some(p)) if p.can_enter(area) => next.run(req).await,
         Ok(Some(_)) => {
@@ -236,5 +244,21 @@ mod forwarded_tests {
         assert_eq!(forwarded_client(&headers(&["203.0.113.7"]), 2), None);
         assert_eq!(forwarded_client(&headers(&["1.2.3.4, evil"]), 1), None);
         assert_eq!(forwarded_client(&http::HeaderMap::new(), 1), None);
+        // With ports and brackets.
+        let h = headers(&["1.2.3.4, 203.0.113.7:4711"]);
+        assert_eq!(
+            forwarded_client(&h, 1),
+            Some("203.0.113.7".parse().unwrap())
+        );
+        let h = headers(&["[2001:db8::9]:443"]);
+        assert_eq!(
+            forwarded_client(&h, 1),
+            Some("2001:db8::9".parse().unwrap())
+        );
+        let h = headers(&["[2001:db8::9]"]);
+        assert_eq!(
+            forwarded_client(&h, 1),
+            Some("2001:db8::9".parse().unwrap())
+        );
     }
 }

@@ -131,10 +131,11 @@ async fn acknowledged_opinions_survive_sigkill_exactly_once() {
     let db_url = format!("sqlite://{}/hongcha.db", dir.path().display());
     let community = {
         let db = domain::db::connect(&db_url).await.unwrap();
-        let id = domain::org::communities(&db).await.unwrap()[0]
+        let services = domain::Services::new(db, domain::Settings::default());
+        let id = domain::org::communities(&services).await.unwrap()[0]
             .id
             .to_string();
-        db.close().await.unwrap();
+        services.close().await;
         id
     };
 

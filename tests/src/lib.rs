@@ -28,6 +28,9 @@ pub struct TestApp {
     pub backend: Backend,
     pub addr: String,
     pub services: domain::Services,
+    /// A connection of the tests' own, to look at and tamper with what the
+    /// server stored (the server's is private to `domain`).
+    pub db: sea_orm::DatabaseConnection,
     pub data_dir: tempfile::TempDir,
     pg_drop: Option<(String, String)>,
     server: tokio::task::JoinHandle<()>,
@@ -114,6 +117,9 @@ pub async fn spawn_app_with(backend: Backend, opts: Options) -> TestApp {
     };
     let config = cfg.clone();
     let app = Application::build(cfg).await.expect("server builds");
+    let db = domain::db::connect(&config.database_url)
+        .await
+        .expect("test connection");
     let port = app.port();
     let services = app.services.clone();
     let server = tokio::spawn(async move {
@@ -123,6 +129,7 @@ pub async fn spawn_app_with(backend: Backend, opts: Options) -> TestApp {
         backend,
         addr: format!("http://127.0.0.1:{port}"),
         services,
+        db,
         data_dir,
         pg_drop,
         server,
@@ -206,7 +213,7 @@ impl TestApp {
     /// Registers a resident the way the page does: asks for a code, reads
     /// it from the development SMS log, then signs up with it.
     pub async fn register(&self, client: &Client, phone: &str, name: &str) -> Response {
-        let communities = domain::org::communities(&self.services.db).await.unwrap();
+        let communities = domain::org::communities(&self.services).await.unwrap();
         let community = communities
             .first()
             .expect("seeded communities")
@@ -297,7 +304,7 @@ impl TestApp {
 
     /// The first demo community's id, as a form value.
     pub async fn first_community(&self) -> String {
-        domain::org::communities(&self.services.db).await.unwrap()[0]
+        domain::org::communities(&self.services).await.unwrap()[0]
             .id
             .to_string()
     }
@@ -318,7 +325,8 @@ impl TestApp {
     pub async fn stop(mut self) {
         self.server.abort();
         let _ = (&mut self.server).await;
-        self.services.db.clone().close().await.ok();
+        self.services.close().await;
+        self.db.clone().close().await.ok();
         if let Some((admin_url, name)) = self.pg_drop.take() {
             let admin = domain::db::connect(&admin_url).await.expect("connect");
             admin

@@ -35,8 +35,22 @@ async fn register_login_logout() {
             res.status()
         );
 
-        // The same number again is refused with a clear error.
-        let community = domain::org::communities(&app.services.db).await.unwrap()[0]
+        // The same number again: its owner gets a note instead of a code, and
+        // the sign-up is refused like any wrong code (it reveals nothing).
+        let res = app
+            .call(&c, "request_register_code", &[("phone", "13912345678")])
+            .await;
+        assert!(res.status().is_success());
+        let mut noted = false;
+        for _ in 0..100 {
+            if app.outbox_log().contains("这个号码已经注册过") {
+                noted = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(noted, "{backend:?}: the owner is told");
+        let community = domain::org::communities(&app.services).await.unwrap()[0]
             .id
             .to_string();
         let res = app
@@ -52,8 +66,12 @@ async fn register_login_logout() {
                 ],
             )
             .await;
-        assert_eq!(res.status(), StatusCode::CONFLICT, "{backend:?}");
-        assert!(res.text().await.unwrap().contains("phone_taken"));
+        assert_eq!(
+            res.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{backend:?}"
+        );
+        assert!(res.text().await.unwrap().contains("sms_code"));
 
         // Not logged in yet.
         let me = app.get_json(&c, "/api/me").await;
@@ -116,7 +134,7 @@ async fn registration_validates_input() {
         let app = spawn_app(backend).await;
         app.seed_demo().await;
         let c = app.client();
-        let community = domain::org::communities(&app.services.db).await.unwrap()[0]
+        let community = domain::org::communities(&app.services).await.unwrap()[0]
             .id
             .to_string();
         let cases: [(&str, &str, &str, &str, &str); 5] = [
@@ -476,14 +494,11 @@ async fn admin_api_is_admin_only_and_audited() {
             "admins see numbers in full"
         );
         let resident_id = resident["id"].as_i64().unwrap().to_string();
-        let community = domain::org::communities(&app.services.db).await.unwrap()[1]
+        let community = domain::org::communities(&app.services).await.unwrap()[1]
             .id
             .to_string();
 
-        let before = domain::audit::verify(&app.services.db)
-            .await
-            .unwrap()
-            .entries;
+        let before = domain::audit::verify(&app.services).await.unwrap().entries;
         let res = app
             .call(
                 &admin,
@@ -532,7 +547,7 @@ async fn admin_api_is_admin_only_and_audited() {
             )
             .await;
         assert!(res.status().is_success());
-        let after = domain::audit::verify(&app.services.db).await.unwrap();
+        let after = domain::audit::verify(&app.services).await.unwrap();
         assert!(after.ok());
         assert_eq!(after.entries, before + 2, "grant and revoke audited");
         let recent = domain::audit::recent(
@@ -562,8 +577,8 @@ async fn audit_chain_verifies_and_detects_tampering() {
     for backend in backends() {
         let app = spawn_app(backend).await;
         app.seed_demo().await; // provisions 8 accounts: 8 audit entries
-        let db = &app.services.db;
-        let check = domain::audit::verify(db).await.unwrap();
+        let db = &app.db;
+        let check = domain::audit::verify(&app.services).await.unwrap();
         assert!(check.ok(), "{backend:?} {check:?}");
         assert_eq!(check.entries, 8);
 
@@ -603,7 +618,7 @@ async fn audit_chain_verifies_and_detects_tampering() {
         if let Some(on) = on {
             db.execute_unprepared(on).await.unwrap();
         }
-        let check = domain::audit::verify(db).await.unwrap();
+        let check = domain::audit::verify(&app.services).await.unwrap();
         assert_eq!(check.first_bad_seq, Some(3), "{backend:?}");
         let view = app.get_json(&sup, "/api/audit").await;
         assert_eq!(view["first_bad_seq"], 3);

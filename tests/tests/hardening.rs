@@ -104,10 +104,9 @@ async fn login_never_redirects_off_site() {
 /// The latest login code row for a phone: (hash, attempts).
 async fn code_row(app: &TestApp, phone: &str) -> (String, i64) {
     let row = app
-        .services
         .db
         .query_one_raw(sea_orm::Statement::from_string(
-            app.services.db.get_database_backend(),
+            app.db.get_database_backend(),
             format!(
                 "SELECT code_hash, CAST(attempts AS BIGINT) AS attempts FROM login_code \
                  WHERE phone = '{phone}' ORDER BY id DESC LIMIT 1"
@@ -142,10 +141,9 @@ async fn sms_codes_are_hashed_counted_atomically_and_not_kept() {
         assert_eq!(digest.len(), 64);
         // Delivered: its text is gone from the outbox table.
         let rows = app
-            .services
             .db
             .query_all_raw(sea_orm::Statement::from_string(
-                app.services.db.get_database_backend(),
+                app.db.get_database_backend(),
                 "SELECT body FROM outbox".to_owned(),
             ))
             .await
@@ -355,10 +353,9 @@ async fn reports_need_visibility_and_trusted_reporters() {
         let list = app.get_json(&app.client(), "/api/opinions").await;
         assert_eq!(list.as_array().unwrap().len(), 1, "still public");
         let notices = app
-            .services
             .db
             .query_all_raw(sea_orm::Statement::from_string(
-                app.services.db.get_database_backend(),
+                app.db.get_database_backend(),
                 "SELECT body FROM outbox WHERE channel = 'in_app' AND subject = '举报提醒'"
                     .to_owned(),
             ))
@@ -366,15 +363,13 @@ async fn reports_need_visibility_and_trusted_reporters() {
             .unwrap();
         assert!(!notices.is_empty(), "{backend:?}: staff are told");
         // The same reports from established, verified accounts hide it.
-        app.services
-            .db
+        app.db
             .execute_unprepared(
                 "UPDATE account SET created_at = created_at - INTERVAL '30 days' \
                  WHERE phone LIKE '1360000005%'",
             )
             .await
             .or(app
-                .services
                 .db
                 .execute_unprepared(
                     "UPDATE account SET created_at = datetime(created_at, '-30 days') \
@@ -382,6 +377,7 @@ async fn reports_need_visibility_and_trusted_reporters() {
                 )
                 .await)
             .unwrap();
+        // The same person reporting again changes nothing.
         let hidden: bool = app
             .call(
                 &fresh[0],
@@ -392,7 +388,37 @@ async fn reports_need_visibility_and_trusted_reporters() {
             .json()
             .await
             .unwrap();
+        assert!(!hidden, "{backend:?}");
+        // The next report counts them again: three established reporters hide it.
+        let fourth = app.new_resident("13600000054").await;
+        let hidden: bool = app
+            .call(&fourth, "report_opinion", &[("id", &published.to_string())])
+            .await
+            .json()
+            .await
+            .unwrap();
         assert!(hidden, "{backend:?}");
+        // A moderator restores it: those reports are dealt with, and one old
+        // reporter cannot hide it again on their own.
+        let res = app
+            .call(
+                &staff,
+                "moderate_opinion",
+                &[("id", &published.to_string()), ("decision", "approve")],
+            )
+            .await;
+        assert!(res.status().is_success(), "{backend:?}");
+        let hidden: bool = app
+            .call(
+                &fresh[1],
+                "report_opinion",
+                &[("id", &published.to_string())],
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert!(!hidden, "{backend:?}");
         app.stop().await;
     }
 }
@@ -426,11 +452,9 @@ async fn registration_proves_the_phone_number() {
         // A code for logging in does not register.
         let res = app.register(&c, "13600000061", "本人").await;
         assert!(res.status().is_success() || res.status().is_redirection());
-        let verified = app
-            .services
-            .db
+        let verified = app.db
             .query_one_raw(sea_orm::Statement::from_string(
-                app.services.db.get_database_backend(),
+                app.db.get_database_backend(),
                 "SELECT phone_verified_at IS NOT NULL AS v FROM account WHERE phone = '13600000061'"
                     .to_owned(),
             ))
@@ -517,11 +541,7 @@ async fn postgres_refuses_truncating_the_audit_log() {
     }
     let app = spawn_app(Backend::Postgres).await;
     app.seed_demo().await;
-    let res = app
-        .services
-        .db
-        .execute_unprepared("TRUNCATE audit_log")
-        .await;
+    let res = app.db.execute_unprepared("TRUNCATE audit_log").await;
     assert!(res.is_err(), "TRUNCATE must be refused");
     app.stop().await;
 }

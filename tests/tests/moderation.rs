@@ -206,7 +206,7 @@ async fn bulk_moderation_is_all_or_none_and_logged() {
     for backend in backends() {
         let app = spawn_app(backend).await;
         app.seed_demo().await;
-        let communities = domain::org::communities(&app.services.db).await.unwrap();
+        let communities = domain::org::communities(&app.services).await.unwrap();
         let (mine, other) = (communities[0].id.to_string(), communities[1].id.to_string());
         let resident = app.logged_in("13800000001").await;
         let staff = app.logged_in("13800000002").await;
@@ -295,7 +295,7 @@ async fn bulk_moderation_is_all_or_none_and_logged() {
             .unwrap();
         assert_eq!(res.status(), StatusCode::FORBIDDEN);
         // Every decision is in the audit chain too, and the chain holds.
-        let audit = domain::audit::verify(&app.services.db).await.unwrap();
+        let audit = domain::audit::verify(&app.services).await.unwrap();
         assert!(audit.ok(), "{audit:?}");
         app.stop().await;
     }
@@ -472,7 +472,7 @@ async fn web_import_previews_row_errors_then_imports_all_with_progress() {
     for backend in backends() {
         let app = spawn_app(backend).await;
         app.seed_demo().await;
-        let communities = domain::org::communities(&app.services.db).await.unwrap();
+        let communities = domain::org::communities(&app.services).await.unwrap();
         let mine = communities[0].name.clone();
         let staff = app.logged_in("13800000002").await;
 
@@ -748,7 +748,7 @@ async fn crawler_sources_are_managed_and_run_from_the_admin_page() {
         let site = fixture_site().await;
         let admin = app.logged_in("13800000008").await;
         let staff = app.logged_in("13800000002").await;
-        let community = domain::org::communities(&app.services.db).await.unwrap()[0]
+        let community = domain::org::communities(&app.services).await.unwrap()[0]
             .name
             .clone();
         let start = format!("{site}/list");

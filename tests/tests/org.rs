@@ -183,10 +183,9 @@ async fn admins_build_and_retire_the_organisation() {
         );
         // Every change is in the audit log.
         let rows = app
-            .services
             .db
             .query_all_raw(sea_orm::Statement::from_string(
-                app.services.db.get_database_backend(),
+                app.db.get_database_backend(),
                 "SELECT action FROM audit_log WHERE action LIKE 'org.%'".to_owned(),
             ))
             .await

@@ -76,12 +76,14 @@ pub async fn register(s: &Services, client_ip: &str, input: RegisterInput) -> Do
     if input.code.trim().is_empty() {
         return Err(DomainError::validation("sms_code", "required"));
     }
-    if find_by_phone(&s.db, &phone).await?.is_some() {
-        return Err(DomainError::Conflict("phone_taken"));
-    }
+    // The code first: a number that already has an account was never sent
+    // a registration code, so probing numbers learns nothing here.
     redeem_code(s, &phone, CodePurpose::Register, &input.code)
         .await
         .map_err(|_| DomainError::validation("sms_code", "invalid"))?;
+    if find_by_phone(&s.db, &phone).await?.is_some() {
+        return Err(DomainError::Conflict("phone_taken"));
+    }
     let hash = password.hash().await?;
     let (_gate, txn) = s.begin_write().await?;
     let id = insert_account(&txn, &phone, &name, Some(hash), Some(input.community_id))
@@ -802,7 +804,8 @@ pub async fn provision_account(
 
 /// Deletes expired sessions and spent or expired login codes. Returns how
 /// many rows went.
-pub async fn purge_expired<C: ConnectionTrait>(conn: &C) -> DomainResult<u64> {
+pub async fn purge_expired(s: &Services) -> DomainResult<u64> {
+    let conn = &s.db;
     let now = clock::now();
     let sessions = session::Entity::delete_many()
         .filter(session::Column::ExpiresAt.lte(now))

@@ -1,6 +1,8 @@
-//! Domain tests on `sqlite::memory:` with the real migrator.
-use domain::outbox::{Channel, Deliver, deliver_pending, enqueue};
-use domain::{Services, Settings, db, jobs};
+//! Infrastructure tests on `sqlite::memory:` with the real migrator:
+//! leases, runs, the outbox, the audit chain, session purging. Inside the
+//! crate, since they look at what the public API keeps to itself.
+use crate::outbox::{Channel, Deliver, Message, deliver_pending, enqueue};
+use crate::{Services, Settings, db, jobs};
 use std::sync::Mutex;
 
 async fn services() -> Services {
@@ -13,26 +15,26 @@ async fn services() -> Services {
 async fn a_lease_has_one_holder_until_it_expires() {
     let s = services().await;
     let ttl = chrono::Duration::seconds(30);
-    assert!(jobs::try_lease(&s.db, "outbox", "a", ttl).await.unwrap());
+    assert!(jobs::try_lease(&s, "outbox", "a", ttl).await.unwrap());
     assert!(
-        !jobs::try_lease(&s.db, "outbox", "b", ttl).await.unwrap(),
+        !jobs::try_lease(&s, "outbox", "b", ttl).await.unwrap(),
         "b must wait"
     );
     assert!(
-        jobs::try_lease(&s.db, "outbox", "a", ttl).await.unwrap(),
+        jobs::try_lease(&s, "outbox", "a", ttl).await.unwrap(),
         "a renews"
     );
     assert!(
-        jobs::try_lease(&s.db, "crawl", "b", ttl).await.unwrap(),
+        jobs::try_lease(&s, "crawl", "b", ttl).await.unwrap(),
         "other jobs are separate"
     );
     // An expired lease can be taken over.
     assert!(
-        jobs::try_lease(&s.db, "sweep", "a", chrono::Duration::seconds(-1))
+        jobs::try_lease(&s, "sweep", "a", chrono::Duration::seconds(-1))
             .await
             .unwrap()
     );
-    assert!(jobs::try_lease(&s.db, "sweep", "b", ttl).await.unwrap());
+    assert!(jobs::try_lease(&s, "sweep", "b", ttl).await.unwrap());
 }
 
 struct Recorder {
@@ -41,7 +43,7 @@ struct Recorder {
 }
 
 impl Deliver for Recorder {
-    fn deliver(&self, msg: &domain::entities::outbox::Model) -> Result<(), String> {
+    fn deliver(&self, msg: &Message) -> Result<(), String> {
         let mut fail = self.fail_first.lock().unwrap();
         if *fail {
             *fail = false;
@@ -66,17 +68,17 @@ async fn outbox_delivers_each_message_once_and_retries_failures() {
         fail_first: Mutex::new(true),
     };
     assert_eq!(
-        deliver_pending(&s.db, &r, 10).await.unwrap(),
+        deliver_pending(&s, &r, 10).await.unwrap(),
         1,
         "first fails, second goes"
     );
     assert_eq!(
-        deliver_pending(&s.db, &r, 10).await.unwrap(),
+        deliver_pending(&s, &r, 10).await.unwrap(),
         1,
         "the failed one is retried"
     );
     assert_eq!(
-        deliver_pending(&s.db, &r, 10).await.unwrap(),
+        deliver_pending(&s, &r, 10).await.unwrap(),
         0,
         "nothing is sent twice"
     );
@@ -89,7 +91,7 @@ async fn outbox_delivers_each_message_once_and_retries_failures() {
 async fn audit_chain_links_entries() {
     let s = services().await;
     for i in 0..5 {
-        domain::audit::append(
+        crate::audit::append(
             &s.db,
             Some(1),
             "test.action",
@@ -99,7 +101,7 @@ async fn audit_chain_links_entries() {
         .await
         .unwrap();
     }
-    let v = domain::audit::verify(&s.db).await.unwrap();
+    let v = crate::audit::verify(&s).await.unwrap();
     assert_eq!(v.entries, 5);
     assert!(v.ok());
 }
@@ -107,14 +109,14 @@ async fn audit_chain_links_entries() {
 #[tokio::test]
 async fn expired_sessions_are_purged() {
     let s = services().await;
-    domain::seed::seed_demo(&s, Some("demo-pass-2026"))
+    crate::seed::seed_demo(&s, Some("demo-pass-2026"))
         .await
         .unwrap();
-    let (token, _) = domain::accounts::login_password(&s, "ip", "13800000001", "demo-pass-2026")
+    let (token, _) = crate::accounts::login_password(&s, "ip", "13800000001", "demo-pass-2026")
         .await
         .unwrap();
     assert_eq!(
-        domain::accounts::purge_expired(&s.db).await.unwrap(),
+        crate::accounts::purge_expired(&s).await.unwrap(),
         0,
         "live session kept"
     );
@@ -123,13 +125,13 @@ async fn expired_sessions_are_purged() {
         .await
         .unwrap();
     assert!(
-        domain::accounts::principal_for_token(&s, &token)
+        crate::accounts::principal_for_token(&s, &token)
             .await
             .unwrap()
             .is_none(),
         "expired"
     );
-    assert_eq!(domain::accounts::purge_expired(&s.db).await.unwrap(), 1);
+    assert_eq!(crate::accounts::purge_expired(&s).await.unwrap(), 1);
 }
 
 #[tokio::test]
@@ -158,7 +160,7 @@ async fn old_import_uploads_are_purged_new_ones_kept() {
         .set_modified(std::time::SystemTime::now() - two_days)
         .unwrap();
     let day = std::time::Duration::from_secs(24 * 3600);
-    assert_eq!(domain::import::purge_stash(&s, day).await.unwrap(), 1);
+    assert_eq!(crate::import::purge_stash(&s, day).await.unwrap(), 1);
     assert!(!old.exists());
     assert!(new.exists());
     std::fs::remove_dir_all(&dir).unwrap();
@@ -168,37 +170,34 @@ async fn old_import_uploads_are_purged_new_ones_kept() {
 async fn runs_are_claimed_once_and_interrupted_runs_say_so() {
     let s = services().await;
     let p = serde_json::json!({ "x": 1 });
-    let id = jobs::enqueue(&s.db, jobs::kind::IMPORT, "f1", Some(7), p.clone(), 10)
+    let id = jobs::enqueue(&s, jobs::kind::IMPORT, "f1", Some(7), p.clone(), 10)
         .await
         .unwrap();
     // One run per target at a time.
     assert!(matches!(
-        jobs::enqueue(&s.db, jobs::kind::IMPORT, "f1", Some(7), p.clone(), 10).await,
-        Err(domain::DomainError::Conflict("already_running"))
+        jobs::enqueue(&s, jobs::kind::IMPORT, "f1", Some(7), p.clone(), 10).await,
+        Err(crate::DomainError::Conflict("already_running"))
     ));
-    let run = jobs::claim(&s.db, "node-a")
-        .await
-        .unwrap()
-        .expect("claimed");
+    let run = jobs::claim(&s, "node-a").await.unwrap().expect("claimed");
     assert_eq!((run.id, run.params["x"].as_i64()), (id, Some(1)));
     assert!(
-        jobs::claim(&s.db, "node-b").await.unwrap().is_none(),
+        jobs::claim(&s, "node-b").await.unwrap().is_none(),
         "taken once"
     );
-    jobs::set_progress(&s.db, id, 4, 10).await.unwrap();
-    let seen = jobs::latest(&s.db, jobs::kind::IMPORT, "f1")
+    jobs::set_progress(&s, id, 4, 10).await.unwrap();
+    let seen = jobs::latest(&s, jobs::kind::IMPORT, "f1")
         .await
         .unwrap()
         .unwrap();
     assert_eq!((seen.done, seen.total, seen.finished()), (4, 10, false));
     // node-a shuts down: its run is interrupted, not left "running".
     assert_eq!(
-        jobs::interrupt(&s.db, Some("node-a"), chrono::Duration::zero())
+        jobs::interrupt(&s, Some("node-a"), chrono::Duration::zero())
             .await
             .unwrap(),
         1
     );
-    let seen = jobs::latest(&s.db, jobs::kind::IMPORT, "f1")
+    let seen = jobs::latest(&s, jobs::kind::IMPORT, "f1")
         .await
         .unwrap()
         .unwrap();
@@ -206,41 +205,34 @@ async fn runs_are_claimed_once_and_interrupted_runs_say_so() {
     assert_eq!(seen.state, jobs::state::INTERRUPTED);
     assert_eq!(seen.error.as_deref(), Some("import.interrupted"));
     // It can be started again; a finished run records its result.
-    let id2 = jobs::enqueue(&s.db, jobs::kind::IMPORT, "f1", Some(7), p, 10)
+    let id2 = jobs::enqueue(&s, jobs::kind::IMPORT, "f1", Some(7), p, 10)
         .await
         .unwrap();
-    let run = jobs::claim(&s.db, "node-b").await.unwrap().unwrap();
+    let run = jobs::claim(&s, "node-b").await.unwrap().unwrap();
     assert_eq!(run.id, id2);
-    jobs::finish(&s.db, id2, Ok(serde_json::json!({ "created": 10 })))
+    jobs::finish(&s, id2, Ok(serde_json::json!({ "created": 10 })))
         .await
         .unwrap();
-    let seen = jobs::latest(&s.db, jobs::kind::IMPORT, "f1")
+    let seen = jobs::latest(&s, jobs::kind::IMPORT, "f1")
         .await
         .unwrap()
         .unwrap();
     assert_eq!(seen.state, jobs::state::DONE);
     assert_eq!(seen.result.unwrap()["created"], 10);
     // A run whose instance died is found by its silence.
-    jobs::enqueue(
-        &s.db,
-        jobs::kind::CRAWL,
-        "src",
-        None,
-        serde_json::json!({}),
-        0,
-    )
-    .await
-    .unwrap();
-    jobs::claim(&s.db, "node-c").await.unwrap().unwrap();
+    jobs::enqueue(&s, jobs::kind::CRAWL, "src", None, serde_json::json!({}), 0)
+        .await
+        .unwrap();
+    jobs::claim(&s, "node-c").await.unwrap().unwrap();
     assert_eq!(
-        jobs::interrupt(&s.db, None, chrono::Duration::minutes(10))
+        jobs::interrupt(&s, None, chrono::Duration::minutes(10))
             .await
             .unwrap(),
         0,
         "still fresh"
     );
     assert_eq!(
-        jobs::interrupt(&s.db, None, chrono::Duration::seconds(-1))
+        jobs::interrupt(&s, None, chrono::Duration::seconds(-1))
             .await
             .unwrap(),
         1
