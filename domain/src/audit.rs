@@ -18,14 +18,21 @@ use crate::error::{DomainError, DomainResult};
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// Appends one entry. Call inside the transaction that makes the change, so
-/// the change and its record commit together or not at all.
+/// the change and its record commit together or not at all. An entry with
+/// no acting account was made by the system (the command line, a job) and
+/// says so in its detail (`"by": "system"`), unless the caller said who.
 pub(crate) async fn append<C: ConnectionTrait>(
     conn: &C,
     actor_id: Option<i64>,
     action: &str,
     target: &str,
-    detail: serde_json::Value,
+    mut detail: serde_json::Value,
 ) -> DomainResult<i64> {
+    if actor_id.is_none()
+        && let Some(obj) = detail.as_object_mut()
+    {
+        obj.entry("by").or_insert_with(|| "system".into());
+    }
     // Write first: takes the write lock (SQLite) / row lock (PostgreSQL).
     audit_head::Entity::update_many()
         .col_expr(

@@ -336,18 +336,26 @@ async fn reports_need_visibility_and_trusted_reporters() {
                 .await;
             assert_eq!(res.status(), StatusCode::NOT_FOUND, "{backend:?} {id}");
         }
-        // Three brand-new accounts report: recorded, staff told, not hidden.
-        for c in &fresh {
-            let hidden: bool = app
-                .call(
-                    c,
+        // Reports it; answers whether it is hidden now.
+        let report = |c: &Client| {
+            let c = c.clone();
+            let app = &app;
+            let id = published.to_string();
+            async move {
+                app.call(
+                    &c,
                     "report_opinion",
-                    &[("id", &published.to_string()), ("reason", "广告")],
+                    &[("id", id.as_str()), ("reason", "广告")],
                 )
                 .await
-                .json()
+                .json::<bool>()
                 .await
-                .unwrap();
+                .unwrap()
+            }
+        };
+        // Three brand-new accounts report: recorded, staff told, not hidden.
+        for c in &fresh {
+            let hidden = report(c).await;
             assert!(!hidden, "{backend:?}");
         }
         let list = app.get_json(&app.client(), "/api/opinions").await;
@@ -378,25 +386,11 @@ async fn reports_need_visibility_and_trusted_reporters() {
                 .await)
             .unwrap();
         // The same person reporting again changes nothing.
-        let hidden: bool = app
-            .call(
-                &fresh[0],
-                "report_opinion",
-                &[("id", &published.to_string())],
-            )
-            .await
-            .json()
-            .await
-            .unwrap();
+        let hidden = report(&fresh[0]).await;
         assert!(!hidden, "{backend:?}");
         // The next report counts them again: three established reporters hide it.
         let fourth = app.new_resident("13600000054").await;
-        let hidden: bool = app
-            .call(&fourth, "report_opinion", &[("id", &published.to_string())])
-            .await
-            .json()
-            .await
-            .unwrap();
+        let hidden = report(&fourth).await;
         assert!(hidden, "{backend:?}");
         // A moderator restores it: those reports are dealt with, and one old
         // reporter cannot hide it again on their own.
@@ -408,16 +402,7 @@ async fn reports_need_visibility_and_trusted_reporters() {
             )
             .await;
         assert!(res.status().is_success(), "{backend:?}");
-        let hidden: bool = app
-            .call(
-                &fresh[1],
-                "report_opinion",
-                &[("id", &published.to_string())],
-            )
-            .await
-            .json()
-            .await
-            .unwrap();
+        let hidden = report(&fresh[1]).await;
         assert!(!hidden, "{backend:?}");
         app.stop().await;
     }
