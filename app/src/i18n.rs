@@ -827,6 +827,11 @@ const MESSAGES: &[(&str, &str, &str)] = &[
         "The sheet has too many columns (at most 256); keep only the ones needed.",
     ),
     (
+        "err.file.cell_too_long",
+        "表格里有一个单元格的文字太长（超过 25 万字节），请检查文件。",
+        "A cell in the sheet holds far too much text (over 256 KB); check the file.",
+    ),
+    (
         "err.file.too_many_cells",
         "表格的单元格太多，请拆成几个文件导入。",
         "The sheet has too many cells; split it into several files.",

@@ -38,6 +38,9 @@ impl Default for Limits {
     }
 }
 
+/// The longest text one cell may hold (an opinion's body is far shorter).
+const MAX_CELL_BYTES: usize = 256 * 1024;
+
 fn bad(rule: &'static str) -> DomainError {
     DomainError::validation("file", rule)
 }
@@ -65,6 +68,65 @@ impl Book<'_> {
         }
         self.budget -= read;
         Ok(Some(out))
+    }
+
+    /// Parses an entry as it inflates, never holding its whole text: `parse`
+    /// gets an XML reader over the entry, cut at the remaining budget. A
+    /// parse that ran into the cut is `too_large_uncompressed`.
+    fn stream<T>(
+        &mut self,
+        name: &str,
+        parse: impl FnOnce(&mut Reader<std::io::BufReader<Counted<'_>>>) -> DomainResult<T>,
+    ) -> DomainResult<Option<T>> {
+        let file = match self.zip.by_name(name) {
+            Ok(f) => f,
+            Err(zip::result::ZipError::FileNotFound) => return Ok(None),
+            Err(_) => return Err(bad("bad_sheet")),
+        };
+        let read = std::cell::Cell::new(0u64);
+        let overlong = std::cell::Cell::new(false);
+        let counted = Counted {
+            inner: Box::new(file.take(self.budget + 1)),
+            read: &read,
+            since_tag: 0,
+            overlong: &overlong,
+        };
+        let mut reader = Reader::from_reader(std::io::BufReader::with_capacity(64 * 1024, counted));
+        let out = parse(&mut reader);
+        if overlong.get() {
+            return Err(bad("cell_too_long"));
+        }
+        if read.get() > self.budget {
+            return Err(bad("too_large_uncompressed"));
+        }
+        self.budget -= read.get();
+        out.map(Some)
+    }
+}
+
+/// A reader that counts what passes through it, and stops a run of text
+/// with no markup longer than any cell may be: the XML parser hands a text
+/// node over whole, so without this one huge node would be buffered.
+struct Counted<'a> {
+    inner: Box<dyn Read + 'a>,
+    read: &'a std::cell::Cell<u64>,
+    since_tag: usize,
+    overlong: &'a std::cell::Cell<bool>,
+}
+
+impl Read for Counted<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.set(self.read.get() + n as u64);
+        match buf[..n].iter().rposition(|b| *b == b'<') {
+            Some(at) => self.since_tag = n - at - 1,
+            None => self.since_tag += n,
+        }
+        if self.since_tag > 4 * MAX_CELL_BYTES {
+            self.overlong.set(true);
+            return Err(std::io::Error::other("text run too long"));
+        }
+        Ok(n)
     }
 }
 
@@ -147,10 +209,16 @@ fn first_sheet(book: &mut Book) -> DomainResult<String> {
 }
 
 fn shared_strings(book: &mut Book, limits: &Limits) -> DomainResult<Vec<String>> {
-    let Some(xml) = book.entry("xl/sharedStrings.xml")? else {
-        return Ok(Vec::new());
-    };
-    let mut r = Reader::from_reader(xml.as_slice());
+    let parsed = book.stream("xl/sharedStrings.xml", |r| parse_shared_strings(r, limits))?;
+    Ok(parsed.unwrap_or_default())
+}
+
+fn parse_shared_strings<R: std::io::BufRead>(
+    r: &mut Reader<R>,
+    limits: &Limits,
+) -> DomainResult<Vec<String>> {
+    // The text kept may take at most half the budget (cells copy it again).
+    let mut kept = 0u64;
     let mut buf = Vec::new();
     let mut out = Vec::new();
     let mut current: Option<String> = None;
@@ -168,7 +236,12 @@ fn shared_strings(book: &mut Book, limits: &Limits) -> DomainResult<Vec<String>>
             Event::Empty(e) if local(e.name().as_ref()) == "si" => out.push(String::new()),
             Event::End(e) => match local(e.name().as_ref()) {
                 "si" => {
-                    out.push(current.take().unwrap_or_default());
+                    let text = current.take().unwrap_or_default();
+                    kept += text.len() as u64;
+                    if kept > limits.uncompressed / 2 {
+                        return Err(bad("too_large_uncompressed"));
+                    }
+                    out.push(text);
                     if out.len() > limits.cells {
                         return Err(bad("too_many_cells"));
                     }
@@ -181,6 +254,12 @@ fn shared_strings(book: &mut Book, limits: &Limits) -> DomainResult<Vec<String>>
             _ if in_t && !in_phonetic => {
                 if let Some(s) = current.as_mut() {
                     push_text(s, &ev)?;
+                    if s.len() > MAX_CELL_BYTES {
+                        return Err(bad("cell_too_long"));
+                    }
+                    if kept + s.len() as u64 > limits.uncompressed / 2 {
+                        return Err(bad("too_large_uncompressed"));
+                    }
                 }
             }
             _ => {}
@@ -213,12 +292,18 @@ pub fn read_xlsx(bytes: &[u8], limits: Limits) -> DomainResult<Vec<Vec<String>>>
     };
     let strings = shared_strings(&mut book, &limits)?;
     let sheet_path = first_sheet(&mut book)?;
-    let xml = book.entry(&sheet_path)?.ok_or(bad("empty"))?;
+    book.stream(&sheet_path, |r| parse_sheet(r, &strings, &limits))?
+        .ok_or(bad("empty"))
+}
 
+fn parse_sheet<R: std::io::BufRead>(
+    r: &mut Reader<R>,
+    strings: &[String],
+    limits: &Limits,
+) -> DomainResult<Vec<Vec<String>>> {
     let mut rows: BTreeMap<usize, BTreeMap<usize, String>> = BTreeMap::new();
     let mut cells = 0usize;
     let mut text_bytes = 0u64;
-    let mut r = Reader::from_reader(xml.as_slice());
     let mut buf = Vec::new();
     let (mut row_no, mut col_no) = (0usize, 0usize);
     // The cell being read: its type and the text gathered from <v> or <is><t>.
@@ -299,6 +384,9 @@ pub fn read_xlsx(bytes: &[u8], limits: Limits) -> DomainResult<Vec<Vec<String>>>
             _ if in_value => {
                 if let Some((_, text)) = cell.as_mut() {
                     push_text(text, &ev)?;
+                    if text.len() > MAX_CELL_BYTES {
+                        return Err(bad("cell_too_long"));
+                    }
                 }
             }
             _ => {}
@@ -402,9 +490,10 @@ mod tests {
 
     #[test]
     fn a_zip_bomb_stops_at_the_byte_budget() {
-        // 50 MB of one repeated string compresses to a few tens of KB.
-        let big = "电".repeat(50 * 1024 * 1024 / 3);
-        let b = xlsx(r#"<row r="1"><c r="A1" t="s"><v>0</v></c></row>"#, &[&big]);
+        // 50 MB of repeated strings compresses to a few hundred KB.
+        let one = "电".repeat(100 * 1024 / 3);
+        let many: Vec<&str> = (0..500).map(|_| one.as_str()).collect();
+        let b = xlsx(r#"<row r="1"><c r="A1" t="s"><v>0</v></c></row>"#, &many);
         assert!(b.len() < 1024 * 1024, "{}", b.len());
         let small = Limits {
             uncompressed: 10 * 1024 * 1024,
@@ -421,8 +510,8 @@ mod tests {
 
     #[test]
     fn one_shared_string_in_many_cells_counts_every_copy() {
-        let big = "a".repeat(1024 * 1024);
-        let sheet: String = (1..=30)
+        let big = "a".repeat(200 * 1024);
+        let sheet: String = (1..=100)
             .map(|r| format!(r#"<row r="{r}"><c r="A{r}" t="s"><v>0</v></c></row>"#))
             .collect();
         let b = xlsx(&sheet, &[&big]);
@@ -434,6 +523,19 @@ mod tests {
             read_xlsx(&b, small),
             Err(DomainError::Validation {
                 rule: "too_large_uncompressed",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn a_cell_longer_than_any_opinion_is_refused() {
+        let long = "长".repeat(100_000);
+        let b = xlsx(r#"<row r="1"><c r="A1" t="s"><v>0</v></c></row>"#, &[&long]);
+        assert!(matches!(
+            read_xlsx(&b, Limits::default()),
+            Err(DomainError::Validation {
+                rule: "cell_too_long",
                 ..
             })
         ));
