@@ -456,40 +456,29 @@ async fn write_unit<C: ConnectionTrait>(
     let now = crate::clock::now();
     let code = code.map(str::to_owned);
     Ok(match (level, id) {
-        (Level::Street, None) => {
-            street::ActiveModel {
-                name: Set(name.to_owned()),
-                code: Set(code),
-                created_at: Set(now),
-                ..Default::default()
+        (level, None) => {
+            use sea_orm::sea_query::{Alias, Query};
+            let mut cols = vec![
+                Alias::new("name"),
+                Alias::new("code"),
+                Alias::new("created_at"),
+            ];
+            let mut vals: Vec<sea_orm::sea_query::SimpleExpr> =
+                vec![name.into(), code.into(), now.into()];
+            if let (Some(p), Some(col)) = (parent, level.parent_column()) {
+                cols.push(Alias::new(col));
+                vals.push(p.into());
             }
-            .insert(conn)
-            .await?
-            .id
-        }
-        (Level::Community, None) => {
-            community::ActiveModel {
-                street_id: Set(parent.unwrap_or_default()),
-                name: Set(name.to_owned()),
-                code: Set(code),
-                created_at: Set(now),
-                ..Default::default()
-            }
-            .insert(conn)
-            .await?
-            .id
-        }
-        (Level::Compound, None) => {
-            compound::ActiveModel {
-                community_id: Set(parent.unwrap_or_default()),
-                name: Set(name.to_owned()),
-                code: Set(code),
-                created_at: Set(now),
-                ..Default::default()
-            }
-            .insert(conn)
-            .await?
-            .id
+            let mut q = Query::insert();
+            q.into_table(Alias::new(level.table()))
+                .columns(cols)
+                .values_panic(vals)
+                .returning_col(Alias::new("id"));
+            let row = conn
+                .query_one_raw(conn.get_database_backend().build(&q))
+                .await?
+                .ok_or_else(|| DomainError::Internal("insert returned no id".into()))?;
+            row.try_get::<i64>("", "id")?
         }
         (level, Some(id)) => {
             set_columns(
@@ -508,6 +497,15 @@ impl Level {
     fn table(self) -> &'static str {
         // The tables are named after the levels.
         self.as_str()
+    }
+
+    /// The column naming the parent unit (none for a street).
+    fn parent_column(self) -> Option<&'static str> {
+        match self {
+            Level::Street => None,
+            Level::Community => Some("street_id"),
+            Level::Compound => Some("community_id"),
+        }
     }
 }
 

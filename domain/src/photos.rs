@@ -178,12 +178,12 @@ pub struct PhotoInfo {
     pub size: i64,
 }
 
-/// The author adds photos to their opinion while it waits for moderation:
-/// every file is checked first, then all are stored, or none.
-/// Checks, before any upload is read, that `actor` may add photos to the
-/// opinion now (its author, while it waits, with room left) and spends one
-/// of the actor's uploads (`upload_per_account` an hour).
-pub async fn may_attach(s: &Services, actor: &Principal, opinion_id: i64) -> DomainResult<()> {
+/// The opinion, if `actor` is its author and it still waits for moderation.
+async fn own_pending_opinion(
+    s: &Services,
+    actor: &Principal,
+    opinion_id: i64,
+) -> DomainResult<opinion::Model> {
     let op = opinion::Entity::find_by_id(opinion_id)
         .one(&s.db)
         .await?
@@ -194,6 +194,14 @@ pub async fn may_attach(s: &Services, actor: &Principal, opinion_id: i64) -> Dom
     if op.status != status::PENDING {
         return Err(DomainError::Conflict("not_pending"));
     }
+    Ok(op)
+}
+
+/// Checks, before any upload is read, that `actor` may add photos to the
+/// opinion now (its author, while it waits, with room left) and spends one
+/// of the actor's uploads (`upload_per_account` an hour).
+pub async fn may_attach(s: &Services, actor: &Principal, opinion_id: i64) -> DomainResult<()> {
+    own_pending_opinion(s, actor, opinion_id).await?;
     let count = opinion_photo::Entity::find()
         .filter(opinion_photo::Column::OpinionId.eq(opinion_id))
         .count(&s.db)
@@ -208,6 +216,8 @@ pub async fn may_attach(s: &Services, actor: &Principal, opinion_id: i64) -> Dom
     .await
 }
 
+/// The author adds photos to their opinion while it waits for moderation:
+/// every file is checked first, then all are stored, or none.
 pub async fn attach(
     s: &Services,
     actor: &Principal,
@@ -239,16 +249,8 @@ pub async fn attach(
             .map_err(|e| DomainError::Internal(e.to_string()))??;
         cleaned.push(renditions);
     }
-    let op = opinion::Entity::find_by_id(opinion_id)
-        .one(&s.db)
-        .await?
-        .ok_or(DomainError::NotFound)?;
-    if op.author_id != Some(actor.account_id) {
-        return Err(DomainError::Forbidden);
-    }
-    if op.status != status::PENDING {
-        return Err(DomainError::Conflict("not_pending"));
-    }
+    // Again after the (slow) re-encoding: it may have been moderated since.
+    own_pending_opinion(s, actor, opinion_id).await?;
     let dir = s.settings.data_dir.join("photos");
     let (_gate, txn) = s.begin_write().await?;
     let count = opinion_photo::Entity::find()

@@ -27,26 +27,31 @@ enum Compound {
     RetiredAt,
 }
 
+/// (table, code column, retired column) of each level.
+fn units() -> [(DynIden, DynIden, DynIden); 3] {
+    [
+        (
+            Street::Table.into_iden(),
+            Street::Code.into_iden(),
+            Street::RetiredAt.into_iden(),
+        ),
+        (
+            Community::Table.into_iden(),
+            Community::Code.into_iden(),
+            Community::RetiredAt.into_iden(),
+        ),
+        (
+            Compound::Table.into_iden(),
+            Compound::Code.into_iden(),
+            Compound::RetiredAt.into_iden(),
+        ),
+    ]
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for (table, code, retired) in [
-            (
-                Street::Table.into_iden(),
-                Street::Code.into_iden(),
-                Street::RetiredAt.into_iden(),
-            ),
-            (
-                Community::Table.into_iden(),
-                Community::Code.into_iden(),
-                Community::RetiredAt.into_iden(),
-            ),
-            (
-                Compound::Table.into_iden(),
-                Compound::Code.into_iden(),
-                Compound::RetiredAt.into_iden(),
-            ),
-        ] {
+        for (table, code, retired) in units() {
             manager
                 .alter_table(
                     Table::alter()
@@ -68,23 +73,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for (table, code, retired) in [
-            (
-                Street::Table.into_iden(),
-                Street::Code.into_iden(),
-                Street::RetiredAt.into_iden(),
-            ),
-            (
-                Community::Table.into_iden(),
-                Community::Code.into_iden(),
-                Community::RetiredAt.into_iden(),
-            ),
-            (
-                Compound::Table.into_iden(),
-                Compound::Code.into_iden(),
-                Compound::RetiredAt.into_iden(),
-            ),
-        ] {
+        for (table, code, retired) in units() {
             manager
                 .alter_table(
                     Table::alter()

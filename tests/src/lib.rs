@@ -302,6 +302,26 @@ impl TestApp {
         c
     }
 
+    /// Submits an opinion through the form's server function; its id.
+    pub async fn submit(&self, c: &Client, community: &str, title: &str, key: &str) -> i64 {
+        let res = self
+            .call(
+                c,
+                "submit_opinion",
+                &[
+                    ("community_id", community),
+                    ("location", ""),
+                    ("category", "public_service"),
+                    ("title", title),
+                    ("body", "小区门口的路灯坏了好几天，晚上很黑"),
+                    ("idempotency_key", key),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), reqwest::StatusCode::OK, "submit {title}");
+        res.json().await.expect("opinion id")
+    }
+
     /// The first demo community's id, as a form value.
     pub async fn first_community(&self) -> String {
         domain::org::communities(&self.services).await.unwrap()[0]

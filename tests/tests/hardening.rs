@@ -290,31 +290,12 @@ async fn reports_need_visibility_and_trusted_reporters() {
         let community = app.first_community().await;
         let author = app.logged_in("13800000001").await;
         let staff = app.logged_in("13800000002").await;
-        let submit = |title: &'static str, key: &'static str| {
-            let author = &author;
-            let app = &app;
-            let community = community.clone();
-            async move {
-                let res = app
-                    .call(
-                        author,
-                        "submit_opinion",
-                        &[
-                            ("community_id", community.as_str()),
-                            ("location", ""),
-                            ("category", "public_service"),
-                            ("title", title),
-                            ("body", "小区门口的路灯坏了好几天，晚上很黑"),
-                            ("idempotency_key", key),
-                        ],
-                    )
-                    .await;
-                assert_eq!(res.status(), StatusCode::OK);
-                res.json::<i64>().await.unwrap()
-            }
-        };
-        let pending = submit("还在审核的意见", "r-pending").await;
-        let published = submit("已公开的意见", "r-published").await;
+        let pending = app
+            .submit(&author, &community, "还在审核的意见", "r-pending")
+            .await;
+        let published = app
+            .submit(&author, &community, "已公开的意见", "r-published")
+            .await;
         let res = app
             .call(
                 &staff,
@@ -478,21 +459,7 @@ async fn similar_lookups_and_photo_uploads_are_limited() {
     // A stranger's upload is refused before its body is read; the author's
     // upload budget is counted per request.
     let author = app.logged_in("13800000001").await;
-    let res = app
-        .call(
-            &author,
-            "submit_opinion",
-            &[
-                ("community_id", community.as_str()),
-                ("location", ""),
-                ("category", "public_service"),
-                ("title", "路灯坏了"),
-                ("body", "小区门口的路灯坏了好几天"),
-                ("idempotency_key", "ph-1"),
-            ],
-        )
-        .await;
-    let id: i64 = res.json().await.unwrap();
+    let id = app.submit(&author, &community, "路灯坏了", "ph-1").await;
     let stranger = app.new_resident("13600000071").await;
     let send = |c: &Client| {
         c.post(app.url(&format!("/opinions/{id}/photos")))

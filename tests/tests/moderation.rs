@@ -7,25 +7,6 @@ use blackbox::{TestApp, backends, jpeg_with_exif, spawn_app};
 use reqwest::{Client, StatusCode, multipart};
 use serde_json::Value;
 
-async fn submit(app: &TestApp, c: &Client, community: &str, title: &str, key: &str) -> i64 {
-    let res = app
-        .call(
-            c,
-            "submit_opinion",
-            &[
-                ("community_id", community),
-                ("location", ""),
-                ("category", "public_service"),
-                ("title", title),
-                ("body", "小区门口的路灯坏了好几天，晚上很黑"),
-                ("idempotency_key", key),
-            ],
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::OK);
-    res.json().await.unwrap()
-}
-
 async fn approve(app: &TestApp, staff: &Client, id: i64) {
     let res = app
         .call(
@@ -45,7 +26,7 @@ async fn comments_are_moderated_masked_and_hidden_by_reports() {
         let community = app.first_community().await;
         let resident = app.logged_in("13800000001").await;
         let staff = app.logged_in("13800000002").await;
-        let id = submit(&app, &resident, &community, "路灯坏了", "c1").await;
+        let id = app.submit(&resident, &community, "路灯坏了", "c1").await;
 
         // No comments on an opinion that is not public yet.
         let neighbour = app.new_resident("13600000011").await;
@@ -210,10 +191,10 @@ async fn bulk_moderation_is_all_or_none_and_logged() {
         let (mine, other) = (communities[0].id.to_string(), communities[1].id.to_string());
         let resident = app.logged_in("13800000001").await;
         let staff = app.logged_in("13800000002").await;
-        let a = submit(&app, &resident, &mine, "路灯坏了一", "b1").await;
-        let b = submit(&app, &resident, &mine, "路灯坏了二", "b2").await;
-        let c = submit(&app, &resident, &mine, "路灯坏了三", "b3").await;
-        let elsewhere = submit(&app, &resident, &other, "别的社区的事", "b4").await;
+        let a = app.submit(&resident, &mine, "路灯坏了一", "b1").await;
+        let b = app.submit(&resident, &mine, "路灯坏了二", "b2").await;
+        let c = app.submit(&resident, &mine, "路灯坏了三", "b3").await;
+        let elsewhere = app.submit(&resident, &other, "别的社区的事", "b4").await;
 
         // One id this staff member may not moderate: nothing changes.
         let ids = format!("{a},{b},{elsewhere}");
@@ -331,7 +312,7 @@ async fn photos_are_checked_stripped_and_shown_only_with_their_opinion() {
         let community = app.first_community().await;
         let resident = app.logged_in("13800000001").await;
         let staff = app.logged_in("13800000002").await;
-        let id = submit(&app, &resident, &community, "路灯坏了", "p1").await;
+        let id = app.submit(&resident, &community, "路灯坏了", "p1").await;
 
         // Checked by content, not by name.
         let res = upload(
@@ -447,7 +428,7 @@ async fn photos_are_checked_stripped_and_shown_only_with_their_opinion() {
         assert_eq!(res.status(), StatusCode::CONFLICT);
 
         // A plain HTML form gets a redirect back to the page with the outcome.
-        let id2 = submit(&app, &resident, &community, "井盖松动", "p2").await;
+        let id2 = app.submit(&resident, &community, "井盖松动", "p2").await;
         let res = resident
             .post(app.url(&format!("/opinions/{id2}/photos")))
             .header("Origin", &app.addr)
