@@ -35,11 +35,14 @@ trap cleanup_pg EXIT
 cargo test --workspace --features app/ssr --locked
 
 step "end-to-end: build the site"
+# A site of its own, so the tests never leave a debug bundle where
+# scripts/run.sh put the release one (target/site).
+export LEPTOS_SITE_ROOT="target/site-e2e"
 cargo leptos build
 E2E_DIR="$(mktemp -d)"
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 export HONGCHA_DATABASE_URL="sqlite://$E2E_DIR/e2e.db" HONGCHA_DATA_DIR="$E2E_DIR" \
-       HONGCHA_BIND="127.0.0.1:$PORT" HONGCHA_SITE_ROOT="target/site" HONGCHA_DEMO_PASSWORD="demo-pass-2026" \
+       HONGCHA_BIND="127.0.0.1:$PORT" HONGCHA_SITE_ROOT="target/site-e2e" HONGCHA_DEMO_PASSWORD="demo-pass-2026" \
        HONGCHA_DEV_REVEAL_CODES=true OUTBOX_LOG="$E2E_DIR/outbox.log"
 BIN="$CARGO_TARGET_DIR/debug/hongcha"
 "$BIN" seed-demo >/dev/null

