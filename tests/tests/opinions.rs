@@ -503,16 +503,21 @@ async fn submissions_committed_together_are_answered_one_by_one() {
         answers.sort_by_key(|(i, _)| *i);
         let answers: Vec<_> = answers.into_iter().map(|(_, a)| a).collect();
 
+        // On PostgreSQL each submission first counts against the shared post
+        // budget (a database round trip), so a key and its retry may reach
+        // the writer in either order: exactly one of the two creates the
+        // row, and both get its id.
         let mut ids = std::collections::HashSet::new();
-        for a in &answers[..20] {
-            let a = a.as_ref().expect("stored");
-            assert!(a.created, "{backend:?}");
-            assert!(ids.insert(a.id), "distinct ids");
-        }
-        for i in 0..5 {
-            let retry = answers[20 + i].as_ref().expect("answered");
-            assert!(!retry.created, "{backend:?}: a retry creates nothing");
-            assert_eq!(retry.id, answers[i].as_ref().unwrap().id);
+        for i in 0..20 {
+            let first = answers[i].as_ref().expect("stored");
+            if i < 5 {
+                let retry = answers[20 + i].as_ref().expect("answered");
+                assert_ne!(first.created, retry.created, "{backend:?}: one row per key");
+                assert_eq!(retry.id, first.id, "{backend:?}");
+            } else {
+                assert!(first.created, "{backend:?}");
+            }
+            assert!(ids.insert(first.id), "distinct ids");
         }
         assert!(matches!(
             &answers[25],
@@ -554,7 +559,8 @@ async fn submissions_committed_together_are_answered_one_by_one() {
 /// (`post_per_account`); other residents and staff are not held back by it.
 #[tokio::test]
 async fn a_residents_posts_are_limited_per_hour() {
-    // The limiter is in memory: one backend is enough.
+    // One backend is enough here; the shared (PostgreSQL) windows are
+    // covered by `two_instances_share_one_budget`.
     let mut opts = Options::default();
     opts.limits.post_per_account = 3;
     let app = spawn_app_with(backends()[0], opts).await;
