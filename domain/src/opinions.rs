@@ -272,11 +272,21 @@ async fn view_of(
 ) -> DomainResult<Vec<OpinionView>> {
     let communities = org::communities(s).await?;
     let categories = crate::categories::list(s, true).await?;
+    // Only the names (never whole account rows: they hold password hashes),
+    // and no query at all for a page without authors (imports, crawls).
     let author_ids: Vec<i64> = rows.iter().filter_map(|r| r.author_id).collect();
-    let authors = crate::entities::account::Entity::find()
-        .filter(crate::entities::account::Column::Id.is_in(author_ids))
-        .all(&s.db)
-        .await?;
+    let authors: Vec<(i64, String)> = if author_ids.is_empty() {
+        Vec::new()
+    } else {
+        use crate::entities::account;
+        account::Entity::find()
+            .select_only()
+            .columns([account::Column::Id, account::Column::DisplayName])
+            .filter(account::Column::Id.is_in(author_ids))
+            .into_tuple()
+            .all(&s.db)
+            .await?
+    };
     Ok(rows
         .into_iter()
         .map(|r| {
@@ -284,8 +294,8 @@ async fn view_of(
             let own = viewer.is_some_and(|v| Some(v.account_id) == r.author_id);
             let name = r
                 .author_id
-                .and_then(|a| authors.iter().find(|x| x.id == a))
-                .map(|a| a.display_name.clone());
+                .and_then(|a| authors.iter().find(|(id, _)| *id == a))
+                .map(|(_, name)| name.clone());
             let author = if r.anonymous && !staff && !own {
                 Some("anonymous".to_owned())
             } else {
