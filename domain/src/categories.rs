@@ -35,7 +35,12 @@ impl From<category::Model> for CategoryInfo {
 
 /// All categories in display order; retired ones only when asked.
 pub async fn list(s: &Services, include_retired: bool) -> DomainResult<Vec<CategoryInfo>> {
-    list_in(&s.db, include_retired).await
+    let all = crate::refdata::get(s).await?.categories;
+    Ok(all
+        .iter()
+        .filter(|c| include_retired || c.active)
+        .cloned()
+        .collect())
 }
 
 /// The categories a viewer may list: retired ones only for admins.
@@ -154,6 +159,7 @@ pub async fn save(s: &Services, actor: &Principal, input: CategoryInput) -> Doma
         serde_json::json!({ "name_zh": name_zh, "name_en": name_en, "sort": input.sort, "active": input.active }),
     )
     .await?;
+    crate::refdata::changed(&txn).await?;
     txn.commit().await?;
     Ok(())
 }

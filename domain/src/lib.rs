@@ -22,6 +22,7 @@ pub mod org;
 pub mod outbox;
 pub mod photos;
 pub mod ratelimit;
+mod refdata;
 pub mod seed;
 mod sheet;
 
@@ -73,6 +74,8 @@ pub struct Services {
     pub limiter: Arc<ratelimit::RateLimiter>,
     write_gate: Arc<tokio::sync::Mutex<()>>,
     submissions: group_commit::Writer,
+    /// Reference data kept in memory (see `refdata`).
+    refdata: Arc<refdata::Cache>,
     /// Progress of runs in this process (SQLite: one process).
     run_progress: Arc<std::sync::Mutex<std::collections::HashMap<i64, (i64, i64)>>>,
 }
@@ -87,6 +90,7 @@ impl Services {
             write_gate: Arc::default(),
             submissions: group_commit::Writer::default(),
             run_progress: Arc::default(),
+            refdata: Arc::default(),
         }
     }
 

@@ -18,7 +18,7 @@ pub struct CommunityInfo {
 /// Every community in service (not retired, nor its street) with its
 /// street, for pickers (public information).
 pub async fn communities(s: &Services) -> DomainResult<Vec<CommunityInfo>> {
-    communities_in(&s.db).await
+    Ok(crate::refdata::get(s).await?.communities.as_ref().clone())
 }
 
 pub(crate) async fn communities_in<C: ConnectionTrait>(
@@ -419,6 +419,7 @@ pub async fn save_unit(s: &Services, actor: &Principal, input: UnitInput) -> Dom
         serde_json::json!({ "name": name, "code": code }),
     )
     .await?;
+    crate::refdata::changed(&txn).await?;
     txn.commit().await?;
     Ok(id)
 }
@@ -555,6 +556,7 @@ pub async fn set_retired(
         serde_json::json!({}),
     )
     .await?;
+    crate::refdata::changed(&txn).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -825,6 +827,7 @@ pub async fn import_file(
         }),
     )
     .await?;
+    crate::refdata::changed(&txn).await?;
     txn.commit().await?;
     Ok(report)
 }

@@ -57,6 +57,7 @@ pub async fn seed_demo(s: &Services, password: Option<&str>) -> DomainResult<Vec
             first_community = cid;
         }
     }
+    crate::refdata::changed(&s.db).await?;
     let people: [(Role, &str, Scope); 8] = [
         (Role::Resident, "王阿姨", Scope::Community(first_community)),
         (Role::Staff, "李社工", Scope::Community(first_community)),

@@ -14,6 +14,7 @@ mod m20261128_000007_hardening;
 mod m20261128_000008_rate_limit;
 mod m20261128_000009_org_admin;
 mod m20261128_000010_job_run;
+mod m20261128_000011_ref_version;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000008_rate_limit::Migration),
             Box::new(m20261128_000009_org_admin::Migration),
             Box::new(m20261128_000010_job_run::Migration),
+            Box::new(m20261128_000011_ref_version::Migration),
         ]
     }
 }

@@ -159,6 +159,49 @@ async fn admins_build_and_retire_the_organisation() {
                 .iter()
                 .any(|c| c["id"] == community)
         );
+        // Another instance, which had the list in memory, sees the change
+        // on its next read, both ways.
+        let (second, handle) = app.second_instance().await;
+        let there = |second: String| async move {
+            reqwest::get(format!("{second}/api/communities"))
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        };
+        assert_eq!(there(second.clone()).await, public, "{backend:?}");
+        let flip = |retired: &'static str| {
+            let app = &app;
+            let admin = &admin;
+            let id = community.to_string();
+            async move {
+                let res = app
+                    .call(
+                        admin,
+                        "retire_org_unit",
+                        &[
+                            ("level", "community"),
+                            ("id", id.as_str()),
+                            ("retired", retired),
+                        ],
+                    )
+                    .await;
+                assert!(res.status().is_success());
+            }
+        };
+        flip("false").await;
+        let back = there(second.clone()).await;
+        assert!(
+            back.as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["id"] == community),
+            "{backend:?}: restored, seen by the other instance at once"
+        );
+        flip("true").await;
+        assert_eq!(there(second).await, public, "{backend:?}");
+        handle.abort();
         let tree = app.get_json(&admin, "/api/org_tree").await;
         assert!(tree.to_string().contains("\"retired\":true"));
         // New records may not go to a retired community.
