@@ -34,43 +34,6 @@ fn overrides(
     .collect()
 }
 
-#[cfg(feature = "ssr")]
-struct Prepared {
-    table: domain::import::Table,
-    map: std::collections::HashMap<String, usize>,
-    checked: domain::import::Checked,
-}
-
-#[cfg(feature = "ssr")]
-async fn prepare(
-    file: &str,
-    title: String,
-    body: String,
-    community_col: String,
-    category: String,
-    location: String,
-    community: Option<i64>,
-) -> Result<(domain::Services, Prepared), AppError> {
-    let st = state::state()?;
-    let actor = state::require_principal().await?;
-    let table = domain::import::stashed(&st.services, &actor, file)
-        .await
-        .map_err(map_err)?;
-    let over = overrides(title, body, community_col, category, location);
-    let map = domain::import::mapping(&table, &over).map_err(map_err)?;
-    let checked = domain::import::check_for(&st.services, &actor, &table, &map, community)
-        .await
-        .map_err(map_err)?;
-    Ok((
-        st.services,
-        Prepared {
-            table,
-            map,
-            checked,
-        },
-    ))
-}
-
 /// Checks the uploaded file with this mapping: counts, the first per-row
 /// errors (with row numbers) and a sample of what would be imported.
 #[server(prefix = "/api", endpoint = "import_preview", input = GetUrl)]
@@ -83,17 +46,15 @@ pub async fn import_preview(
     #[server(default)] location: String,
     #[server(default)] community: Option<i64>,
 ) -> Result<ImportPreviewView, AppError> {
-    let (services, p) = prepare(
-        &file,
-        title,
-        body,
-        community_col,
-        category,
-        location,
-        community,
-    )
-    .await?;
-    let communities = domain::org::communities(&services).await.map_err(map_err)?;
+    let st = state::state()?;
+    let actor = state::require_principal().await?;
+    let over = overrides(title, body, community_col, category, location);
+    let p = domain::import::prepare(&st.services, &actor, &file, &over, community)
+        .await
+        .map_err(map_err)?;
+    let communities = domain::org::communities(&st.services)
+        .await
+        .map_err(map_err)?;
     let header_of = |field: &str| {
         p.map
             .get(field)

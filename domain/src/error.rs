@@ -54,6 +54,16 @@ impl DomainError {
         }
     }
 
+    /// The UI's message key (`err.photo.too_large`, `err.conflict.not_pending`,
+    /// `err.forbidden`, …): the same wherever an error is shown.
+    pub fn message_key(&self) -> String {
+        match self {
+            DomainError::Validation { field, rule } => format!("err.{field}.{rule}"),
+            DomainError::Conflict(what) => format!("err.conflict.{what}"),
+            other => format!("err.{}", other.code()),
+        }
+    }
+
     pub fn validation(field: &'static str, rule: &'static str) -> Self {
         DomainError::Validation { field, rule }
     }

@@ -24,7 +24,6 @@ pub mod photos;
 pub mod ratelimit;
 mod refdata;
 pub mod seed;
-mod sheet;
 
 #[cfg(test)]
 mod infrastructure_tests;

@@ -11,7 +11,7 @@ use crate::accounts::Principal;
 use crate::entities::{opinion, opinion_support};
 use crate::error::{DomainError, DomainResult};
 use crate::moderation::{self, may_moderate, staff_communities};
-use crate::{Services, clock, org};
+use crate::{Services, clock};
 
 pub const TITLE_MAX: usize = 80;
 pub const BODY_MAX: usize = 2000;
@@ -270,8 +270,11 @@ async fn view_of(
     viewer: Option<&Principal>,
     rows: Vec<opinion::Model>,
 ) -> DomainResult<Vec<OpinionView>> {
-    let communities = org::communities(s).await?;
-    let categories = crate::categories::list(s, true).await?;
+    // One reference-data read (a version check) for the whole page.
+    let crate::refdata::RefData {
+        communities,
+        categories,
+    } = crate::refdata::get(s).await?;
     // Only the names (never whole account rows: they hold password hashes),
     // and no query at all for a page without authors (imports, crawls).
     let author_ids: Vec<i64> = rows.iter().filter_map(|r| r.author_id).collect();

@@ -27,16 +27,6 @@ fn status_of(e: &domain::DomainError) -> StatusCode {
     app::state::http_status(e)
 }
 
-/// The UI's message key for an error (as `AppError::message_key`):
-/// `err.photo.too_large`, `err.conflict.too_many_photos`, `err.forbidden`, ...
-fn error_key(e: &domain::DomainError) -> String {
-    match e {
-        domain::DomainError::Validation { field, rule } => format!("err.{field}.{rule}"),
-        domain::DomainError::Conflict(what) => format!("err.conflict.{what}"),
-        other => format!("err.{}", other.code()),
-    }
-}
-
 fn error_response(e: domain::DomainError) -> Response {
     if matches!(
         e,
@@ -46,7 +36,7 @@ fn error_response(e: domain::DomainError) -> Response {
     }
     (
         status_of(&e),
-        axum::Json(serde_json::json!({ "error": error_key(&e) })),
+        axum::Json(serde_json::json!({ "error": e.message_key() })),
     )
         .into_response()
 }
@@ -74,7 +64,7 @@ fn answer(
             ) {
                 tracing::error!(error = %e, "upload failed");
             }
-            Redirect::to(&format!("{page}{sep}upload_error={}", error_key(&e))).into_response()
+            Redirect::to(&format!("{page}{sep}upload_error={}", e.message_key())).into_response()
         }
     }
 }
@@ -160,7 +150,7 @@ pub async fn photo(
             );
             res
         }
-        Err(e) => (status_of(&e), error_key(&e)).into_response(),
+        Err(e) => (status_of(&e), e.message_key()).into_response(),
     }
 }
 

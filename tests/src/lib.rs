@@ -44,6 +44,11 @@ pub struct Options {
     /// so freshly registered residents count).
     pub report_min_account_days: i64,
     pub trust_forwarded_for: bool,
+    /// Show one-time codes in the development SMS log (on in tests, which
+    /// read them there; off as shipped).
+    pub dev_reveal_codes: bool,
+    /// Serve as behind HTTPS at this origin (`secure_cookies` + `public_origin`).
+    pub https_origin: Option<String>,
 }
 
 impl Default for Options {
@@ -62,6 +67,8 @@ impl Default for Options {
             body_limit: 64 * 1024,
             report_min_account_days: 0,
             trust_forwarded_for: false,
+            dev_reveal_codes: true,
+            https_origin: None,
         }
     }
 }
@@ -111,8 +118,9 @@ pub async fn spawn_app_with(backend: Backend, opts: Options) -> TestApp {
         body_limit: opts.body_limit,
         report_min_account_days: opts.report_min_account_days,
         trust_forwarded_for: opts.trust_forwarded_for,
-        // The tests read one-time codes from the development SMS log.
-        dev_reveal_codes: true,
+        dev_reveal_codes: opts.dev_reveal_codes,
+        secure_cookies: opts.https_origin.is_some(),
+        public_origin: opts.https_origin,
         ..Config::default()
     };
     let config = cfg.clone();

@@ -188,31 +188,17 @@ async fn sms_codes_are_hashed_counted_atomically_and_not_kept() {
 #[tokio::test]
 async fn codes_stay_out_of_the_development_log_unless_asked_for() {
     // A server configured as shipped (no dev_reveal_codes).
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = hongcha_server::Config {
-        database_url: format!("sqlite://{}", dir.path().join("h.db").display()),
-        bind: "127.0.0.1:0".into(),
-        data_dir: dir.path().to_path_buf(),
-        ..hongcha_server::Config::default()
+    let opts = Options {
+        dev_reveal_codes: false,
+        ..Options::default()
     };
-    let server = hongcha_server::Application::build(cfg).await.unwrap();
-    let port = server.port();
-    let services = server.services.clone();
-    let task = tokio::spawn(async move { server.run_until_stopped().await.unwrap() });
-    domain::seed::seed_demo(&services, Some(DEMO_PASSWORD))
-        .await
-        .unwrap();
-    let c = Client::new();
-    let res = c
-        .post(format!("http://127.0.0.1:{port}/api/request_code"))
-        .header("Origin", format!("http://127.0.0.1:{port}"))
-        .header("Accept", "application/json")
-        .form(&[("phone", "13800000001")])
-        .send()
-        .await
-        .unwrap();
+    let app = spawn_app_with(Backend::Sqlite, opts).await;
+    app.seed_demo().await;
+    let res = app
+        .call(&app.client(), "request_code", &[("phone", "13800000001")])
+        .await;
     assert!(res.status().is_success());
-    let log_path = dir.path().join("outbox.log");
+    let log_path = app.data_dir.path().join("outbox.log");
     let mut line = String::new();
     for _ in 0..100 {
         line = std::fs::read_to_string(&log_path).unwrap_or_default();
@@ -225,7 +211,7 @@ async fn codes_stay_out_of_the_development_log_unless_asked_for() {
     let body = v["body"].as_str().unwrap();
     assert!(body.contains("******"), "{body}");
     assert!(!body.chars().any(|c| c.is_ascii_digit()), "{body}");
-    task.abort();
+    app.stop().await;
 }
 
 fn forwarded_opts() -> Options {
@@ -500,35 +486,21 @@ async fn postgres_refuses_truncating_the_audit_log() {
 
 #[tokio::test]
 async fn https_deployments_get_hsts_and_host_prefixed_cookies() {
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = hongcha_server::Config {
-        database_url: format!("sqlite://{}", dir.path().join("h.db").display()),
-        bind: "127.0.0.1:0".into(),
-        data_dir: dir.path().to_path_buf(),
-        secure_cookies: true,
-        public_origin: Some("https://hongcha.example".into()),
-        ..hongcha_server::Config::default()
+    let opts = Options {
+        https_origin: Some("https://hongcha.example".into()),
+        ..Options::default()
     };
-    let server = hongcha_server::Application::build(cfg).await.unwrap();
-    let port = server.port();
-    let services = server.services.clone();
-    let task = tokio::spawn(async move { server.run_until_stopped().await.unwrap() });
-    domain::seed::seed_demo(&services, Some(DEMO_PASSWORD))
-        .await
-        .unwrap();
+    let app = spawn_app_with(Backend::Sqlite, opts).await;
+    app.seed_demo().await;
     let c = Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let res = c
-        .get(format!("http://127.0.0.1:{port}/healthz"))
-        .send()
-        .await
-        .unwrap();
+    let res = c.get(app.url("/healthz")).send().await.unwrap();
     let hsts = res.headers()["strict-transport-security"].to_str().unwrap();
     assert!(hsts.contains("max-age=31536000"), "{hsts}");
     let res = c
-        .post(format!("http://127.0.0.1:{port}/api/login"))
+        .post(app.url("/api/login"))
         .header("Origin", "https://hongcha.example")
         .header("Accept", "application/json")
         .form(&[
@@ -546,7 +518,7 @@ async fn https_deployments_get_hsts_and_host_prefixed_cookies() {
         "{cookie}"
     );
     assert!(!cookie.contains("Domain"), "{cookie}");
-    task.abort();
+    app.stop().await;
 }
 
 #[tokio::test]

@@ -12,7 +12,9 @@ use crate::accounts::Principal;
 use crate::entities::opinion;
 use crate::error::{DomainError, DomainResult};
 use crate::opinions::{BODY_MAX, Channel, LOCATION_MAX, TITLE_MAX};
-use crate::{Services, audit, categories, clock, org, sheet};
+use crate::{Services, audit, categories, clock, org};
+
+mod sheet;
 
 /// Largest file accepted (bytes) and most rows per import.
 pub const MAX_BYTES: usize = 20 * 1024 * 1024;
@@ -562,6 +564,33 @@ pub struct Progress {
     pub error: Option<String>,
 }
 
+/// A stashed upload read and checked with a mapping: what the preview
+/// shows and what an import stores.
+pub struct Upload {
+    pub table: Table,
+    pub map: HashMap<String, usize>,
+    pub checked: Checked,
+}
+
+/// Reads a stashed upload (its uploader only), maps its columns and checks
+/// every row as `actor`.
+pub async fn prepare(
+    s: &Services,
+    actor: &Principal,
+    token: &str,
+    overrides: &HashMap<String, String>,
+    default_community: Option<i64>,
+) -> DomainResult<Upload> {
+    let table = stashed(s, actor, token).await?;
+    let map = mapping(&table, overrides)?;
+    let checked = check_for(s, actor, &table, &map, default_community).await?;
+    Ok(Upload {
+        table,
+        map,
+        checked,
+    })
+}
+
 /// Checks a stashed upload with the given mapping and queues its import
 /// (all rows or none). Refused while the same file is importing.
 pub async fn start(
@@ -571,10 +600,8 @@ pub async fn start(
     overrides: HashMap<String, String>,
     default_community: Option<i64>,
 ) -> DomainResult<()> {
-    let table = stashed(s, actor, token).await?;
-    let map = mapping(&table, &overrides)?;
-    let checked = check_for(s, actor, &table, &map, default_community).await?;
-    if !checked.errors.is_empty() {
+    let p = prepare(s, actor, token, &overrides, default_community).await?;
+    if !p.checked.errors.is_empty() {
         return Err(DomainError::validation("file", "has_errors"));
     }
     let params = serde_json::json!({
@@ -587,7 +614,7 @@ pub async fn start(
         token,
         Some(actor.account_id),
         params,
-        checked.rows.len() as i64,
+        p.checked.rows.len() as i64,
     )
     .await
     .map_err(|e| match e {
@@ -601,15 +628,11 @@ pub async fn start(
 /// again as its owner (rights may have changed since), imports it in one
 /// transaction, and reports progress on the run row as it goes.
 pub async fn run_job(s: &Services, run: &crate::jobs::Run) -> Result<serde_json::Value, String> {
-    let key = |e: DomainError| match e {
-        DomainError::Validation { field, rule } => format!("err.{field}.{rule}"),
-        DomainError::Conflict(what) => format!("err.conflict.{what}"),
-        DomainError::Forbidden => "err.forbidden".into(),
-        DomainError::NotFound => "err.not_found".into(),
-        other => {
-            tracing::warn!(error = %other, "web import failed");
-            "err.internal".into()
+    let key = |e: DomainError| {
+        if matches!(e, DomainError::Database(_) | DomainError::Internal(_)) {
+            tracing::warn!(error = %e, "web import failed");
         }
+        e.message_key()
     };
     let owner = match run.owner_id {
         Some(id) => crate::accounts::principal_by_id(s, id).await.map_err(key)?,
@@ -619,9 +642,8 @@ pub async fn run_job(s: &Services, run: &crate::jobs::Run) -> Result<serde_json:
     let overrides: HashMap<String, String> =
         serde_json::from_value(run.params["overrides"].clone()).unwrap_or_default();
     let community = run.params["community"].as_i64();
-    let table = stashed(s, &owner, &run.target).await.map_err(key)?;
-    let map = mapping(&table, &overrides).map_err(key)?;
-    let checked = check_for(s, &owner, &table, &map, community)
+    // Checked again as its owner: rights may have changed since it was queued.
+    let Upload { table, checked, .. } = prepare(s, &owner, &run.target, &overrides, community)
         .await
         .map_err(key)?;
     // Progress is recorded from a side task, so the import never waits on it.
