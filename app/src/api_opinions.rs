@@ -173,6 +173,26 @@ pub async fn moderate_opinion(
         .map_err(map_err)
 }
 
+/// Staff correct an opinion's wording or category (see `domain::opinions::edit`).
+#[server(prefix = "/api", endpoint = "edit_opinion")]
+pub async fn edit_opinion(
+    id: i64,
+    title: String,
+    body: String,
+    category: String,
+) -> Result<(), AppError> {
+    let st = state::state()?;
+    let actor = state::require_principal().await?;
+    let input = domain::opinions::Edit {
+        title,
+        body,
+        category,
+    };
+    domain::opinions::edit(&st.services, &actor, id, input)
+        .await
+        .map_err(map_err)
+}
+
 #[cfg(feature = "ssr")]
 fn comment_view(c: domain::comments::CommentView) -> CommentView {
     CommentView {

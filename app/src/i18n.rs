@@ -618,6 +618,19 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("log.action.approve", "通过", "Approved"),
     ("log.action.reject", "不通过", "Rejected"),
     ("log.action.merge", "合并", "Merged"),
+    ("log.action.edit", "更正", "Corrected"),
+    (
+        "opinion.correct",
+        "更正内容（工作人员）",
+        "Correct this opinion (staff)",
+    ),
+    (
+        "opinion.correct.hint",
+        "例如删去自动遮挡漏掉的个人信息，或改正类别。居民看到的内容会按更正后的文字重新遮挡个人信息，更正会记入审核记录。",
+        "For example remove personal data the automatic mask missed, or fix the category. The public copy is masked again from the corrected text; the correction is logged.",
+    ),
+    ("opinion.correct.save", "保存更正", "Save correction"),
+    ("opinion.corrected", "已更正。", "Corrected."),
     ("log.kind.opinion", "意见", "Opinion"),
     ("log.kind.comment", "评论", "Comment"),
     ("import.title", "批量导入意见", "Import opinions"),
@@ -1014,28 +1027,33 @@ pub fn use_i18n() -> I18n {
     expect_context::<I18n>()
 }
 
-/// The language of this page load: the `lang` cookie, else the browser's
-/// Accept-Language, else Chinese. On the client, what the server rendered.
+/// The language a request asks for: the `lang` cookie, else the browser's
+/// Accept-Language, else Chinese. The page cache keys on the same answer.
+#[cfg(feature = "ssr")]
+pub fn lang_from_headers(headers: &http::HeaderMap) -> Lang {
+    let cookie = headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| c.trim().strip_prefix("lang=").map(str::to_owned));
+    if let Some(c) = cookie {
+        return Lang::from_code(&c);
+    }
+    headers
+        .get(http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map(Lang::from_code)
+        .unwrap_or_default()
+}
+
+/// The language of this page load ([`lang_from_headers`] on the server);
+/// on the client, what the server rendered.
 pub fn initial_lang() -> Lang {
     #[cfg(feature = "ssr")]
     {
-        let parts = use_context::<http::request::Parts>();
-        let Some(parts) = parts else { return Lang::Zh };
-        let cookie = parts
-            .headers
-            .get_all(http::header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .find_map(|c| c.trim().strip_prefix("lang=").map(str::to_owned));
-        if let Some(c) = cookie {
-            return Lang::from_code(&c);
-        }
-        parts
-            .headers
-            .get(http::header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok())
-            .map(Lang::from_code)
+        use_context::<http::request::Parts>()
+            .map(|parts| lang_from_headers(&parts.headers))
             .unwrap_or_default()
     }
     #[cfg(not(feature = "ssr"))]

@@ -13,16 +13,26 @@ mod pages;
 pub mod state;
 
 use leptos::prelude::*;
-use leptos_meta::{Html, Meta, MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{Html, Meta, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::path;
 
 use crate::i18n::{I18n, initial_lang, use_i18n};
 use crate::model::MeView;
 
+/// The site's files as the page head names them (the server fingerprints
+/// them by content; see `server::assets`).
+#[derive(Clone, Debug)]
+pub struct SiteAssets {
+    pub css: String,
+}
+
 /// The HTML document around the app (server side).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let lang = initial_lang();
+    let css = use_context::<SiteAssets>()
+        .map(|s| s.css)
+        .unwrap_or_else(|| "/pkg/hongcha.css".into());
     view! {
         <!DOCTYPE html>
         <html lang=lang.code()>
@@ -31,6 +41,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="theme-color" content="#9b2c1f" />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                <link rel="stylesheet" id="leptos" href=css />
                 <HydrationScripts options />
                 <MetaTags />
             </head>
@@ -87,7 +98,6 @@ pub fn App() -> impl IntoView {
 
     view! {
         <Html {..} lang=move || i18n.lang().code() />
-        <Stylesheet id="leptos" href="/pkg/hongcha.css" />
         <Title text=i18n.t("app.name") />
         <Meta name="description" content=i18n.t("app.tagline") />
         <Router>

@@ -77,12 +77,20 @@ pub struct Services {
     refdata: Arc<refdata::Cache>,
     /// Progress of runs in this process (SQLite: one process).
     run_progress: Arc<std::sync::Mutex<std::collections::HashMap<i64, (i64, i64)>>>,
+    /// SQL statements run through this handle since it was made.
+    statements: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Services {
-    pub fn new(db: DatabaseConnection, settings: Settings) -> Self {
+    pub fn new(mut db: DatabaseConnection, settings: Settings) -> Self {
         let limiter = Arc::new(ratelimit::RateLimiter::new(settings.limits.clone()));
+        let statements = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let counter = statements.clone();
+        db.set_metric_callback(move |_| {
+            counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        });
         Self {
+            statements,
             db,
             settings: Arc::new(settings),
             limiter,
@@ -126,6 +134,21 @@ impl Services {
     /// Whether the database answers (health check).
     pub async fn ping(&self) -> bool {
         db::ping(&self.db).await
+    }
+
+    /// What the public pages show, as one number that goes up with every
+    /// change to it (reference data, or an opinion, comment, photo or author
+    /// name that is or was public): a page cached under an older number is
+    /// stale. Read fresh on each call (one small primary-key read), so a
+    /// read after a write's answer — on any instance — sees the new number.
+    pub async fn page_version(&self) -> DomainResult<i64> {
+        refdata::page_version(&self.db).await
+    }
+
+    /// How many SQL statements this process has run (benchmarks read it
+    /// before and after a page to show its queries per request).
+    pub fn statements(&self) -> u64 {
+        self.statements.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// `sqlite` or `postgres`.

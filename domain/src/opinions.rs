@@ -265,45 +265,87 @@ pub struct OpinionView {
     pub own: bool,
 }
 
+/// What a view of an opinion reads: only the columns it shows, the
+/// author's display name joined in (never the account row), and the
+/// unmasked originals only for a viewer who moderates somewhere.
+#[derive(Debug, sea_orm::FromQueryResult)]
+struct Row {
+    id: i64,
+    community_id: i64,
+    location: Option<String>,
+    author_id: Option<i64>,
+    author_name: Option<String>,
+    anonymous: bool,
+    channel: String,
+    category: String,
+    title_public: String,
+    body_public: String,
+    /// Present only when the viewer moderates somewhere.
+    title: Option<String>,
+    body: Option<String>,
+    status: String,
+    reject_reason: Option<String>,
+    merged_into: Option<i64>,
+    supports: i32,
+    hidden: bool,
+    created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// One query for any list or single view: the projection of [`Row`].
+fn rows_for(viewer: Option<&Principal>) -> sea_orm::Select<opinion::Entity> {
+    use crate::entities::account;
+    use opinion::Column as C;
+    use sea_orm::{JoinType, RelationTrait as _};
+    let moderates_somewhere =
+        viewer.is_some_and(|v| staff_communities(v).is_none_or(|cs| !cs.is_empty()));
+    let mut q = opinion::Entity::find().select_only().columns([
+        C::Id,
+        C::CommunityId,
+        C::Location,
+        C::AuthorId,
+        C::Anonymous,
+        C::Channel,
+        C::Category,
+        C::TitlePublic,
+        C::BodyPublic,
+        C::Status,
+        C::RejectReason,
+        C::MergedInto,
+        C::Supports,
+        C::Hidden,
+        C::CreatedAt,
+    ]);
+    q = if moderates_somewhere {
+        q.columns([C::Title, C::Body])
+    } else {
+        q.expr_as(Expr::cust("NULL"), "title")
+            .expr_as(Expr::cust("NULL"), "body")
+    };
+    q.column_as(account::Column::DisplayName, "author_name")
+        .join(JoinType::LeftJoin, opinion::Relation::Author.def())
+}
+
 async fn view_of(
     s: &Services,
     viewer: Option<&Principal>,
-    rows: Vec<opinion::Model>,
+    rows: Vec<Row>,
 ) -> DomainResult<Vec<OpinionView>> {
     // One reference-data read (a version check) for the whole page.
     let crate::refdata::RefData {
         communities,
         categories,
     } = crate::refdata::get(s).await?;
-    // Only the names (never whole account rows: they hold password hashes),
-    // and no query at all for a page without authors (imports, crawls).
-    let author_ids: Vec<i64> = rows.iter().filter_map(|r| r.author_id).collect();
-    let authors: Vec<(i64, String)> = if author_ids.is_empty() {
-        Vec::new()
-    } else {
-        use crate::entities::account;
-        account::Entity::find()
-            .select_only()
-            .columns([account::Column::Id, account::Column::DisplayName])
-            .filter(account::Column::Id.is_in(author_ids))
-            .into_tuple()
-            .all(&s.db)
-            .await?
-    };
     Ok(rows
         .into_iter()
         .map(|r| {
             let staff = viewer.is_some_and(|v| may_moderate(v, r.community_id));
             let own = viewer.is_some_and(|v| Some(v.account_id) == r.author_id);
-            let name = r
-                .author_id
-                .and_then(|a| authors.iter().find(|(id, _)| *id == a))
-                .map(|(_, name)| name.clone());
             let author = if r.anonymous && !staff && !own {
                 Some("anonymous".to_owned())
             } else {
-                name
+                r.author_name
             };
+            let category = categories.iter().find(|c| c.code == r.category);
             OpinionView {
                 id: r.id,
                 community_id: r.community_id,
@@ -313,18 +355,12 @@ async fn view_of(
                     .map(|c| c.name.clone())
                     .unwrap_or_default(),
                 location: r.location.map(|l| if staff { l } else { nlp::mask(&l) }),
-                category_zh: categories
-                    .iter()
-                    .find(|c| c.code == r.category)
-                    .map_or_else(|| r.category.clone(), |c| c.name_zh.clone()),
-                category_en: categories
-                    .iter()
-                    .find(|c| c.code == r.category)
-                    .map_or_else(|| r.category.clone(), |c| c.name_en.clone()),
+                category_zh: category.map_or_else(|| r.category.clone(), |c| c.name_zh.clone()),
+                category_en: category.map_or_else(|| r.category.clone(), |c| c.name_en.clone()),
                 category: r.category,
                 channel: r.channel,
-                title: if staff { r.title } else { r.title_public },
-                body: if staff { r.body } else { r.body_public },
+                title: r.title.filter(|_| staff).unwrap_or(r.title_public),
+                body: r.body.filter(|_| staff).unwrap_or(r.body_public),
                 author,
                 status: r.status,
                 reject_reason: r.reject_reason,
@@ -369,7 +405,7 @@ pub async fn list_public(
         ],
         None => status::PUBLIC.to_vec(),
     };
-    let mut q = opinion::Entity::find()
+    let mut q = rows_for(viewer)
         .filter(opinion::Column::Status.is_in(statuses))
         .filter(opinion::Column::Hidden.eq(false));
     if let Some(c) = f.community_id {
@@ -390,6 +426,7 @@ pub async fn list_public(
     let rows = q
         .order_by_desc(opinion::Column::Id)
         .limit(f.limit.clamp(1, 100))
+        .into_model::<Row>()
         .all(&s.db)
         .await?;
     view_of(s, viewer, rows).await
@@ -402,7 +439,9 @@ pub async fn detail(
     viewer: Option<&Principal>,
     id: i64,
 ) -> DomainResult<OpinionView> {
-    let row = opinion::Entity::find_by_id(id)
+    let row = rows_for(viewer)
+        .filter(opinion::Column::Id.eq(id))
+        .into_model::<Row>()
         .one(&s.db)
         .await?
         .ok_or(DomainError::NotFound)?;
@@ -417,10 +456,11 @@ pub async fn detail(
 
 /// The viewer's own opinions, newest first, with where each went.
 pub async fn mine(s: &Services, actor: &Principal) -> DomainResult<Vec<OpinionView>> {
-    let rows = opinion::Entity::find()
+    let rows = rows_for(Some(actor))
         .filter(opinion::Column::AuthorId.eq(actor.account_id))
         .order_by_desc(opinion::Column::Id)
         .limit(100)
+        .into_model::<Row>()
         .all(&s.db)
         .await?;
     view_of(s, Some(actor), rows).await
@@ -479,7 +519,7 @@ pub async fn similar(
 /// Pending (and auto-hidden) opinions in the staff member's communities, oldest first.
 pub async fn queue(s: &Services, actor: &Principal, limit: u64) -> DomainResult<Vec<OpinionView>> {
     moderation::require_moderator(actor)?;
-    let mut q = opinion::Entity::find().filter(
+    let mut q = rows_for(Some(actor)).filter(
         Condition::any()
             .add(opinion::Column::Status.eq(status::PENDING))
             .add(opinion::Column::Hidden.eq(true)),
@@ -490,6 +530,7 @@ pub async fn queue(s: &Services, actor: &Principal, limit: u64) -> DomainResult<
     let rows = q
         .order_by_asc(opinion::Column::Id)
         .limit(limit.clamp(1, 200))
+        .into_model::<Row>()
         .all(&s.db)
         .await?;
     view_of(s, Some(actor), rows).await
@@ -608,6 +649,74 @@ async fn decide(
     };
     am.update(txn).await?;
     moderation::record(txn, actor, row.community_id, "opinion", id, action, detail).await
+}
+
+/// What staff may correct in an opinion: its wording (for example personal
+/// data the automatic mask missed, or an insult) and its category.
+#[derive(Clone, Debug)]
+pub struct Edit {
+    pub title: String,
+    pub body: String,
+    pub category: String,
+}
+
+/// Staff of the opinion's community correct it. The public copy is masked
+/// again from the corrected text; the change is logged (which fields) and
+/// audited, and shows on the very next read of any page.
+pub async fn edit(s: &Services, actor: &Principal, id: i64, input: Edit) -> DomainResult<()> {
+    moderation::require_moderator(actor)?;
+    let title = clean(&input.title, "title", 4, TITLE_MAX)?;
+    let body = clean(&input.body, "body", 10, BODY_MAX)?;
+    let category = input.category.trim().to_owned();
+    let refs = crate::refdata::get(s).await?;
+    let (_gate, txn) = s.begin_write().await?;
+    let row = opinion::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(DomainError::NotFound)?;
+    if !may_moderate(actor, row.community_id) {
+        return Err(DomainError::Forbidden);
+    }
+    let same_category = category == row.category;
+    if !same_category
+        && !refs
+            .categories
+            .iter()
+            .any(|c| c.code == category && c.active)
+    {
+        return Err(DomainError::validation("category", "invalid"));
+    }
+    let changed: Vec<&str> = [
+        ("title", title != row.title),
+        ("body", body != row.body),
+        ("category", !same_category),
+    ]
+    .into_iter()
+    .filter_map(|(f, c)| c.then_some(f))
+    .collect();
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let mut am: opinion::ActiveModel = row.clone().into();
+    am.title_public = Set(nlp::mask(&title));
+    am.body_public = Set(nlp::mask(&body));
+    am.title = Set(title);
+    am.body = Set(body);
+    am.category = Set(category);
+    am.updated_at = Set(clock::now());
+    am.update(&txn).await?;
+    moderation::record(
+        &txn,
+        actor,
+        row.community_id,
+        "opinion",
+        id,
+        "edit",
+        Some(changed.join(",")),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// A resident supports a published opinion: +1 once per resident. Returns the new count.

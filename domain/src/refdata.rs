@@ -35,6 +35,20 @@ async fn version<C: ConnectionTrait>(conn: &C) -> DomainResult<i64> {
     Ok(row.try_get("", "version")?)
 }
 
+/// Row 1 (reference data) plus row 2 (public content, raised by database
+/// triggers; migration 000012): both only ever go up, so their sum does too.
+pub(crate) async fn page_version<C: ConnectionTrait>(conn: &C) -> DomainResult<i64> {
+    let row = conn
+        .query_one_raw(Statement::from_string(
+            conn.get_database_backend(),
+            "SELECT CAST(SUM(version) AS BIGINT) AS version FROM ref_version WHERE id IN (1, 2)"
+                .to_owned(),
+        ))
+        .await?
+        .ok_or_else(|| DomainError::Internal("ref_version rows missing".into()))?;
+    Ok(row.try_get("", "version")?)
+}
+
 /// Raises the version: call inside the transaction that changes reference data.
 pub(crate) async fn changed<C: ConnectionTrait>(conn: &C) -> DomainResult<()> {
     conn.execute_raw(Statement::from_string(

@@ -15,6 +15,7 @@ mod m20261128_000008_rate_limit;
 mod m20261128_000009_org_admin;
 mod m20261128_000010_job_run;
 mod m20261128_000011_ref_version;
+mod m20261128_000012_page_version;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000009_org_admin::Migration),
             Box::new(m20261128_000010_job_run::Migration),
             Box::new(m20261128_000011_ref_version::Migration),
+            Box::new(m20261128_000012_page_version::Migration),
         ]
     }
 }

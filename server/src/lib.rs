@@ -1,9 +1,11 @@
 //! The `hongcha` server: configuration, router, middleware and background jobs.
 
+pub mod assets;
 pub mod config;
 pub mod jobs;
 pub mod media;
 pub mod middleware;
+pub mod page_cache;
 pub mod precompress;
 
 use std::net::SocketAddr;
@@ -125,12 +127,24 @@ async fn shutdown_signal() {
 /// static files, and the security middleware around them.
 pub fn router(cfg: &Config, services: domain::Services, addr: SocketAddr) -> Router {
     use tower_http::compression::Predicate;
-    let leptos_options = LeptosOptions::builder()
+    let pkg_dir = std::path::Path::new(&cfg.site_root).join("pkg");
+    let prints = Arc::new(assets::fingerprint(&pkg_dir, "hongcha", &cfg.data_dir));
+    let mut leptos_options = LeptosOptions::builder()
         .output_name("hongcha")
         .site_root(cfg.site_root.as_str())
         .site_pkg_dir("pkg")
         .site_addr(addr)
         .build();
+    if let Some(hashes) = &prints.hash_file {
+        leptos_options.hash_files = true;
+        leptos_options.hash_file = hashes.display().to_string().into();
+    }
+    let site = app::SiteAssets {
+        css: prints
+            .css
+            .clone()
+            .unwrap_or_else(|| "/pkg/hongcha.css".into()),
+    };
     let state = AppState {
         leptos_options,
         services: services.clone(),
@@ -141,7 +155,7 @@ pub fn router(cfg: &Config, services: domain::Services, addr: SocketAddr) -> Rou
         let opts = state.leptos_options.clone();
         move || app::shell(opts.clone())
     };
-    let guard = Arc::new(middleware::Guard::from_config(cfg, services));
+    let guard = Arc::new(middleware::Guard::from_config(cfg, services.clone()));
     // Uploads get their own, larger body limit; everything else the configured one.
     let photo_limit = domain::photos::MAX_BYTES * domain::photos::MAX_PHOTOS as usize + 64 * 1024;
     let import_limit = domain::import::MAX_BYTES + 64 * 1024;
@@ -160,18 +174,25 @@ pub fn router(cfg: &Config, services: domain::Services, addr: SocketAddr) -> Rou
         .route("/media/photos/{id}", get(media::photo))
         // The site's files: conditional requests answered with 304, and a
         // `.br` / `.gz` file next to one is sent instead when accepted.
-        .nest_service(
-            "/pkg",
-            tower_http::services::ServeDir::new(std::path::Path::new(&cfg.site_root).join("pkg"))
-                .precompressed_br()
-                .precompressed_gzip(),
+        .route(
+            "/pkg/{*file}",
+            get(assets::site_file).with_state(Arc::new(assets::SiteFiles::new(&pkg_dir, prints))),
         )
-        .leptos_routes_with_context(&state, routes, middleware::page_context, shell)
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            middleware::page_context(site.clone()),
+            shell,
+        )
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,
-        >(middleware::page_context, app::shell))
+        >(middleware::page_context(site), app::shell))
         .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(page_cache::PageCache::new(services.clone())),
+            page_cache::serve,
+        ))
         .layer(DefaultBodyLimit::max(cfg.body_limit))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             cfg.body_limit,
@@ -194,7 +215,6 @@ pub fn router(cfg: &Config, services: domain::Services, addr: SocketAddr) -> Rou
             guard,
             middleware::security_headers,
         ))
-        .layer(axum::middleware::from_fn(middleware::static_cache_policy))
         // Pages, JSON and the site's files (wasm, js, css) travel compressed
         // when the client accepts it: brotli, else gzip. Photos are already
         // compressed JPEGs and are left alone.
@@ -216,6 +236,8 @@ async fn healthz(State(state): State<AppState>) -> axum::Json<serde_json::Value>
         "status": if up { "ok" } else { "degraded" },
         "database": up,
         "backend": state.services.backend_name(),
+        // SQL statements run so far (this answer's ping included).
+        "statements": state.services.statements(),
         "version": env!("CARGO_PKG_VERSION"),
     }))
 }

@@ -152,38 +152,25 @@ pub async fn area_guard(State(g): State<Arc<Guard>>, req: Request, next: Next) -
     }
 }
 
-/// Runs inside every Leptos render: puts the CSP with this response's nonce
-/// on the response.
-pub fn page_context() {
-    let Some(nonce) = use_nonce() else { return };
-    let Some(res) = use_context::<leptos_axum::ResponseOptions>() else {
-        return;
-    };
-    let csp = format!(
-        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
-         style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
-         font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; \
-         frame-ancestors 'none'"
-    );
-    if let Ok(v) = HeaderValue::from_str(&csp) {
-        res.insert_header(header::CONTENT_SECURITY_POLICY, v);
-    }
-}
-
-/// The site's own files (`/pkg/…`: wasm, js, css) keep their names from
-/// build to build, so a browser may keep them but must ask each time
-/// whether they changed (`no-cache`); the answer to that is a `304` of a
-/// few hundred bytes (they carry `Last-Modified`), not the file again.
-pub async fn static_cache_policy(req: Request, next: Next) -> Response {
-    let is_pkg = req.uri().path().starts_with("/pkg/");
-    let mut res = next.run(req).await;
-    if is_pkg && !res.headers().contains_key(header::CACHE_CONTROL) {
-        res.headers_mut().insert(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("public, no-cache"),
+/// Runs inside every Leptos render: tells the page head which stylesheet
+/// to name, and puts the CSP with this response's nonce on the response.
+pub fn page_context(site: app::SiteAssets) -> impl Fn() + Clone + Send + Sync + 'static {
+    move || {
+        provide_context(site.clone());
+        let Some(nonce) = use_nonce() else { return };
+        let Some(res) = use_context::<leptos_axum::ResponseOptions>() else {
+            return;
+        };
+        let csp = format!(
+            "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+             style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+             font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; \
+             frame-ancestors 'none'"
         );
+        if let Ok(v) = HeaderValue::from_str(&csp) {
+            res.insert_header(header::CONTENT_SECURITY_POLICY, v);
+        }
     }
-    res
 }
 
 /// Headers on every response; a strict CSP where the page did not set one.

@@ -201,9 +201,17 @@ pub fn OpinionDetail() -> impl IntoView {
     };
     let support = ServerAction::<SupportOpinion>::new();
     let report = ServerAction::<ReportOpinion>::new();
+    let edit = ServerAction::<EditOpinion>::new();
     let opinion = Resource::new(
-        move || (id(), support.version().get(), report.version().get()),
-        |(id, _, _)| get_opinion(id),
+        move || {
+            (
+                id(),
+                support.version().get(),
+                report.version().get(),
+                edit.version().get(),
+            )
+        },
+        |(id, _, _, _)| get_opinion(id),
     );
     let photos = Resource::new(id, opinion_photos);
     // The photo form posts without JavaScript and comes back with the outcome.
@@ -287,6 +295,7 @@ pub fn OpinionDetail() -> impl IntoView {
                                 <Show when=move || matches!(report.value().get(), Some(Ok(_)))>
                                     <p class="notice ok" role="status">{i18n.t("opinion.reported")}</p>
                                 </Show>
+                                {o.original.then(|| view! { <CorrectOpinion o=o.clone() edit /> })}
                             </article>
                             {published.then(|| view! { <Comments opinion_id /> })}
                         }.into_any()
@@ -295,6 +304,54 @@ pub fn OpinionDetail() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+/// Staff of the opinion's community correct its wording (for example a
+/// phone number the automatic mask missed) or its category; the public copy
+/// is masked again from the corrected text.
+#[component]
+fn CorrectOpinion(o: OpinionView, edit: ServerAction<EditOpinion>) -> impl IntoView {
+    let i18n = use_i18n();
+    let categories = Resource::new(|| (), |_| list_categories(false));
+    let current = o.category.clone();
+    view! {
+        <details class="correct" id="correct-opinion">
+            <summary>{i18n.t("opinion.correct")}</summary>
+            <p class="hint" id="correct-hint">{i18n.t("opinion.correct.hint")}</p>
+            <ActionForm action=edit>
+                <input type="hidden" name="id" value=o.id.to_string() />
+                <label for="correct-title">{i18n.t("form.title")}</label>
+                <input id="correct-title" name="title" required minlength="4" maxlength="80"
+                    value=o.title.clone() aria-describedby="correct-hint" />
+                <label for="correct-body">{i18n.t("form.body")}</label>
+                <textarea id="correct-body" name="body" required minlength="10" maxlength="2000" rows="5"
+                    prop:value=o.body.clone()>{o.body.clone()}</textarea>
+                <label for="correct-category">{i18n.t("form.category")}</label>
+                <Transition fallback=|| ()>
+                    {move || {
+                        let current = current.clone();
+                        Suspend::new(async move {
+                            let list = categories.await.unwrap_or_default();
+                            view! {
+                                <select id="correct-category" name="category">
+                                    {list.into_iter().map(|c| {
+                                        let selected = c.code == current;
+                                        let name = c.name(i18n.lang()).to_owned();
+                                        view! { <option value=c.code selected=selected>{name}</option> }
+                                    }).collect_view()}
+                                </select>
+                            }
+                        })
+                    }}
+                </Transition>
+                <button type="submit">{i18n.t("opinion.correct.save")}</button>
+            </ActionForm>
+            <ErrorNotice error=action_error(edit) />
+            <Show when=move || matches!(edit.value().get(), Some(Ok(_)))>
+                <p class="notice ok" role="status">{i18n.t("opinion.corrected")}</p>
+            </Show>
+        </details>
     }
 }
 

@@ -32,6 +32,13 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::account::Entity",
+        from = "Column::AuthorId",
+        to = "super::account::Column::Id"
+    )]
+    Author,
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,479 @@
+//! 页面缓存 the public pages many read and few change (home, the opinion
+//! list and details, and the JSON behind them), kept rendered and
+//! compressed in memory for anonymous visitors.
+//!
+//! Freshness: every entry is stored under the page version
+//! (`Services::page_version`) read *before* its page was rendered, and is
+//! served only while that version is still current. The version goes up in
+//! the very transaction of any change a public page shows (database
+//! triggers, migration 000012), and is read again on every request, so a
+//! read after a write's answer — here, on another instance or after a
+//! command-line import — never gets the page from before the write.
+//!
+//! Anonymous only: a request carrying any cookie but the language one is
+//! passed through untouched, so a signed-in view is never stored or served
+//! to someone else. The language is part of the key.
+//!
+//! A cached page keeps the script nonce it was rendered with; its CSP names
+//! the page's inline scripts by their SHA-256 instead, which allows exactly
+//! those scripts and nothing injected beside them.
+use std::collections::{HashMap, VecDeque};
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use sha2::{Digest, Sha256};
+
+/// Most pages held; the query string is the visitor's to choose.
+const MAX_ENTRIES: usize = 4096;
+/// Most bytes held (all encodings together).
+const MAX_BYTES: usize = 128 * 1024 * 1024;
+/// Larger answers are sent but not kept.
+const MAX_PAGE: usize = 2 * 1024 * 1024;
+
+/// Whether the answer was served from the cache (`hit`), rendered and kept
+/// (`miss`) or rendered for this visitor alone (`bypass`).
+pub const CACHE_HEADER: &str = "x-hongcha-cache";
+
+/// The public pages and the public JSON they read.
+pub fn cacheable(path: &str) -> bool {
+    match path {
+        "/" | "/opinions" | "/api/opinions" | "/api/opinion" | "/api/comments" => true,
+        _ => path.strip_prefix("/opinions/").is_some_and(|id| {
+            !id.is_empty() && id.len() <= 19 && id.bytes().all(|b| b.is_ascii_digit())
+        }),
+    }
+}
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct Key {
+    target: String,
+    lang: &'static str,
+}
+
+struct Entry {
+    content_type: HeaderValue,
+    csp: Option<HeaderValue>,
+    etag: HeaderValue,
+    identity: Bytes,
+    br: Bytes,
+    gzip: Bytes,
+}
+
+impl Entry {
+    fn size(&self) -> usize {
+        self.identity.len() + self.br.len() + self.gzip.len() + 256
+    }
+}
+
+#[derive(Default)]
+struct Held {
+    /// The page version every held entry was rendered at.
+    version: i64,
+    entries: HashMap<Key, Arc<Entry>>,
+    order: VecDeque<Key>,
+    bytes: usize,
+}
+
+pub struct PageCache {
+    services: domain::Services,
+    store: Store,
+}
+
+impl PageCache {
+    pub fn new(services: domain::Services) -> Self {
+        Self {
+            services,
+            store: Store::default(),
+        }
+    }
+}
+
+#[derive(Default)]
+struct Store {
+    held: Mutex<Held>,
+}
+
+impl Store {
+    fn get(&self, version: i64, key: &Key) -> Option<Arc<Entry>> {
+        let held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        (held.version == version)
+            .then(|| held.entries.get(key).cloned())
+            .flatten()
+    }
+
+    fn put(&self, version: i64, key: Key, entry: Arc<Entry>) {
+        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        if version < held.version {
+            return; // rendered from data older than what is held now
+        }
+        if version > held.version {
+            // The version only goes up: everything held is stale.
+            *held = Held {
+                version,
+                ..Held::default()
+            };
+        }
+        if let Some(old) = held.entries.insert(key.clone(), entry.clone()) {
+            held.bytes -= old.size();
+        } else {
+            held.order.push_back(key);
+        }
+        held.bytes += entry.size();
+        while held.entries.len() > MAX_ENTRIES || held.bytes > MAX_BYTES {
+            let Some(oldest) = held.order.pop_front() else {
+                break;
+            };
+            if let Some(gone) = held.entries.remove(&oldest) {
+                held.bytes -= gone.size();
+            }
+        }
+    }
+}
+
+/// Whether a request may share answers with other anonymous visitors: no
+/// cookie but `lang`.
+fn anonymous(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok().or(Some("?")))
+        .flat_map(|v| v.split(';'))
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .all(|c| c.starts_with("lang="))
+}
+
+/// The encoding to send: brotli, else gzip, else none.
+fn preferred_encoding(headers: &HeaderMap) -> Option<&'static str> {
+    let mut best: Option<(&'static str, f32)> = None;
+    for v in headers.get_all(header::ACCEPT_ENCODING) {
+        for item in v.to_str().unwrap_or("").split(',') {
+            let mut parts = item.split(';').map(str::trim);
+            let name = parts.next().unwrap_or("");
+            let q = parts
+                .find_map(|p| p.strip_prefix("q="))
+                .and_then(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            let enc = match name.to_ascii_lowercase().as_str() {
+                "br" => "br",
+                "gzip" => "gzip",
+                _ => continue,
+            };
+            // Equal weights: brotli (smaller) wins.
+            let better = best.is_none_or(|(b, bq)| q > bq || (q == bq && enc == "br" && b != "br"));
+            if q > 0.0 && better {
+                best = Some((enc, q));
+            }
+        }
+    }
+    best.map(|(e, _)| e)
+}
+
+/// `script-src` entries for the inline scripts of `html`: one SHA-256 each.
+fn script_hashes(html: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(html);
+    let mut out = Vec::new();
+    let mut rest = text.as_ref();
+    while let Some(start) = rest.find("<script") {
+        rest = &rest[start + 7..];
+        let Some(open_end) = rest.find('>') else {
+            break;
+        };
+        let attrs = &rest[..open_end];
+        rest = &rest[open_end + 1..];
+        let Some(close) = rest.find("</script>") else {
+            break;
+        };
+        let body = &rest[..close];
+        rest = &rest[close + 9..];
+        if attrs.contains("src=") {
+            continue;
+        }
+        let digest = Sha256::digest(body.as_bytes());
+        out.push(format!(
+            "'sha256-{}'",
+            base64::engine::general_purpose::STANDARD.encode(digest)
+        ));
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The CSP of a cached page: the rendered one with its nonce replaced by
+/// the hashes of the page's inline scripts.
+fn cached_csp(rendered: Option<&HeaderValue>, html: &[u8]) -> Option<HeaderValue> {
+    let csp = rendered?.to_str().ok()?;
+    let hashes = script_hashes(html).join(" ");
+    let out: Vec<String> = csp
+        .split(';')
+        .map(|directive| {
+            let d = directive.trim();
+            if d.starts_with("script-src") {
+                d.split_whitespace()
+                    .filter(|t| !t.starts_with("'nonce-"))
+                    .chain(std::iter::once(hashes.as_str()).filter(|h| !h.is_empty()))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            } else {
+                d.to_owned()
+            }
+        })
+        .collect();
+    HeaderValue::from_str(&out.join("; ")).ok()
+}
+
+fn compress(raw: &[u8]) -> std::io::Result<(Bytes, Bytes)> {
+    let mut br = Vec::with_capacity(raw.len() / 4);
+    {
+        let mut w = brotli::CompressorWriter::new(&mut br, 32 * 1024, 6, 22);
+        w.write_all(raw)?;
+    }
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
+    gz.write_all(raw)?;
+    Ok((Bytes::from(br), Bytes::from(gz.finish()?)))
+}
+
+fn respond(entry: &Entry, req_headers: &HeaderMap, state: &'static str) -> Response {
+    let not_modified = req_headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|t| t.trim() == entry.etag.to_str().unwrap_or(""))
+        });
+    let encoding = preferred_encoding(req_headers);
+    let mut res = if not_modified {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let body = match encoding {
+            Some("br") => entry.br.clone(),
+            Some(_) => entry.gzip.clone(),
+            None => entry.identity.clone(),
+        };
+        Response::new(Body::from(body))
+    };
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, entry.content_type.clone());
+    if let Some(enc) = encoding.filter(|_| !not_modified) {
+        h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(enc));
+    }
+    h.insert(
+        header::VARY,
+        HeaderValue::from_static("accept-encoding, accept-language, cookie"),
+    );
+    h.insert(header::ETAG, entry.etag.clone());
+    // Any cache may keep it, but must ask again before each use.
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    if let Some(csp) = &entry.csp {
+        h.insert(header::CONTENT_SECURITY_POLICY, csp.clone());
+    }
+    h.insert(CACHE_HEADER, HeaderValue::from_static(state));
+    res
+}
+
+/// The middleware: answers anonymous GETs of public pages from the cache,
+/// or renders, keeps and answers them.
+pub async fn serve(State(cache): State<Arc<PageCache>>, req: Request, next: Next) -> Response {
+    if req.method() != Method::GET || !cacheable(req.uri().path()) {
+        return next.run(req).await;
+    }
+    if !anonymous(req.headers()) {
+        let mut res = next.run(req).await;
+        res.headers_mut()
+            .insert(CACHE_HEADER, HeaderValue::from_static("bypass"));
+        return res;
+    }
+    // Read before rendering: a page is never stored under a version newer
+    // than the data it was rendered from.
+    let Ok(version) = cache.services.page_version().await else {
+        return next.run(req).await;
+    };
+    let key = Key {
+        target: req
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_default(),
+        lang: app::i18n::lang_from_headers(req.headers()).code(),
+    };
+    if let Some(entry) = cache.store.get(version, &key) {
+        return respond(&entry, req.headers(), "hit");
+    }
+    let req_headers = req.headers().clone();
+    let res = next.run(req).await;
+    let content_type = res.headers().get(header::CONTENT_TYPE).cloned();
+    let storable = res.status() == StatusCode::OK
+        && !res.headers().contains_key(header::SET_COOKIE)
+        && !res.headers().contains_key(header::CONTENT_ENCODING)
+        && content_type.as_ref().is_some_and(|t| {
+            let t = t.to_str().unwrap_or("");
+            t.starts_with("text/html") || t.starts_with("application/json")
+        });
+    let Some(content_type) = content_type.filter(|_| storable) else {
+        return res;
+    };
+    let (parts, body) = res.into_parts();
+    let raw = match axum::body::to_bytes(body, MAX_PAGE).await {
+        Ok(raw) => raw,
+        Err(e) => {
+            tracing::warn!(error = %e, path = key.target, "page too large to cache");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    let is_html = content_type
+        .to_str()
+        .is_ok_and(|t| t.starts_with("text/html"));
+    let csp = if is_html {
+        cached_csp(parts.headers.get(header::CONTENT_SECURITY_POLICY), &raw)
+    } else {
+        parts.headers.get(header::CONTENT_SECURITY_POLICY).cloned()
+    };
+    let built = tokio::task::spawn_blocking(move || {
+        let (br, gzip) = compress(&raw)?;
+        let tag = hex::encode(&Sha256::digest(&raw)[..12]);
+        let etag = HeaderValue::from_str(&format!("W/\"{tag}\"")).map_err(std::io::Error::other)?;
+        Ok::<_, std::io::Error>(Entry {
+            content_type,
+            csp,
+            etag,
+            identity: raw,
+            br,
+            gzip,
+        })
+    })
+    .await;
+    match built {
+        Ok(Ok(entry)) => {
+            let entry = Arc::new(entry);
+            cache.store.put(version, key, entry.clone());
+            respond(&entry, &req_headers, "miss")
+        }
+        _ => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_public_paths_are_cached() {
+        for p in [
+            "/",
+            "/opinions",
+            "/opinions/42",
+            "/api/opinions",
+            "/api/opinion",
+        ] {
+            assert!(cacheable(p), "{p}");
+        }
+        for p in [
+            "/opinions/new",
+            "/opinions/",
+            "/opinions/4x",
+            "/me",
+            "/staff",
+            "/login",
+            "/api/me",
+        ] {
+            assert!(!cacheable(p), "{p}");
+        }
+    }
+
+    #[test]
+    fn any_cookie_but_the_language_makes_a_request_personal() {
+        let mut h = HeaderMap::new();
+        assert!(anonymous(&h));
+        h.insert(header::COOKIE, HeaderValue::from_static("lang=en"));
+        assert!(anonymous(&h));
+        h.append(
+            header::COOKIE,
+            HeaderValue::from_static("hongcha_session=abc"),
+        );
+        assert!(!anonymous(&h));
+        let mut h = HeaderMap::new();
+        h.insert(header::COOKIE, HeaderValue::from_static("lang=zh; other=1"));
+        assert!(!anonymous(&h));
+    }
+
+    #[test]
+    fn encodings_follow_the_clients_weights() {
+        let pick = |v: &'static str| {
+            let mut h = HeaderMap::new();
+            h.insert(header::ACCEPT_ENCODING, HeaderValue::from_static(v));
+            preferred_encoding(&h)
+        };
+        assert_eq!(pick("gzip, deflate, br"), Some("br"));
+        assert_eq!(pick("gzip"), Some("gzip"));
+        assert_eq!(pick("br;q=0, gzip"), Some("gzip"));
+        assert_eq!(pick("br;q=0.5, gzip;q=0.9"), Some("gzip"));
+        assert_eq!(pick("identity"), None);
+        assert_eq!(preferred_encoding(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn a_cached_pages_csp_allows_exactly_its_inline_scripts() {
+        let html = br#"<html><script type="module" nonce="abc">init()</script>
+            <script src="/pkg/x.js"></script><script nonce="abc">__R=1</script></html>"#;
+        let csp = HeaderValue::from_static(
+            "default-src 'self'; script-src 'self' 'nonce-abc' 'wasm-unsafe-eval'; object-src 'none'",
+        );
+        let out = cached_csp(Some(&csp), html).unwrap();
+        let out = out.to_str().unwrap();
+        assert!(!out.contains("nonce-"), "{out}");
+        let h = |s: &str| {
+            format!(
+                "'sha256-{}'",
+                base64::engine::general_purpose::STANDARD.encode(Sha256::digest(s.as_bytes()))
+            )
+        };
+        assert!(out.contains(&h("init()")), "{out}");
+        assert!(out.contains(&h("__R=1")), "{out}");
+        assert!(out.contains("'wasm-unsafe-eval'") && out.contains("object-src 'none'"));
+    }
+
+    #[test]
+    fn a_newer_version_drops_everything_and_an_older_render_is_not_kept() {
+        let cache = Store::default();
+        let key = |t: &str| Key {
+            target: t.into(),
+            lang: "zh-CN",
+        };
+        let entry = || {
+            Arc::new(Entry {
+                content_type: HeaderValue::from_static("text/html"),
+                csp: None,
+                etag: HeaderValue::from_static("W/\"x\""),
+                identity: Bytes::from_static(b"x"),
+                br: Bytes::new(),
+                gzip: Bytes::new(),
+            })
+        };
+        cache.put(5, key("/"), entry());
+        assert!(cache.get(5, &key("/")).is_some());
+        assert!(cache.get(6, &key("/")).is_none(), "a newer version misses");
+        cache.put(6, key("/opinions"), entry());
+        assert!(
+            cache.get(6, &key("/")).is_none(),
+            "older entries are dropped"
+        );
+        cache.put(5, key("/"), entry());
+        assert!(
+            cache.get(5, &key("/")).is_none(),
+            "a render from older data is not kept"
+        );
+        for i in 0..MAX_ENTRIES + 10 {
+            cache.put(6, key(&format!("/opinions?p={i}")), entry());
+        }
+        let held = cache.held.lock().unwrap();
+        assert!(held.entries.len() <= MAX_ENTRIES);
+        assert_eq!(held.entries.len(), held.order.len());
+    }
+}
