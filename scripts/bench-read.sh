@@ -50,21 +50,32 @@ serve() {
 stop() { kill $SERVER; wait $SERVER 2>/dev/null || true; SERVER=""; }
 
 # SQL statements one render of PATH costs (a cookie the cache does not know
-# makes the request personal, so the page is rendered, not served from memory).
+# makes the request personal, so the page is rendered, not served from
+# memory): the fewest of five renders, as background jobs run statements too.
 statements() {
-  local before after
-  before=$(curl -fs "$ORIGIN/healthz" | python3 -c 'import json,sys; print(json.load(sys.stdin)["statements"])')
-  curl -fs -o /dev/null -H 'Cookie: bench=1' "$ORIGIN$1"
-  after=$(curl -fs "$ORIGIN/healthz" | python3 -c 'import json,sys; print(json.load(sys.stdin)["statements"])')
-  echo $(( after - before - 1 ))
+  local best=999999 before after n
+  for _ in 1 2 3 4 5; do
+    before=$(curl -fs "$ORIGIN/healthz" | python3 -c 'import json,sys; print(json.load(sys.stdin)["statements"])')
+    curl -fs -o /dev/null -H 'Cookie: bench=1' "$ORIGIN$1"
+    after=$(curl -fs "$ORIGIN/healthz" | python3 -c 'import json,sys; print(json.load(sys.stdin)["statements"])')
+    n=$(( after - before - 1 ))
+    [ "$n" -lt "$best" ] && best=$n
+  done
+  echo "$best"
 }
 
 PAGES=(/ /opinions "/opinions?before=50000" /opinions/50001 /api/opinions "/api/opinions?category=public_safety&before=50000" "/api/opinion?id=50001" "/api/comments?opinion_id=50001")
 
-step "SQL statements per page at a handful of opinions"
+# The same pages for counting, with a detail that exists at both sizes (a
+# demo opinion).
 serve
+# The first stored opinion: published when counting at 100,000 (a handful of
+# demo opinions wait for review, so at first its page says "not found").
+DEMO=1
+COUNTED=(/ /opinions "/opinions?before=50000" "/opinions/$DEMO" /api/opinions "/api/opinions?category=public_safety&before=50000" "/api/opinion?id=$DEMO" "/api/comments?opinion_id=$DEMO")
+step "SQL statements per page at a handful of opinions"
 declare -A FEW
-for p in "${PAGES[@]}"; do FEW[$p]=$(statements "$p"); done
+for p in "${COUNTED[@]}"; do FEW[$p]=$(statements "$p"); done
 stop
 
 step "storing $OPINIONS opinions (hongcha import, then 90 % published)"
@@ -92,7 +103,7 @@ fi
 
 serve
 step "SQL statements per page: few opinions → $OPINIONS"
-for p in "${PAGES[@]}"; do printf '  %-52s %3s → %3s\n' "$p" "${FEW[$p]}" "$(statements "$p")"; done
+for p in "${COUNTED[@]}"; do printf '  %-52s %3s → %3s\n' "$p" "${FEW[$p]}" "$(statements "$p")"; done
 
 step "bytes of a first and a second visit to the home page (Chromium)"
 (cd end2end && BASE_URL="$ORIGIN" node visit-bytes.mjs) || echo "  (needs: WITH_BROWSER=1 source scripts/tools.sh)"

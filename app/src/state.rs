@@ -123,6 +123,15 @@ fn set_status(code: http::StatusCode) {
 pub fn map_err(e: domain::DomainError) -> AppError {
     use domain::DomainError as D;
     let status = http_status(&e);
+    // Whatever shows this error — a page rendered around it, or the
+    // answer itself — is for this request only: never kept by a cache
+    // (the page cache stores no `no-store` answer).
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.insert_header(
+            http::header::CACHE_CONTROL,
+            http::HeaderValue::from_static("no-store"),
+        );
+    }
     let err = match e {
         D::Validation { field, rule } => AppError::Validation {
             field: field.into(),

@@ -59,10 +59,18 @@ async fn views(
     rows: Vec<opinion_comment::Model>,
 ) -> DomainResult<Vec<CommentView>> {
     let ids: Vec<i64> = rows.iter().filter_map(|r| r.author_id).collect();
-    let authors = account::Entity::find()
-        .filter(account::Column::Id.is_in(ids))
-        .all(&s.db)
-        .await?;
+    // Names only (account rows hold password hashes), and no query for none.
+    let authors: Vec<(i64, String)> = if ids.is_empty() {
+        Vec::new()
+    } else {
+        account::Entity::find()
+            .select_only()
+            .columns([account::Column::Id, account::Column::DisplayName])
+            .filter(account::Column::Id.is_in(ids))
+            .into_tuple()
+            .all(&s.db)
+            .await?
+    };
     Ok(rows
         .into_iter()
         .map(|r| {
@@ -72,8 +80,8 @@ async fn views(
                 opinion_id: r.opinion_id,
                 author: r
                     .author_id
-                    .and_then(|a| authors.iter().find(|x| x.id == a))
-                    .map(|a| a.display_name.clone()),
+                    .and_then(|a| authors.iter().find(|(id, _)| *id == a))
+                    .map(|(_, name)| name.clone()),
                 body: if staff || own { r.body } else { r.body_public },
                 status: r.status,
                 reject_reason: if staff || own { r.reject_reason } else { None },
@@ -167,7 +175,28 @@ pub async fn list(
             .add(visible)
             .add(opinion_comment::Column::AuthorId.eq(v.account_id));
     }
-    let rows = opinion_comment::Entity::find()
+    let mut q = opinion_comment::Entity::find();
+    if viewer.is_none() {
+        // The public never gets the unmasked text: it is not even read.
+        use opinion_comment::Column as C;
+        q = q
+            .select_only()
+            .columns([
+                C::Id,
+                C::OpinionId,
+                C::AuthorId,
+                C::BodyPublic,
+                C::Status,
+                C::RejectReason,
+                C::Reports,
+                C::Hidden,
+                C::IdempotencyKey,
+                C::CreatedAt,
+                C::UpdatedAt,
+            ])
+            .expr_as(sea_orm::sea_query::Expr::val(""), "body");
+    }
+    let rows = q
         .filter(opinion_comment::Column::OpinionId.eq(opinion_id))
         .filter(visible)
         .order_by_asc(opinion_comment::Column::Id)

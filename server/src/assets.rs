@@ -69,10 +69,18 @@ pub fn fingerprint(pkg_dir: &Path, output: &str, state_dir: &Path) -> Fingerprin
     let js = hashes.iter().find(|(k, _)| *k == "js");
     let wasm = hashes.iter().find(|(k, _)| *k == "wasm");
     if let (Some((_, js)), Some((_, wasm))) = (js, wasm) {
-        let path = state_dir.join("site-hashes.txt");
+        // Named after what it says, and written whole (temporary file, then
+        // rename): instances of different builds sharing a data folder
+        // (a rolling deploy) never read each other's names.
+        let path = state_dir.join(format!("site-hashes-{js}-{wasm}.txt"));
+        let tmp = state_dir.join(format!(
+            "site-hashes-{js}-{wasm}.{}.tmp",
+            std::process::id()
+        ));
         let text = format!("js: {js}\nwasm: {wasm}\n");
         let written = std::fs::create_dir_all(state_dir)
-            .and_then(|_| std::fs::write(&path, text))
+            .and_then(|_| std::fs::write(&tmp, text))
+            .and_then(|_| std::fs::rename(&tmp, &path))
             .and_then(|_| std::path::absolute(&path));
         match written {
             Ok(abs) => out.hash_file = Some(abs),

@@ -81,13 +81,17 @@ impl Application {
 
     /// Serves until Ctrl-C / SIGTERM, with background jobs running.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let jobs = self.jobs.spawn();
+        // The site's compressed copies are made before the first visitor
+        // comes (once per build: a few seconds for a release bundle), so
+        // nobody gets the bundle compressed on the fly at a lower setting.
         let pkg = std::path::Path::new(&self.site_root).join("pkg");
-        tokio::task::spawn_blocking(move || match precompress::site(&pkg) {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(files = n, "site files precompressed"),
+        match tokio::task::spawn_blocking(move || precompress::site(&pkg)).await {
+            Ok(Ok(0)) => {}
+            Ok(Ok(n)) => tracing::info!(files = n, "site files precompressed"),
+            Ok(Err(e)) => tracing::warn!(error = %e, "precompressing the site failed"),
             Err(e) => tracing::warn!(error = %e, "precompressing the site failed"),
-        });
+        }
+        let jobs = self.jobs.spawn();
         let app = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();

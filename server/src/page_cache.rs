@@ -50,6 +50,30 @@ pub fn cacheable(path: &str) -> bool {
     }
 }
 
+/// The query parameters the public pages read. A request with any other
+/// is answered but not kept: made-up parameters must not fill the cache or
+/// push out the pages people read.
+const KNOWN_PARAMS: &[&str] = &[
+    "community",
+    "category",
+    "channel",
+    "status",
+    "before",
+    "id",
+    "opinion_id",
+    "upload",
+    "upload_error",
+];
+
+fn known_query(query: Option<&str>) -> bool {
+    query.is_none_or(|q| {
+        q.len() <= 256
+            && q.split('&')
+                .filter(|p| !p.is_empty())
+                .all(|p| KNOWN_PARAMS.contains(&p.split('=').next().unwrap_or("")))
+    })
+}
+
 #[derive(Clone, PartialEq, Eq, Hash)]
 struct Key {
     target: String,
@@ -66,8 +90,9 @@ struct Entry {
 }
 
 impl Entry {
-    fn size(&self) -> usize {
-        self.identity.len() + self.br.len() + self.gzip.len() + 256
+    fn size(&self, key: &Key) -> usize {
+        // The key is held twice (map and order).
+        self.identity.len() + self.br.len() + self.gzip.len() + 2 * key.target.len() + 256
     }
 }
 
@@ -83,6 +108,7 @@ struct Held {
 pub struct PageCache {
     services: domain::Services,
     store: Store,
+    versions: Arc<VersionReads>,
 }
 
 impl PageCache {
@@ -90,7 +116,69 @@ impl PageCache {
         Self {
             services,
             store: Store::default(),
+            versions: Arc::default(),
         }
+    }
+}
+
+/// The page version, read for many requests at once: at most one read is
+/// running per instance, and every request that arrives meanwhile waits for
+/// the *next* read, which starts after it arrived — so it still sees every
+/// write answered before it came, while 64 waiting readers cost one query.
+#[derive(Default)]
+struct VersionReads {
+    state: Mutex<VersionState>,
+}
+
+#[derive(Default)]
+struct VersionState {
+    running: bool,
+    waiting: Vec<tokio::sync::oneshot::Sender<Option<i64>>>,
+}
+
+impl VersionReads {
+    async fn current(self: &Arc<Self>, services: &domain::Services) -> Option<i64> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let start = {
+            let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            st.waiting.push(tx);
+            !std::mem::replace(&mut st.running, true)
+        };
+        if start {
+            // Its own task: a visitor who goes away does not stop the reads
+            // others wait for.
+            let (reads, services) = (self.clone(), services.clone());
+            tokio::spawn(async move {
+                // However this task ends, nobody is left waiting for it.
+                struct Done(Option<Arc<VersionReads>>);
+                impl Drop for Done {
+                    fn drop(&mut self) {
+                        if let Some(reads) = self.0.take() {
+                            let mut st = reads.state.lock().unwrap_or_else(|e| e.into_inner());
+                            st.running = false;
+                            st.waiting.clear();
+                        }
+                    }
+                }
+                let mut done = Done(Some(reads.clone()));
+                loop {
+                    let batch = {
+                        let mut st = reads.state.lock().unwrap_or_else(|e| e.into_inner());
+                        if st.waiting.is_empty() {
+                            st.running = false;
+                            done.0 = None;
+                            break;
+                        }
+                        std::mem::take(&mut st.waiting)
+                    };
+                    let version = services.page_version().await.ok();
+                    for w in batch {
+                        let _ = w.send(version);
+                    }
+                }
+            });
+        }
+        rx.await.ok().flatten()
     }
 }
 
@@ -119,18 +207,19 @@ impl Store {
                 ..Held::default()
             };
         }
-        if let Some(old) = held.entries.insert(key.clone(), entry.clone()) {
-            held.bytes -= old.size();
+        let size = entry.size(&key);
+        if let Some(old) = held.entries.insert(key.clone(), entry) {
+            held.bytes -= old.size(&key);
         } else {
             held.order.push_back(key);
         }
-        held.bytes += entry.size();
+        held.bytes += size;
         while held.entries.len() > MAX_ENTRIES || held.bytes > MAX_BYTES {
             let Some(oldest) = held.order.pop_front() else {
                 break;
             };
             if let Some(gone) = held.entries.remove(&oldest) {
-                held.bytes -= gone.size();
+                held.bytes -= gone.size(&oldest);
             }
         }
     }
@@ -175,24 +264,27 @@ fn preferred_encoding(headers: &HeaderMap) -> Option<&'static str> {
     best.map(|(e, _)| e)
 }
 
-/// `script-src` entries for the inline scripts of `html`: one SHA-256 each.
-fn script_hashes(html: &[u8]) -> Vec<String> {
+/// `script-src` entries for the inline scripts of `html` that carry the
+/// render's `nonce` (Leptos puts it on each of its own): one SHA-256 each.
+/// A script without it — nothing Leptos wrote — stays blocked.
+fn script_hashes(html: &[u8], nonce: &str) -> Vec<String> {
     let text = String::from_utf8_lossy(html);
+    // ASCII lower-casing keeps byte offsets, so tags are found in any case.
+    let lower = text.to_ascii_lowercase();
+    let marker = format!("nonce=\"{nonce}\"");
     let mut out = Vec::new();
-    let mut rest = text.as_ref();
-    while let Some(start) = rest.find("<script") {
-        rest = &rest[start + 7..];
-        let Some(open_end) = rest.find('>') else {
+    let mut at = 0;
+    while let Some(start) = lower[at..].find("<script").map(|i| at + i) {
+        let Some(open_end) = lower[start..].find('>').map(|i| start + i) else {
             break;
         };
-        let attrs = &rest[..open_end];
-        rest = &rest[open_end + 1..];
-        let Some(close) = rest.find("</script>") else {
+        let Some(close) = lower[open_end..].find("</script").map(|i| open_end + i) else {
             break;
         };
-        let body = &rest[..close];
-        rest = &rest[close + 9..];
-        if attrs.contains("src=") {
+        let attrs = &text[start..open_end];
+        let body = &text[open_end + 1..close];
+        at = close + 8;
+        if nonce.is_empty() || !attrs.contains(&marker) || lower[start..open_end].contains("src=") {
             continue;
         }
         let digest = Sha256::digest(body.as_bytes());
@@ -207,10 +299,15 @@ fn script_hashes(html: &[u8]) -> Vec<String> {
 }
 
 /// The CSP of a cached page: the rendered one with its nonce replaced by
-/// the hashes of the page's inline scripts.
+/// the hashes of the page's own inline scripts.
 fn cached_csp(rendered: Option<&HeaderValue>, html: &[u8]) -> Option<HeaderValue> {
     let csp = rendered?.to_str().ok()?;
-    let hashes = script_hashes(html).join(" ");
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .unwrap_or("");
+    let hashes = script_hashes(html, nonce).join(" ");
     let out: Vec<String> = csp
         .split(';')
         .map(|directive| {
@@ -278,21 +375,49 @@ fn respond(entry: &Entry, req_headers: &HeaderMap, state: &'static str) -> Respo
     res
 }
 
+/// The whole body when it is at most `limit` bytes; otherwise a body that
+/// gives what was read followed by the rest, to be sent without keeping.
+async fn collect_up_to(mut body: Body, limit: usize) -> Result<Bytes, Body> {
+    use http_body_util::BodyExt;
+    let mut buf = bytes::BytesMut::new();
+    while let Some(frame) = body.frame().await {
+        let Ok(frame) = frame else {
+            return Err(Body::from(buf.freeze()));
+        };
+        if let Ok(data) = frame.into_data() {
+            buf.extend_from_slice(&data);
+        }
+        if buf.len() > limit {
+            let head =
+                futures_util::stream::once(std::future::ready(Ok::<_, axum::Error>(buf.freeze())));
+            return Err(Body::from_stream(futures_util::StreamExt::chain(
+                head,
+                body.into_data_stream(),
+            )));
+        }
+    }
+    Ok(buf.freeze())
+}
+
 /// The middleware: answers anonymous GETs of public pages from the cache,
 /// or renders, keeps and answers them.
 pub async fn serve(State(cache): State<Arc<PageCache>>, req: Request, next: Next) -> Response {
     if req.method() != Method::GET || !cacheable(req.uri().path()) {
         return next.run(req).await;
     }
-    if !anonymous(req.headers()) {
+    if !anonymous(req.headers()) || !known_query(req.uri().query()) {
         let mut res = next.run(req).await;
-        res.headers_mut()
-            .insert(CACHE_HEADER, HeaderValue::from_static("bypass"));
+        let h = res.headers_mut();
+        h.insert(CACHE_HEADER, HeaderValue::from_static("bypass"));
+        // A personal page: no shared cache may keep it or give it to others.
+        h.entry(header::CACHE_CONTROL)
+            .or_insert(HeaderValue::from_static("private, no-cache"));
+        h.append(header::VARY, HeaderValue::from_static("cookie"));
         return res;
     }
     // Read before rendering: a page is never stored under a version newer
     // than the data it was rendered from.
-    let Ok(version) = cache.services.page_version().await else {
+    let Some(version) = cache.versions.current(&cache.services).await else {
         return next.run(req).await;
     };
     let key = Key {
@@ -309,7 +434,13 @@ pub async fn serve(State(cache): State<Arc<PageCache>>, req: Request, next: Next
     let req_headers = req.headers().clone();
     let res = next.run(req).await;
     let content_type = res.headers().get(header::CONTENT_TYPE).cloned();
+    let personal = res
+        .headers()
+        .get(header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("no-store") || v.contains("private"));
     let storable = res.status() == StatusCode::OK
+        && !personal
         && !res.headers().contains_key(header::SET_COOKIE)
         && !res.headers().contains_key(header::CONTENT_ENCODING)
         && content_type.as_ref().is_some_and(|t| {
@@ -320,12 +451,9 @@ pub async fn serve(State(cache): State<Arc<PageCache>>, req: Request, next: Next
         return res;
     };
     let (parts, body) = res.into_parts();
-    let raw = match axum::body::to_bytes(body, MAX_PAGE).await {
+    let raw = match collect_up_to(body, MAX_PAGE).await {
         Ok(raw) => raw,
-        Err(e) => {
-            tracing::warn!(error = %e, path = key.target, "page too large to cache");
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-        }
+        Err(body) => return Response::from_parts(parts, body),
     };
     let is_html = content_type
         .to_str()
@@ -362,6 +490,15 @@ pub async fn serve(State(cache): State<Arc<PageCache>>, req: Request, next: Next
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_known_query_parameters_are_kept() {
+        assert!(known_query(None));
+        assert!(known_query(Some("community=3&before=500")));
+        assert!(known_query(Some("id=7")));
+        assert!(!known_query(Some("community=3&x=1")));
+        assert!(!known_query(Some(&"before=1&".repeat(100))));
+    }
 
     #[test]
     fn only_public_paths_are_cached() {
@@ -421,7 +558,8 @@ mod tests {
     #[test]
     fn a_cached_pages_csp_allows_exactly_its_inline_scripts() {
         let html = br#"<html><script type="module" nonce="abc">init()</script>
-            <script src="/pkg/x.js"></script><script nonce="abc">__R=1</script></html>"#;
+            <script src="/pkg/x.js"></script><script nonce="abc">__R=1</script>
+            <script>stolen()</script><SCRIPT nonce="zzz">other()</SCRIPT></html>"#;
         let csp = HeaderValue::from_static(
             "default-src 'self'; script-src 'self' 'nonce-abc' 'wasm-unsafe-eval'; object-src 'none'",
         );
@@ -436,6 +574,10 @@ mod tests {
         };
         assert!(out.contains(&h("init()")), "{out}");
         assert!(out.contains(&h("__R=1")), "{out}");
+        // Only the render's own scripts: none without its nonce.
+        assert!(!out.contains(&h("stolen()")), "{out}");
+        assert!(!out.contains(&h("other()")), "{out}");
+        assert_eq!(out.matches("'sha256-").count(), 2, "{out}");
         assert!(out.contains("'wasm-unsafe-eval'") && out.contains("object-src 'none'"));
     }
 

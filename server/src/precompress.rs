@@ -1,7 +1,7 @@
 //! Brotli and gzip copies of the site's files (`pkg/*.wasm`, `.js`, `.css`),
 //! made once when the server starts (and again only when a file changed),
-//! so they are sent compressed without compressing per request. Until a
-//! copy exists the compression layer compresses on the fly.
+//! before it accepts connections, so they are sent compressed without
+//! compressing per request.
 use std::io::Write;
 use std::path::{Path, PathBuf};
 

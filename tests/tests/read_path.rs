@@ -84,8 +84,16 @@ async fn a_moderation_decision_shows_on_the_very_next_read() {
             );
             let c = c.clone();
             async move {
-                let list = c.get(list).send().await.unwrap().text().await.unwrap();
-                let json = c.get(json).send().await.unwrap().text().await.unwrap();
+                let ok = |res: reqwest::Response| async move {
+                    assert_eq!(res.status(), StatusCode::OK, "{}", res.url());
+                    assert!(
+                        ["hit", "miss"].contains(&cache_state(&res).as_str()),
+                        "anonymous reads go through the cache"
+                    );
+                    res.text().await.unwrap()
+                };
+                let list = ok(c.get(list).send().await.unwrap()).await;
+                let json = ok(c.get(json).send().await.unwrap()).await;
                 let detail = c.get(detail).send().await.unwrap();
                 let detail_ok = detail.status() == StatusCode::OK
                     && detail.text().await.unwrap().contains(text);

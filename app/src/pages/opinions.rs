@@ -28,7 +28,9 @@ fn CategoryOptions(
                     let code = c.code.clone();
                     let code2 = c.code.clone();
                     view! {
-                        <option value=code selected=move || selected.get().as_deref() == Some(code2.as_str())>
+                        // `try_get`: under load a server render may resolve this after the
+                        // page's owner is gone (seen with wrk); then it is simply not selected.
+                        <option value=code selected=move || selected.try_get().flatten().as_deref() == Some(code2.as_str())>
                             {move || c.name(i18n.lang()).to_owned()}
                         </option>
                     }
@@ -50,7 +52,7 @@ fn KeyedOptions(
         .iter()
         .map(|v| {
             let key = format!("{prefix}.{v}");
-            view! { <option value=*v selected=move || selected.get().as_deref() == Some(*v)>{move || i18n.tr(&key)}</option> }
+            view! { <option value=*v selected=move || selected.try_get().flatten().as_deref() == Some(*v)>{move || i18n.tr(&key)}</option> }
         })
         .collect_view()
 }
