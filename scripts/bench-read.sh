@@ -58,7 +58,7 @@ statements() {
     before=$(curl -fs "$ORIGIN/healthz" | python3 -c 'import json,sys; print(json.load(sys.stdin)["statements"])')
     curl -fs -o /dev/null -H 'Cookie: bench=1' "$ORIGIN$1"
     after=$(curl -fs "$ORIGIN/healthz" | python3 -c 'import json,sys; print(json.load(sys.stdin)["statements"])')
-    n=$(( after - before - 1 ))
+    n=$(( after - before ))  # the health check's own ping is not counted
     [ "$n" -lt "$best" ] && best=$n
   done
   echo "$best"
