@@ -52,6 +52,63 @@ const STOP: &[&str] = &[
     "已经", "非常", "比较", "因为", "所以", "但是", "而且", "如果", "吗", "呢", "吧", "啊",
 ];
 
+/// Text as analysis reads it (never as it is shown): full-width letters,
+/// digits and punctuation folded to half-width, Latin letters lower-cased,
+/// links and emoji dropped, a run of the same punctuation mark kept once,
+/// and runs of white space made one space.
+///
+/// ```
+/// assert_eq!(nlp::text::normalise("ＡＢＣ电梯！！！ https://t.cn/x 😡😡"), "abc电梯!");
+/// ```
+pub fn normalise(text: &str) -> String {
+    static LINK: OnceLock<regex::Regex> = OnceLock::new();
+    let link = LINK.get_or_init(|| {
+        regex::Regex::new(r"(?i)\b(?:https?://|www\.)[^\s\u{3000}，。！？、；]+")
+            .expect("link pattern")
+    });
+    let without_links = link.replace_all(text, " ");
+    let mut out = String::with_capacity(without_links.len());
+    let mut last: Option<char> = None;
+    for c in without_links.chars() {
+        let c = match c {
+            '\u{3000}' => ' ',
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            _ => c,
+        };
+        if is_emoji(c) {
+            continue;
+        }
+        let c = c.to_ascii_lowercase();
+        if c.is_whitespace() {
+            if last.is_some_and(|l| l != ' ') {
+                out.push(' ');
+                last = Some(' ');
+            }
+            continue;
+        }
+        if last == Some(c) && is_punctuation(c) {
+            continue;
+        }
+        out.push(c);
+        last = Some(c);
+    }
+    out.trim_end().to_owned()
+}
+
+fn is_punctuation(c: char) -> bool {
+    c.is_ascii_punctuation()
+        || matches!(
+            c,
+            '。' | '，' | '、' | '；' | '：' | '？' | '！' | '…' | '～' | '·' | '—'
+        )
+}
+
+/// Pictographs, symbols, flags and the joiners that build emoji sequences.
+fn is_emoji(c: char) -> bool {
+    matches!(c as u32,
+        0x1F000..=0x1FAFF | 0x2600..=0x27BF | 0x2B00..=0x2BFF | 0xFE0F | 0x200D | 0x20E3 | 0xE0020..=0xE007F)
+}
+
 /// A jieba segmenter with the civic dictionary loaded, built once.
 pub struct Segmenter {
     jieba: Jieba,
@@ -72,8 +129,9 @@ impl Segmenter {
     /// Content words of `text`: segmented, synonyms unified, punctuation and
     /// stop words dropped, Latin letters lower-cased.
     pub fn words(&self, text: &str) -> Vec<String> {
+        let text = normalise(text);
         self.jieba
-            .cut(text, true)
+            .cut(&text, true)
             .into_iter()
             .map(|t| t.word.trim())
             .filter(|w| !w.is_empty() && w.chars().any(char::is_alphanumeric))
@@ -135,6 +193,39 @@ mod tests {
         assert!(w.contains(&"加装电梯".to_owned()), "{w:?}");
         assert!(w.contains(&"飞线充电".to_owned()), "{w:?}");
         assert!(!w.contains(&"，".to_owned()));
+    }
+
+    #[test]
+    fn normalisation_folds_widths_and_drops_what_says_nothing() {
+        for (raw, want) in [
+            ("ＡＢＣ１２３", "abc123"),
+            ("电梯坏了！！！？？？", "电梯坏了!?"),
+            ("楼道。。。。太黑", "楼道。太黑"),
+            (
+                "看这里 https://example.com/a?b=1 和 www.x.cn/p 吧",
+                "看这里 和 吧",
+            ),
+            ("路灯不亮😡😡👍🏻", "路灯不亮"),
+            ("加装\u{3000}\u{3000}电梯  \n 费用", "加装 电梯 费用"),
+            ("👨\u{200D}👩\u{200D}👧 家里", "家里"),
+            ("", ""),
+        ] {
+            assert_eq!(normalise(raw), want, "{raw:?}");
+        }
+        // Analysis sees the same words whatever the width.
+        assert_eq!(
+            Segmenter::global().words("ＷＩＦＩ信号差"),
+            Segmenter::global().words("wifi信号差")
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn normalising_twice_changes_nothing(s in "\\PC{0,60}") {
+            let once = normalise(&s);
+            proptest::prop_assert_eq!(normalise(&once), once.clone());
+            proptest::prop_assert!(once.chars().count() <= s.chars().count());
+        }
     }
 
     #[test]
