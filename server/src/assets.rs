@@ -129,16 +129,7 @@ pub async fn site_file(
         None => (name, false),
     };
     // ServeDir checks the path (no `..`, no absolute paths) itself.
-    let encoded: String = real
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect();
-    let Ok(uri) = format!("/{encoded}").parse() else {
+    let Ok(uri) = format!("/{}", crate::middleware::encode_path(&real)).parse() else {
         return http::StatusCode::NOT_FOUND.into_response();
     };
     *req.uri_mut() = uri;

@@ -134,22 +134,26 @@ pub async fn area_guard(State(g): State<Arc<Guard>>, req: Request, next: Next) -
                 .path_and_query()
                 .map(|p| p.as_str())
                 .unwrap_or("/");
-            let encoded: String = target
-                .bytes()
-                .map(|b| match b {
-                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' => {
-                        (b as char).to_string()
-                    }
-                    _ => format!("%{b:02X}"),
-                })
-                .collect();
-            Redirect::to(&format!("/login?next={encoded}")).into_response()
+            Redirect::to(&format!("/login?next={}", encode_path(target))).into_response()
         }
         Err(e) => {
             tracing::error!(error = %e, "session lookup failed");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }
+}
+
+/// `path` with every byte but letters, digits and `/-_.` percent-encoded:
+/// safe inside a query value and as a URI path.
+pub fn encode_path(path: &str) -> String {
+    path.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// Runs inside every Leptos render: tells the page head which stylesheet

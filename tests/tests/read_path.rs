@@ -47,14 +47,13 @@ async fn site_files_are_revalidated_not_downloaded_again() {
     assert_eq!(res.headers()["cache-control"], "public, no-cache");
     let modified = res.headers()["last-modified"].to_str().unwrap().to_owned();
     // The second visit asks; the answer is a 304 without the file.
-    let res = c
-        .get(app.url("/pkg/hongcha.css"))
-        .header("If-Modified-Since", &modified)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::NOT_MODIFIED);
-    assert!(res.bytes().await.unwrap().is_empty());
+    assert_not_modified(
+        &c,
+        &app.url("/pkg/hongcha.css"),
+        "If-Modified-Since",
+        &modified,
+    )
+    .await;
     app.stop().await;
 }
 
@@ -171,6 +170,13 @@ async fn a_moderation_decision_shows_on_the_very_next_read() {
     }
 }
 
+/// A conditional GET is answered with a 304 and no body.
+async fn assert_not_modified(c: &reqwest::Client, url: &str, header: &str, value: &str) {
+    let res = c.get(url).header(header, value).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_MODIFIED, "{url}");
+    assert!(res.bytes().await.unwrap().is_empty(), "{url}");
+}
+
 fn cache_state(res: &reqwest::Response) -> String {
     res.headers()
         .get("x-hongcha-cache")
@@ -277,14 +283,7 @@ async fn anonymous_pages_come_from_the_cache_and_personal_ones_never_do() {
         // Revalidation: the ETag answers a second visit with a 304.
         let res = anon.get(app.url("/opinions")).send().await.unwrap();
         let etag = res.headers()["etag"].to_str().unwrap().to_owned();
-        let res = anon
-            .get(app.url("/opinions"))
-            .header("If-None-Match", &etag)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), StatusCode::NOT_MODIFIED);
-        assert!(res.bytes().await.unwrap().is_empty());
+        assert_not_modified(&anon, &app.url("/opinions"), "If-None-Match", &etag).await;
         app.stop().await;
     }
 }

@@ -499,8 +499,12 @@ mod tests {
             uncompressed: 10 * 1024 * 1024,
             ..Limits::default()
         };
+        assert_too_large(&b, small);
+    }
+
+    fn assert_too_large(b: &[u8], limits: Limits) {
         assert!(matches!(
-            read_xlsx(&b, small),
+            read_xlsx(b, limits),
             Err(DomainError::Validation {
                 rule: "too_large_uncompressed",
                 ..
@@ -519,13 +523,7 @@ mod tests {
             uncompressed: 16 * 1024 * 1024,
             ..Limits::default()
         };
-        assert!(matches!(
-            read_xlsx(&b, small),
-            Err(DomainError::Validation {
-                rule: "too_large_uncompressed",
-                ..
-            })
-        ));
+        assert_too_large(&b, small);
     }
 
     #[test]
