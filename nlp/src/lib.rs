@@ -1,9 +1,13 @@
-//! 文本分析 text analysis: segmentation, similarity and personal-data
-//! masking (keywords, heat and grouping come with the heat issue). Pure
-//! functions, no database.
+//! 文本分析 text analysis: normalisation, the civic lexicon, keywords,
+//! grouping opinions into topics, heat, similarity and personal-data
+//! masking. Pure functions, no database, no async.
 
+pub mod heat;
+pub mod lexicon;
 pub mod pii;
 pub mod text;
+pub mod topics;
 
+pub use lexicon::{Analyzer, Idf, Keyword, Lexicon, TermKind};
 pub use pii::{PiiKind, mask};
-pub use text::{Segmenter, similarity};
+pub use text::similarity;

@@ -1,56 +1,9 @@
-//! 分词与相似度 segmentation with a civic dictionary, and similarity of two
+//! 文本 text as analysis reads it ([`normalise`]), and similarity of two
 //! Chinese texts over their segmented words (not raw bytes).
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use jieba_rs::Jieba;
-
-/// Words jieba's general dictionary splits apart but residents use as one.
-pub const CIVIC_WORDS: &[&str] = &[
-    "加装电梯",
-    "飞线充电",
-    "垃圾分类",
-    "电动自行车",
-    "电瓶车",
-    "充电桩",
-    "停车位",
-    "物业费",
-    "老旧小区",
-    "楼道",
-    "消防通道",
-    "高空抛物",
-    "噪音扰民",
-    "违章搭建",
-    "路灯",
-    "井盖",
-    "垃圾桶",
-    "绿化带",
-    "红茶议事会",
-    "网格员",
-    "业委会",
-    "物业公司",
-    "适老化",
-    "助餐",
-];
-
-/// Different words for the same thing, mapped to one.
-pub const SYNONYMS: &[(&str, &str)] = &[
-    ("电瓶车", "电动自行车"),
-    ("电驴", "电动自行车"),
-    ("电动车", "电动自行车"),
-    ("小电驴", "电动自行车"),
-    ("车位", "停车位"),
-    ("装电梯", "加装电梯"),
-    ("噪声", "噪音"),
-];
-
-/// Words too common to say what a text is about.
-const STOP: &[&str] = &[
-    "的", "了", "是", "在", "我", "我们", "你", "他", "她", "它", "和", "与", "也", "都", "就",
-    "还", "很", "太", "又", "有", "没有", "不", "被", "把", "让", "给", "对", "这", "那", "这个",
-    "那个", "一个", "什么", "怎么", "希望", "请", "能", "能否", "可以", "一下", "问题", "现在",
-    "已经", "非常", "比较", "因为", "所以", "但是", "而且", "如果", "吗", "呢", "吧", "啊",
-];
+use crate::lexicon::Analyzer;
 
 /// Text as analysis reads it (never as it is shown): full-width letters,
 /// digits and punctuation folded to half-width, Latin letters lower-cased,
@@ -109,44 +62,6 @@ fn is_emoji(c: char) -> bool {
         0x1F000..=0x1FAFF | 0x2600..=0x27BF | 0x2B00..=0x2BFF | 0xFE0F | 0x200D | 0x20E3 | 0xE0020..=0xE007F)
 }
 
-/// A jieba segmenter with the civic dictionary loaded, built once.
-pub struct Segmenter {
-    jieba: Jieba,
-}
-
-impl Segmenter {
-    pub fn global() -> &'static Segmenter {
-        static S: OnceLock<Segmenter> = OnceLock::new();
-        S.get_or_init(|| {
-            let mut jieba = Jieba::new();
-            for w in CIVIC_WORDS {
-                jieba.add_word(w, Some(200_000), None);
-            }
-            Segmenter { jieba }
-        })
-    }
-
-    /// Content words of `text`: segmented, synonyms unified, punctuation and
-    /// stop words dropped, Latin letters lower-cased.
-    pub fn words(&self, text: &str) -> Vec<String> {
-        let text = normalise(text);
-        self.jieba
-            .cut(&text, true)
-            .into_iter()
-            .map(|t| t.word.trim())
-            .filter(|w| !w.is_empty() && w.chars().any(char::is_alphanumeric))
-            .filter(|w| !STOP.contains(w))
-            .map(|w| {
-                SYNONYMS
-                    .iter()
-                    .find(|(from, _)| *from == w)
-                    .map(|(_, to)| (*to).to_owned())
-                    .unwrap_or_else(|| w.to_lowercase())
-            })
-            .collect()
-    }
-}
-
 /// Each distinct word once (repeating a word does not make a text more
 /// about it); single characters and numbers say little.
 fn weights(words: Vec<String>) -> HashMap<String, f64> {
@@ -168,7 +83,7 @@ fn weights(words: Vec<String>) -> HashMap<String, f64> {
 /// assert!(s > 0.5);
 /// ```
 pub fn similarity(a: &str, b: &str) -> f64 {
-    let seg = Segmenter::global();
+    let seg = Analyzer::shipped();
     let (ca, cb) = (weights(seg.words(a)), weights(seg.words(b)));
     let dot: f64 = ca
         .iter()
@@ -186,14 +101,6 @@ pub fn similarity(a: &str, b: &str) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn civic_words_stay_whole() {
-        let w = Segmenter::global().words("我们小区想加装电梯，楼道里有人飞线充电");
-        assert!(w.contains(&"加装电梯".to_owned()), "{w:?}");
-        assert!(w.contains(&"飞线充电".to_owned()), "{w:?}");
-        assert!(!w.contains(&"，".to_owned()));
-    }
 
     #[test]
     fn normalisation_folds_widths_and_drops_what_says_nothing() {
@@ -214,8 +121,8 @@ mod tests {
         }
         // Analysis sees the same words whatever the width.
         assert_eq!(
-            Segmenter::global().words("ＷＩＦＩ信号差"),
-            Segmenter::global().words("wifi信号差")
+            Analyzer::shipped().words("ＷＩＦＩ信号差"),
+            Analyzer::shipped().words("wifi信号差")
         );
     }
 
@@ -226,12 +133,6 @@ mod tests {
             proptest::prop_assert_eq!(normalise(&once), once.clone());
             proptest::prop_assert!(once.chars().count() <= s.chars().count());
         }
-    }
-
-    #[test]
-    fn synonyms_meet() {
-        let w = Segmenter::global().words("电瓶车");
-        assert_eq!(w, vec!["电动自行车".to_owned()]);
     }
 
     #[test]
