@@ -4,6 +4,12 @@ fn main() {
     let a = nlp::Analyzer::shipped();
     for line in std::env::args().skip(1) {
         let k = a.keywords(&line, 8);
-        println!("{line}\n  {:?}\n  {:?}", a.words(&line), k.iter().map(|k| format!("{}:{:.2}", k.term, k.weight)).collect::<Vec<_>>());
+        println!(
+            "{line}\n  {:?}\n  {:?}",
+            a.words(&line),
+            k.iter()
+                .map(|k| format!("{}:{:.2}", k.term, k.weight))
+                .collect::<Vec<_>>()
+        );
     }
 }

@@ -156,7 +156,10 @@ mod tests {
         assert_eq!(h.residents, 1);
         assert_eq!(h.posts, 30);
         assert!((h.value - 1.0).abs() < 0.01, "{h:?}");
-        let two: Vec<Post> = ["a:1", "a:2"].iter().map(|r| post(r, "web", 1, now)).collect();
+        let two: Vec<Post> = ["a:1", "a:2"]
+            .iter()
+            .map(|r| post(r, "web", 1, now))
+            .collect();
         assert!(heat(&two, now, &Params::default()).value > h.value);
     }
 
@@ -164,9 +167,18 @@ mod tests {
     fn old_matters_fade_below_fresh_ones() {
         let now = 100 * DAY;
         let names: Vec<String> = (0..40).map(|i| format!("a:{i}")).collect();
-        let old: Vec<Post> = names.iter().map(|r| post(r, "web", 1, now - 42 * DAY)).collect();
-        let fresh: Vec<Post> = names[..8].iter().map(|r| post(r, "web", 1, now - DAY)).collect();
-        let (o, f) = (heat(&old, now, &Params::default()), heat(&fresh, now, &Params::default()));
+        let old: Vec<Post> = names
+            .iter()
+            .map(|r| post(r, "web", 1, now - 42 * DAY))
+            .collect();
+        let fresh: Vec<Post> = names[..8]
+            .iter()
+            .map(|r| post(r, "web", 1, now - DAY))
+            .collect();
+        let (o, f) = (
+            heat(&old, now, &Params::default()),
+            heat(&fresh, now, &Params::default()),
+        );
         assert!(o.residents > f.residents);
         assert!(f.value > o.value, "fresh {f:?} old {o:?}");
         assert!((decay(7 * DAY, 7.0) - 0.5).abs() < 1e-12);
@@ -176,7 +188,10 @@ mod tests {
     #[test]
     fn spread_across_channels_and_communities_and_supports_add() {
         let now = 10 * DAY;
-        let one_place: Vec<Post> = ["a", "b", "c"].iter().map(|r| post(r, "web", 1, now)).collect();
+        let one_place: Vec<Post> = ["a", "b", "c"]
+            .iter()
+            .map(|r| post(r, "web", 1, now))
+            .collect();
         let spread = vec![
             post("a", "web", 1, now),
             post("b", "hotline", 2, now),

@@ -332,19 +332,23 @@ impl Analyzer {
             .words(text)
             .into_iter()
             .filter(|w| w.chars().count() >= 2)
-            .filter(|w| !w.chars().all(|c| c.is_ascii_digit() || c == '*' || c == '.'))
-            .collect();
-        let mut ranked: Vec<Keyword> = rank(words.iter().map(String::as_str), &self.idf, usize::MAX)
-            .into_iter()
-            .map(|(term, weight)| Keyword {
-                term: term.to_owned(),
-                weight: if self.matters.contains(term) {
-                    weight * MATTER_BOOST
-                } else {
-                    weight
-                },
+            .filter(|w| {
+                !w.chars()
+                    .all(|c| c.is_ascii_digit() || c == '*' || c == '.')
             })
             .collect();
+        let mut ranked: Vec<Keyword> =
+            rank(words.iter().map(String::as_str), &self.idf, usize::MAX)
+                .into_iter()
+                .map(|(term, weight)| Keyword {
+                    term: term.to_owned(),
+                    weight: if self.matters.contains(term) {
+                        weight * MATTER_BOOST
+                    } else {
+                        weight
+                    },
+                })
+                .collect();
         ranked.sort_by(|a, b| b.weight.total_cmp(&a.weight));
         ranked.truncate(k);
         ranked
@@ -396,7 +400,10 @@ mod tests {
     fn the_shipped_data_loads() {
         let lex = Lexicon::shipped();
         assert!(lex.words.iter().any(|(w, _)| w == "加装电梯"));
-        assert!(lex.synonyms.contains(&("电瓶车".into(), "电动自行车".into())));
+        assert!(
+            lex.synonyms
+                .contains(&("电瓶车".into(), "电动自行车".into()))
+        );
         assert!(lex.stop.contains(&"的".to_owned()));
         let idf = Idf::shipped();
         assert!(idf.len() > 200_000, "{}", idf.len());
@@ -425,7 +432,10 @@ mod tests {
         );
         let terms: Vec<&str> = k.iter().map(|k| k.term.as_str()).collect();
         assert_eq!(terms[..2], ["电动自行车", "飞线充电"], "{terms:?}");
-        assert!(!terms.contains(&"来电人") && !terms.contains(&"反映"), "{terms:?}");
+        assert!(
+            !terms.contains(&"来电人") && !terms.contains(&"反映"),
+            "{terms:?}"
+        );
         assert!(k.windows(2).all(|w| w[0].weight >= w[1].weight));
         assert!(a.keywords("", 5).is_empty());
         assert!(a.keywords("138****5678 2026", 5).is_empty());
@@ -435,7 +445,10 @@ mod tests {
     fn the_lexicon_grows_at_run_time() {
         let mut lex = Lexicon::shipped();
         let before = Analyzer::new(&lex, Idf::shipped());
-        assert_ne!(before.words("共享单车乱停"), vec!["共享单车".to_owned(), "乱停".to_owned()]);
+        assert_ne!(
+            before.words("共享单车乱停"),
+            vec!["共享单车".to_owned(), "乱停".to_owned()]
+        );
         lex.add(TermKind::Word, "乱停", None);
         lex.add(TermKind::Synonym, "小黄车", Some("共享单车"));
         lex.add(TermKind::Stop, "乱停", None);

@@ -2,6 +2,7 @@
 //! grouping opinions into topics, heat, similarity and personal-data
 //! masking. Pure functions, no database, no async.
 
+pub mod corpus;
 pub mod heat;
 pub mod lexicon;
 pub mod pii;

@@ -40,6 +40,10 @@ pub struct Params {
     /// Most recent groups a term remembers as candidates (bounds the work
     /// per opinion whatever the corpus size).
     pub candidates_per_term: usize,
+    /// Least cosine similarity of two groups' centroids for the second
+    /// pass to merge them: a matter whose first opinions took two paths
+    /// (飞线充电 and 充电桩) becomes one topic.
+    pub merge_threshold: f64,
 }
 
 impl Default for Params {
@@ -48,6 +52,7 @@ impl Default for Params {
             threshold: 0.38,
             min_residents: 2,
             candidates_per_term: 256,
+            merge_threshold: 0.5,
         }
     }
 }
@@ -55,7 +60,7 @@ impl Default for Params {
 /// A group of opinions about one matter.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Group {
-    /// Opinion ids in time order.
+    /// Opinion ids, ascending.
     pub members: Vec<i64>,
     /// (copy id, id of the opinion it copies)
     pub copies: Vec<(i64, i64)>,
@@ -187,11 +192,70 @@ pub fn best_topic<'a, K: Copy>(
         .max_by(|a, b| a.1.total_cmp(&b.1))
 }
 
+/// A fingerprint seen: (fingerprint, its group, the opinion it came from).
+type Seen = (u64, usize, i64);
+
+#[derive(Default)]
 struct Building {
     centroid: Centroid,
     members: Vec<i64>,
     copies: Vec<(i64, i64)>,
     residents: HashSet<String>,
+}
+
+/// The second pass: groups of two or more opinions, largest first, take in
+/// any smaller group whose centroid is close enough to theirs.
+fn merge_similar(groups: &mut Vec<Building>, params: &Params) {
+    let mut order: Vec<usize> = (0..groups.len())
+        .filter(|&g| groups[g].members.len() >= 2)
+        .collect();
+    order.sort_by_key(|&g| (std::cmp::Reverse(groups[g].members.len()), g));
+    let position: HashMap<usize, usize> = order.iter().enumerate().map(|(r, &g)| (g, r)).collect();
+    let mut by_term: HashMap<String, Vec<usize>> = HashMap::new();
+    for &g in &order {
+        for (t, _) in groups[g].centroid.top(3) {
+            by_term.entry(t).or_default().push(g);
+        }
+    }
+    let mut gone: HashSet<usize> = HashSet::new();
+    for (rank, &big) in order.iter().enumerate() {
+        if gone.contains(&big) {
+            continue;
+        }
+        let mut candidates: Vec<usize> = groups[big]
+            .centroid
+            .top(3)
+            .iter()
+            .filter_map(|(t, _)| by_term.get(t))
+            .flatten()
+            .copied()
+            .filter(|g| position[g] > rank && !gone.contains(g))
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        for small in candidates {
+            let v = unit(&groups[small].centroid.top(usize::MAX));
+            if groups[big].centroid.cosine(&v) >= params.merge_threshold {
+                let taken = std::mem::take(&mut groups[small]);
+                let target = &mut groups[big];
+                for (t, w) in taken.centroid.terms {
+                    let e = target.centroid.terms.entry(t).or_insert(0.0);
+                    *e += w;
+                }
+                target.centroid.norm_sq = target.centroid.terms.values().map(|w| w * w).sum();
+                target.members.extend(taken.members);
+                target.copies.extend(taken.copies);
+                target.residents.extend(taken.residents);
+                gone.insert(small);
+            }
+        }
+        groups[big].members.sort_unstable();
+    }
+    let mut i = 0;
+    groups.retain(|_| {
+        i += 1;
+        !gone.contains(&(i - 1))
+    });
 }
 
 /// Groups `docs` into topics (see the module documentation). Deterministic
@@ -204,7 +268,7 @@ pub fn group(docs: &[Doc], params: &Params) -> Vec<Group> {
     // term → recent groups carrying it (most recent last)
     let mut postings: HashMap<&str, Vec<usize>> = HashMap::new();
     // 16-bit band of a fingerprint → (fingerprint, group, voice) seen
-    let mut bands: HashMap<(u8, u16), Vec<(u64, usize, i64)>> = HashMap::new();
+    let mut bands: HashMap<(u8, u16), Vec<Seen>> = HashMap::new();
     // an opinion that was copied → the voice (original id) it counts as
     let mut voice_of: HashMap<i64, String> = HashMap::new();
 
@@ -215,7 +279,10 @@ pub fn group(docs: &[Doc], params: &Params) -> Vec<Group> {
             .then(|| {
                 (0..4u8).find_map(|b| {
                     let key = (b, (doc.fingerprint >> (16 * b)) as u16);
-                    bands.get(&key)?.iter().find(|(f, _, _)| near_copies(*f, doc.fingerprint))
+                    bands
+                        .get(&key)?
+                        .iter()
+                        .find(|(f, _, _)| near_copies(*f, doc.fingerprint))
                 })
             })
             .flatten()
@@ -267,7 +334,10 @@ pub fn group(docs: &[Doc], params: &Params) -> Vec<Group> {
             if doc.fingerprint != 0 {
                 for b in 0..4u8 {
                     let key = (b, (doc.fingerprint >> (16 * b)) as u16);
-                    bands.entry(key).or_default().push((doc.fingerprint, g, doc.id));
+                    bands
+                        .entry(key)
+                        .or_default()
+                        .push((doc.fingerprint, g, doc.id));
                 }
             }
             voice_of.insert(doc.id, doc.resident.clone());
@@ -277,6 +347,7 @@ pub fn group(docs: &[Doc], params: &Params) -> Vec<Group> {
         groups[gi].residents.insert(voice);
     }
 
+    merge_similar(&mut groups, params);
     groups
         .into_iter()
         .filter(|g| g.residents.len() >= params.min_residents)
@@ -323,10 +394,20 @@ mod tests {
     fn paraphrases_gather_unrelated_matters_do_not_and_one_offs_stay_alone() {
         let docs = vec![
             doc(1, "楼道里有人用电瓶车拉线充电，太危险了", "a:1", 10),
-            doc(2, "来电人反映：小区电动车飞线充电现象严重，存在火灾隐患", "p:9", 20),
+            doc(
+                2,
+                "来电人反映：小区电动车飞线充电现象严重，存在火灾隐患",
+                "p:9",
+                20,
+            ),
             doc(3, "小电驴在楼道充电，电线从窗户挂下来", "a:2", 30),
             doc(4, "我们楼想加装电梯，费用怎么分摊？", "a:3", 40),
-            doc(5, "老人爬楼太难，希望尽快安装电梯，一楼住户不同意怎么办", "a:4", 50),
+            doc(
+                5,
+                "老人爬楼太难，希望尽快安装电梯，一楼住户不同意怎么办",
+                "a:4",
+                50,
+            ),
             doc(6, "增设电梯的补贴政策是什么，低楼层住户有意见", "a:5", 60),
             doc(7, "小区东门的流浪猫越来越多，晚上叫得厉害", "a:6", 70),
         ];
@@ -340,7 +421,12 @@ mod tests {
     fn copies_and_a_flooding_resident_count_once() {
         let mut docs = Vec::new();
         for i in 0..30 {
-            docs.push(doc(i, &format!("楼道飞线充电太危险第{i}次反映"), "a:flood", i));
+            docs.push(doc(
+                i,
+                &format!("楼道飞线充电太危险第{i}次反映"),
+                "a:flood",
+                i,
+            ));
         }
         let groups = group(&docs, &Params::default());
         assert!(groups.is_empty(), "one resident is not a topic: {groups:?}");
@@ -368,13 +454,30 @@ mod tests {
     #[test]
     fn a_new_opinion_finds_its_topic() {
         let topics = [
-            (10, Centroid::from_terms(&[("电动自行车".into(), 0.5), ("飞线充电".into(), 0.5)])),
-            (11, Centroid::from_terms(&[("加装电梯".into(), 0.7), ("费用".into(), 0.3)])),
+            (
+                10,
+                Centroid::from_terms(&[("电动自行车".into(), 0.5), ("飞线充电".into(), 0.5)]),
+            ),
+            (
+                11,
+                Centroid::from_terms(&[("加装电梯".into(), 0.7), ("费用".into(), 0.3)]),
+            ),
         ];
         let d = doc(1, "晚上有人在楼道给电瓶车充电", "a:1", 1);
-        let found = best_topic(&d.keywords, topics.iter().map(|(k, c)| (*k, c)), &Params::default());
+        let found = best_topic(
+            &d.keywords,
+            topics.iter().map(|(k, c)| (*k, c)),
+            &Params::default(),
+        );
         assert_eq!(found.map(|f| f.0), Some(10));
         let d = doc(2, "小区东门的流浪猫越来越多", "a:1", 1);
-        assert!(best_topic(&d.keywords, topics.iter().map(|(k, c)| (*k, c)), &Params::default()).is_none());
+        assert!(
+            best_topic(
+                &d.keywords,
+                topics.iter().map(|(k, c)| (*k, c)),
+                &Params::default()
+            )
+            .is_none()
+        );
     }
 }
