@@ -20,6 +20,9 @@ fn overrides(
     community_col: String,
     category: String,
     location: String,
+    received_at: String,
+    phone: String,
+    channel: String,
 ) -> std::collections::HashMap<String, String> {
     [
         ("title", title),
@@ -27,6 +30,9 @@ fn overrides(
         ("community", community_col),
         ("category", category),
         ("location", location),
+        ("received_at", received_at),
+        ("phone", phone),
+        ("channel", channel),
     ]
     .into_iter()
     .filter(|(_, v)| !v.trim().is_empty())
@@ -44,11 +50,23 @@ pub async fn import_preview(
     #[server(default)] community_col: String,
     #[server(default)] category: String,
     #[server(default)] location: String,
+    #[server(default)] received_at: String,
+    #[server(default)] phone: String,
+    #[server(default)] channel: String,
     #[server(default)] community: Option<i64>,
 ) -> Result<ImportPreviewView, AppError> {
     let st = state::state()?;
     let actor = state::require_principal().await?;
-    let over = overrides(title, body, community_col, category, location);
+    let over = overrides(
+        title,
+        body,
+        community_col,
+        category,
+        location,
+        received_at,
+        phone,
+        channel,
+    );
     let p = domain::import::prepare(&st.services, &actor, &file, &over, community)
         .await
         .map_err(map_err)?;
@@ -111,12 +129,28 @@ pub async fn import_start(
     #[server(default)] community_col: String,
     #[server(default)] category: String,
     #[server(default)] location: String,
+    #[server(default)] received_at: String,
+    #[server(default)] phone: String,
+    #[server(default)] channel: String,
     #[server(default)] community: Option<i64>,
+    /// Publish at once (a vetted file); unchecked boxes send nothing.
+    #[server(default)]
+    publish: Option<String>,
 ) -> Result<(), AppError> {
     let st = state::state()?;
     let actor = state::require_principal().await?;
-    let over = overrides(title, body, community_col, category, location);
-    domain::import::start(&st.services, &actor, &file, over, community)
+    let over = overrides(
+        title,
+        body,
+        community_col,
+        category,
+        location,
+        received_at,
+        phone,
+        channel,
+    );
+    let publish = publish.is_some_and(|v| !v.is_empty() && v != "false");
+    domain::import::start(&st.services, &actor, &file, over, community, publish)
         .await
         .map_err(map_err)
 }

@@ -569,6 +569,8 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("channel.import", "批量导入", "Bulk import"),
     ("channel.crawler", "网页采集", "Web crawler"),
     ("channel.meeting", "议事会现场", "Council meeting"),
+    ("channel.hotline", "12345 热线", "12345 hotline"),
+    ("channel.paper", "纸质表单", "Paper form"),
     ("form.channel", "来源", "Source"),
     ("form.status", "状态", "Status"),
     (
@@ -685,6 +687,24 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("import.field.community", "社区", "Community"),
     ("import.field.category", "类别", "Category"),
     ("import.field.location", "位置", "Location"),
+    ("import.field.received_at", "受理时间", "Received at"),
+    (
+        "import.field.phone",
+        "联系电话（只用于统计人数，不显示）",
+        "Contact phone (only counted, never shown)",
+    ),
+    ("import.field.channel", "渠道", "Channel"),
+    ("import.rule.in_future", "晚于现在", "is in the future"),
+    (
+        "import.publish",
+        "直接公开（已核实的文件，会记入审计）",
+        "Publish at once (a vetted file; audited)",
+    ),
+    (
+        "import.publish_hint",
+        "不勾选时，导入的意见先进入待审核。",
+        "Unticked, imported opinions wait for moderation.",
+    ),
     ("import.rule.required", "不能为空", "is empty"),
     ("import.rule.too_long", "太长", "is too long"),
     ("import.rule.invalid", "无法识别", "is not recognised"),

@@ -358,9 +358,15 @@ async fn run_locked(
                 published: source.publish_directly,
                 idempotency_key: Some(format!("crawl:{}:{}", row.id, &item.content_hash[..40])),
                 source: Some((row.id, item.url)),
+                received_at: None,
+                resident_key: None,
             }
             .into_row(now)
         })
+        .collect();
+    let keys: Vec<String> = rows
+        .iter()
+        .filter_map(|r| r.idempotency_key.clone().unwrap())
         .collect();
     for chunk in rows.chunks(500) {
         opinion::Entity::insert_many(chunk.to_vec())
@@ -374,6 +380,10 @@ async fn run_locked(
     am.last_summary = Set(serde_json::to_string(&summary).ok());
     am.update(&txn).await?;
     txn.commit().await?;
+    drop(_gate);
+    if source.publish_directly && !keys.is_empty() {
+        crate::agenda::after_publish_keys(s, &keys).await;
+    }
     Ok(summary)
 }
 

@@ -5,6 +5,7 @@
 //! and check permissions themselves, so no caller can forget to.
 
 pub mod accounts;
+pub mod agenda;
 pub mod audit;
 pub mod categories;
 pub mod clock;
@@ -23,6 +24,7 @@ pub mod outbox;
 pub mod photos;
 pub mod ratelimit;
 mod refdata;
+mod secrets;
 pub mod seed;
 
 #[cfg(test)]
@@ -49,6 +51,8 @@ pub struct Settings {
     pub report_min_account_age: chrono::Duration,
     /// Where files live: opinion photos in `photos/`, uploaded import files in `imports/`.
     pub data_dir: std::path::PathBuf,
+    /// Heat and grouping (half-life, thresholds).
+    pub agenda: agenda::Settings,
 }
 
 impl Default for Settings {
@@ -60,6 +64,7 @@ impl Default for Settings {
             report_hide_threshold: 3,
             report_min_account_age: chrono::Duration::days(7),
             data_dir: std::path::PathBuf::from("data"),
+            agenda: agenda::Settings::default(),
         }
     }
 }
@@ -79,6 +84,8 @@ pub struct Services {
     run_progress: Arc<std::sync::Mutex<std::collections::HashMap<i64, (i64, i64)>>>,
     /// SQL statements run through this handle since it was made.
     statements: Arc<std::sync::atomic::AtomicU64>,
+    /// The analyser with admins' lexicon additions (see `agenda`).
+    agenda: Arc<agenda::State>,
 }
 
 impl Services {
@@ -98,6 +105,7 @@ impl Services {
             submissions: group_commit::Writer::default(),
             run_progress: Arc::default(),
             refdata: Arc::default(),
+            agenda: Arc::default(),
         }
     }
 

@@ -24,6 +24,10 @@ pub enum Channel {
     Import,
     Crawler,
     Meeting,
+    /// A 12345 hotline work order.
+    Hotline,
+    /// A paper form typed up by staff.
+    Paper,
 }
 
 impl Channel {
@@ -33,7 +37,25 @@ impl Channel {
             Channel::Import => "import",
             Channel::Crawler => "crawler",
             Channel::Meeting => "meeting",
+            Channel::Hotline => "hotline",
+            Channel::Paper => "paper",
         }
+    }
+
+    /// A channel as spreadsheets name it (渠道 column); blank is `import`.
+    pub fn from_label(label: &str) -> Option<Channel> {
+        let l = nlp::text::normalise(label);
+        Some(match l.as_str() {
+            "" | "导入" | "import" => Channel::Import,
+            "12345" | "热线" | "市民热线" | "12345热线" | "电话" | "来电" | "hotline" => {
+                Channel::Hotline
+            }
+            "网上" | "网站" | "网络" | "网上提交" | "web" => Channel::Web,
+            "论坛" | "网页" | "网页采集" | "crawler" => Channel::Crawler,
+            "会议" | "议事会" | "议事会现场" | "meeting" => Channel::Meeting,
+            "纸质" | "纸质表单" | "表单" | "来信" | "信件" | "paper" => Channel::Paper,
+            _ => return None,
+        })
     }
 }
 
@@ -152,6 +174,10 @@ pub(crate) struct NewOpinion {
     pub published: bool,
     pub idempotency_key: Option<String>,
     pub source: Option<(i64, String)>,
+    /// When the original was received (imports), if earlier.
+    pub received_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Who stands behind it, when the channel knows (see `agenda::voice`).
+    pub resident_key: Option<String>,
 }
 
 impl NewOpinion {
@@ -189,6 +215,10 @@ impl NewOpinion {
             source_id: Set(source_id),
             created_at: Set(now),
             updated_at: Set(now),
+            keywords: Set(String::new()),
+            fingerprint: Set(0),
+            resident_key: Set(self.resident_key),
+            received_at: Set(self.received_at),
             ..Default::default()
         }
     }
@@ -222,6 +252,8 @@ pub async fn submit(
         published: false,
         idempotency_key: key.clone(),
         source: None,
+        received_at: None,
+        resident_key: Some(format!("a:{}", actor.account_id)),
     }
     .into_row(now);
     // Committed (group commit: see `group_commit`) before we answer: an
@@ -588,11 +620,19 @@ pub async fn moderate_many(
         }
         d => d,
     };
-    let (_gate, txn) = s.begin_write().await?;
+    let (gate, txn) = s.begin_write().await?;
     for &id in &ids {
         decide(&txn, actor, id, &decision).await?;
     }
     txn.commit().await?;
+    drop(gate);
+    // Published: analysed and placed into its topic (heat updated). The
+    // decision stands if this fails; the next recomputation repairs it.
+    if matches!(decision, Decision::Approve)
+        && let Err(e) = crate::agenda::after_publish(s, &ids).await
+    {
+        tracing::warn!(error = %e, "placing published opinions into topics failed");
+    }
     Ok(ids.len())
 }
 
@@ -716,6 +756,13 @@ pub async fn edit(s: &Services, actor: &Principal, id: i64, input: Edit) -> Doma
     )
     .await?;
     txn.commit().await?;
+    drop(_gate);
+    // A published opinion's keywords follow its corrected text.
+    if row.status == status::PUBLISHED
+        && let Err(e) = crate::agenda::after_publish(s, &[id]).await
+    {
+        tracing::warn!(error = %e, "analysing a corrected opinion failed");
+    }
     Ok(())
 }
 

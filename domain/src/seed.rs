@@ -9,6 +9,78 @@ use crate::{Services, org};
 
 pub const STREET: &str = "小河街道";
 
+/// Category of each demo matter (the corpus's `## key`).
+fn demo_category(matter: Option<&str>) -> &'static str {
+    match matter {
+        Some("飞线充电" | "高空抛物") => "public_safety",
+        Some("加装电梯" | "老年食堂" | "快递柜") => "public_service",
+        Some(_) => "public_management",
+        None => "other",
+    }
+}
+
+/// The demo's opinions: a lively street generated from `nlp::corpus`
+/// (several hundred opinions over three months, across channels and
+/// communities), published, with the times and residents behind them.
+/// Idempotent: each has a fixed key, so loading twice adds nothing.
+/// Topics and heat follow from a recomputation.
+pub async fn seed_opinions(s: &Services, communities: &[i64]) -> DomainResult<usize> {
+    use sea_orm::sea_query::OnConflict;
+
+    use crate::entities::opinion;
+    use crate::opinions::{Channel, NewOpinion};
+    if communities.is_empty() {
+        return Ok(0);
+    }
+    let now = crate::clock::now();
+    let street = nlp::corpus::generate(2026, communities.len());
+    let rows: Vec<opinion::ActiveModel> = street
+        .iter()
+        .enumerate()
+        .map(|(i, o)| {
+            let channel = match o.channel {
+                "hotline" => Channel::Hotline,
+                "crawler" => Channel::Crawler,
+                "meeting" => Channel::Meeting,
+                _ => Channel::Web,
+            };
+            let at = now - chrono::Duration::seconds(o.age_secs);
+            let mut row = NewOpinion {
+                community_id: communities[o.community],
+                location: None,
+                author_id: None,
+                anonymous: false,
+                channel,
+                category: demo_category(o.matter).to_owned(),
+                title: o.title.clone(),
+                body: o.body.clone(),
+                published: true,
+                idempotency_key: Some(format!("demo:{i}")),
+                source: None,
+                received_at: Some(at),
+                resident_key: Some(format!("demo:{}", o.resident)),
+            }
+            .into_row(at);
+            row.published_at = sea_orm::Set(Some(at));
+            row
+        })
+        .collect();
+    let (_gate, txn) = s.begin_write().await?;
+    let mut added = 0;
+    for chunk in rows.chunks(200) {
+        added += opinion::Entity::insert_many(chunk.to_vec())
+            .on_conflict(
+                OnConflict::column(opinion::Column::IdempotencyKey)
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(added as usize)
+}
+
 /// Communities and their compounds.
 pub const COMMUNITIES: &[(&str, &[&str])] = &[
     ("长乐社区", &["长乐苑", "长乐新村"]),
@@ -45,8 +117,10 @@ pub async fn seed_demo(s: &Services, password: Option<&str>) -> DomainResult<Vec
     let street_id = org::find_or_create_street(&s.db, STREET).await?;
     let mut first_community = 0;
     let mut first_compound = 0;
+    let mut community_ids = Vec::new();
     for (i, (name, compounds)) in COMMUNITIES.iter().enumerate() {
         let cid = org::find_or_create_community(&s.db, street_id, name).await?;
+        community_ids.push(cid);
         for (j, compound) in compounds.iter().enumerate() {
             let id = org::find_or_create_compound(&s.db, cid, compound).await?;
             if i == 0 && j == 0 {
@@ -92,5 +166,7 @@ pub async fn seed_demo(s: &Services, password: Option<&str>) -> DomainResult<Vec
             password: pw,
         });
     }
+    seed_opinions(s, &community_ids).await?;
+    crate::agenda::recompute(s, false, |_, _, _| {}).await?;
     Ok(out)
 }

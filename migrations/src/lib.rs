@@ -16,6 +16,7 @@ mod m20261128_000009_org_admin;
 mod m20261128_000010_job_run;
 mod m20261128_000011_ref_version;
 mod m20261128_000012_page_version;
+mod m20261129_000013_agenda;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000010_job_run::Migration),
             Box::new(m20261128_000011_ref_version::Migration),
             Box::new(m20261128_000012_page_version::Migration),
+            Box::new(m20261129_000013_agenda::Migration),
         ]
     }
 }

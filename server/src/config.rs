@@ -43,6 +43,11 @@ pub struct Config {
     /// SMS channel's `outbox.log` (automated tests read them there). Off by
     /// default: the log shows codes as `******`.
     pub dev_reveal_codes: bool,
+    /// Heat: an opinion's weight halves every this many days (default 7).
+    pub heat_half_life_days: f64,
+    /// Minutes between full heat recomputations (default 10; 0 = never,
+    /// publishing still places each opinion into its topic).
+    pub heat_every_minutes: u64,
 }
 
 /// Attempts allowed per window (minutes).
@@ -95,6 +100,8 @@ impl Default for Config {
             report_min_account_days: 7,
             limits: LimitsConfig::default(),
             dev_reveal_codes: false,
+            heat_half_life_days: 7.0,
+            heat_every_minutes: 10,
         }
     }
 }
@@ -163,6 +170,12 @@ impl Config {
         if let Some(v) = get("HONGCHA_REPORT_MIN_ACCOUNT_DAYS") {
             self.report_min_account_days = parse("HONGCHA_REPORT_MIN_ACCOUNT_DAYS", v)?;
         }
+        if let Some(v) = get("HONGCHA_HEAT_HALF_LIFE_DAYS") {
+            self.heat_half_life_days = parse("HONGCHA_HEAT_HALF_LIFE_DAYS", v)?;
+        }
+        if let Some(v) = get("HONGCHA_HEAT_EVERY_MINUTES") {
+            self.heat_every_minutes = parse("HONGCHA_HEAT_EVERY_MINUTES", v)?;
+        }
         if let Some(v) = get("HONGCHA_REPORT_HIDE_THRESHOLD") {
             self.report_hide_threshold = parse("HONGCHA_REPORT_HIDE_THRESHOLD", v)?;
         }
@@ -203,6 +216,17 @@ impl Config {
                 self.report_min_account_days.clamp(0, 365),
             ),
             data_dir: self.data_dir.clone(),
+            agenda: domain::agenda::Settings {
+                heat: domain::agenda::HeatParams {
+                    half_life_days: if self.heat_half_life_days.is_finite() {
+                        self.heat_half_life_days.clamp(0.5, 365.0)
+                    } else {
+                        7.0
+                    },
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
             limits: Limits {
                 login_per_ip: Rule {
                     max: l.login_per_ip,

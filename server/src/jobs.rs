@@ -10,6 +10,7 @@ pub struct Jobs {
     services: domain::Services,
     outbox: LogFileChannel,
     holder: String,
+    heat_every: Option<Duration>,
 }
 
 pub struct Running {
@@ -45,6 +46,8 @@ impl Jobs {
                 reveal_secrets: cfg.dev_reveal_codes,
             },
             holder,
+            heat_every: (cfg.heat_every_minutes > 0)
+                .then(|| Duration::from_secs(cfg.heat_every_minutes.saturating_mul(60))),
         }
     }
 
@@ -175,6 +178,37 @@ impl Jobs {
                 }
             })
         };
+        // Heat: every published opinion regrouped, every topic's heat
+        // counted again (ages move even when nothing is published). Once at
+        // start, then every `heat_every_minutes`.
+        let heat = {
+            let services = self.services.clone();
+            let holder = self.holder.clone();
+            let every = self.heat_every;
+            tokio::spawn(async move {
+                let Some(every) = every else { return };
+                let mut tick = tokio::time::interval(every);
+                loop {
+                    tick.tick().await;
+                    let ttl = domain::clock::Duration::seconds(every.as_secs().max(60) as i64);
+                    match domain::jobs::try_lease(&services, "heat", &holder, ttl).await {
+                        Ok(true) => {
+                            match domain::agenda::recompute(&services, false, |_, _, _| {}).await {
+                                Ok(r) => tracing::info!(
+                                    opinions = r.opinions,
+                                    topics = r.topics,
+                                    millis = r.millis as u64,
+                                    "heat recomputed"
+                                ),
+                                Err(e) => tracing::error!(error = %e, "heat recomputation failed"),
+                            }
+                        }
+                        Ok(false) => {}
+                        Err(e) => tracing::error!(error = %e, "heat lease failed"),
+                    }
+                }
+            })
+        };
         let outbox = tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_millis(500));
             loop {
@@ -198,7 +232,7 @@ impl Jobs {
             }
         });
         Running {
-            tasks: vec![outbox, housekeeping, crawls, work],
+            tasks: vec![outbox, housekeeping, crawls, work, heat],
             services: self_services,
             holder: self_holder,
         }

@@ -27,7 +27,8 @@ enum Command {
         #[arg(long)]
         if_empty: bool,
     },
-    /// Import opinions from a CSV or XLSX file (all rows or none), pending moderation.
+    /// Import opinions from a CSV or XLSX file (all rows or none), pending
+    /// moderation unless --publish.
     Import {
         /// The .csv / .xlsx file.
         file: std::path::PathBuf,
@@ -40,6 +41,28 @@ enum Command {
         /// Check every row and report, but import nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Publish the rows at once (a vetted file, e.g. a hotline export
+        /// already handled by staff); audited. Default: pending moderation.
+        #[arg(long)]
+        publish: bool,
+    },
+    /// Heat: regroup every published opinion into topics and count heat again.
+    Heat {
+        #[command(subcommand)]
+        command: HeatCommand,
+    },
+    /// Print the hot topics (the same ranking as the 热点 page and
+    /// `/api/v1/topics`).
+    Topics {
+        /// A community's own ranking (name or id); the whole street when omitted.
+        #[arg(long)]
+        community: Option<String>,
+        /// How many topics.
+        #[arg(long, default_value_t = 20)]
+        limit: u64,
+        /// JSON, as `/api/v1/topics` answers.
+        #[arg(long)]
+        json: bool,
     },
     /// Crawl configured public sources now (all enabled ones, or SOURCE).
     Crawl {
@@ -62,6 +85,16 @@ enum Command {
         phone: String,
         #[arg(long, default_value = "管理员")]
         name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum HeatCommand {
+    /// Recompute every topic now (the background job does this regularly).
+    Recompute {
+        /// Extract every opinion's keywords again first (after a lexicon change).
+        #[arg(long)]
+        reanalyse: bool,
     },
 }
 
@@ -136,10 +169,27 @@ async fn main() -> anyhow::Result<()> {
             community,
             map,
             dry_run,
+            publish,
         } => {
             let db = open_database(&cfg).await?;
             let services = domain::Services::new(db, cfg.settings());
-            import_file(&services, &file, community, map, dry_run).await
+            import_file(&services, &file, community, map, dry_run, publish).await
+        }
+        Command::Heat {
+            command: HeatCommand::Recompute { reanalyse },
+        } => {
+            let db = open_database(&cfg).await?;
+            let services = domain::Services::new(db, cfg.settings());
+            recompute_heat(&services, reanalyse).await
+        }
+        Command::Topics {
+            community,
+            limit,
+            json,
+        } => {
+            let db = open_database(&cfg).await?;
+            let services = domain::Services::new(db, cfg.settings());
+            print_topics(&services, community, limit, json).await
         }
         Command::Org {
             command: OrgCommand::Import { file, dry_run },
@@ -221,6 +271,7 @@ async fn import_file(
     community: Option<String>,
     map: Vec<(String, String)>,
     dry_run: bool,
+    publish: bool,
 ) -> anyhow::Result<()> {
     use domain::import;
     let started = std::time::Instant::now();
@@ -267,7 +318,7 @@ async fn import_file(
         indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} 行 {per_sec} 剩余 {eta}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let done = import::import(services, None, &table, &checked, |n, _| {
+    let done = import::import(services, None, &table, &checked, publish, |n, _| {
         bar.set_position(n as u64)
     })
     .await
@@ -281,6 +332,67 @@ async fn import_file(
         secs,
         table.rows.len() as f64 / secs
     );
+    Ok(())
+}
+
+async fn recompute_heat(services: &domain::Services, reanalyse: bool) -> anyhow::Result<()> {
+    use domain::agenda::Stage;
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{msg:8} {bar:40} {pos}/{len} {per_sec} 剩余 {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let done = domain::agenda::recompute(services, reanalyse, |stage, n, total| {
+        bar.set_message(match stage {
+            Stage::Analyse => "分析 analyse",
+            Stage::Group => "归并 group",
+            Stage::Store => "保存 store",
+        });
+        bar.set_length(total as u64);
+        bar.set_position(n as u64);
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    bar.finish_and_clear();
+    println!(
+        "热度已重算 heat recomputed: {} opinions ({} analysed), {} topics ({} new, {} dissolved) in {} ms",
+        done.opinions, done.analysed, done.topics, done.new_topics, done.dissolved, done.millis
+    );
+    Ok(())
+}
+
+async fn print_topics(
+    services: &domain::Services,
+    community: Option<String>,
+    limit: u64,
+    json: bool,
+) -> anyhow::Result<()> {
+    let community = match community {
+        None => None,
+        Some(c) => Some(
+            domain::org::communities(services)
+                .await?
+                .into_iter()
+                .find(|x| x.name == c || x.id.to_string() == c)
+                .map(|x| x.id)
+                .ok_or_else(|| anyhow::anyhow!("没有这个社区 no such community: {c}"))?,
+        ),
+    };
+    let topics = domain::agenda::api_topics(services, community, limit).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&topics)?);
+        return Ok(());
+    }
+    if topics.topics.is_empty() {
+        println!("暂无热点 no hot topics yet (run `hongcha heat recompute`)");
+    }
+    for (i, t) in topics.topics.iter().enumerate() {
+        println!("{:>2}. {}  热度 heat {:.1}", i + 1, t.title, t.heat);
+        println!("    {}", t.explain);
+        println!("    关键词 keywords: {}", t.keywords.join("、"));
+    }
     Ok(())
 }
 

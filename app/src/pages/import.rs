@@ -12,12 +12,15 @@ use crate::api_import::*;
 use crate::i18n::use_i18n;
 
 /// The mapping fields, in form order: (field, form name).
-const FIELDS: [(&str, &str); 5] = [
+const FIELDS: [(&str, &str); 8] = [
     ("title", "title"),
     ("body", "body"),
     ("community", "community_col"),
     ("category", "category"),
     ("location", "location"),
+    ("received_at", "received_at"),
+    ("phone", "phone"),
+    ("channel", "channel"),
 ];
 
 #[component]
@@ -73,10 +76,13 @@ fn Preview(file: String) -> impl IntoView {
                 q("community_col"),
                 q("category"),
                 q("location"),
+                (q("received_at"), q("phone"), q("channel")),
                 community(),
             )
         },
-        move |(t, b, cc, c, l, com)| import_preview(file_for_preview.clone(), t, b, cc, c, l, com),
+        move |(t, b, cc, c, l, (r, p, ch), com)| {
+            import_preview(file_for_preview.clone(), t, b, cc, c, l, r, p, ch, com)
+        },
     );
     let communities = Resource::new(|| (), |_| api::list_communities());
     let start = ServerAction::<ImportStart>::new();
@@ -221,6 +227,11 @@ fn Preview(file: String) -> impl IntoView {
                                 view! { <input type="hidden" name=*name value=v /> }
                             }).collect_view()}
                             <input type="hidden" name="community" value=move || community().map(|c| c.to_string()).unwrap_or_default() />
+                            <label class="check" for="import-publish">
+                                <input type="checkbox" id="import-publish" name="publish" value="true" aria-describedby="import-publish-hint" />
+                                {i18n.t("import.publish")}
+                            </label>
+                            <p class="hint" id="import-publish-hint">{i18n.t("import.publish_hint")}</p>
                             <ErrorNotice error=action_error(start) />
                             <button type="submit" disabled=move || !ok || start.pending().get() || started()>{i18n.t("import.start")}</button>
                         </ActionForm>

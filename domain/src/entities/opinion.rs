@@ -29,6 +29,17 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub published_at: Option<DateTimeUtc>,
+    /// TF-IDF keywords of the public text, JSON `[[term, weight], …]`;
+    /// empty until the opinion is published (see `agenda`).
+    pub keywords: String,
+    /// SimHash of the text: copies have near fingerprints.
+    pub fingerprint: i64,
+    /// Who stands behind it, for counting distinct residents: `a:<account>`,
+    /// `p:<keyed hash of a phone number>` (hotline imports), or none.
+    pub resident_key: Option<String>,
+    /// When the original was received, if before it reached Hongcha
+    /// (a hotline work order's 来电时间).
+    pub received_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

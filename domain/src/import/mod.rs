@@ -38,7 +38,101 @@ pub const FIELDS: &[(&str, &[&str])] = &[
     ("community", &["社区", "所属社区", "community"]),
     ("category", &["类别", "分类", "category"]),
     ("location", &["位置", "地址", "小区", "location", "address"]),
+    (
+        "received_at",
+        &[
+            "来电时间",
+            "受理时间",
+            "反映时间",
+            "时间",
+            "日期",
+            "received_at",
+            "date",
+        ],
+    ),
+    (
+        "phone",
+        &["来电号码", "联系电话", "联系方式", "电话", "手机", "phone"],
+    ),
+    ("channel", &["渠道", "来源", "来源渠道", "channel"]),
 ];
+
+/// A received-at cell: `2026-11-20 14:30[:05]`, `2026/11/20`, `2026年11月20日
+/// 14:30`, `2026.11.20`, or a spreadsheet date serial (`46346.6`), read as
+/// China time (UTC+8). Not before 2000, not in the future.
+pub fn parse_received_at(
+    raw: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<chrono::DateTime<chrono::Utc>, &'static str> {
+    use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
+    let china = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8");
+    let t = raw.trim();
+    let naive = if let Ok(serial) = t.parse::<f64>() {
+        // Spreadsheet serial days since 1899-12-30 (1900 date system).
+        if !(36_526.0..=80_000.0).contains(&serial) {
+            return Err("invalid");
+        }
+        let base = NaiveDate::from_ymd_opt(1899, 12, 30)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .ok_or("invalid")?;
+        base + chrono::Duration::seconds((serial * 86_400.0).round() as i64)
+    } else {
+        let t: String = t
+            .replace(['年', '月', '/', '.'], "-")
+            .replace('日', " ")
+            .replace('T', " ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let (date, time) = t.split_once(' ').unwrap_or((&t, ""));
+        let date = NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|_| "invalid")?;
+        let time = match time {
+            "" => NaiveTime::from_hms_opt(0, 0, 0).ok_or("invalid")?,
+            t => NaiveTime::parse_from_str(t, "%H:%M:%S")
+                .or_else(|_| NaiveTime::parse_from_str(t, "%H:%M"))
+                .map_err(|_| "invalid")?,
+        };
+        NaiveDateTime::new(date, time)
+    };
+    let at = china
+        .from_local_datetime(&naive)
+        .single()
+        .ok_or("invalid")?
+        .with_timezone(&chrono::Utc);
+    if at.format("%Y").to_string().as_str() < "2000" {
+        return Err("invalid");
+    }
+    if at > now + chrono::Duration::hours(1) {
+        return Err("in_future");
+    }
+    Ok(at)
+}
+
+/// A contact number as hotline exports write it (`138 0013 8000`,
+/// `+86-13800138000`, `0571-87654321`, `(0571)8765 4321`): its digits, or
+/// `None` if it is no phone number.
+pub fn parse_contact_phone(raw: &str) -> Option<String> {
+    let t = nlp::text::normalise(raw);
+    if !t
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '+' | '(' | ')'))
+    {
+        return None;
+    }
+    let mut digits: String = t.chars().filter(char::is_ascii_digit).collect();
+    if t.starts_with('+') || digits.starts_with("0086") {
+        digits = digits
+            .strip_prefix("0086")
+            .or_else(|| digits.strip_prefix("86"))
+            .map(str::to_owned)?;
+    }
+    let mobile = digits.len() == 11 && digits.starts_with('1');
+    let landline = (digits.starts_with('0') && (10..=12).contains(&digits.len()))
+        || (!digits.starts_with('0')
+            && !digits.starts_with('1')
+            && (7..=8).contains(&digits.len()));
+    (mobile || landline).then_some(digits)
+}
 
 /// A table read from a file: the header row and the data rows, as text.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -174,6 +268,12 @@ pub struct Prepared {
     pub title: String,
     pub body: String,
     pub location: Option<String>,
+    pub channel: String,
+    pub received_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The contact number's digits: only ever stored as a keyed hash, to
+    /// count distinct residents; never shown, not even in the preview.
+    #[serde(skip)]
+    pub phone: Option<String>,
 }
 
 /// A category cell: a code or a name as typed on paper forms and hotline
@@ -200,6 +300,7 @@ pub async fn check(
 ) -> DomainResult<Checked> {
     let communities = org::communities(s).await?;
     let active = categories::list(s, false).await?;
+    let now = clock::now();
     let mut out = Checked::default();
     let cell = |r: &Vec<String>, f: &str| {
         map.get(f)
@@ -238,6 +339,32 @@ pub async fn check(
         if category.is_none() {
             err("category", "invalid");
         }
+        let channel = crate::opinions::Channel::from_label(&cell(r, "channel"));
+        if channel.is_none() {
+            err("channel", "invalid");
+        }
+        let received = cell(r, "received_at");
+        let received_at = if received.trim().is_empty() {
+            None
+        } else {
+            match parse_received_at(&received, now) {
+                Ok(at) => Some(at),
+                Err(rule) => {
+                    err("received_at", rule);
+                    None
+                }
+            }
+        };
+        let phone_cell = cell(r, "phone");
+        let phone = if phone_cell.trim().is_empty() {
+            None
+        } else {
+            let p = parse_contact_phone(&phone_cell);
+            if p.is_none() {
+                err("phone", "invalid");
+            }
+            p
+        };
         let cname = cell(r, "community");
         let community = if cname.is_empty() {
             default_community
@@ -250,7 +377,11 @@ pub async fn check(
         if community.is_none() {
             err("community", "invalid");
         }
-        if let (Some(community_id), Some(category)) = (community, category)
+        let row_ok = channel.is_some()
+            && (received.trim().is_empty() || received_at.is_some())
+            && (phone_cell.trim().is_empty() || phone.is_some());
+        if let (Some(community_id), Some(category), Some(channel)) = (community, category, channel)
+            && row_ok
             && tn > 0
             && tn <= TITLE_MAX
             && bn > 0
@@ -263,6 +394,9 @@ pub async fn check(
                 title,
                 body,
                 location: (!location.is_empty()).then_some(location),
+                channel: channel.as_str().to_owned(),
+                received_at,
+                phone,
             });
         }
     }
@@ -276,14 +410,18 @@ pub struct Imported {
     pub skipped: usize,
 }
 
-/// Imports checked rows in one transaction (all or nothing), pending
-/// moderation, with channel `import`. `actor` is `None` for the CLI; a
-/// staff member may import only into their own communities.
+/// Imports checked rows in one transaction (all or nothing): pending
+/// moderation, or published at once when `publish` (a vetted file; the
+/// audit entry says so), each with the channel, received-at time and keyed
+/// hash of the contact number its row gave. `actor` is `None` for the CLI;
+/// a staff member may import only into their own communities. Published
+/// rows are then analysed and placed into topics.
 pub async fn import(
     s: &Services,
     actor: Option<&Principal>,
     table: &Table,
     checked: &Checked,
+    publish: bool,
     mut progress: impl FnMut(usize, usize),
 ) -> DomainResult<Imported> {
     if !checked.errors.is_empty() {
@@ -300,26 +438,42 @@ pub async fn import(
     let total = checked.rows.len();
     let prefix = format!("import:{}:", &table.digest[..32]);
     let existing = existing_keys(&s.db, &prefix).await?;
-    let (_gate, txn) = s.begin_write().await?;
+    let secret = if checked.rows.iter().any(|r| r.phone.is_some()) {
+        Some(crate::secrets::get(&s.db, "resident").await?)
+    } else {
+        None
+    };
+    let (gate, txn) = s.begin_write().await?;
     let now = clock::now();
     let mut created = 0;
+    let mut published_keys = Vec::new();
     let mut batch = Vec::with_capacity(500);
     for (i, r) in checked.rows.iter().enumerate() {
         let key = format!("{prefix}{i}");
         if !existing.contains(&key) {
+            if publish {
+                published_keys.push(key.clone());
+            }
             batch.push(
                 crate::opinions::NewOpinion {
                     community_id: r.community_id,
                     location: r.location.clone(),
                     author_id: None,
                     anonymous: false,
-                    channel: Channel::Import,
+                    channel: Channel::from_label(&r.channel).unwrap_or(Channel::Import),
                     category: r.category.clone(),
                     title: r.title.clone(),
                     body: r.body.clone(),
-                    published: false,
+                    published: publish,
                     idempotency_key: Some(key),
                     source: None,
+                    received_at: r.received_at,
+                    resident_key: match (&r.phone, &secret) {
+                        (Some(p), Some(secret)) => {
+                            Some(format!("p:{}", crate::secrets::keyed_hash(secret, p)))
+                        }
+                        _ => None,
+                    },
                 }
                 .into_row(now),
             );
@@ -339,10 +493,14 @@ pub async fn import(
         actor.map(|a| a.account_id),
         "opinion.import",
         &format!("file:{}", &table.digest[..16]),
-        serde_json::json!({ "rows": total, "created": created }),
+        serde_json::json!({ "rows": total, "created": created, "published": publish }),
     )
     .await?;
     txn.commit().await?;
+    drop(gate);
+    if !published_keys.is_empty() {
+        crate::agenda::after_publish_keys(s, &published_keys).await;
+    }
     Ok(Imported {
         created,
         skipped: total - created,
@@ -592,13 +750,15 @@ pub async fn prepare(
 }
 
 /// Checks a stashed upload with the given mapping and queues its import
-/// (all rows or none). Refused while the same file is importing.
+/// (all rows or none; published at once when `publish`). Refused while the
+/// same file is importing.
 pub async fn start(
     s: &Services,
     actor: &Principal,
     token: &str,
     overrides: HashMap<String, String>,
     default_community: Option<i64>,
+    publish: bool,
 ) -> DomainResult<()> {
     let p = prepare(s, actor, token, &overrides, default_community).await?;
     if !p.checked.errors.is_empty() {
@@ -607,6 +767,7 @@ pub async fn start(
     let params = serde_json::json!({
         "overrides": overrides,
         "community": default_community,
+        "publish": publish,
     });
     crate::jobs::enqueue(
         s,
@@ -648,7 +809,8 @@ pub async fn run_job(s: &Services, run: &crate::jobs::Run) -> Result<serde_json:
         .map_err(key)?;
     // Progress is recorded from a side task, so the import never waits on it.
     let (tx, writer) = crate::jobs::reporter(s, run.id, checked.rows.len());
-    let result = import(s, Some(&owner), &table, &checked, |done, total| {
+    let publish = run.params["publish"].as_bool().unwrap_or(false);
+    let result = import(s, Some(&owner), &table, &checked, publish, |done, total| {
         let _ = tx.send((done, total));
     })
     .await;
