@@ -1006,10 +1006,17 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// The shared strings, then each module's own table.
+const TABLES: &[&[(&str, &str, &str)]] = &[MESSAGES, crate::agenda::i18n::MESSAGES];
+
 /// Looks up `key`; unknown keys come back as the key itself, so a missing
 /// translation shows up in review instead of as an empty label.
 pub fn text(lang: Lang, key: &str) -> &'static str {
-    match MESSAGES.iter().find(|(k, _, _)| *k == key) {
+    match TABLES
+        .iter()
+        .flat_map(|t| t.iter())
+        .find(|(k, _, _)| *k == key)
+    {
         Some((_, zh, en)) => match lang {
             Lang::Zh => zh,
             Lang::En => en,
@@ -1092,12 +1099,10 @@ mod tests {
 
     #[test]
     fn every_key_is_unique_and_translated() {
-        for (i, (k, zh, en)) in MESSAGES.iter().enumerate() {
+        let all: Vec<_> = TABLES.iter().flat_map(|t| t.iter()).collect();
+        for (i, (k, zh, en)) in all.iter().enumerate() {
             assert!(!zh.is_empty() && !en.is_empty(), "{k}");
-            assert!(
-                MESSAGES[..i].iter().all(|(k2, _, _)| k2 != k),
-                "duplicate {k}"
-            );
+            assert!(all[..i].iter().all(|(k2, _, _)| k2 != k), "duplicate {k}");
         }
     }
 
@@ -1124,7 +1129,7 @@ mod tests {
             for piece in src.split(".t(\"").skip(1) {
                 let key = &piece[..piece.find('"').unwrap()];
                 assert!(
-                    MESSAGES.iter().any(|(k, _, _)| *k == key),
+                    TABLES.iter().flat_map(|t| t.iter()).any(|(k, _, _)| *k == key),
                     "{f:?}: missing key {key}"
                 );
                 checked += 1;

@@ -2,6 +2,7 @@
 //! Built twice: with `ssr` into the server, with `hydrate` into wasm.
 #![recursion_limit = "256"]
 
+pub mod agenda;
 pub mod api;
 pub mod api_admin;
 pub mod api_import;
@@ -111,6 +112,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/opinions") view=pages::OpinionList />
                     <Route path=path!("/opinions/new") view=pages::NewOpinion />
                     <Route path=path!("/opinions/:id") view=pages::OpinionDetail />
+                    <Route path=path!("/topics") view=agenda::HotTopics />
+                    <Route path=path!("/topics/:id") view=agenda::TopicPage />
                     <Route path=path!("/me") view=pages::ResidentHome />
                     <Route path=path!("/staff") view=pages::StaffPanel />
                     <Route path=path!("/staff/import") view=pages::ImportPage />
@@ -135,6 +138,7 @@ fn Header() -> impl IntoView {
                 {i18n.t("app.name")}
             </A>
             <nav aria-label=i18n.t("nav.main")>
+                <A href="/topics">{i18n.t("nav.topics")}</A>
                 <A href="/opinions">{i18n.t("nav.opinions")}</A>
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {

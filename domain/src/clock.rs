@@ -12,3 +12,11 @@ pub fn from_micros(micros: i64) -> String {
         .unwrap_or_default()
 }
 pub use chrono::Duration;
+
+/// The calendar day of `at` in China time (UTC+8), `2026-11-29`.
+pub fn china_day(at: DateTime<Utc>) -> String {
+    let china = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
+    at.with_timezone(&china).format("%Y-%m-%d").to_string()
+}
+
+

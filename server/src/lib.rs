@@ -1,5 +1,6 @@
 //! The `hongcha` server: configuration, router, middleware and background jobs.
 
+pub mod api_v1;
 pub mod assets;
 pub mod config;
 pub mod jobs;
@@ -175,6 +176,7 @@ pub fn router(cfg: &Config, services: domain::Services, addr: SocketAddr) -> Rou
         .with_state(state.clone());
     let pages = Router::new()
         .route("/healthz", get(healthz))
+        .route("/api/v1/topics", get(api_v1::topics))
         .route("/media/photos/{id}", get(media::photo))
         // The site's files: conditional requests answered with 304, and a
         // `.br` / `.gz` file next to one is sent instead when accepted.

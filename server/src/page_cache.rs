@@ -43,9 +43,12 @@ pub const CACHE_HEADER: &str = "x-hongcha-cache";
 /// The public pages and the public JSON they read.
 pub fn cacheable(path: &str) -> bool {
     match path {
-        "/" | "/opinions" | "/api/opinions" | "/api/opinion" | "/api/comments" => true,
-        _ => path.strip_prefix("/opinions/").is_some_and(|id| {
-            !id.is_empty() && id.len() <= 19 && id.bytes().all(|b| b.is_ascii_digit())
+        "/" | "/opinions" | "/api/opinions" | "/api/opinion" | "/api/comments" | "/topics"
+        | "/api/topics" | "/api/topic" | "/api/opinion_topic" | "/api/v1/topics" => true,
+        _ => ["/opinions/", "/topics/"].iter().any(|prefix| {
+            path.strip_prefix(prefix).is_some_and(|id| {
+                !id.is_empty() && id.len() <= 19 && id.bytes().all(|b| b.is_ascii_digit())
+            })
         }),
     }
 }
@@ -63,6 +66,7 @@ const KNOWN_PARAMS: &[&str] = &[
     "opinion_id",
     "upload",
     "upload_error",
+    "limit",
 ];
 
 fn known_query(query: Option<&str>) -> bool {

@@ -33,6 +33,15 @@ pub fn Home() -> impl IntoView {
         </ol>
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
+                let community = match session.me.await {
+                    Ok(Some(me)) => me.community_id,
+                    _ => None,
+                };
+                view! { <crate::agenda::HotOnHome community /> }
+            })}
+        </Transition>
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
                 match session.me.await {
                     Ok(Some(me)) => {
                         view! {
