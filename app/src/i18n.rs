@@ -1129,7 +1129,10 @@ mod tests {
             for piece in src.split(".t(\"").skip(1) {
                 let key = &piece[..piece.find('"').unwrap()];
                 assert!(
-                    TABLES.iter().flat_map(|t| t.iter()).any(|(k, _, _)| *k == key),
+                    TABLES
+                        .iter()
+                        .flat_map(|t| t.iter())
+                        .any(|(k, _, _)| *k == key),
                     "{f:?}: missing key {key}"
                 );
                 checked += 1;

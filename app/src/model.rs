@@ -49,6 +49,16 @@ impl FromServerFnError for AppError {
         match value {
             ServerFnErrorErr::Request(e) | ServerFnErrorErr::Response(e) => AppError::Transport(e),
             ServerFnErrorErr::Args(_) | ServerFnErrorErr::Deserialization(_) => {
+                // Arguments that do not parse (an id that is no number) are
+                // the caller's mistake: 400, not the 500 server_fn answers.
+                #[cfg(feature = "ssr")]
+                if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+                    res.set_status(http::StatusCode::BAD_REQUEST);
+                    res.insert_header(
+                        http::header::CACHE_CONTROL,
+                        http::HeaderValue::from_static("no-store"),
+                    );
+                }
                 AppError::Validation {
                     field: "request".into(),
                     rule: "invalid".into(),

@@ -18,5 +18,3 @@ pub fn china_day(at: DateTime<Utc>) -> String {
     let china = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
     at.with_timezone(&china).format("%Y-%m-%d").to_string()
 }
-
-

@@ -117,10 +117,8 @@ pub async fn seed_demo(s: &Services, password: Option<&str>) -> DomainResult<Vec
     let street_id = org::find_or_create_street(&s.db, STREET).await?;
     let mut first_community = 0;
     let mut first_compound = 0;
-    let mut community_ids = Vec::new();
     for (i, (name, compounds)) in COMMUNITIES.iter().enumerate() {
         let cid = org::find_or_create_community(&s.db, street_id, name).await?;
-        community_ids.push(cid);
         for (j, compound) in compounds.iter().enumerate() {
             let id = org::find_or_create_compound(&s.db, cid, compound).await?;
             if i == 0 && j == 0 {
@@ -166,7 +164,24 @@ pub async fn seed_demo(s: &Services, password: Option<&str>) -> DomainResult<Vec
             password: pw,
         });
     }
-    seed_opinions(s, &community_ids).await?;
-    crate::agenda::recompute(s, false, |_, _, _| {}).await?;
     Ok(out)
+}
+
+/// The demo's life: [`seed_opinions`] in the demo communities, then topics
+/// and heat. `hongcha seed-demo` runs it after [`seed_demo`]; tests that
+/// need only the organisation and accounts leave it out.
+pub async fn seed_demo_street(s: &Services) -> DomainResult<usize> {
+    let mut ids = Vec::new();
+    for name in COMMUNITIES.iter().map(|(n, _)| *n) {
+        if let Some(c) = org::communities(s)
+            .await?
+            .into_iter()
+            .find(|c| c.name == name)
+        {
+            ids.push(c.id);
+        }
+    }
+    let added = seed_opinions(s, &ids).await?;
+    crate::agenda::recompute(s, false, |_, _, _| {}).await?;
+    Ok(added)
 }

@@ -1,5 +1,6 @@
 //! `/api/v1`: the public, read-only JSON API (open data). For now the hot
 //! topics; the reports issue adds the rest with its OpenAPI document.
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -25,7 +26,13 @@ fn error(status: StatusCode, code: &str) -> Response {
 
 /// `GET /api/v1/topics?community=&limit=`: the ranking with each heat
 /// figure's breakdown, keywords and member opinion ids.
-pub async fn topics(State(state): State<AppState>, Query(q): Query<TopicsQuery>) -> Response {
+pub async fn topics(
+    State(state): State<AppState>,
+    q: Result<Query<TopicsQuery>, QueryRejection>,
+) -> Response {
+    let Ok(Query(q)) = q else {
+        return error(StatusCode::BAD_REQUEST, "query");
+    };
     let limit = match q.limit.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
         None => 20,
         Some(l) => match l.parse::<u64>() {
@@ -33,14 +40,22 @@ pub async fn topics(State(state): State<AppState>, Query(q): Query<TopicsQuery>)
             _ => return error(StatusCode::BAD_REQUEST, "limit"),
         },
     };
-    let community = match q.community.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+    let community = match q
+        .community
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
         None => None,
         Some(c) => {
             if c.chars().count() > 64 {
                 return error(StatusCode::BAD_REQUEST, "community");
             }
             match domain::org::communities(&state.services).await {
-                Ok(list) => match list.into_iter().find(|x| x.name == c || x.id.to_string() == c) {
+                Ok(list) => match list
+                    .into_iter()
+                    .find(|x| x.name == c || x.id.to_string() == c)
+                {
                     Some(x) => Some(x.id),
                     None => return error(StatusCode::NOT_FOUND, "community"),
                 },

@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! The `hongcha` server: configuration, router, middleware and background jobs.
 
 pub mod api_v1;

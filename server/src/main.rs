@@ -151,7 +151,13 @@ async fn main() -> anyhow::Result<()> {
             let accounts = domain::seed::seed_demo(&services, fixed.as_deref())
                 .await
                 .context("loading demo data")?;
-            println!("演示数据已载入 demo data loaded: {}", domain::seed::STREET);
+            let opinions = domain::seed::seed_demo_street(&services)
+                .await
+                .context("loading demo opinions")?;
+            println!(
+                "演示数据已载入 demo data loaded: {} ({opinions} 条演示意见 demo opinions added)",
+                domain::seed::STREET
+            );
             println!("演示账号（仅供演示）demo accounts (demo only):");
             for a in accounts {
                 println!(

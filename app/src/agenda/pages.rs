@@ -88,7 +88,12 @@ fn TopicItem(rank: usize, t: TopicCardView) -> impl IntoView {
     let i18n = use_i18n();
     let href = format!("/topics/{}", t.id);
     let heat = t.heat.clone();
-    let list = t.trend.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", ");
+    let list = t
+        .trend
+        .iter()
+        .map(|v| v.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
     view! {
         <li class="topic card">
             <div class="topic-head">
@@ -173,7 +178,10 @@ pub fn HotOnHome(community: Option<i64>) -> impl IntoView {
     } else {
         "topics.home_title"
     };
-    let more = community.map_or_else(|| "/topics".to_owned(), |c| format!("/topics?community={c}"));
+    let more = community.map_or_else(
+        || "/topics".to_owned(),
+        |c| format!("/topics?community={c}"),
+    );
     view! {
         <section class="hot" aria-labelledby="hot-title">
             <h2 id="hot-title">{i18n.t(title)}</h2>
@@ -216,25 +224,13 @@ pub fn TopicPage() -> impl IntoView {
                     Ok(d) => d,
                     Err(e) => return view! { <crate::pages::ErrorMessage key=e.message_key() /> }.into_any(),
                 };
-                let h = d.card.heat.clone();
-                let h2 = h.clone();
-                let rows: [(&'static str, String); 9] = [
-                    ("topics.part.residents", h.residents.to_string()),
-                    ("topics.part.half_life", format!("{}", h.half_life_days)),
-                    ("topics.part.decayed", format!("{:.2}", h.decayed_residents)),
-                    ("topics.part.channels", h.channels.to_string()),
-                    ("topics.part.communities", h.communities.to_string()),
-                    ("topics.part.spread", format!("{:.2}", h.spread)),
-                    ("topics.part.supports", h.supports.to_string()),
-                    ("topics.part.support_part", format!("{:.2}", h.support_part)),
-                    ("topics.part.total", format!("{:.1}", h.value)),
-                ];
+                let card = d.card.clone();
                 view! {
                     <article class="topic-detail">
-                        <h1>{d.card.title.clone()}</h1>
+                        <h1>{card.title.clone()}</h1>
                         <p class="meta">
-                            <StatusBadge status=d.card.status.clone() /> " "
-                            {i18n.t("topics.first_last")} " " {d.card.first_at.clone()} " / " {d.card.last_at.clone()}
+                            <StatusBadge status=card.status.clone() /> " "
+                            {i18n.t("topics.first_last")} " " {card.first_at.clone()} " / " {card.last_at.clone()}
                         </p>
                         {d.merged_into.map(|m| view! {
                             <p class="notice">{i18n.t("topics.merged_into")} " " <A href=format!("/topics/{m}")>{format!("#{m}")}</A></p>
@@ -244,67 +240,99 @@ pub fn TopicPage() -> impl IntoView {
                         })}
                         {d.summary.clone().map(|s| view! { <p class="body">{s}</p> })}
                         <ul class="keywords" aria-label=i18n.t("topics.keywords")>
-                            {d.card.keywords.iter().map(|k| view! { <li class="tag">{k.clone()}</li> }).collect_view()}
+                            {card.keywords.iter().map(|k| view! { <li class="tag">{k.clone()}</li> }).collect_view()}
                         </ul>
-                        <section class="card" aria-labelledby="how-title">
-                            <h2 id="how-title">{i18n.t("topics.how")}</h2>
-                            <p class="explain" id="topic-explain">{move || explain(i18n, &h2)}</p>
-                            <table class="breakdown">
-                                <tbody>
-                                    {rows.into_iter().map(|(k, v)| view! {
-                                        <tr><th scope="row">{i18n.t(k)}</th><td>{v}</td></tr>
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        </section>
+                        <HowCard h=card.heat.clone() />
                         <section class="card" aria-labelledby="trend-title">
                             <h2 id="trend-title">{i18n.t("topics.trend")}</h2>
-                            <TrendChart trend=d.card.trend.clone() large=true />
-                            <TrendTable trend=d.card.trend.clone() />
+                            <TrendChart trend=card.trend.clone() large=true />
+                            <TrendTable trend=card.trend.clone() />
                         </section>
-                        <section class="card" aria-labelledby="why-title">
-                            <h2 id="why-title">{i18n.t("topics.why")}</h2>
-                            <div class="two-col">
-                                <div>
-                                    <h3>{i18n.t("topics.by_channel")}</h3>
-                                    <ul class="plain">
-                                        {h.by_channel.iter().map(|(c, n)| {
-                                            let key = format!("channel.{c}");
-                                            let n = *n;
-                                            view! { <li>{move || i18n.tr(&key)} ": " {n}</li> }
-                                        }).collect_view()}
-                                    </ul>
-                                </div>
-                                <div>
-                                    <h3>{i18n.t("topics.by_community")}</h3>
-                                    <ul class="plain">
-                                        {d.communities.iter().map(|(c, r, heat)| view! {
-                                            <li>{c.clone()} ": " {*r} " " {i18n.t("topics.residents")} " · " {i18n.t("topics.heat")} " " {format!("{heat:.1}")}</li>
-                                        }).collect_view()}
-                                    </ul>
-                                </div>
-                            </div>
-                            <h3>{i18n.t("topics.opinions")} " (" {d.total_opinions} ")"</h3>
-                            <ul class="opinions" id="topic-opinions">
-                                {d.opinions.into_iter().map(|o| {
-                                    let key = format!("channel.{}", o.channel);
-                                    view! {
-                                        <li class="opinion">
-                                            <A href=format!("/opinions/{}", o.id)>{o.title.clone()}</A>
-                                            <p class="meta">
-                                                {move || i18n.tr(&key)} " · " {o.community_name.clone()} " · " {o.at.clone()}
-                                                {o.copy.then(|| view! { " · " <span class="tag">{i18n.t("topics.copy")}</span> })}
-                                            </p>
-                                        </li>
-                                    }
-                                }).collect_view()}
-                            </ul>
-                        </section>
+                        <WhyCard d />
                     </article>
                 }.into_any()
             })}
         </Transition>
     }
+}
+
+/// The heat figure taken apart.
+#[component]
+fn HowCard(h: HeatView) -> AnyView {
+    let i18n = use_i18n();
+    let h2 = h.clone();
+    let rows: [(&'static str, String); 9] = [
+        ("topics.part.residents", h.residents.to_string()),
+        ("topics.part.half_life", format!("{}", h.half_life_days)),
+        ("topics.part.decayed", format!("{:.2}", h.decayed_residents)),
+        ("topics.part.channels", h.channels.to_string()),
+        ("topics.part.communities", h.communities.to_string()),
+        ("topics.part.spread", format!("{:.2}", h.spread)),
+        ("topics.part.supports", h.supports.to_string()),
+        ("topics.part.support_part", format!("{:.2}", h.support_part)),
+        ("topics.part.total", format!("{:.1}", h.value)),
+    ];
+    view! {
+        <section class="card" aria-labelledby="how-title">
+            <h2 id="how-title">{i18n.t("topics.how")}</h2>
+            <p class="explain" id="topic-explain">{move || explain(i18n, &h2)}</p>
+            <table class="breakdown">
+                <tbody>
+                    {rows.into_iter().map(|(k, v)| view! {
+                        <tr><th scope="row">{i18n.t(k)}</th><td>{v}</td></tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </section>
+    }
+    .into_any()
+}
+
+/// "Why is this here": channels, communities and the opinions behind it.
+#[component]
+fn WhyCard(d: TopicDetailView) -> AnyView {
+    let i18n = use_i18n();
+    let by_channel = d.card.heat.by_channel.clone();
+    view! {
+        <section class="card" aria-labelledby="why-title">
+            <h2 id="why-title">{i18n.t("topics.why")}</h2>
+            <div class="two-col">
+                <div>
+                    <h3>{i18n.t("topics.by_channel")}</h3>
+                    <ul class="plain">
+                        {by_channel.into_iter().map(|(c, n)| {
+                            let key = format!("channel.{c}");
+                            view! { <li>{move || i18n.tr(&key)} ": " {n}</li> }
+                        }).collect_view()}
+                    </ul>
+                </div>
+                <div>
+                    <h3>{i18n.t("topics.by_community")}</h3>
+                    <ul class="plain">
+                        {d.communities.iter().map(|(c, r, heat)| view! {
+                            <li>{c.clone()} ": " {*r} " " {i18n.t("topics.residents")} " · " {i18n.t("topics.heat")} " " {format!("{heat:.1}")}</li>
+                        }).collect_view()}
+                    </ul>
+                </div>
+            </div>
+            <h3>{i18n.t("topics.opinions")} " (" {d.total_opinions} ")"</h3>
+            <ul class="opinions" id="topic-opinions">
+                {d.opinions.into_iter().map(|o| {
+                    let key = format!("channel.{}", o.channel);
+                    view! {
+                        <li class="opinion">
+                            <A href=format!("/opinions/{}", o.id)>{o.title.clone()}</A>
+                            <p class="meta">
+                                {move || i18n.tr(&key)} " · " {o.community_name.clone()} " · " {o.at.clone()}
+                                {o.copy.then(|| view! { " · " <span class="tag">{i18n.t("topics.copy")}</span> })}
+                            </p>
+                        </li>
+                    }.into_any()
+                }).collect_view()}
+            </ul>
+        </section>
+    }
+    .into_any()
 }
 
 /// On an opinion's page: the topic it joined, if any.

@@ -47,6 +47,7 @@ async fn matters(s: &Services) -> std::collections::HashMap<i64, Option<&'static
 async fn the_demo_street_ranks_its_fresh_matters_and_keeps_topic_ids() {
     let s = services().await;
     seed::seed_demo(&s, Some("demo-pass-2026")).await.unwrap();
+    seed::seed_demo_street(&s).await.unwrap();
     let matter_of = matters(&s).await;
     let fresh: std::collections::HashSet<&str> = nlp::corpus::matters()
         .into_iter()
@@ -104,6 +105,7 @@ async fn the_demo_street_ranks_its_fresh_matters_and_keeps_topic_ids() {
 async fn a_published_opinion_joins_its_topic_at_once() {
     let s = services().await;
     seed::seed_demo(&s, Some("demo-pass-2026")).await.unwrap();
+    seed::seed_demo_street(&s).await.unwrap();
     let resident = principal(&s, "13800000001").await;
     let staff = principal(&s, "13800000002").await;
     let community = resident.community_id.unwrap();
