@@ -87,7 +87,8 @@ community = "小河社区"
         .query_all_raw(Statement::from_string(
             db.get_database_backend(),
             "SELECT o.status, o.channel, o.source_url, o.body, o.body_public, c.name AS community \
-             FROM opinion o JOIN community c ON c.id = o.community_id ORDER BY o.id",
+             FROM opinion o JOIN community c ON c.id = o.community_id \
+             WHERE o.source_url IS NOT NULL ORDER BY o.id",
         ))
         .await
         .unwrap();
