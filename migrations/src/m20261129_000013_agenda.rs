@@ -41,8 +41,41 @@ enum Topic {
     LastAt,
     DecidedBy,
     DecidedAt,
+    Prevote,
+    Assessment,
     CreatedAt,
     UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum AgendaItem {
+    Table,
+    Id,
+    TopicId,
+    Title,
+    Summary,
+    Status,
+    CreatedBy,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum PrevoteStatement {
+    Table,
+    Id,
+    TopicId,
+    Text,
+    CreatedBy,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum PrevoteVote {
+    Table,
+    StatementId,
+    AccountId,
+    Choice,
+    CreatedAt,
 }
 
 #[derive(DeriveIden)]
@@ -125,6 +158,8 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone(Topic::LastAt))
                     .col(big_integer_null(Topic::DecidedBy))
                     .col(timestamp_with_time_zone_null(Topic::DecidedAt))
+                    .col(string_len_null(Topic::Prevote, 16))
+                    .col(text_null(Topic::Assessment))
                     .col(timestamp_with_time_zone(Topic::CreatedAt))
                     .col(timestamp_with_time_zone(Topic::UpdatedAt))
                     .to_owned(),
@@ -185,6 +220,57 @@ impl MigrationTrait for Migration {
                     .table(TopicCommunity::Table)
                     .col(TopicCommunity::CommunityId)
                     .col(TopicCommunity::Heat)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(AgendaItem::Table)
+                    .col(big_pk_auto(AgendaItem::Id))
+                    .col(big_integer(AgendaItem::TopicId).unique_key())
+                    .col(string_len(AgendaItem::Title, 80))
+                    .col(text(AgendaItem::Summary))
+                    .col(string_len(AgendaItem::Status, 16))
+                    .col(big_integer_null(AgendaItem::CreatedBy))
+                    .col(timestamp_with_time_zone(AgendaItem::CreatedAt))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(PrevoteStatement::Table)
+                    .col(big_pk_auto(PrevoteStatement::Id))
+                    .col(big_integer(PrevoteStatement::TopicId))
+                    .col(string_len(PrevoteStatement::Text, 200))
+                    .col(big_integer_null(PrevoteStatement::CreatedBy))
+                    .col(timestamp_with_time_zone(PrevoteStatement::CreatedAt))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("prevote_statement_topic")
+                    .table(PrevoteStatement::Table)
+                    .col(PrevoteStatement::TopicId)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(PrevoteVote::Table)
+                    .col(big_integer(PrevoteVote::StatementId))
+                    .col(big_integer(PrevoteVote::AccountId))
+                    .col(string_len(PrevoteVote::Choice, 16))
+                    .col(timestamp_with_time_zone(PrevoteVote::CreatedAt))
+                    .primary_key(
+                        Index::create()
+                            .col(PrevoteVote::StatementId)
+                            .col(PrevoteVote::AccountId),
+                    )
                     .to_owned(),
             )
             .await?;

@@ -168,3 +168,221 @@ async fn a_published_opinion_joins_its_topic_at_once() {
         Some(format!("a:{}", resident.account_id).as_str())
     );
 }
+
+#[tokio::test]
+async fn staff_decide_and_decisions_survive_recomputation() {
+    use super::decide;
+    use super::entities::{agenda_item, topic};
+    use crate::entities::outbox;
+    let s = services().await;
+    seed::seed_demo(&s, Some("demo-pass-2026")).await.unwrap();
+    seed::seed_demo_street(&s).await.unwrap();
+    let staff = principal(&s, "13800000002").await;
+    let resident = principal(&s, "13800000001").await;
+    let admin = principal(&s, "13800000008").await;
+    let ranking = super::ranking(&s, None, 10).await.unwrap();
+    let (a, b, c) = (ranking[0].id, ranking[1].id, ranking[2].id);
+
+    // Residents decide nothing.
+    assert!(matches!(
+        decide::accept(&s, &resident, a, "楼道充电安全", "").await,
+        Err(crate::DomainError::Forbidden)
+    ));
+    let suggested = decide::suggestions(&s, &staff, decide::SUGGEST_MIN_HEAT)
+        .await
+        .unwrap();
+    assert!(suggested.iter().any(|t| t.id == a));
+
+    // Accept: an agenda item, the authors told (a resident's own opinion
+    // placed into the topic first, so there is an author to tell).
+    let community = resident.community_id.unwrap();
+    let mine = crate::opinions::submit(
+        &s,
+        &resident,
+        crate::opinions::SubmitInput {
+            community_id: community,
+            location: String::new(),
+            category: "public_safety".into(),
+            title: "楼道里电瓶车充电".into(),
+            body: "楼道里有人给电瓶车拉线充电，电线从窗户挂下来，太危险了。".into(),
+            anonymous: false,
+            idempotency_key: "ebike".into(),
+        },
+    )
+    .await
+    .unwrap();
+    crate::opinions::moderate(&s, &staff, mine.id, crate::opinions::Decision::Approve)
+        .await
+        .unwrap();
+    let (placed, _, _) = super::topic_of_opinion(&s, mine.id).await.unwrap().unwrap();
+    let accepted = decide::accept(&s, &admin, placed, "楼道飞线充电整治", "增设充电桩")
+        .await
+        .unwrap();
+    assert!(accepted.notified >= 1);
+    let item = agenda_item::Entity::find_by_id(accepted.agenda_item)
+        .one(&s.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(item.topic_id, placed);
+    let notices = outbox::Entity::find()
+        .filter(outbox::Column::Recipient.eq(resident.account_id.to_string()))
+        .all(&s.db)
+        .await
+        .unwrap();
+    assert!(
+        notices.iter().any(|n| n.body.contains("楼道飞线充电整治")),
+        "{notices:?}"
+    );
+    assert!(matches!(
+        decide::accept(&s, &admin, placed, "再来一次", "").await,
+        Err(crate::DomainError::Conflict("topic_decided"))
+    ));
+
+    // Reject with a reason; merge; split.
+    let open: Vec<i64> = super::ranking(&s, None, 20)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|t| t.status == super::status::OPEN)
+        .map(|t| t.id)
+        .collect();
+    let (r, m_from, m_into) = (open[0], open[1], open[2]);
+    assert!(matches!(
+        decide::reject(&s, &admin, r, "").await,
+        Err(crate::DomainError::Validation { .. })
+    ));
+    decide::reject(&s, &admin, r, "已由物业在处理")
+        .await
+        .unwrap();
+    let moved = super::topic(&s, m_from).await.unwrap().member_ids;
+    decide::merge(&s, &admin, m_from, m_into).await.unwrap();
+    let into = super::topic(&s, m_into).await.unwrap();
+    assert!(moved.iter().all(|id| into.member_ids.contains(id)));
+    let off = into.member_ids[0];
+    let new_topic = decide::split(&s, &admin, m_into, off).await.unwrap();
+    assert_eq!(
+        super::topic_of_opinion(&s, off).await.unwrap().unwrap().0,
+        new_topic
+    );
+
+    // Regrouping keeps every decision.
+    super::recompute(&s, false, |_, _, _| {}).await.unwrap();
+    let t = |id| topic::Entity::find_by_id(id).one(&s.db);
+    assert_eq!(t(placed).await.unwrap().unwrap().status, "accepted");
+    assert!(
+        super::topic(&s, placed)
+            .await
+            .unwrap()
+            .member_ids
+            .contains(&mine.id)
+    );
+    let rejected = t(r).await.unwrap().unwrap();
+    assert_eq!(
+        (rejected.status.as_str(), rejected.reject_reason.as_deref()),
+        ("rejected", Some("已由物业在处理"))
+    );
+    let merged = t(m_from).await.unwrap().unwrap();
+    assert_eq!(
+        (merged.status.as_str(), merged.merged_into),
+        ("merged", Some(m_into))
+    );
+    let into_after = super::topic(&s, m_into).await.unwrap();
+    assert!(
+        moved
+            .iter()
+            .filter(|id| **id != off)
+            .all(|id| into_after.member_ids.contains(id))
+    );
+    assert_eq!(
+        super::topic_of_opinion(&s, off).await.unwrap().unwrap().0,
+        new_topic
+    );
+    let _ = (b, c);
+}
+
+#[tokio::test]
+async fn a_prevote_takes_one_answer_per_resident_per_statement() {
+    use super::prevote::{self, Choice, Verdict};
+    let s = services().await;
+    seed::seed_demo(&s, Some("demo-pass-2026")).await.unwrap();
+    seed::seed_demo_street(&s).await.unwrap();
+    let staff = principal(&s, "13800000002").await;
+    let resident = principal(&s, "13800000001").await;
+    let home = resident.community_id.unwrap();
+    let topic = super::ranking(&s, Some(home), 1).await.unwrap()[0].id;
+    assert!(matches!(
+        prevote::open(&s, &staff, topic, &["只有一条".into()]).await,
+        Err(crate::DomainError::Validation { .. })
+    ));
+    assert!(matches!(
+        prevote::open(&s, &resident, topic, &["一".into(), "二".into()]).await,
+        Err(crate::DomainError::Forbidden)
+    ));
+    prevote::open(
+        &s,
+        &staff,
+        topic,
+        &[
+            "应该在车棚增设充电桩".into(),
+            "联系我 13912345678".into(),
+            " ".into(),
+        ],
+    )
+    .await
+    .unwrap();
+    let p = prevote::results(&s, Some(&resident), topic).await.unwrap();
+    assert_eq!(p.state.as_deref(), Some("open"));
+    assert_eq!(p.statements.len(), 2);
+    assert!(
+        p.statements[1].text.contains("139****5678"),
+        "statements are masked"
+    );
+    let first = p.statements[0].id;
+    prevote::answer(&s, &resident, first, Choice::Agree)
+        .await
+        .unwrap();
+    assert!(matches!(
+        prevote::answer(&s, &resident, first, Choice::Disagree).await,
+        Err(crate::DomainError::Conflict("already_answered"))
+    ));
+    // Only residents of the topic's communities take part.
+    let outsider = crate::accounts::provision_account(
+        &s,
+        "13900000009",
+        "correct horse battery",
+        "无社区居民",
+        None,
+        &[],
+    )
+    .await
+    .unwrap();
+    let outsider = crate::accounts::principal_by_id(&s, outsider)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(matches!(
+        prevote::answer(&s, &outsider, first, Choice::Agree).await,
+        Err(crate::DomainError::Forbidden)
+    ));
+    let p = prevote::results(&s, Some(&resident), topic).await.unwrap();
+    assert_eq!(p.statements[0].agree, 1);
+    assert_eq!(p.statements[0].mine, Some(Choice::Agree));
+    assert_eq!(p.statements[0].verdict, Verdict::Unclear);
+    assert_eq!(p.residents, 1);
+    // Deciding keeps the results as the assessment and closes the vote.
+    super::decide::reject(&s, &staff, topic, "先由物业试点")
+        .await
+        .unwrap();
+    let t = super::entities::topic::Entity::find_by_id(topic)
+        .one(&s.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(t.prevote.as_deref(), Some("closed"));
+    assert!(t.assessment.unwrap().contains("应该在车棚增设充电桩"));
+    assert!(matches!(
+        prevote::answer(&s, &resident, p.statements[1].id, Choice::Pass).await,
+        Err(crate::DomainError::Conflict("prevote_closed"))
+    ));
+}

@@ -33,6 +33,11 @@ pub mod topic {
         pub last_at: DateTimeUtc,
         pub decided_by: Option<i64>,
         pub decided_at: Option<DateTimeUtc>,
+        /// The resident pre-vote: `open`, `closed`, or none.
+        pub prevote: Option<String>,
+        /// What staff assessed: the pre-vote's results when the topic was
+        /// decided, as JSON.
+        pub assessment: Option<String>,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
     }
@@ -115,6 +120,72 @@ pub mod nlp_term {
         pub term: String,
         pub canonical: Option<String>,
         pub created_by: Option<i64>,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod agenda_item {
+    use sea_orm::entity::prelude::*;
+
+    /// 议题: an accepted topic on the council agenda, for meetings to take
+    /// up. `status`: `proposed` until a meeting schedules it.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "agenda_item")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub topic_id: i64,
+        pub title: String,
+        pub summary: String,
+        pub status: String,
+        pub created_by: Option<i64>,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod prevote_statement {
+    use sea_orm::entity::prelude::*;
+
+    /// A short statement residents answer in a pre-vote (综合评估).
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "prevote_statement")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub topic_id: i64,
+        pub text: String,
+        pub created_by: Option<i64>,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod prevote_vote {
+    use sea_orm::entity::prelude::*;
+
+    /// One resident's answer to one statement: agree, disagree or pass.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "prevote_vote")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub statement_id: i64,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub account_id: i64,
+        pub choice: String,
         pub created_at: DateTimeUtc,
     }
 

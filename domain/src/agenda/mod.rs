@@ -30,8 +30,10 @@ use crate::{Services, clock};
 
 #[cfg(test)]
 mod db_tests;
+pub mod decide;
 pub(crate) mod entities;
 pub mod lexicon;
+pub mod prevote;
 mod recompute;
 
 use entities::{topic, topic_community, topic_member};
@@ -635,7 +637,7 @@ pub struct TopicCard {
     pub last_at: DateTime<Utc>,
 }
 
-fn card(t: topic::Model, scoped: Option<(f64, String)>) -> TopicCard {
+pub(crate) fn card(t: topic::Model, scoped: Option<(f64, String)>) -> TopicCard {
     let centroid = decode_keywords(&t.keywords);
     let (heat, breakdown) = match scoped {
         Some((h, b)) => (h, b),

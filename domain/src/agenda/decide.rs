@@ -1,0 +1,386 @@
+//! 议题建议 what staff do with the ranking: the suggestions (open topics
+//! above a heat threshold in their communities, with the evidence), and
+//! their decisions — accept onto the council agenda (editing title and
+//! summary), reject with a public reason, merge two topics, split an
+//! opinion off. Each decision is audited in its transaction; accepting
+//! tells every author behind the topic, in the app (the outbox).
+use std::collections::HashSet;
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+use serde::Serialize;
+
+use super::entities::{agenda_item, topic, topic_community, topic_member};
+use super::{TopicCard, card, members_of, status, store_heat};
+use crate::entities::opinion;
+use crate::error::{DomainError, DomainResult};
+use crate::moderation::{require_moderator, staff_communities};
+use crate::{Principal, Services, audit, clock, outbox};
+
+/// Least heat for a topic to be suggested (staff may lower it on the page).
+pub const SUGGEST_MIN_HEAT: f64 = 2.0;
+pub const TITLE_MAX: usize = 80;
+pub const SUMMARY_MAX: usize = 1000;
+pub const REASON_MAX: usize = 300;
+
+/// Communities of a topic (those its opinions come from).
+async fn communities_of<C: ConnectionTrait>(conn: &C, topic_id: i64) -> DomainResult<Vec<i64>> {
+    Ok(topic_community::Entity::find()
+        .select_only()
+        .column(topic_community::Column::CommunityId)
+        .filter(topic_community::Column::TopicId.eq(topic_id))
+        .into_tuple()
+        .all(conn)
+        .await?)
+}
+
+/// Staff may decide on a topic that concerns one of their communities
+/// (admins and street-wide staff on any).
+pub(crate) async fn require_topic_staff_in<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Principal,
+    topic_id: i64,
+) -> DomainResult<topic::Model> {
+    require_moderator(actor)?;
+    let t = topic::Entity::find_by_id(topic_id)
+        .one(conn)
+        .await?
+        .ok_or(DomainError::NotFound)?;
+    if let Some(mine) = staff_communities(actor) {
+        let theirs = communities_of(conn, topic_id).await?;
+        if !theirs.iter().any(|c| mine.contains(c)) {
+            return Err(DomainError::Forbidden);
+        }
+    }
+    Ok(t)
+}
+
+fn clean(raw: &str, field: &'static str, min: usize, max: usize) -> DomainResult<String> {
+    let t = raw.trim();
+    let n = t.chars().count();
+    if n < min {
+        return Err(DomainError::validation(field, "required"));
+    }
+    if n > max {
+        return Err(DomainError::validation(field, "too_long"));
+    }
+    if t.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(DomainError::validation(field, "invalid"));
+    }
+    Ok(t.to_owned())
+}
+
+/// Open topics at or above `min_heat` that concern the actor's communities,
+/// hottest first (at most 50): what the 议题建议 page lists.
+pub async fn suggestions(
+    s: &Services,
+    actor: &Principal,
+    min_heat: f64,
+) -> DomainResult<Vec<TopicCard>> {
+    require_moderator(actor)?;
+    let min_heat = if min_heat.is_finite() {
+        min_heat.max(0.0)
+    } else {
+        SUGGEST_MIN_HEAT
+    };
+    let mut q = topic::Entity::find()
+        .filter(topic::Column::Status.eq(status::OPEN))
+        .filter(topic::Column::Heat.gte(min_heat))
+        .order_by_desc(topic::Column::Heat)
+        .order_by_asc(topic::Column::Id)
+        .limit(50);
+    if let Some(mine) = staff_communities(actor) {
+        let ids: Vec<i64> = topic_community::Entity::find()
+            .select_only()
+            .column(topic_community::Column::TopicId)
+            .filter(topic_community::Column::CommunityId.is_in(mine))
+            .into_tuple()
+            .all(&s.db)
+            .await?;
+        q = q.filter(topic::Column::Id.is_in(ids));
+    }
+    Ok(q.all(&s.db)
+        .await?
+        .into_iter()
+        .map(|t| card(t, None))
+        .collect())
+}
+
+/// Authors behind a topic's public opinions (accounts), each once.
+async fn authors<C: ConnectionTrait>(conn: &C, topic_id: i64) -> DomainResult<Vec<i64>> {
+    let ids: Vec<Option<i64>> = topic_member::Entity::find()
+        .select_only()
+        .column(opinion::Column::AuthorId)
+        .join(
+            sea_orm::JoinType::InnerJoin,
+            topic_member::Entity::belongs_to(opinion::Entity)
+                .from(topic_member::Column::OpinionId)
+                .to(opinion::Column::Id)
+                .into(),
+        )
+        .filter(topic_member::Column::TopicId.eq(topic_id))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut seen = HashSet::new();
+    Ok(ids
+        .into_iter()
+        .flatten()
+        .filter(|a| seen.insert(*a))
+        .collect())
+}
+
+/// What an accepted topic became.
+#[derive(Clone, Debug, Serialize)]
+pub struct Accepted {
+    pub agenda_item: i64,
+    pub notified: usize,
+}
+
+/// Staff accept an open topic onto the council agenda with a title and a
+/// summary: the topic becomes an agenda item (议题) meetings will take up,
+/// its members stay with it, the pre-vote's results (if any) are kept as
+/// the assessment, and every author behind it is told in the app.
+pub async fn accept(
+    s: &Services,
+    actor: &Principal,
+    topic_id: i64,
+    title: &str,
+    summary: &str,
+) -> DomainResult<Accepted> {
+    let title = clean(title, "title", 4, TITLE_MAX)?;
+    let summary = clean(summary, "summary", 0, SUMMARY_MAX)?;
+    let results = super::prevote::results_in(&s.db, topic_id).await?;
+    let (_gate, txn) = s.begin_write().await?;
+    let t = require_topic_staff_in(&txn, actor, topic_id).await?;
+    if t.status != status::OPEN {
+        return Err(DomainError::Conflict("topic_decided"));
+    }
+    let now = clock::now();
+    let mut am: topic::ActiveModel = t.clone().into();
+    am.status = Set(status::ACCEPTED.to_owned());
+    am.title = Set(Some(title.clone()));
+    am.summary = Set((!summary.is_empty()).then(|| summary.clone()));
+    am.decided_by = Set(Some(actor.account_id));
+    am.decided_at = Set(Some(now));
+    if t.prevote.is_some() {
+        am.prevote = Set(Some("closed".into()));
+    }
+    am.assessment = Set(Some(super::json(&results)));
+    am.updated_at = Set(now);
+    am.update(&txn).await?;
+    let item = agenda_item::ActiveModel {
+        topic_id: Set(topic_id),
+        title: Set(title.clone()),
+        summary: Set(summary.clone()),
+        status: Set("proposed".into()),
+        created_by: Set(Some(actor.account_id)),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let people = authors(&txn, topic_id).await?;
+    for account in &people {
+        outbox::enqueue(
+            &txn,
+            outbox::Channel::InApp,
+            &account.to_string(),
+            "您的意见已列入议题",
+            &format!(
+                "您提出的意见所属的话题已列入社区议事会议题：「{title}」。议事会召开前会再通知您。"
+            ),
+        )
+        .await?;
+    }
+    audit::append(
+        &txn,
+        Some(actor.account_id),
+        "topic.accept",
+        &format!("topic:{topic_id}"),
+        serde_json::json!({ "title": title, "agenda_item": item.id, "notified": people.len() }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Accepted {
+        agenda_item: item.id,
+        notified: people.len(),
+    })
+}
+
+/// Staff reject an open topic with a reason everyone sees.
+pub async fn reject(
+    s: &Services,
+    actor: &Principal,
+    topic_id: i64,
+    reason: &str,
+) -> DomainResult<()> {
+    let reason = clean(reason, "reason", 2, REASON_MAX)?;
+    let results = super::prevote::results_in(&s.db, topic_id).await?;
+    let (_gate, txn) = s.begin_write().await?;
+    let t = require_topic_staff_in(&txn, actor, topic_id).await?;
+    if t.status != status::OPEN {
+        return Err(DomainError::Conflict("topic_decided"));
+    }
+    let now = clock::now();
+    let mut am: topic::ActiveModel = t.clone().into();
+    am.status = Set(status::REJECTED.to_owned());
+    am.reject_reason = Set(Some(reason.clone()));
+    am.decided_by = Set(Some(actor.account_id));
+    am.decided_at = Set(Some(now));
+    if t.prevote.is_some() {
+        am.prevote = Set(Some("closed".into()));
+    }
+    am.assessment = Set(Some(super::json(&results)));
+    am.updated_at = Set(now);
+    am.update(&txn).await?;
+    audit::append(
+        &txn,
+        Some(actor.account_id),
+        "topic.reject",
+        &format!("topic:{topic_id}"),
+        serde_json::json!({ "reason": reason }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Staff merge topic `from` into `into` (both open, or `into` accepted):
+/// `from`'s opinions move over and stay there (pinned), `from` names where
+/// it went. Heat of `into` is counted again.
+pub async fn merge(s: &Services, actor: &Principal, from: i64, into: i64) -> DomainResult<()> {
+    if from == into {
+        return Err(DomainError::validation("into", "invalid"));
+    }
+    let (_gate, txn) = s.begin_write().await?;
+    let source = require_topic_staff_in(&txn, actor, from).await?;
+    let target = require_topic_staff_in(&txn, actor, into)
+        .await
+        .map_err(|e| match e {
+            DomainError::NotFound => DomainError::validation("into", "invalid"),
+            e => e,
+        })?;
+    if source.status != status::OPEN || !status::RANKED.contains(&target.status.as_str()) {
+        return Err(DomainError::Conflict("topic_decided"));
+    }
+    let now = clock::now();
+    topic_member::Entity::update_many()
+        .col_expr(topic_member::Column::TopicId, into.into())
+        .col_expr(topic_member::Column::Pinned, true.into())
+        .filter(topic_member::Column::TopicId.eq(from))
+        .exec(&txn)
+        .await?;
+    let mut am: topic::ActiveModel = source.into();
+    am.status = Set(status::MERGED.to_owned());
+    am.merged_into = Set(Some(into));
+    am.decided_by = Set(Some(actor.account_id));
+    am.decided_at = Set(Some(now));
+    am.heat = Set(0.0);
+    am.updated_at = Set(now);
+    am.update(&txn).await?;
+    topic_community::Entity::delete_many()
+        .filter(topic_community::Column::TopicId.eq(from))
+        .exec(&txn)
+        .await?;
+    let members = members_of(&txn, &[into]).await?;
+    store_heat(
+        &txn,
+        &s.settings.agenda,
+        into,
+        members.get(&into).map_or(&[][..], Vec::as_slice),
+        now,
+    )
+    .await?;
+    audit::append(
+        &txn,
+        Some(actor.account_id),
+        "topic.merge",
+        &format!("topic:{from}"),
+        serde_json::json!({ "into": into }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Staff split an opinion off a topic: it is not about this matter. It
+/// becomes a topic of its own (pinned there, so regrouping leaves it), and
+/// both topics' heat is counted again. Returns the new topic's id.
+pub async fn split(
+    s: &Services,
+    actor: &Principal,
+    topic_id: i64,
+    opinion_id: i64,
+) -> DomainResult<i64> {
+    let (_gate, txn) = s.begin_write().await?;
+    let t = require_topic_staff_in(&txn, actor, topic_id).await?;
+    if !status::RANKED.contains(&t.status.as_str()) {
+        return Err(DomainError::Conflict("topic_decided"));
+    }
+    let member = topic_member::Entity::find_by_id(opinion_id)
+        .one(&txn)
+        .await?
+        .filter(|m| m.topic_id == topic_id)
+        .ok_or(DomainError::validation("opinion", "invalid"))?;
+    let row = opinion::Entity::find_by_id(opinion_id)
+        .one(&txn)
+        .await?
+        .ok_or(DomainError::NotFound)?;
+    let now = clock::now();
+    let keywords = super::decode_keywords(&row.keywords);
+    let created = topic::ActiveModel {
+        title: Set(None),
+        summary: Set(None),
+        label: Set(super::label_of(&keywords)),
+        keywords: Set(row.keywords.clone()),
+        status: Set(status::OPEN.to_owned()),
+        heat: Set(0.0),
+        breakdown: Set("{}".into()),
+        residents: Set(0),
+        posts: Set(0),
+        trend: Set("[]".into()),
+        first_at: Set(now),
+        last_at: Set(now),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let mut am: topic_member::ActiveModel = member.into();
+    am.topic_id = Set(created.id);
+    am.pinned = Set(true);
+    am.copy_of = Set(None);
+    am.update(&txn).await?;
+    // Copies of the split opinion go with it.
+    topic_member::Entity::update_many()
+        .col_expr(topic_member::Column::TopicId, created.id.into())
+        .col_expr(topic_member::Column::Pinned, true.into())
+        .filter(topic_member::Column::CopyOf.eq(opinion_id))
+        .exec(&txn)
+        .await?;
+    let members = members_of(&txn, &[topic_id, created.id]).await?;
+    for t in [topic_id, created.id] {
+        store_heat(
+            &txn,
+            &s.settings.agenda,
+            t,
+            members.get(&t).map_or(&[][..], Vec::as_slice),
+            now,
+        )
+        .await?;
+    }
+    audit::append(
+        &txn,
+        Some(actor.account_id),
+        "topic.split",
+        &format!("topic:{topic_id}"),
+        serde_json::json!({ "opinion": opinion_id, "new_topic": created.id }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created.id)
+}
