@@ -117,6 +117,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/me") view=pages::ResidentHome />
                     <Route path=path!("/staff") view=pages::StaffPanel />
                     <Route path=path!("/staff/import") view=pages::ImportPage />
+                    <Route path=path!("/staff/agenda") view=agenda::Suggestions />
+                    <Route path=path!("/admin/lexicon") view=agenda::LexiconAdmin />
                     <Route path=path!("/street") view=pages::StreetArea />
                     <Route path=path!("/tasks") view=pages::TaskInbox />
                     <Route path=path!("/audit") view=pages::AuditArea />

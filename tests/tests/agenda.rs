@@ -318,3 +318,182 @@ async fn the_topics_api_refuses_hostile_input_plainly() {
     }
     app.stop().await;
 }
+
+#[tokio::test]
+async fn staff_take_a_topic_up_and_residents_pre_vote_once() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        app.seed_demo().await;
+        let communities = domain::org::communities(&app.services).await.unwrap();
+        let (cid, cname) = (communities[0].id.to_string(), communities[0].name.clone());
+        let staff = app.logged_in("13800000002").await;
+        let resident = app.logged_in("13800000001").await;
+        let csv = format!(
+            "来电号码,渠道,事项,诉求内容,社区\n\
+             13700000001,12345,楼道飞线充电,楼道里有人用电瓶车拉线充电，很危险。,{cname}\n\
+             13700000002,12345,电动车楼道充电,电动车推进楼道充电，插线板放在地上。,{cname}\n\
+             13700000003,12345,垃圾分类投放点太臭,垃圾分类投放点就在楼下，夏天很臭。,{cname}\n\
+             13700000004,12345,垃圾桶满了,垃圾分类后垃圾桶总是满的，没人清运。,{cname}\n"
+        );
+        web_import(&app, &staff, &csv, true).await;
+        let mine = app
+            .submit(&resident, &cid, "楼道电瓶车充电太危险", "ebike")
+            .await;
+        approve(&app, &staff, mine).await;
+        domain::agenda::recompute(&app.services, false, |_, _, _| {})
+            .await
+            .unwrap();
+        let placed = app
+            .get_json(&resident, &format!("/api/opinion_topic?id={mine}"))
+            .await;
+        let topic = placed[0].as_i64().expect("placed into a topic");
+
+        // Residents may not decide; staff see it among the suggestions.
+        let res = app
+            .call(
+                &resident,
+                "accept_topic",
+                &[("id", &topic.to_string()), ("title", "楼道充电")],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+        let suggestions = app
+            .get_json(&staff, "/api/agenda_suggestions?min_heat=0")
+            .await;
+        let ids: Vec<i64> = suggestions
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["id"].as_i64().unwrap())
+            .collect();
+        assert!(ids.contains(&topic), "{suggestions}");
+        let other = *ids.iter().find(|t| **t != topic).expect("two topics");
+
+        // A pre-vote first: one answer per resident per statement.
+        let res = app
+            .call(
+                &staff,
+                "open_prevote",
+                &[
+                    ("id", &topic.to_string()),
+                    ("statements", "车棚应增设充电桩\n楼道一律禁止停放电动车"),
+                ],
+            )
+            .await;
+        assert!(res.status().is_success(), "{}", res.status());
+        let p = app
+            .get_json(&resident, &format!("/api/prevote?id={topic}"))
+            .await;
+        let first = p["statements"][0]["id"].as_i64().unwrap().to_string();
+        let res = app
+            .call(
+                &resident,
+                "answer_prevote",
+                &[("statement_id", &first), ("choice", "agree")],
+            )
+            .await;
+        assert!(res.status().is_success());
+        let res = app
+            .call(
+                &resident,
+                "answer_prevote",
+                &[("statement_id", &first), ("choice", "disagree")],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::CONFLICT);
+        let res = app
+            .call(
+                &resident,
+                "answer_prevote",
+                &[("statement_id", &first), ("choice", "maybe")],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let p = app
+            .get_json(&resident, &format!("/api/prevote?id={topic}"))
+            .await;
+        assert_eq!(p["statements"][0]["agree"], 1);
+        assert_eq!(p["statements"][0]["mine"], "agree");
+        // Another origin may not vote for a resident.
+        let res = resident
+            .post(app.url("/api/answer_prevote"))
+            .header("Origin", "https://evil.example")
+            .form(&[("statement_id", first.as_str()), ("choice", "pass")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+        // Accept: an agenda item; the author sees it and is told.
+        let res = app
+            .call(
+                &staff,
+                "accept_topic",
+                &[
+                    ("id", &topic.to_string()),
+                    ("title", "楼道飞线充电整治"),
+                    ("summary", "车棚增设充电桩"),
+                ],
+            )
+            .await;
+        assert!(res.status().is_success(), "{}", res.status());
+        let placed = app
+            .get_json(&resident, &format!("/api/opinion_topic?id={mine}"))
+            .await;
+        assert_eq!(placed[1], "楼道飞线充电整治");
+        assert_eq!(placed[2], "accepted");
+        let rows = rows(
+            &app,
+            "SELECT body FROM outbox WHERE channel = 'in_app' AND subject = '您的意见已列入议题'",
+        )
+        .await;
+        assert_eq!(rows.len(), 1, "{backend:?}: the one author with an account");
+        let audit = rows_where(&app, "topic.accept").await;
+        assert_eq!(audit, 1);
+        // Decided once; rejecting it now is a conflict.
+        let res = app
+            .call(
+                &staff,
+                "reject_topic",
+                &[("id", &topic.to_string()), ("reason", "不处理")],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::CONFLICT);
+        // The other topic is rejected with a public reason.
+        let res = app
+            .call(
+                &staff,
+                "reject_topic",
+                &[("id", &other.to_string()), ("reason", "已交物业处理")],
+            )
+            .await;
+        assert!(res.status().is_success());
+        let detail = app
+            .get_json(&app.client(), &format!("/api/topic?id={other}"))
+            .await;
+        assert_eq!(detail["reject_reason"], "已交物业处理");
+        assert_eq!(detail["card"]["status"], "rejected");
+        // The ranking keeps the accepted one, not the rejected one.
+        let ranking = app.get_json(&app.client(), "/api/v1/topics").await;
+        let ranked: Vec<i64> = ranking["topics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["id"].as_i64().unwrap())
+            .collect();
+        assert!(
+            ranked.contains(&topic) && !ranked.contains(&other),
+            "{ranking}"
+        );
+        app.stop().await;
+    }
+}
+
+async fn rows_where(app: &TestApp, action: &str) -> usize {
+    rows(
+        app,
+        &format!("SELECT seq FROM audit_log WHERE action = '{action}'"),
+    )
+    .await
+    .len()
+}

@@ -4,9 +4,10 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::*;
 use crate::i18n::{I18n, use_i18n};
+use crate::pages::{ErrorNotice, action_error};
 
 /// The heat figure in words, from the parts (see `topics.explain`).
-fn explain(i18n: I18n, h: &HeatView) -> String {
+pub(super) fn explain(i18n: I18n, h: &HeatView) -> String {
     i18n.tr("topics.explain")
         .replace("{r}", &h.residents.to_string())
         .replace("{d}", &format!("{:.1}", h.decayed_residents))
@@ -248,6 +249,7 @@ pub fn TopicPage() -> impl IntoView {
                             <TrendChart trend=card.trend.clone() large=true />
                             <TrendTable trend=card.trend.clone() />
                         </section>
+                        <PrevoteCard id=card.id />
                         <WhyCard d />
                     </article>
                 }.into_any()
@@ -288,10 +290,82 @@ fn HowCard(h: HeatView) -> AnyView {
     .into_any()
 }
 
-/// "Why is this here": channels, communities and the opinions behind it.
+/// The residents' pre-vote on this topic, if staff opened one: statements
+/// with their shares and verdicts; residents answer each once.
+#[component]
+fn PrevoteCard(id: i64) -> AnyView {
+    let i18n = use_i18n();
+    let session = crate::use_session();
+    let answer = ServerAction::<AnswerPrevote>::new();
+    let results = Resource::new(move || (id, answer.version().get()), |(id, _)| prevote(id));
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let p = results.await.unwrap_or_default();
+                let Some(state) = p.state.clone() else { return ().into_any() };
+                let open = state == "open";
+                let signed_in = matches!(session.me.await, Ok(Some(_)));
+                view! {
+                    <section class="card" aria-labelledby="prevote-title" id="prevote">
+                        <h2 id="prevote-title">{i18n.t("prevote.title")}</h2>
+                        {if open { view! { <p>{i18n.t("prevote.intro")}</p> }.into_any() } else { view! { <p>{i18n.t("prevote.closed")}</p> }.into_any() }}
+                        <p class="meta">{p.residents} " " {i18n.t("prevote.residents")}</p>
+                        <ErrorNotice error=action_error(answer) />
+                        <ol class="statements">
+                            {p.statements.into_iter().map(|s| {
+                                let verdict = format!("prevote.verdict.{}", s.verdict);
+                                let mine = s.mine.clone().map(|m| format!("prevote.{m}"));
+                                let sid = s.id.to_string();
+                                let pct = |x: f64| format!("{:.0}%", x * 100.0);
+                                view! {
+                                    <li class="statement" data-statement=sid.clone()>
+                                        <p class="statement-text">{s.text.clone()}</p>
+                                        <p class="meta">
+                                            {i18n.t("prevote.agree")} " " {s.agree} " (" {pct(s.agree_share)} ") · "
+                                            {i18n.t("prevote.disagree")} " " {s.disagree} " (" {pct(s.disagree_share)} ") · "
+                                            {i18n.t("prevote.pass")} " " {s.pass} " · "
+                                            <strong>{move || i18n.tr(&verdict)}</strong>
+                                        </p>
+                                        {match (mine, open, signed_in) {
+                                            (Some(m), _, _) => view! { <p class="notice ok">{i18n.t("prevote.mine")} ": " {move || i18n.tr(&m)}</p> }.into_any(),
+                                            (None, true, true) => view! {
+                                                <div class="actions" role="group" aria-label=s.text.clone()>
+                                                    {["agree", "disagree", "pass"].into_iter().map(|c| {
+                                                        let key = format!("prevote.{c}");
+                                                        let sid = sid.clone();
+                                                        view! {
+                                                            <ActionForm action=answer attr:class="inline">
+                                                                <input type="hidden" name="statement_id" value=sid />
+                                                                <input type="hidden" name="choice" value=c />
+                                                                <button type="submit" class=if c == "agree" { "" } else { "secondary" }>{move || i18n.tr(&key)}</button>
+                                                            </ActionForm>
+                                                        }
+                                                    }).collect_view()}
+                                                </div>
+                                            }.into_any(),
+                                            (None, true, false) => view! { <p><A href="/login">{i18n.t("prevote.login")}</A></p> }.into_any(),
+                                            _ => ().into_any(),
+                                        }}
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ol>
+                    </section>
+                }.into_any()
+            })}
+        </Transition>
+    }
+    .into_any()
+}
+
+/// "Why is this here": channels, communities and the opinions behind it
+/// (staff may split one off that is about something else).
 #[component]
 fn WhyCard(d: TopicDetailView) -> AnyView {
     let i18n = use_i18n();
+    let session = crate::use_session();
+    let split = ServerAction::<SplitOpinion>::new();
+    let topic_id = d.card.id;
     let by_channel = d.card.heat.by_channel.clone();
     view! {
         <section class="card" aria-labelledby="why-title">
@@ -316,9 +390,11 @@ fn WhyCard(d: TopicDetailView) -> AnyView {
                 </div>
             </div>
             <h3>{i18n.t("topics.opinions")} " (" {d.total_opinions} ")"</h3>
+            <ErrorNotice error=action_error(split) />
             <ul class="opinions" id="topic-opinions">
                 {d.opinions.into_iter().map(|o| {
                     let key = format!("channel.{}", o.channel);
+                    let oid = o.id.to_string();
                     view! {
                         <li class="opinion">
                             <A href=format!("/opinions/{}", o.id)>{o.title.clone()}</A>
@@ -326,6 +402,21 @@ fn WhyCard(d: TopicDetailView) -> AnyView {
                                 {move || i18n.tr(&key)} " · " {o.community_name.clone()} " · " {o.at.clone()}
                                 {o.copy.then(|| view! { " · " <span class="tag">{i18n.t("topics.copy")}</span> })}
                             </p>
+                            <Transition fallback=|| ()>
+                                {let oid = oid.clone(); move || {
+                                    let oid = oid.clone();
+                                    Suspend::new(async move {
+                                        let staff = matches!(session.me.await, Ok(Some(me)) if me.areas.iter().any(|a| a == "staff"));
+                                        staff.then(|| view! {
+                                            <ActionForm action=split attr:class="inline">
+                                                <input type="hidden" name="id" value=topic_id.to_string() />
+                                                <input type="hidden" name="opinion_id" value=oid />
+                                                <button type="submit" class="link">{i18n.t("agenda.split")}</button>
+                                            </ActionForm>
+                                        })
+                                    })
+                                }}
+                            </Transition>
                         </li>
                     }.into_any()
                 }).collect_view()}

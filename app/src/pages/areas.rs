@@ -124,6 +124,7 @@ pub fn StaffPanel() -> impl IntoView {
                 <a href="#comments-queue-title">{i18n.t("staff.comments")}</a>
                 <a href="#log-title">{i18n.t("staff.log")}</a>
                 <A href="/staff/import">{i18n.t("import.title")}</A>
+                <A href="/staff/agenda">{i18n.t("agenda.title")}</A>
             </nav>
             <section>
                 <h2 id="queue-title">{i18n.t("staff.queue")}</h2>

@@ -7,6 +7,7 @@ mod import;
 mod opinions;
 
 pub use admin::AdminArea;
+pub(crate) use areas::AreaPage;
 pub use areas::{AuditArea, ResidentHome, StaffPanel, StreetArea, TaskInbox};
 pub use auth::{Login, Register};
 pub use home::{Home, NotFound};

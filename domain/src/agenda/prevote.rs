@@ -40,7 +40,7 @@ impl Choice {
         }
     }
 
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Choice::Agree => "agree",
             Choice::Disagree => "disagree",
@@ -61,6 +61,17 @@ pub enum Verdict {
     Divisive,
     /// Neither, or too few answers yet.
     Unclear,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Consensus => "consensus",
+            Verdict::Rejected => "rejected",
+            Verdict::Divisive => "divisive",
+            Verdict::Unclear => "unclear",
+        }
+    }
 }
 
 /// One statement's results.

@@ -79,8 +79,7 @@ pub fn parse_received_at(
     } else {
         let t: String = t
             .replace(['年', '月', '/', '.'], "-")
-            .replace('日', " ")
-            .replace('T', " ")
+            .replace(['日', 'T'], " ")
             .split_whitespace()
             .collect::<Vec<_>>()
             .join(" ");
