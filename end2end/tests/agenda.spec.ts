@@ -1,0 +1,101 @@
+import { test, expect, Page } from "@playwright/test";
+
+const DEMO_PASSWORD = "demo-pass-2026";
+
+async function hydrated(page: Page) {
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+}
+
+async function login(page: Page, phone: string) {
+  await page.goto("/login");
+  await hydrated(page);
+  await page.locator("#login-phone").fill(phone);
+  await page.locator("#login-password").fill(DEMO_PASSWORD);
+  await page.locator("#login-form button[type=submit]").click();
+}
+
+test("a visitor sees what is hot and why, on the home page and a topic's page", async ({ page }) => {
+  await page.goto("/");
+  await hydrated(page);
+  const hot = page.locator("#home-topics > li");
+  await expect(hot.first()).toBeVisible();
+  expect(await hot.count()).toBeGreaterThanOrEqual(3);
+  await expect(hot.first().locator(".explain")).toContainText("位居民");
+  await hot.first().locator("h2 a").click();
+  await expect(page).toHaveURL(/\/topics\/\d+$/);
+  await expect(page.getByRole("heading", { name: "热度怎么算" })).toBeVisible();
+  await expect(page.locator("#topic-explain")).toContainText("扩散");
+  // The chart has a table equivalent.
+  await expect(page.locator("svg.trend")).toBeVisible();
+  await page.getByText("按周查看").click();
+  await expect(page.locator(".trend-table tbody tr")).toHaveCount(8);
+  await expect(page.locator("#topic-opinions li").first()).toBeVisible();
+
+  // The ranking for one community.
+  await page.goto("/topics");
+  await hydrated(page);
+  await page.getByLabel("范围").selectOption({ label: "长乐社区" });
+  await page.getByRole("button", { name: "查看" }).click();
+  await expect(page).toHaveURL(/community=\d+/);
+  await expect(page.locator("#topic-list > li").first()).toContainText("1 个社区");
+});
+
+test("staff take a topic up after a pre-vote, and its author sees it", async ({ browser }) => {
+  const title = "南门路灯又坏了 " + Date.now().toString().slice(-6);
+  const resident = await browser.newPage();
+  await login(resident, "13800000001");
+  await expect(resident).toHaveURL(/\/me$/);
+  await resident.goto("/opinions/new");
+  await hydrated(resident);
+  await resident.getByLabel("所在社区").selectOption({ label: "长乐社区" });
+  await resident.getByLabel("类别").selectOption("public_management");
+  await resident.getByLabel("标题").fill(title);
+  await resident.getByLabel("具体情况").fill("南门那盏路灯晚上不亮，老人出门怕摔，请尽快修一下。");
+  await resident.getByRole("button", { name: "提交意见" }).click();
+  await expect(resident.locator("#submitted")).toContainText("已收到您的意见");
+  const href = await resident.locator("#submitted a").first().getAttribute("href");
+
+  const staff = await browser.newPage();
+  await login(staff, "13800000002");
+  await expect(staff).toHaveURL(/\/staff$/);
+  const item = staff.locator("#queue li", { hasText: title });
+  await item.getByRole("button", { name: "通过", exact: true }).click();
+  await expect(staff.locator("#queue li", { hasText: title })).toHaveCount(0);
+
+  // Published: placed into the street-light topic at once.
+  await resident.goto(href!);
+  await expect(resident.locator("#opinion-topic")).toContainText("您的意见已归入话题");
+  const topicHref = await resident.locator("#opinion-topic a").getAttribute("href");
+  const topicId = topicHref!.split("/").pop()!;
+
+  // Staff open a pre-vote from the suggestions page.
+  await staff.goto("/staff/agenda?min=0");
+  await hydrated(staff);
+  const suggestion = staff.locator(`#suggestions li[data-topic="${topicId}"]`);
+  await suggestion.getByText("居民预投票").click();
+  await suggestion.getByLabel("要居民表态的观点").fill("南门应增设一盏路灯\n路灯维修应当天响应");
+  await suggestion.getByRole("button", { name: "开始预投票" }).click();
+
+  // The resident answers once.
+  await resident.goto(topicHref!);
+  await hydrated(resident);
+  const statement = resident.locator("#prevote li.statement").first();
+  await expect(statement).toContainText("南门应增设一盏路灯");
+  await statement.getByRole("button", { name: "同意", exact: true }).click();
+  await expect(statement).toContainText("您的选择");
+  await expect(statement.getByRole("button", { name: "同意", exact: true })).toHaveCount(0);
+
+  // Staff accept it onto the agenda.
+  await staff.goto("/staff/agenda?min=0");
+  await hydrated(staff);
+  const again = staff.locator(`#suggestions li[data-topic="${topicId}"]`);
+  await again.getByText("列入议题").first().click();
+  await again.getByLabel("议题名称").fill("南门路灯维修");
+  await again.getByRole("button", { name: "列入议题" }).click();
+  await expect(staff.locator(`#suggestions li[data-topic="${topicId}"]`)).toHaveCount(0);
+
+  // Its author sees that it was taken up.
+  await resident.goto(href!);
+  await expect(resident.locator("#opinion-topic")).toContainText("南门路灯维修");
+  await expect(resident.locator("#opinion-topic")).toContainText("已列入议题");
+});
