@@ -183,5 +183,14 @@ pub async fn seed_demo_street(s: &Services) -> DomainResult<usize> {
     }
     let added = seed_opinions(s, &ids).await?;
     crate::agenda::recompute(s, false, |_, _, _| {}).await?;
+    crate::agenda::prevote::seed_demo(
+        s,
+        &[
+            "应该先解决最多居民反映的问题",
+            "这件事需要物业、社区和居民三方一起商量",
+            "我愿意参加线下议事会讨论这件事",
+        ],
+    )
+    .await?;
     Ok(added)
 }

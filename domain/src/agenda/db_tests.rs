@@ -310,7 +310,20 @@ async fn a_prevote_takes_one_answer_per_resident_per_statement() {
     let staff = principal(&s, "13800000002").await;
     let resident = principal(&s, "13800000001").await;
     let home = resident.community_id.unwrap();
-    let topic = super::ranking(&s, Some(home), 1).await.unwrap()[0].id;
+    // The demo opened a pre-vote on the hottest topic: take the next.
+    let mut topic = 0;
+    for t in super::ranking(&s, Some(home), 10).await.unwrap() {
+        let row = super::entities::topic::Entity::find_by_id(t.id)
+            .one(&s.db)
+            .await
+            .unwrap()
+            .unwrap();
+        if row.prevote.is_none() && row.status == "open" {
+            topic = t.id;
+            break;
+        }
+    }
+    assert_ne!(topic, 0);
     assert!(matches!(
         prevote::open(&s, &staff, topic, &["只有一条".into()]).await,
         Err(crate::DomainError::Validation { .. })

@@ -223,30 +223,68 @@ pub async fn open(
     if t.prevote.is_some() {
         return Err(DomainError::Conflict("prevote_exists"));
     }
+    write_open(&txn, Some(actor.account_id), t, &texts).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Stores the statements and opens the vote, audited (no actor: the system).
+async fn write_open<C: ConnectionTrait>(
+    conn: &C,
+    actor: Option<i64>,
+    t: topic::Model,
+    texts: &[String],
+) -> DomainResult<()> {
     let now = clock::now();
-    for text in &texts {
+    let topic_id = t.id;
+    for text in texts {
         prevote_statement::ActiveModel {
             topic_id: Set(topic_id),
             text: Set(nlp::mask(text)),
-            created_by: Set(Some(actor.account_id)),
+            created_by: Set(actor),
             created_at: Set(now),
             ..Default::default()
         }
-        .insert(&txn)
+        .insert(conn)
         .await?;
     }
     let mut am: topic::ActiveModel = t.into();
     am.prevote = Set(Some("open".into()));
     am.updated_at = Set(now);
-    am.update(&txn).await?;
+    am.update(conn).await?;
     audit::append(
-        &txn,
-        Some(actor.account_id),
+        conn,
+        actor,
         "prevote.open",
         &format!("topic:{topic_id}"),
         serde_json::json!({ "statements": texts.len() }),
     )
     .await?;
+    Ok(())
+}
+
+/// The demo's pre-vote: opened on the hottest open topic, unless one is
+/// open already.
+pub(crate) async fn seed_demo(s: &Services, texts: &[&str]) -> DomainResult<()> {
+    let (_gate, txn) = s.begin_write().await?;
+    if topic::Entity::find()
+        .filter(topic::Column::Prevote.is_not_null())
+        .one(&txn)
+        .await?
+        .is_some()
+    {
+        return Ok(());
+    }
+    let Some(t) = topic::Entity::find()
+        .filter(topic::Column::Status.eq(status::OPEN))
+        .order_by_desc(topic::Column::Heat)
+        .one(&txn)
+        .await?
+    else {
+        return Ok(());
+    };
+    let texts: Vec<String> = texts.iter().map(|t| (*t).to_owned()).collect();
+    write_open(&txn, None, t, &texts).await?;
     txn.commit().await?;
     Ok(())
 }
