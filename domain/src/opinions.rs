@@ -506,8 +506,10 @@ pub struct Similar {
     pub score: f64,
 }
 
-/// Published opinions in the same community that look like the same matter
-/// (similarity of segmented words), best first.
+/// Published opinions in the same community that look like the same matter,
+/// best first: the draft's keywords against the keywords stored with each
+/// opinion at publication, among the members of the topics the draft would
+/// join (the topics' centroids are the index) and the community's newest.
 pub async fn similar(
     s: &Services,
     client_ip: &str,
@@ -522,18 +524,59 @@ pub async fn similar(
         return Ok(vec![]);
     }
     let text: String = text.chars().take(BODY_MAX + TITLE_MAX).collect();
-    let rows = opinion::Entity::find()
-        .filter(opinion::Column::CommunityId.eq(community_id))
-        .filter(opinion::Column::Status.eq(status::PUBLISHED))
-        .filter(opinion::Column::Hidden.eq(false))
-        .order_by_desc(opinion::Column::Id)
-        .limit(500)
+    // One analysis of the draft; the opinions' keywords were stored when
+    // they were published, and the topics' centroids index them by matter.
+    let analyzer = crate::agenda::analyzer(s).await?;
+    let draft: Vec<(String, f64)> = analyzer
+        .get()
+        .keywords(&text, 8)
+        .into_iter()
+        .map(|k| (k.term, k.weight))
+        .collect();
+    if draft.is_empty() {
+        return Ok(vec![]);
+    }
+    #[derive(sea_orm::FromQueryResult)]
+    struct Row {
+        id: i64,
+        title_public: String,
+        supports: i32,
+        keywords: String,
+    }
+    let public = || {
+        opinion::Entity::find()
+            .select_only()
+            .column(opinion::Column::Id)
+            .column(opinion::Column::TitlePublic)
+            .column(opinion::Column::Supports)
+            .column(opinion::Column::Keywords)
+            .filter(opinion::Column::CommunityId.eq(community_id))
+            .filter(opinion::Column::Status.eq(status::PUBLISHED))
+            .filter(opinion::Column::Hidden.eq(false))
+    };
+    // Members of the topics this draft would join, however old, and the
+    // community's newest opinions (a matter not grouped yet).
+    let in_topics = crate::agenda::members_like(s, &draft, 200).await?;
+    let mut recent: Vec<Row> = public()
+        .filter(opinion::Column::Id.is_in(in_topics))
+        .into_model()
         .all(&s.db)
         .await?;
-    let mut out: Vec<Similar> = rows
+    let seen: std::collections::HashSet<i64> = recent.iter().map(|r| r.id).collect();
+    recent.extend(
+        public()
+            .order_by_desc(opinion::Column::Id)
+            .limit(300)
+            .into_model::<Row>()
+            .all(&s.db)
+            .await?
+            .into_iter()
+            .filter(|r| !seen.contains(&r.id)),
+    );
+    let mut out: Vec<Similar> = recent
         .into_iter()
         .map(|r| {
-            let score = nlp::similarity(&text, &format!("{} {}", r.title_public, r.body_public));
+            let score = nlp::topics::cosine(&draft, &crate::agenda::decode_keywords(&r.keywords));
             Similar {
                 id: r.id,
                 title: r.title_public,

@@ -125,6 +125,14 @@ fn unit(keywords: &[(String, f64)]) -> Vec<(String, f64)> {
         .collect()
 }
 
+/// Cosine similarity of two keyword vectors (any scale), 0–1.
+pub fn cosine(a: &[(String, f64)], b: &[(String, f64)]) -> f64 {
+    let (ua, ub) = (unit(a), unit(b));
+    ua.iter()
+        .filter_map(|(t, x)| ub.iter().find(|(u, _)| u == t).map(|(_, y)| x * y))
+        .sum()
+}
+
 /// A topic's centroid as placing sees it: the sum of its members' unit
 /// vectors, and that sum's length.
 #[derive(Clone, Debug, Default)]

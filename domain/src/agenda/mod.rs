@@ -620,6 +620,45 @@ pub async fn after_publish_keys(s: &Services, keys: &[String]) {
     }
 }
 
+/// Opinion ids (newest first, at most `limit`) in the open or accepted
+/// topics whose centroid a draft with these keywords would join: the
+/// similar-opinion hint's index.
+pub(crate) async fn members_like(
+    s: &Services,
+    keywords: &[(String, f64)],
+    limit: u64,
+) -> DomainResult<Vec<i64>> {
+    let since = clock::now() - chrono::Duration::days(180);
+    let topics: Vec<(i64, String)> = topic::Entity::find()
+        .select_only()
+        .column(topic::Column::Id)
+        .column(topic::Column::Keywords)
+        .filter(topic::Column::Status.is_in(status::RANKED.iter().copied()))
+        .filter(topic::Column::LastAt.gte(since))
+        .into_tuple()
+        .all(&s.db)
+        .await?;
+    let mut scored: Vec<(i64, f64)> = topics
+        .iter()
+        .map(|(id, k)| (*id, nlp::topics::cosine(keywords, &decode_keywords(k))))
+        .filter(|(_, c)| *c >= s.settings.agenda.grouping.threshold)
+        .collect();
+    scored.sort_by(|a, b| b.1.total_cmp(&a.1));
+    scored.truncate(2);
+    if scored.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(topic_member::Entity::find()
+        .select_only()
+        .column(topic_member::Column::OpinionId)
+        .filter(topic_member::Column::TopicId.is_in(scored.iter().map(|(t, _)| *t)))
+        .order_by_desc(topic_member::Column::OpinionId)
+        .limit(limit)
+        .into_tuple()
+        .all(&s.db)
+        .await?)
+}
+
 /// One topic as the ranking shows it.
 #[derive(Clone, Debug, Serialize)]
 pub struct TopicCard {
