@@ -110,6 +110,13 @@ enum NlpTerm {
 }
 
 #[derive(DeriveIden)]
+enum NlpIdf {
+    Table,
+    Term,
+    Idf,
+}
+
+#[derive(DeriveIden)]
 enum InstallSecret {
     Table,
     Name,
@@ -301,6 +308,15 @@ impl MigrationTrait for Migration {
         manager
             .create_table(
                 Table::create()
+                    .table(NlpIdf::Table)
+                    .col(string_len(NlpIdf::Term, 64).primary_key())
+                    .col(double(NlpIdf::Idf))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
                     .table(InstallSecret::Table)
                     .col(string_len(InstallSecret::Name, 32).primary_key())
                     .col(string_len(InstallSecret::Value, 128))
@@ -342,6 +358,7 @@ impl MigrationTrait for Migration {
             .await?;
         for t in [
             "install_secret",
+            "nlp_idf",
             "nlp_term",
             "topic_community",
             "topic_member",

@@ -224,6 +224,24 @@ impl Idf {
         self.map.is_empty()
     }
 
+    /// This table with some terms' values replaced (a refresh kept in the
+    /// database).
+    pub fn with(&self, overrides: impl IntoIterator<Item = (String, f64)>) -> Idf {
+        let mut map = self.map.clone();
+        map.extend(overrides);
+        Idf::from_map(map)
+    }
+
+    /// The terms whose value differs in `other` (what a refresh changed).
+    pub fn changed_in<'a>(&self, other: &'a Idf) -> Vec<(&'a str, f64)> {
+        other
+            .map
+            .iter()
+            .filter(|(t, v)| self.map.get(*t).is_none_or(|mine| (mine - *v).abs() > 1e-9))
+            .map(|(t, v)| (t.as_str(), *v))
+            .collect()
+    }
+
     /// This table refreshed from a community's own corpus: `df[t]` of
     /// `docs` opinions contain term `t`. A term's corpus IDF
     /// `ln(docs / df)` is put on the shipped scale (divided by `ln(docs)`,
@@ -474,6 +492,10 @@ mod tests {
         df.insert("井盖".to_owned(), 20);
         let fresh = base.refreshed(&df, 4_000);
         assert!(fresh.get("电梯") < base.get("电梯") / 2.0);
+        let changed = base.changed_in(&fresh);
+        assert_eq!(changed.len(), 2, "{changed:?}");
+        let again = base.with(changed.iter().map(|(t, v)| ((*t).to_owned(), *v)));
+        assert_eq!(again.get("井盖"), fresh.get("井盖"));
         assert!(fresh.get("井盖") > fresh.get("电梯"));
         assert_eq!(fresh.get("生化学"), base.get("生化学"));
     }

@@ -362,6 +362,11 @@ async fn recompute_heat(services: &domain::Services, reanalyse: bool) -> anyhow:
     .await
     .map_err(|e| anyhow::anyhow!("{e}"))?;
     bar.finish_and_clear();
+    if let Some((docs, terms)) = done.idf_refresh {
+        println!(
+            "IDF 已按本社区语料更新 IDF refreshed from {docs} opinions: {terms} terms changed"
+        );
+    }
     println!(
         "热度已重算 heat recomputed: {} opinions ({} analysed), {} topics ({} new, {} dissolved) in {} ms",
         done.opinions, done.analysed, done.topics, done.new_topics, done.dissolved, done.millis

@@ -99,6 +99,23 @@ async fn the_demo_street_ranks_its_fresh_matters_and_keeps_topic_ids() {
     a.sort_unstable();
     b.sort_unstable();
     assert_eq!(a, b);
+
+    // Reanalysing refreshes the IDF from the street's own opinions first:
+    // words every opinion uses weigh less; the ranking keeps its matters.
+    let again = super::recompute(&s, true, |_, _, _| {}).await.unwrap();
+    let (docs, terms) = again.idf_refresh.expect("refreshed");
+    assert!(docs >= 300 && terms > 50, "{again:?}");
+    assert_eq!(again.analysed, docs);
+    let current = super::analyzer(&s).await.unwrap();
+    assert!(current.get().idf().get("来电人") >= 0.0);
+    assert!(
+        current.get().idf().get("楼道") < nlp::Idf::shipped().get("楼道"),
+        "a word the street uses often weighs less"
+    );
+    let top = super::api_topics(&s, None, fresh.len() as u64)
+        .await
+        .unwrap();
+    assert_eq!(top.topics.len(), fresh.len());
 }
 
 #[tokio::test]

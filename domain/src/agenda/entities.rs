@@ -194,3 +194,22 @@ pub mod prevote_vote {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod nlp_idf {
+    use sea_orm::entity::prelude::*;
+
+    /// An IDF value refreshed from the community's own corpus, replacing
+    /// the shipped one for this term.
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "nlp_idf")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub term: String,
+        pub idf: f64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -4,14 +4,15 @@
 //! its transaction; every instance rebuilds its analyser when it sees the
 //! number move (see `agenda::analyzer`). Opinions published afterwards are
 //! analysed with the new lexicon; `hongcha heat recompute --reanalyse`
-//! applies it to all.
+//! applies it to all, after refreshing the IDF from the community's own
+//! corpus ([`refresh_idf`]).
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, Set, Statement,
 };
 use serde::Serialize;
 
-use super::entities::nlp_term;
+use super::entities::{nlp_idf, nlp_term};
 use crate::error::{DomainError, DomainResult};
 use crate::{Principal, Services, audit, clock};
 
@@ -51,6 +52,108 @@ pub(crate) async fn current<C: ConnectionTrait>(conn: &C) -> DomainResult<nlp::L
         }
     }
     Ok(lex)
+}
+
+/// The IDF values refreshed from the corpus (see [`refresh_idf`]).
+pub(crate) async fn idf_overrides<C: ConnectionTrait>(
+    conn: &C,
+) -> DomainResult<Vec<(String, f64)>> {
+    Ok(nlp_idf::Entity::find()
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|r| (r.term, r.idf))
+        .collect())
+}
+
+/// Least published opinions before the corpus may refresh the IDF.
+pub const REFRESH_MIN_DOCS: usize = 200;
+
+/// Refreshes the IDF from the community's own corpus: every published
+/// opinion's distinct words counted (on every core), blended into the
+/// shipped IDF (`nlp::Idf::refreshed`), the changed values stored and the
+/// version raised so every instance rebuilds its analyser. Returns how many
+/// opinions were read and how many terms changed; nothing changes below
+/// [`REFRESH_MIN_DOCS`] opinions.
+pub(crate) async fn refresh_idf(s: &Services) -> DomainResult<(usize, usize)> {
+    use sea_orm::QuerySelect;
+
+    use crate::entities::opinion;
+    let texts: Vec<(String, String)> = opinion::Entity::find()
+        .select_only()
+        .column(opinion::Column::TitlePublic)
+        .column(opinion::Column::BodyPublic)
+        .filter(opinion::Column::Status.eq(crate::opinions::status::PUBLISHED))
+        .into_tuple()
+        .all(&s.db)
+        .await?;
+    let docs = texts.len();
+    if docs < REFRESH_MIN_DOCS {
+        return Ok((docs, 0));
+    }
+    let current = std::sync::Arc::new(super::analyzer(s).await?);
+    let changed: Vec<(String, f64)> = tokio::task::spawn_blocking(move || {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let part = texts.len().div_ceil(threads).max(1);
+        let counts: Vec<std::collections::HashMap<String, u32>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = texts
+                .chunks(part)
+                .map(|chunk| {
+                    let a = &current;
+                    scope.spawn(move || {
+                        let mut df = std::collections::HashMap::new();
+                        for (t, b) in chunk {
+                            let mut words = a.get().words(&format!("{t} {b}"));
+                            words.retain(|w| w.chars().count() >= 2);
+                            words.sort_unstable();
+                            words.dedup();
+                            for w in words {
+                                *df.entry(w).or_insert(0u32) += 1;
+                            }
+                        }
+                        df
+                    })
+                })
+                .collect();
+            handles.into_iter().filter_map(|h| h.join().ok()).collect()
+        });
+        let mut df: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+        for c in counts {
+            for (w, n) in c {
+                *df.entry(w).or_insert(0) += n;
+            }
+        }
+        let base = nlp::Idf::shipped();
+        let fresh = base.refreshed(&df, docs as u32);
+        base.changed_in(&fresh)
+            .into_iter()
+            .filter(|(t, _)| t.chars().count() <= 32)
+            .map(|(t, v)| (t.to_owned(), v))
+            .collect()
+    })
+    .await
+    .map_err(|e| DomainError::Internal(format!("refreshing the IDF: {e}")))?;
+    let (_gate, txn) = s.begin_write().await?;
+    nlp_idf::Entity::delete_many().exec(&txn).await?;
+    for chunk in changed.chunks(1_000) {
+        nlp_idf::Entity::insert_many(chunk.iter().map(|(t, v)| nlp_idf::ActiveModel {
+            term: Set(t.clone()),
+            idf: Set(*v),
+        }))
+        .exec_without_returning(&txn)
+        .await?;
+    }
+    bump(&txn).await?;
+    audit::append(
+        &txn,
+        None,
+        "lexicon.idf_refresh",
+        "nlp_idf",
+        serde_json::json!({ "opinions": docs, "terms": changed.len() }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((docs, changed.len()))
 }
 
 /// An admin's lexicon entry.

@@ -115,8 +115,14 @@ pub(crate) async fn analyzer(s: &Services) -> DomainResult<Current> {
         return Ok(Current::Custom(a.clone()));
     }
     let lex = lexicon::current(&s.db).await?;
+    let overrides = lexicon::idf_overrides(&s.db).await?;
     let built = tokio::task::spawn_blocking(move || {
-        Arc::new(nlp::Analyzer::new(&lex, nlp::Idf::shipped()))
+        let idf = if overrides.is_empty() {
+            nlp::Idf::shipped()
+        } else {
+            Arc::new(nlp::Idf::shipped().with(overrides))
+        };
+        Arc::new(nlp::Analyzer::new(&lex, idf))
     })
     .await
     .map_err(|e| DomainError::Internal(format!("building the analyser: {e}")))?;

@@ -39,6 +39,8 @@ pub struct Recomputed {
     pub topics: usize,
     pub new_topics: usize,
     pub dissolved: usize,
+    /// With `reanalyse`: (opinions read, IDF terms changed).
+    pub idf_refresh: Option<(usize, usize)>,
     pub millis: u128,
 }
 
@@ -144,6 +146,11 @@ pub async fn recompute(
 ) -> DomainResult<Recomputed> {
     let started = std::time::Instant::now();
     let settings = s.settings.agenda.clone();
+    let idf = if reanalyse {
+        Some(super::lexicon::refresh_idf(s).await?)
+    } else {
+        None
+    };
     let analysed = analyse_missing(s, reanalyse, &mut progress).await?;
     // Opinions published while this runs are placed again afterwards: the
     // write below replaces memberships with what this snapshot saw.
@@ -408,6 +415,7 @@ pub async fn recompute(
         topics: groups.len(),
         new_topics,
         dissolved: dissolved.len(),
+        idf_refresh: idf,
         millis: started.elapsed().as_millis(),
     })
 }
