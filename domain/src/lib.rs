@@ -53,6 +53,9 @@ pub struct Settings {
     pub data_dir: std::path::PathBuf,
     /// Heat and grouping (half-life, thresholds).
     pub agenda: agenda::Settings,
+    /// The key for hashing residents' phone numbers (see `secrets`); when
+    /// unset, a key file in `data_dir`.
+    pub resident_key: Option<String>,
 }
 
 impl Default for Settings {
@@ -65,6 +68,7 @@ impl Default for Settings {
             report_min_account_age: chrono::Duration::days(7),
             data_dir: std::path::PathBuf::from("data"),
             agenda: agenda::Settings::default(),
+            resident_key: None,
         }
     }
 }

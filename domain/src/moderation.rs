@@ -238,6 +238,14 @@ pub async fn report(
         tell_staff(&txn, community_id, kind, id, reporters.len(), hide).await?;
     }
     txn.commit().await?;
+    drop(_gate);
+    // A hidden opinion no longer counts in its topic.
+    if hide
+        && kind == "opinion"
+        && let Err(e) = crate::agenda::after_unpublish(s, &[id]).await
+    {
+        tracing::warn!(error = %e, "updating the topic of a hidden opinion failed");
+    }
     Ok(hide)
 }
 

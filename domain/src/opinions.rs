@@ -556,7 +556,7 @@ pub async fn similar(
     };
     // Members of the topics this draft would join, however old, and the
     // community's newest opinions (a matter not grouped yet).
-    let in_topics = crate::agenda::members_like(s, &draft, 200).await?;
+    let in_topics = crate::agenda::members_like(s, &draft, community_id, 200).await?;
     let mut recent: Vec<Row> = public()
         .filter(opinion::Column::Id.is_in(in_topics))
         .into_model()
@@ -671,10 +671,14 @@ pub async fn moderate_many(
     drop(gate);
     // Published: analysed and placed into its topic (heat updated). The
     // decision stands if this fails; the next recomputation repairs it.
-    if matches!(decision, Decision::Approve)
-        && let Err(e) = crate::agenda::after_publish(s, &ids).await
-    {
-        tracing::warn!(error = %e, "placing published opinions into topics failed");
+    let placed = if matches!(decision, Decision::Approve) {
+        crate::agenda::after_publish(s, &ids).await
+    } else {
+        // Rejected or merged: no longer counted in any topic.
+        crate::agenda::after_unpublish(s, &ids).await
+    };
+    if let Err(e) = placed {
+        tracing::warn!(error = %e, "updating topics after moderation failed");
     }
     Ok(ids.len())
 }

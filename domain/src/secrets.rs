@@ -1,42 +1,69 @@
-//! 安装密钥 secrets of this installation, made on first use and kept in the
-//! database (`install_secret`), so every instance on one database shares
-//! them. Used to key hashes of personal data (phone numbers behind hotline
-//! work orders): without the secret a hash cannot be reversed by trying
-//! every number.
+//! 安装密钥 secrets of this installation, kept outside the database. Used
+//! to key hashes of personal data (phone numbers behind hotline work
+//! orders): without the key a hash cannot be reversed by trying every
+//! number.
+use std::io::Write;
+
 use rand::RngCore;
-use sea_orm::{ConnectionTrait, Statement, Value};
 use sha2::{Digest, Sha256};
 
+use crate::Services;
 use crate::error::{DomainError, DomainResult};
 
-/// The secret named `name`, made (32 random bytes, hex) if missing.
-pub(crate) async fn get<C: ConnectionTrait>(conn: &C, name: &str) -> DomainResult<String> {
-    let backend = conn.get_database_backend();
+/// The key for hashing residents' phone numbers: `resident_key` from the
+/// configuration (every instance must share it), else a key file
+/// `resident.key` in the data directory, made (32 random bytes, hex, mode
+/// 0600) on first use. Never in the database: a dump of the database alone
+/// does not let anyone try every number against the hashes.
+pub(crate) fn resident_key(s: &Services) -> DomainResult<String> {
+    if let Some(k) = s.settings.resident_key.as_deref().map(str::trim)
+        && !k.is_empty()
+    {
+        if k.len() < 16 {
+            return Err(DomainError::Internal(
+                "resident_key is shorter than 16 characters".into(),
+            ));
+        }
+        return Ok(k.to_owned());
+    }
+    let path = s.settings.data_dir.join("resident.key");
+    let io = |e: std::io::Error| DomainError::Internal(format!("{}: {e}", path.display()));
+    if let Ok(k) = std::fs::read_to_string(&path) {
+        let k = k.trim().to_owned();
+        if k.len() >= 32 {
+            return Ok(k);
+        }
+        return Err(DomainError::Internal(format!(
+            "{}: key too short",
+            path.display()
+        )));
+    }
+    std::fs::create_dir_all(&s.settings.data_dir).map_err(io)?;
     let mut fresh = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut fresh);
-    conn.execute_raw(Statement::from_sql_and_values(
-        backend,
-        match backend {
-            sea_orm::DbBackend::Postgres => {
-                "INSERT INTO install_secret (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING"
-            }
-            _ => "INSERT INTO install_secret (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
-        },
-        [Value::from(name), Value::from(hex::encode(fresh))],
-    ))
-    .await?;
-    let row = conn
-        .query_one_raw(Statement::from_sql_and_values(
-            backend,
-            match backend {
-                sea_orm::DbBackend::Postgres => "SELECT value FROM install_secret WHERE name = $1",
-                _ => "SELECT value FROM install_secret WHERE name = ?",
-            },
-            [Value::from(name)],
-        ))
-        .await?
-        .ok_or_else(|| DomainError::Internal("install secret missing".into()))?;
-    Ok(row.try_get("", "value")?)
+    let key = hex::encode(fresh);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(&path) {
+        Ok(mut f) => {
+            f.write_all(key.as_bytes()).map_err(io)?;
+            f.sync_all().map_err(io)?;
+            Ok(key)
+        }
+        // Another process made it first: use theirs.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            Ok(std::fs::read_to_string(&path)
+                .map_err(io)?
+                .trim()
+                .to_owned())
+        }
+        Err(e) => Err(io(e)),
+    }
 }
 
 /// A keyed hash (HMAC-SHA-256) of `data`, hex, first 32 characters.

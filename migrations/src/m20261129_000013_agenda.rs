@@ -1,7 +1,7 @@
 //! 热点与议题 heat and agenda: what analysis keeps with each opinion
 //! (keywords, a copy fingerprint, who stands behind it, when it was really
 //! received), topics with their heat and members, the lexicon admins add
-//! to, and the installation's own secret for hashing phone numbers.
+//! to, and IDF values refreshed from the community's corpus.
 //!
 //! A topic change raises the page version (row 2 of `ref_version`) like an
 //! opinion change does: every topic write — recomputation, a new member,
@@ -114,13 +114,6 @@ enum NlpIdf {
     Table,
     Term,
     Idf,
-}
-
-#[derive(DeriveIden)]
-enum InstallSecret {
-    Table,
-    Name,
-    Value,
 }
 
 const BUMP: &str = "UPDATE ref_version SET version = version + 1 WHERE id = 2";
@@ -314,15 +307,6 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_table(
-                Table::create()
-                    .table(InstallSecret::Table)
-                    .col(string_len(InstallSecret::Name, 32).primary_key())
-                    .col(string_len(InstallSecret::Value, 128))
-                    .to_owned(),
-            )
-            .await?;
         // The lexicon is reference data: ref_version row 3 moves with it.
         let db = manager.get_connection();
         db.execute_unprepared("INSERT INTO ref_version (id, version) VALUES (3, 0)")
@@ -357,7 +341,6 @@ impl MigrationTrait for Migration {
         db.execute_unprepared("DELETE FROM ref_version WHERE id = 3")
             .await?;
         for t in [
-            "install_secret",
             "nlp_idf",
             "nlp_term",
             "topic_community",

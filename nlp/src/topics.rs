@@ -185,6 +185,19 @@ impl Centroid {
     }
 }
 
+/// The centroid of some opinions' keyword vectors, its strongest `k`
+/// terms (weights summing to 1).
+pub fn centroid_of<'a>(
+    vectors: impl IntoIterator<Item = &'a [(String, f64)]>,
+    k: usize,
+) -> Vec<(String, f64)> {
+    let mut c = Centroid::default();
+    for v in vectors {
+        c.add(&unit(v));
+    }
+    c.top(k)
+}
+
 /// The topic among `topics` that an opinion with these keywords belongs
 /// to, with its similarity; `None` when none reaches the threshold.
 pub fn best_topic<'a, K: Copy>(
@@ -267,7 +280,9 @@ fn merge_similar(groups: &mut Vec<Building>, params: &Params) {
 }
 
 /// Groups `docs` into topics (see the module documentation). Deterministic
-/// for the same input; the result is ordered by first member.
+/// for the same input; groups come in the order they were started (by the
+/// time of their first opinion), and single opinions that start no group
+/// of two or more are never merged.
 pub fn group(docs: &[Doc], params: &Params) -> Vec<Group> {
     let mut order: Vec<&Doc> = docs.iter().collect();
     order.sort_by_key(|d| (d.at, d.id));

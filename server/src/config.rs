@@ -48,6 +48,10 @@ pub struct Config {
     /// Minutes between full heat recomputations (default 10; 0 = never,
     /// publishing still places each opinion into its topic).
     pub heat_every_minutes: u64,
+    /// Key for hashing the contact numbers of hotline imports (at least 16
+    /// characters; every instance must share it). Unset: a key file
+    /// `resident.key` made in the data directory.
+    pub resident_key: Option<String>,
 }
 
 /// Attempts allowed per window (minutes).
@@ -102,6 +106,7 @@ impl Default for Config {
             dev_reveal_codes: false,
             heat_half_life_days: 7.0,
             heat_every_minutes: 10,
+            resident_key: None,
         }
     }
 }
@@ -173,6 +178,9 @@ impl Config {
         if let Some(v) = get("HONGCHA_HEAT_HALF_LIFE_DAYS") {
             self.heat_half_life_days = parse("HONGCHA_HEAT_HALF_LIFE_DAYS", v)?;
         }
+        if let Some(v) = get("HONGCHA_RESIDENT_KEY") {
+            self.resident_key = Some(v);
+        }
         if let Some(v) = get("HONGCHA_HEAT_EVERY_MINUTES") {
             self.heat_every_minutes = parse("HONGCHA_HEAT_EVERY_MINUTES", v)?;
         }
@@ -216,6 +224,7 @@ impl Config {
                 self.report_min_account_days.clamp(0, 365),
             ),
             data_dir: self.data_dir.clone(),
+            resident_key: self.resident_key.clone(),
             agenda: domain::agenda::Settings {
                 heat: domain::agenda::HeatParams {
                     half_life_days: if self.heat_half_life_days.is_finite() {

@@ -342,6 +342,22 @@ async fn import_file(
 }
 
 async fn recompute_heat(services: &domain::Services, reanalyse: bool) -> anyhow::Result<()> {
+    // The same lease as the server's heat job: never two runs at once.
+    let holder = format!("cli-{}", std::process::id());
+    let ttl = domain::clock::Duration::minutes(30);
+    if !domain::jobs::try_lease(services, "heat", &holder, ttl).await? {
+        anyhow::bail!(
+            "另一个热度重算正在进行 a recomputation is running (its lease is held); try again shortly"
+        );
+    }
+    let result = recompute_heat_leased(services, reanalyse).await;
+    if let Err(e) = domain::jobs::release(services, "heat", &holder).await {
+        tracing::warn!(error = %e, "releasing the heat lease failed");
+    }
+    result
+}
+
+async fn recompute_heat_leased(services: &domain::Services, reanalyse: bool) -> anyhow::Result<()> {
     use domain::agenda::Stage;
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(

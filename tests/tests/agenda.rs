@@ -121,6 +121,17 @@ async fn a_hotline_export_is_imported_with_times_numbers_and_channels() {
         );
         let preview = web_import(&app, &staff, &good, true).await;
         assert_eq!(preview["errors_total"], 0, "{preview}");
+        assert_eq!(preview["sample"].as_array().unwrap().len(), 5, "{preview}");
+        let shown = preview.to_string();
+        for number in [
+            "13800138000",
+            "138 0013 8000",
+            "13900139000",
+            "8765 4321",
+            "87654321",
+        ] {
+            assert!(!shown.contains(number), "{number} in {shown}");
+        }
 
         let stored = rows(
             &app,
@@ -148,8 +159,12 @@ async fn a_hotline_export_is_imported_with_times_numbers_and_channels() {
         assert_eq!(keys[1], keys[2]);
         assert_ne!(keys[2], keys[3]);
         assert!(
-            keys.iter()
-                .all(|k| k.starts_with("p:") && !k.contains("138"))
+            keys.iter().all(|k| k.len() == 34
+                && k.starts_with("p:")
+                && k[2..]
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())),
+            "{keys:?}"
         );
         let received: Vec<chrono::DateTime<chrono::Utc>> = stored
             .iter()

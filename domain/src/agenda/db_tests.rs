@@ -395,6 +395,32 @@ async fn a_prevote_takes_one_answer_per_resident_per_statement() {
         prevote::answer(&s, &outsider, first, Choice::Agree).await,
         Err(crate::DomainError::Forbidden)
     ));
+    // A resident of a community none of the topic's opinions come from.
+    let street = crate::org::find_or_create_street(&s.db, seed::STREET)
+        .await
+        .unwrap();
+    let elsewhere = crate::org::find_or_create_community(&s.db, street, "半山社区")
+        .await
+        .unwrap();
+    let neighbour = crate::accounts::provision_account(
+        &s,
+        "13900000010",
+        "correct horse battery",
+        "半山居民",
+        Some(elsewhere),
+        &[],
+    )
+    .await
+    .unwrap();
+    let neighbour = crate::accounts::principal_by_id(&s, neighbour)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(neighbour.community_id, Some(elsewhere));
+    assert!(matches!(
+        prevote::answer(&s, &neighbour, first, Choice::Agree).await,
+        Err(crate::DomainError::Forbidden)
+    ));
     let p = prevote::results(&s, Some(&resident), topic).await.unwrap();
     assert_eq!(p.statements[0].agree, 1);
     assert_eq!(p.statements[0].mine, Some(Choice::Agree));

@@ -1,5 +1,6 @@
 //! 议题建议 what staff do with the ranking: the suggestions (open topics
-//! above a heat threshold in their communities, with the evidence), and
+//! whose street-wide heat reaches a threshold and that concern their
+//! communities, with the evidence), and
 //! their decisions — accept onto the council agenda (editing title and
 //! summary), reject with a public reason, merge two topics, split an
 //! opinion off. Each decision is audited in its transaction; accepting
@@ -37,7 +38,7 @@ async fn communities_of<C: ConnectionTrait>(conn: &C, topic_id: i64) -> DomainRe
 }
 
 /// Staff may decide on a topic that concerns one of their communities
-/// (admins and street-wide staff on any).
+/// (admins on any).
 pub(crate) async fn require_topic_staff_in<C: ConnectionTrait>(
     conn: &C,
     actor: &Principal,
@@ -121,6 +122,8 @@ async fn authors<C: ConnectionTrait>(conn: &C, topic_id: i64) -> DomainResult<Ve
                 .into(),
         )
         .filter(topic_member::Column::TopicId.eq(topic_id))
+        .filter(opinion::Column::Status.eq(crate::opinions::status::PUBLISHED))
+        .filter(opinion::Column::Hidden.eq(false))
         .into_tuple()
         .all(conn)
         .await?;
@@ -130,6 +133,36 @@ async fn authors<C: ConnectionTrait>(conn: &C, topic_id: i64) -> DomainResult<Ve
         .flatten()
         .filter(|a| seen.insert(*a))
         .collect())
+}
+
+/// Writes a decision on an open topic — only if it is still open when the
+/// write happens (two staff deciding at once: one wins, the other is told
+/// it was decided). The pre-vote closes; its results become the assessment.
+async fn decide_open<C: ConnectionTrait>(
+    conn: &C,
+    t: &topic::Model,
+    update: sea_orm::UpdateMany<topic::Entity>,
+    actor: &Principal,
+    results: &super::prevote::Prevote,
+    now: chrono::DateTime<chrono::Utc>,
+) -> DomainResult<()> {
+    let mut update = update
+        .col_expr(topic::Column::DecidedBy, Some(actor.account_id).into())
+        .col_expr(topic::Column::DecidedAt, Some(now).into())
+        .col_expr(topic::Column::Assessment, Some(super::json(results)).into())
+        .col_expr(topic::Column::UpdatedAt, now.into());
+    if t.prevote.is_some() {
+        update = update.col_expr(topic::Column::Prevote, Some("closed".to_owned()).into());
+    }
+    let done = update
+        .filter(topic::Column::Id.eq(t.id))
+        .filter(topic::Column::Status.eq(status::OPEN))
+        .exec(conn)
+        .await?;
+    if done.rows_affected != 1 {
+        return Err(DomainError::Conflict("topic_decided"));
+    }
+    Ok(())
 }
 
 /// What an accepted topic became.
@@ -159,18 +192,21 @@ pub async fn accept(
         return Err(DomainError::Conflict("topic_decided"));
     }
     let now = clock::now();
-    let mut am: topic::ActiveModel = t.clone().into();
-    am.status = Set(status::ACCEPTED.to_owned());
-    am.title = Set(Some(title.clone()));
-    am.summary = Set((!summary.is_empty()).then(|| summary.clone()));
-    am.decided_by = Set(Some(actor.account_id));
-    am.decided_at = Set(Some(now));
-    if t.prevote.is_some() {
-        am.prevote = Set(Some("closed".into()));
-    }
-    am.assessment = Set(Some(super::json(&results)));
-    am.updated_at = Set(now);
-    am.update(&txn).await?;
+    decide_open(
+        &txn,
+        &t,
+        topic::Entity::update_many()
+            .col_expr(topic::Column::Status, status::ACCEPTED.into())
+            .col_expr(topic::Column::Title, Some(title.clone()).into())
+            .col_expr(
+                topic::Column::Summary,
+                (!summary.is_empty()).then(|| summary.clone()).into(),
+            ),
+        actor,
+        &results,
+        now,
+    )
+    .await?;
     let item = agenda_item::ActiveModel {
         topic_id: Set(topic_id),
         title: Set(title.clone()),
@@ -225,17 +261,17 @@ pub async fn reject(
         return Err(DomainError::Conflict("topic_decided"));
     }
     let now = clock::now();
-    let mut am: topic::ActiveModel = t.clone().into();
-    am.status = Set(status::REJECTED.to_owned());
-    am.reject_reason = Set(Some(reason.clone()));
-    am.decided_by = Set(Some(actor.account_id));
-    am.decided_at = Set(Some(now));
-    if t.prevote.is_some() {
-        am.prevote = Set(Some("closed".into()));
-    }
-    am.assessment = Set(Some(super::json(&results)));
-    am.updated_at = Set(now);
-    am.update(&txn).await?;
+    decide_open(
+        &txn,
+        &t,
+        topic::Entity::update_many()
+            .col_expr(topic::Column::Status, status::REJECTED.into())
+            .col_expr(topic::Column::RejectReason, Some(reason.clone()).into()),
+        actor,
+        &results,
+        now,
+    )
+    .await?;
     audit::append(
         &txn,
         Some(actor.account_id),
@@ -267,20 +303,38 @@ pub async fn merge(s: &Services, actor: &Principal, from: i64, into: i64) -> Dom
         return Err(DomainError::Conflict("topic_decided"));
     }
     let now = clock::now();
+    // Both still as read when written: the source open, the target ranked.
+    let target_ok = topic::Entity::update_many()
+        .col_expr(topic::Column::UpdatedAt, now.into())
+        .filter(topic::Column::Id.eq(into))
+        .filter(topic::Column::Status.is_in(status::RANKED.iter().copied()))
+        .exec(&txn)
+        .await?;
+    let mut source_update = topic::Entity::update_many()
+        .col_expr(topic::Column::Status, status::MERGED.into())
+        .col_expr(topic::Column::MergedInto, Some(into).into())
+        .col_expr(topic::Column::DecidedBy, Some(actor.account_id).into())
+        .col_expr(topic::Column::DecidedAt, Some(now).into())
+        .col_expr(topic::Column::Heat, 0.0.into())
+        .col_expr(topic::Column::UpdatedAt, now.into());
+    if source.prevote.is_some() {
+        source_update =
+            source_update.col_expr(topic::Column::Prevote, Some("closed".to_owned()).into());
+    }
+    let source_ok = source_update
+        .filter(topic::Column::Id.eq(from))
+        .filter(topic::Column::Status.eq(status::OPEN))
+        .exec(&txn)
+        .await?;
+    if target_ok.rows_affected != 1 || source_ok.rows_affected != 1 {
+        return Err(DomainError::Conflict("topic_decided"));
+    }
     topic_member::Entity::update_many()
         .col_expr(topic_member::Column::TopicId, into.into())
         .col_expr(topic_member::Column::Pinned, true.into())
         .filter(topic_member::Column::TopicId.eq(from))
         .exec(&txn)
         .await?;
-    let mut am: topic::ActiveModel = source.into();
-    am.status = Set(status::MERGED.to_owned());
-    am.merged_into = Set(Some(into));
-    am.decided_by = Set(Some(actor.account_id));
-    am.decided_at = Set(Some(now));
-    am.heat = Set(0.0);
-    am.updated_at = Set(now);
-    am.update(&txn).await?;
     topic_community::Entity::delete_many()
         .filter(topic_community::Column::TopicId.eq(from))
         .exec(&txn)
@@ -330,6 +384,15 @@ pub async fn split(
         .await?
         .ok_or(DomainError::NotFound)?;
     let now = clock::now();
+    let still = topic::Entity::update_many()
+        .col_expr(topic::Column::UpdatedAt, now.into())
+        .filter(topic::Column::Id.eq(topic_id))
+        .filter(topic::Column::Status.is_in(status::RANKED.iter().copied()))
+        .exec(&txn)
+        .await?;
+    if still.rows_affected != 1 {
+        return Err(DomainError::Conflict("topic_decided"));
+    }
     let keywords = super::decode_keywords(&row.keywords);
     let created = topic::ActiveModel {
         title: Set(None),

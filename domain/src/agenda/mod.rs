@@ -411,7 +411,38 @@ pub(crate) async fn store_heat<C: ConnectionTrait>(
     let first = members.iter().map(|m| m.at).min().unwrap_or(t);
     let last = members.iter().map(|m| m.at).max().unwrap_or(t);
     let at = |secs: i64| DateTime::<Utc>::from_timestamp(secs, 0).unwrap_or(now);
-    topic::Entity::update_many()
+    // The centroid follows the public members (a hidden or corrected
+    // opinion's words leave the label).
+    let keywords: Vec<String> = topic_member::Entity::find()
+        .select_only()
+        .column(opinion::Column::Keywords)
+        .join(
+            sea_orm::JoinType::InnerJoin,
+            topic_member::Entity::belongs_to(opinion::Entity)
+                .from(topic_member::Column::OpinionId)
+                .to(opinion::Column::Id)
+                .into(),
+        )
+        .filter(topic_member::Column::TopicId.eq(topic_id))
+        .filter(opinion::Column::Status.eq(opinion_status::PUBLISHED))
+        .filter(opinion::Column::Hidden.eq(false))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let vectors: Vec<Vec<(String, f64)>> = keywords.iter().map(|k| decode_keywords(k)).collect();
+    let centroid = nlp::topics::centroid_of(vectors.iter().map(Vec::as_slice), 12);
+    let mut update = topic::Entity::update_many();
+    if !centroid.is_empty() {
+        update = update
+            .col_expr(topic::Column::Label, label_of(&centroid).into())
+            .col_expr(topic::Column::Keywords, json(&centroid).into());
+    }
+    if !members.is_empty() {
+        update = update
+            .col_expr(topic::Column::FirstAt, at(first).into())
+            .col_expr(topic::Column::LastAt, at(last).into());
+    }
+    update
         .col_expr(topic::Column::Heat, b.value.into())
         .col_expr(topic::Column::Breakdown, json(&b).into())
         .col_expr(topic::Column::Residents, (b.residents as i32).into())
@@ -420,8 +451,6 @@ pub(crate) async fn store_heat<C: ConnectionTrait>(
             topic::Column::Trend,
             json(&trend(members, t, settings.trend_weeks)).into(),
         )
-        .col_expr(topic::Column::FirstAt, at(first).into())
-        .col_expr(topic::Column::LastAt, at(last).into())
         .col_expr(topic::Column::UpdatedAt, now.into())
         .filter(topic::Column::Id.eq(topic_id))
         .exec(conn)
@@ -596,6 +625,39 @@ pub async fn after_publish(s: &Services, ids: &[i64]) -> DomainResult<()> {
     Ok(())
 }
 
+/// After opinions left the public pages (rejected, merged, hidden by
+/// reports) or changed: the heat, communities and centroid of the topics
+/// they were in are counted again from their public members at once.
+pub async fn after_unpublish(s: &Services, ids: &[i64]) -> DomainResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let now = clock::now();
+    let (_gate, txn) = s.begin_write().await?;
+    let mut touched: Vec<i64> = topic_member::Entity::find()
+        .select_only()
+        .column(topic_member::Column::TopicId)
+        .filter(topic_member::Column::OpinionId.is_in(ids.iter().copied()))
+        .into_tuple()
+        .all(&txn)
+        .await?;
+    touched.sort_unstable();
+    touched.dedup();
+    let members = members_of(&txn, &touched).await?;
+    for t in touched {
+        store_heat(
+            &txn,
+            &s.settings.agenda,
+            t,
+            members.get(&t).map_or(&[][..], Vec::as_slice),
+            now,
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
 /// [`after_publish`] for opinions named by their idempotency keys (rows
 /// inserted in bulk without returning ids: imports, crawls). Failures are
 /// logged: the opinions are stored, and the next recomputation places them.
@@ -626,12 +688,13 @@ pub async fn after_publish_keys(s: &Services, keys: &[String]) {
     }
 }
 
-/// Opinion ids (newest first, at most `limit`) in the open or accepted
-/// topics whose centroid a draft with these keywords would join: the
-/// similar-opinion hint's index.
+/// Public opinion ids of one community (newest first, at most `limit`) in
+/// the open or accepted topics whose centroid a draft with these keywords
+/// would join: the similar-opinion hint's index.
 pub(crate) async fn members_like(
     s: &Services,
     keywords: &[(String, f64)],
+    community_id: i64,
     limit: u64,
 ) -> DomainResult<Vec<i64>> {
     let since = clock::now() - chrono::Duration::days(180);
@@ -657,7 +720,17 @@ pub(crate) async fn members_like(
     Ok(topic_member::Entity::find()
         .select_only()
         .column(topic_member::Column::OpinionId)
+        .join(
+            sea_orm::JoinType::InnerJoin,
+            topic_member::Entity::belongs_to(opinion::Entity)
+                .from(topic_member::Column::OpinionId)
+                .to(opinion::Column::Id)
+                .into(),
+        )
         .filter(topic_member::Column::TopicId.is_in(scored.iter().map(|(t, _)| *t)))
+        .filter(opinion::Column::CommunityId.eq(community_id))
+        .filter(opinion::Column::Status.eq(opinion_status::PUBLISHED))
+        .filter(opinion::Column::Hidden.eq(false))
         .order_by_desc(topic_member::Column::OpinionId)
         .limit(limit)
         .into_tuple()
@@ -768,9 +841,15 @@ pub struct ApiTopic {
     pub trend: Vec<usize>,
     pub first_at: DateTime<Utc>,
     pub last_at: DateTime<Utc>,
-    /// Public member opinions (in the community, for a community ranking).
+    /// Public member opinions (in the community, for a community ranking),
+    /// the newest [`API_MEMBERS_MAX`].
     pub opinion_ids: Vec<i64>,
+    /// How many there are in all.
+    pub opinions_total: usize,
 }
+
+/// Most member ids one topic lists in the API.
+pub const API_MEMBERS_MAX: usize = 200;
 
 /// The ranking with breakdowns and member opinion ids: two queries.
 pub async fn api_topics(
@@ -811,7 +890,9 @@ pub async fn api_topics(
             .into_iter()
             .map(|c| {
                 let mut opinion_ids = members.remove(&c.id).unwrap_or_default();
-                opinion_ids.sort_unstable();
+                let opinions_total = opinion_ids.len();
+                opinion_ids.sort_unstable_by(|a, b| b.cmp(a));
+                opinion_ids.truncate(API_MEMBERS_MAX);
                 ApiTopic {
                     id: c.id,
                     explain: c.breakdown.explain_zh(w),
@@ -825,6 +906,7 @@ pub async fn api_topics(
                     first_at: c.first_at,
                     last_at: c.last_at,
                     opinion_ids,
+                    opinions_total,
                 }
             })
             .collect(),

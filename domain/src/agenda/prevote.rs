@@ -248,10 +248,18 @@ async fn write_open<C: ConnectionTrait>(
         .insert(conn)
         .await?;
     }
-    let mut am: topic::ActiveModel = t.into();
-    am.prevote = Set(Some("open".into()));
-    am.updated_at = Set(now);
-    am.update(conn).await?;
+    // Opened once, on a topic still open when written.
+    let done = topic::Entity::update_many()
+        .col_expr(topic::Column::Prevote, Some("open".to_owned()).into())
+        .col_expr(topic::Column::UpdatedAt, now.into())
+        .filter(topic::Column::Id.eq(topic_id))
+        .filter(topic::Column::Status.eq(status::OPEN))
+        .filter(topic::Column::Prevote.is_null())
+        .exec(conn)
+        .await?;
+    if done.rows_affected != 1 {
+        return Err(DomainError::Conflict("prevote_exists"));
+    }
     audit::append(
         conn,
         actor,

@@ -9,7 +9,8 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use serde::Serialize;
 
@@ -136,10 +137,54 @@ async fn analyse_missing(
     Ok(total)
 }
 
+/// A topic as a run sees it at its start and checks again before writing.
+#[derive(Clone, Debug, PartialEq, FromQueryResult)]
+struct TopicState {
+    id: i64,
+    status: String,
+    prevote: Option<String>,
+    updated_at: DateTime<Utc>,
+}
+
+async fn topic_states<C: ConnectionTrait>(conn: &C, lock: bool) -> DomainResult<Vec<TopicState>> {
+    let mut q = topic::Entity::find()
+        .select_only()
+        .column(topic::Column::Id)
+        .column(topic::Column::Status)
+        .column(topic::Column::Prevote)
+        .column(topic::Column::UpdatedAt)
+        .order_by_asc(topic::Column::Id);
+    if lock && conn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        q = q.lock_exclusive();
+    }
+    Ok(q.into_model().all(conn).await?)
+}
+
 /// Regroups every published opinion and counts every topic's heat again
-/// (see the module documentation). `reanalyse` extracts keywords again
-/// for every opinion first (after a lexicon change).
+/// (see the module documentation). `reanalyse` first refreshes the IDF from
+/// the corpus and extracts every opinion's keywords again (after a lexicon
+/// change). If staff or publishing changed a topic while the run grouped,
+/// it starts again (up to three times) rather than overwrite that.
 pub async fn recompute(
+    s: &Services,
+    reanalyse: bool,
+    mut progress: impl FnMut(Stage, usize, usize) + Send,
+) -> DomainResult<Recomputed> {
+    let mut reanalyse = reanalyse;
+    for attempt in 1.. {
+        match recompute_once(s, reanalyse, &mut progress).await {
+            Err(DomainError::Conflict("heat_busy")) if attempt < 3 => {
+                // The analysis is done; only the grouping runs again.
+                reanalyse = false;
+                tokio::time::sleep(std::time::Duration::from_millis(200 * attempt)).await;
+            }
+            other => return other,
+        }
+    }
+    unreachable!("the loop returns")
+}
+
+async fn recompute_once(
     s: &Services,
     reanalyse: bool,
     mut progress: impl FnMut(Stage, usize, usize) + Send,
@@ -174,28 +219,32 @@ pub async fn recompute(
         .into_model()
         .all(&s.db)
         .await?;
-    let topics: Vec<(i64, String)> = topic::Entity::find()
-        .select_only()
-        .column(topic::Column::Id)
-        .column(topic::Column::Status)
-        .into_tuple()
-        .all(&s.db)
-        .await?;
+    let snapshot: Vec<TopicState> = topic_states(&s.db, false).await?;
+    let topics: Vec<(i64, String)> = snapshot.iter().map(|t| (t.id, t.status.clone())).collect();
     let members: Vec<topic_member::Model> = topic_member::Entity::find().all(&s.db).await?;
     progress(Stage::Group, 0, docs.len());
 
     let status_of: HashMap<i64, &str> = topics.iter().map(|(id, st)| (*id, st.as_str())).collect();
-    let is_open = |t: i64| status_of.get(&t) == Some(&status::OPEN);
-    // Kept where they are: members of decided topics, and staff placements.
+    // Membership frozen: decided topics, and open ones residents are voting on.
+    let frozen: HashSet<i64> = snapshot
+        .iter()
+        .filter(|t| t.status != status::OPEN || t.prevote.is_some())
+        .map(|t| t.id)
+        .collect();
+    let is_free_open = |t: i64| status_of.get(&t) == Some(&status::OPEN) && !frozen.contains(&t);
+    // Kept where they are: members of frozen topics, and staff placements
+    // (in topics that still exist).
     let kept: Vec<&topic_member::Model> = members
         .iter()
-        .filter(|m| m.pinned || !is_open(m.topic_id))
+        .filter(|m| {
+            frozen.contains(&m.topic_id) || (m.pinned && status_of.contains_key(&m.topic_id))
+        })
         .collect();
     let kept_ids: HashSet<i64> = kept.iter().map(|m| m.opinion_id).collect();
     // Last run's open membership, to carry topic ids over.
     let previous: HashMap<i64, i64> = members
         .iter()
-        .filter(|m| !m.pinned && is_open(m.topic_id))
+        .filter(|m| !m.pinned && is_free_open(m.topic_id))
         .map(|m| (m.opinion_id, m.topic_id))
         .collect();
     let now = clock::now();
@@ -243,12 +292,12 @@ pub async fn recompute(
     }
     let pinned_open: HashSet<i64> = kept
         .iter()
-        .filter(|m| is_open(m.topic_id))
+        .filter(|m| is_free_open(m.topic_id))
         .map(|m| m.topic_id)
         .collect();
     let dissolved: Vec<i64> = topics
         .iter()
-        .filter(|(id, st)| st == status::OPEN && !taken.contains(id) && !pinned_open.contains(id))
+        .filter(|(id, _)| is_free_open(*id) && !taken.contains(id) && !pinned_open.contains(id))
         .map(|(id, _)| *id)
         .collect();
 
@@ -278,11 +327,20 @@ pub async fn recompute(
 
     progress(Stage::Store, 0, groups.len());
     let (_gate, txn) = s.begin_write().await?;
+    // Nothing staff or publishing did since the snapshot may be overwritten:
+    // the topics are read again under lock, and any change sends the run
+    // back to start (the caller retries).
+    if topic_states(&txn, true).await? != snapshot {
+        return Err(DomainError::Conflict("heat_busy"));
+    }
     let open_ids: Vec<i64> = topics
         .iter()
-        .filter(|(_, st)| st == status::OPEN)
+        .filter(|(id, _)| is_free_open(*id))
         .map(|(id, _)| *id)
         .collect();
+    // Memberships of topics that no longer exist.
+    txn.execute_unprepared("DELETE FROM topic_member WHERE topic_id NOT IN (SELECT id FROM topic)")
+        .await?;
     for chunk in open_ids.chunks(500) {
         topic_member::Entity::delete_many()
             .filter(topic_member::Column::Pinned.eq(false))

@@ -59,7 +59,9 @@ pub const FIELDS: &[(&str, &[&str])] = &[
 
 /// A received-at cell: `2026-11-20 14:30[:05]`, `2026/11/20`, `2026年11月20日
 /// 14:30`, `2026.11.20`, or a spreadsheet date serial (`46346.6`), read as
-/// China time (UTC+8). Not before 2000, not in the future.
+/// China time (UTC+8). Not before 2000, not in the future. Serials are read
+/// in the 1900 date system (Excel and WPS on Windows; a 1904-system file is
+/// off by four years and needs its dates exported as text).
 pub fn parse_received_at(
     raw: &str,
     now: chrono::DateTime<chrono::Utc>,
@@ -93,14 +95,15 @@ pub fn parse_received_at(
         };
         NaiveDateTime::new(date, time)
     };
+    use chrono::Datelike;
+    if naive.year() < 2000 {
+        return Err("invalid");
+    }
     let at = china
         .from_local_datetime(&naive)
         .single()
         .ok_or("invalid")?
         .with_timezone(&chrono::Utc);
-    if at.format("%Y").to_string().as_str() < "2000" {
-        return Err("invalid");
-    }
     if at > now + chrono::Duration::hours(1) {
         return Err("in_future");
     }
@@ -438,7 +441,7 @@ pub async fn import(
     let prefix = format!("import:{}:", &table.digest[..32]);
     let existing = existing_keys(&s.db, &prefix).await?;
     let secret = if checked.rows.iter().any(|r| r.phone.is_some()) {
-        Some(crate::secrets::get(&s.db, "resident").await?)
+        Some(crate::secrets::resident_key(s)?)
     } else {
         None
     };
