@@ -550,6 +550,7 @@ pub async fn after_publish(s: &Services, ids: &[i64]) -> DomainResult<()> {
         .map(|(id, k)| (id, nlp::topics::Centroid::from_terms(&decode_keywords(&k))))
         .collect();
     let mut touched: HashSet<i64> = HashSet::new();
+    let mut prints: HashMap<i64, Vec<(i64, i64)>> = HashMap::new();
     for row in rows {
         let analysis = analyse(
             a,
@@ -577,28 +578,37 @@ pub async fn after_publish(s: &Services, ids: &[i64]) -> DomainResult<()> {
         ) else {
             continue;
         };
-        // A near-identical copy of a member speaks with its voice.
-        let copy_of = topic_member::Entity::find()
-            .select_only()
-            .column(opinion::Column::Id)
-            .column(opinion::Column::Fingerprint)
-            .join(
-                sea_orm::JoinType::InnerJoin,
-                topic_member::Entity::belongs_to(opinion::Entity)
-                    .from(topic_member::Column::OpinionId)
-                    .to(opinion::Column::Id)
-                    .into(),
-            )
-            .filter(topic_member::Column::TopicId.eq(topic_id))
-            .filter(topic_member::Column::CopyOf.is_null())
-            .into_tuple::<(i64, i64)>()
-            .all(&txn)
-            .await?
-            .into_iter()
+        // A near-identical copy of a member speaks with its voice. Each
+        // topic's fingerprints are read once per call.
+        if !prints.contains_key(&topic_id) {
+            let found: Vec<(i64, i64)> = topic_member::Entity::find()
+                .select_only()
+                .column(opinion::Column::Id)
+                .column(opinion::Column::Fingerprint)
+                .join(
+                    sea_orm::JoinType::InnerJoin,
+                    topic_member::Entity::belongs_to(opinion::Entity)
+                        .from(topic_member::Column::OpinionId)
+                        .to(opinion::Column::Id)
+                        .into(),
+                )
+                .filter(topic_member::Column::TopicId.eq(topic_id))
+                .filter(topic_member::Column::CopyOf.is_null())
+                .into_tuple()
+                .all(&txn)
+                .await?;
+            prints.insert(topic_id, found);
+        }
+        let known = prints.entry(topic_id).or_default();
+        let copy_of = known
+            .iter()
             .find(|(_, f)| {
                 *f != 0 && nlp::topics::near_copies(*f as u64, analysis.fingerprint as u64)
             })
-            .map(|(id, _)| id);
+            .map(|(id, _)| *id);
+        if copy_of.is_none() {
+            known.push((row.id, analysis.fingerprint));
+        }
         topic_member::ActiveModel {
             opinion_id: Set(row.id),
             topic_id: Set(topic_id),
