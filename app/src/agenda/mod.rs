@@ -151,7 +151,7 @@ pub async fn topic_detail(id: i64) -> Result<TopicDetailView, AppError> {
             .iter()
             .map(|(c, r, h)| (name(*c), *r, *h))
             .collect(),
-        total_opinions: t.member_ids.len(),
+        total_opinions: t.opinions_total,
         opinions: t
             .opinions
             .into_iter()

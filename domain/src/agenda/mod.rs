@@ -18,8 +18,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 
@@ -869,27 +869,36 @@ pub async fn api_topics(
 ) -> DomainResult<ApiTopics> {
     let cards = ranking(s, community, limit).await?;
     let ids: Vec<i64> = cards.iter().map(|c| c.id).collect();
-    let mut members: HashMap<i64, Vec<i64>> = HashMap::new();
+    // The newest API_MEMBERS_MAX public members of each topic, and how
+    // many there are: one statement, however large the topics.
+    let mut members: HashMap<i64, (usize, Vec<i64>)> = HashMap::new();
     if !ids.is_empty() {
-        let mut q = topic_member::Entity::find()
-            .select_only()
-            .column(topic_member::Column::TopicId)
-            .column(topic_member::Column::OpinionId)
-            .join(
-                sea_orm::JoinType::InnerJoin,
-                topic_member::Entity::belongs_to(opinion::Entity)
-                    .from(topic_member::Column::OpinionId)
-                    .to(opinion::Column::Id)
-                    .into(),
-            )
-            .filter(topic_member::Column::TopicId.is_in(ids.iter().copied()))
-            .filter(opinion::Column::Status.eq(opinion_status::PUBLISHED))
-            .filter(opinion::Column::Hidden.eq(false));
-        if let Some(c) = community {
-            q = q.filter(opinion::Column::CommunityId.eq(c));
-        }
-        for (t, o) in q.into_tuple::<(i64, i64)>().all(&s.db).await? {
-            members.entry(t).or_default().push(o);
+        let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        let community_filter = community
+            .map(|c| format!(" AND o.community_id = {c}"))
+            .unwrap_or_default();
+        let sql = format!(
+            "SELECT topic_id, opinion_id, total FROM (\
+               SELECT tm.topic_id AS topic_id, tm.opinion_id AS opinion_id, \
+                 ROW_NUMBER() OVER (PARTITION BY tm.topic_id ORDER BY tm.opinion_id DESC) AS rn, \
+                 COUNT(*) OVER (PARTITION BY tm.topic_id) AS total \
+               FROM topic_member tm JOIN opinion o ON o.id = tm.opinion_id \
+               WHERE tm.topic_id IN ({list}) AND o.status = 'published' AND o.hidden = FALSE{community_filter}\
+             ) ranked WHERE rn <= {API_MEMBERS_MAX} ORDER BY topic_id, opinion_id DESC"
+        );
+        let rows =
+            s.db.query_all_raw(sea_orm::Statement::from_string(
+                s.db.get_database_backend(),
+                sql,
+            ))
+            .await?;
+        for r in rows {
+            let t: i64 = r.try_get("", "topic_id")?;
+            let o: i64 = r.try_get("", "opinion_id")?;
+            let total: i64 = r.try_get("", "total")?;
+            let e = members.entry(t).or_default();
+            e.0 = total.max(0) as usize;
+            e.1.push(o);
         }
     }
     let w = s.settings.agenda.heat.support_weight;
@@ -899,10 +908,7 @@ pub async fn api_topics(
         topics: cards
             .into_iter()
             .map(|c| {
-                let mut opinion_ids = members.remove(&c.id).unwrap_or_default();
-                let opinions_total = opinion_ids.len();
-                opinion_ids.sort_unstable_by(|a, b| b.cmp(a));
-                opinion_ids.truncate(API_MEMBERS_MAX);
+                let (opinions_total, opinion_ids) = members.remove(&c.id).unwrap_or_default();
                 ApiTopic {
                     id: c.id,
                     explain: c.breakdown.explain_zh(w),
@@ -947,8 +953,30 @@ pub struct TopicDetail {
     pub communities: Vec<(i64, i32, f64)>,
     /// The newest public member opinions (at most 50).
     pub opinions: Vec<TopicOpinion>,
-    /// Every public member opinion's id.
-    pub member_ids: Vec<i64>,
+    /// How many public member opinions it has.
+    pub opinions_total: usize,
+}
+
+/// Every public member opinion's id, ascending (tests and tools).
+pub async fn member_ids(s: &Services, topic_id: i64) -> DomainResult<Vec<i64>> {
+    let mut ids: Vec<i64> = topic_member::Entity::find()
+        .select_only()
+        .column(topic_member::Column::OpinionId)
+        .join(
+            sea_orm::JoinType::InnerJoin,
+            topic_member::Entity::belongs_to(opinion::Entity)
+                .from(topic_member::Column::OpinionId)
+                .to(opinion::Column::Id)
+                .into(),
+        )
+        .filter(topic_member::Column::TopicId.eq(topic_id))
+        .filter(opinion::Column::Status.eq(opinion_status::PUBLISHED))
+        .filter(opinion::Column::Hidden.eq(false))
+        .into_tuple()
+        .all(&s.db)
+        .await?;
+    ids.sort_unstable();
+    Ok(ids)
 }
 
 /// One topic, as anyone may see it. Merged topics name where they went.
@@ -998,9 +1026,24 @@ pub async fn topic(s: &Services, id: i64) -> DomainResult<TopicDetail> {
         .filter(topic_member::Column::TopicId.eq(id))
         .filter(opinion::Column::Status.eq(opinion_status::PUBLISHED))
         .filter(opinion::Column::Hidden.eq(false))
+        .order_by_desc(opinion::Column::Id)
+        .limit(50)
         .into_model::<Row>()
         .all(&s.db)
         .await?;
+    let opinions_total = topic_member::Entity::find()
+        .join(
+            sea_orm::JoinType::InnerJoin,
+            topic_member::Entity::belongs_to(opinion::Entity)
+                .from(topic_member::Column::OpinionId)
+                .to(opinion::Column::Id)
+                .into(),
+        )
+        .filter(topic_member::Column::TopicId.eq(id))
+        .filter(opinion::Column::Status.eq(opinion_status::PUBLISHED))
+        .filter(opinion::Column::Hidden.eq(false))
+        .count(&s.db)
+        .await? as usize;
     let mut opinions: Vec<TopicOpinion> = rows
         .into_iter()
         .map(|r| TopicOpinion {
@@ -1014,9 +1057,6 @@ pub async fn topic(s: &Services, id: i64) -> DomainResult<TopicDetail> {
         })
         .collect();
     opinions.sort_by(|a, b| b.at.cmp(&a.at).then(b.id.cmp(&a.id)));
-    let mut member_ids: Vec<i64> = opinions.iter().map(|o| o.id).collect();
-    member_ids.sort_unstable();
-    opinions.truncate(50);
     Ok(TopicDetail {
         summary: t.summary.clone(),
         reject_reason: t.reject_reason.clone(),
@@ -1024,7 +1064,7 @@ pub async fn topic(s: &Services, id: i64) -> DomainResult<TopicDetail> {
         card: card(t, None),
         communities,
         opinions,
-        member_ids,
+        opinions_total,
     })
 }
 
