@@ -580,7 +580,7 @@ pub async fn after_publish(s: &Services, ids: &[i64]) -> DomainResult<()> {
         };
         // A near-identical copy of a member speaks with its voice. Each
         // topic's fingerprints are read once per call.
-        if !prints.contains_key(&topic_id) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = prints.entry(topic_id) {
             let found: Vec<(i64, i64)> = topic_member::Entity::find()
                 .select_only()
                 .column(opinion::Column::Id)
@@ -597,7 +597,7 @@ pub async fn after_publish(s: &Services, ids: &[i64]) -> DomainResult<()> {
                 .into_tuple()
                 .all(&txn)
                 .await?;
-            prints.insert(topic_id, found);
+            slot.insert(found);
         }
         let known = prints.entry(topic_id).or_default();
         let copy_of = known
