@@ -99,3 +99,60 @@ test("staff take a topic up after a pre-vote, and its author sees it", async ({ 
   await expect(resident.locator("#opinion-topic")).toContainText("南门路灯维修");
   await expect(resident.locator("#opinion-topic")).toContainText("已列入议题");
 });
+
+test("staff import a hotline export published at once, then reject one topic and merge another", async ({ page }) => {
+  const tag = Date.now().toString().slice(-6);
+  await login(page, "13800000002");
+  await expect(page).toHaveURL(/\/staff$/);
+  await page.goto("/staff/import");
+  await hydrated(page);
+  const csv =
+    `来电时间,来电号码,渠道,事项,诉求内容,社区\n` +
+    `2026-11-20 09:15,137 1234 5678,12345,井盖松动${tag},来电人反映主干道井盖松动，车辆经过响声很大。,长乐社区\n` +
+    `2026/11/21 10:00,13787654321,热线,井盖缺失${tag},来电人称小区东门井盖缺失，夜里很危险。,长乐社区\n`;
+  await page.locator("#import-file").setInputFiles({ name: "12345.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+  await page.getByRole("button", { name: "上传并检查" }).click();
+  await expect(page.getByTestId("import-counts")).toContainText("2");
+  await expect(page.locator("#map-received_at")).toHaveValue("来电时间");
+  await expect(page.locator("#map-phone")).toHaveValue("来电号码");
+  await expect(page.locator("#map-channel")).toHaveValue("渠道");
+  // Contact numbers are never shown, not even to staff in the preview.
+  await expect(page.locator("main")).not.toContainText("1234 5678");
+  await expect(page.locator("main")).not.toContainText("13787654321");
+  await hydrated(page);
+  await page.getByLabel("直接公开").check();
+  await page.locator("#import-start button").click();
+  await expect(page.locator("#import-done")).toContainText("2");
+  // Published at once: on the public list, not in the queue.
+  await page.goto("/opinions?channel=hotline");
+  await expect(page.locator("#opinion-list")).toContainText("井盖缺失" + tag);
+  await page.goto("/staff");
+  await expect(page.locator("#queue")).not.toContainText("井盖缺失" + tag);
+
+  // Reject one suggestion with a reason everyone sees.
+  await page.goto("/staff/agenda?min=0");
+  await hydrated(page);
+  const items = page.locator("#suggestions > li");
+  await expect(items.first()).toBeVisible();
+  const rejected = await items.nth(0).getAttribute("data-topic");
+  const merged = await items.nth(1).getAttribute("data-topic");
+  const first = page.locator(`#suggestions li[data-topic="${rejected}"]`);
+  await first.getByText("暂不列入").first().click();
+  await first.getByLabel("原因（所有人可见）").fill("已交物业处理");
+  await first.getByRole("button", { name: "暂不列入" }).click();
+  await expect(page.locator(`#suggestions li[data-topic="${rejected}"]`)).toHaveCount(0);
+
+  // Merge another into a third.
+  const second = page.locator(`#suggestions li[data-topic="${merged}"]`);
+  await second.getByText("合并到另一个话题").click();
+  await second.getByRole("button", { name: "合并到另一个话题" }).click();
+  await expect(page.locator(`#suggestions li[data-topic="${merged}"]`)).toHaveCount(0);
+
+  const visitor = page.context();
+  const pub = await visitor.newPage();
+  await pub.goto(`/topics/${rejected}`);
+  await expect(pub.locator("main")).toContainText("暂不列入");
+  await expect(pub.locator("main")).toContainText("已交物业处理");
+  await pub.goto(`/topics/${merged}`);
+  await expect(pub.locator("main")).toContainText("已并入另一个话题");
+});

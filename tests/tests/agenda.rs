@@ -512,3 +512,145 @@ async fn rows_where(app: &TestApp, action: &str) -> usize {
     .await
     .len()
 }
+
+#[tokio::test]
+async fn staff_merge_topics_and_split_an_opinion_off_over_http() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        app.seed_demo().await;
+        let cname = domain::org::communities(&app.services).await.unwrap()[0]
+            .name
+            .clone();
+        let staff = app.logged_in("13800000002").await;
+        let resident = app.logged_in("13800000001").await;
+        let csv = format!(
+            "来电号码,渠道,事项,诉求内容,社区\n\
+             13700000001,12345,楼道飞线充电,楼道里有人用电瓶车拉线充电，很危险。,{cname}\n\
+             13700000002,12345,电动车楼道充电,电动车推进楼道充电，插线板放在地上。,{cname}\n\
+             13700000003,12345,车棚没有充电桩,车棚里没有充电桩，大家只能拉线给电动车充电。,{cname}\n\
+             13700000004,12345,希望增设充电桩,小区电动自行车越来越多，希望增设充电桩。,{cname}\n\
+             13700000005,12345,南门路灯不亮,南门的路灯坏了两个星期，晚上一片漆黑。,{cname}\n\
+             13700000006,12345,路灯坏了,小区里好几处路灯不亮，夜里出门不安全。,{cname}\n"
+        );
+        web_import(&app, &staff, &csv, true).await;
+        domain::agenda::recompute(&app.services, false, |_, _, _| {})
+            .await
+            .unwrap();
+        let topics = app.get_json(&app.client(), "/api/v1/topics").await;
+        let list = topics["topics"].as_array().unwrap();
+        assert!(list.len() >= 2, "{topics}");
+        let lamp = list
+            .iter()
+            .find(|t| t["keywords"][0] == "路灯")
+            .expect("lamp topic");
+        let other = list.iter().find(|t| t["id"] != lamp["id"]).unwrap();
+        let (lamp_id, other_id) = (lamp["id"].as_i64().unwrap(), other["id"].as_i64().unwrap());
+        let lamp_ids = lamp["opinion_ids"].clone();
+
+        // Residents may not merge or split; nor may staff merge a topic into itself.
+        for (who, endpoint, form) in [
+            (
+                &resident,
+                "merge_topic",
+                vec![("id", lamp_id.to_string()), ("into", other_id.to_string())],
+            ),
+            (
+                &resident,
+                "split_opinion",
+                vec![
+                    ("id", other_id.to_string()),
+                    ("opinion_id", lamp_ids[0].to_string()),
+                ],
+            ),
+        ] {
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let res = app.call(who, endpoint, &form).await;
+            assert_eq!(res.status(), StatusCode::FORBIDDEN, "{endpoint}");
+        }
+        let res = app
+            .call(
+                &staff,
+                "merge_topic",
+                &[("id", &lamp_id.to_string()), ("into", &lamp_id.to_string())],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+        // Merge the street-light topic into the other: its opinions move,
+        // it names where it went, and regrouping keeps that.
+        let res = app
+            .call(
+                &staff,
+                "merge_topic",
+                &[
+                    ("id", &lamp_id.to_string()),
+                    ("into", &other_id.to_string()),
+                ],
+            )
+            .await;
+        assert!(res.status().is_success(), "{}", res.status());
+        domain::agenda::recompute(&app.services, false, |_, _, _| {})
+            .await
+            .unwrap();
+        let merged = app
+            .get_json(&app.client(), &format!("/api/topic?id={lamp_id}"))
+            .await;
+        assert_eq!(merged["card"]["status"], "merged");
+        assert_eq!(merged["merged_into"], other_id);
+        let into = domain::agenda::member_ids(&app.services, other_id)
+            .await
+            .unwrap();
+        for id in lamp_ids.as_array().unwrap() {
+            assert!(into.contains(&id.as_i64().unwrap()), "{backend:?}");
+        }
+
+        // Split one street-light opinion off again: a topic of its own, kept
+        // there by regrouping; the other topic counts one resident fewer.
+        let before = app
+            .get_json(&app.client(), &format!("/api/topic?id={other_id}"))
+            .await;
+        let off = lamp_ids[0].as_i64().unwrap();
+        let res = app
+            .call(
+                &staff,
+                "split_opinion",
+                &[
+                    ("id", &other_id.to_string()),
+                    ("opinion_id", &off.to_string()),
+                ],
+            )
+            .await;
+        assert!(res.status().is_success());
+        let new_topic: i64 = res.json().await.unwrap();
+        domain::agenda::recompute(&app.services, false, |_, _, _| {})
+            .await
+            .unwrap();
+        let placed = app
+            .get_json(&staff, &format!("/api/opinion_topic?id={off}"))
+            .await;
+        assert_eq!(placed[0], new_topic);
+        let after = app
+            .get_json(&app.client(), &format!("/api/topic?id={other_id}"))
+            .await;
+        assert_eq!(
+            after["card"]["heat"]["residents"].as_u64().unwrap() + 1,
+            before["card"]["heat"]["residents"].as_u64().unwrap(),
+            "{after}"
+        );
+        // An opinion of another topic cannot be split off this one.
+        let res = app
+            .call(
+                &staff,
+                "split_opinion",
+                &[
+                    ("id", &other_id.to_string()),
+                    ("opinion_id", &off.to_string()),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(rows_where(&app, "topic.merge").await, 1);
+        assert_eq!(rows_where(&app, "topic.split").await, 1);
+        app.stop().await;
+    }
+}

@@ -211,11 +211,6 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Each statement at most 140 characters.",
     ),
     (
-        "err.reason.required",
-        "请写明原因。",
-        "Please give a reason.",
-    ),
-    (
         "err.term.not_one_word",
         "只能是一个词，不能有空格或标点。",
         "One word only: no spaces or punctuation.",
