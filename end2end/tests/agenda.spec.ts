@@ -127,7 +127,9 @@ test("staff import a hotline export published at once, then reject one topic and
   await page.goto("/opinions?channel=hotline");
   await expect(page.locator("#opinion-list")).toContainText("井盖缺失" + tag);
   await page.goto("/staff");
-  await expect(page.locator("#queue")).not.toContainText("井盖缺失" + tag);
+  await hydrated(page);
+  await expect(page.locator("#queue-title")).toBeVisible();
+  await expect(page.locator("main")).not.toContainText("井盖缺失" + tag);
 
   // Reject one suggestion with a reason everyone sees.
   await page.goto("/staff/agenda?min=0");
@@ -137,14 +139,14 @@ test("staff import a hotline export published at once, then reject one topic and
   const rejected = await items.nth(0).getAttribute("data-topic");
   const merged = await items.nth(1).getAttribute("data-topic");
   const first = page.locator(`#suggestions li[data-topic="${rejected}"]`);
-  await first.getByText("暂不列入").first().click();
+  await first.locator("summary", { hasText: "暂不列入" }).click();
   await first.getByLabel("原因（所有人可见）").fill("已交物业处理");
   await first.getByRole("button", { name: "暂不列入" }).click();
   await expect(page.locator(`#suggestions li[data-topic="${rejected}"]`)).toHaveCount(0);
 
   // Merge another into a third.
   const second = page.locator(`#suggestions li[data-topic="${merged}"]`);
-  await second.getByText("合并到另一个话题").click();
+  await second.locator("summary", { hasText: "合并到另一个话题" }).click();
   await second.getByRole("button", { name: "合并到另一个话题" }).click();
   await expect(page.locator(`#suggestions li[data-topic="${merged}"]`)).toHaveCount(0);
 
