@@ -274,6 +274,8 @@ pub struct Keyword {
     pub weight: f64,
 }
 
+static SHIPPED: OnceLock<Analyzer> = OnceLock::new();
+
 /// jieba with the lexicon loaded, synonyms, stop words and an IDF.
 pub struct Analyzer {
     jieba: Jieba,
@@ -308,10 +310,17 @@ impl Analyzer {
         }
     }
 
-    /// The shipped lexicon and IDF, built once per process.
+    /// The shipped lexicon and IDF, built once per process (a second or
+    /// more: callers on an async runtime build it off the runtime first,
+    /// see [`Analyzer::shipped_ready`]).
     pub fn shipped() -> &'static Analyzer {
-        static S: OnceLock<Analyzer> = OnceLock::new();
-        S.get_or_init(|| Analyzer::new(&Lexicon::shipped(), Idf::shipped()))
+        SHIPPED.get_or_init(|| Analyzer::new(&Lexicon::shipped(), Idf::shipped()))
+    }
+
+    /// Whether [`Analyzer::shipped`] is built already (using it will not
+    /// block).
+    pub fn shipped_ready() -> bool {
+        SHIPPED.get().is_some()
     }
 
     /// The same lexicon over another IDF (a refreshed one).

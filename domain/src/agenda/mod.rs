@@ -102,6 +102,7 @@ impl Current {
 pub(crate) async fn analyzer(s: &Services) -> DomainResult<Current> {
     let version = lexicon::version(&s.db).await?;
     if version == 0 {
+        warm_up().await?;
         return Ok(Current::Shipped);
     }
     if let Some((v, a)) = s
@@ -128,6 +129,20 @@ pub(crate) async fn analyzer(s: &Services) -> DomainResult<Current> {
     .map_err(|e| DomainError::Internal(format!("building the analyser: {e}")))?;
     *s.agenda.custom.write().unwrap_or_else(|e| e.into_inner()) = Some((version, built.clone()));
     Ok(Current::Custom(built))
+}
+
+/// Builds the shipped analyser (jieba's dictionary, the IDF: a second or
+/// more) off the async runtime, so no request thread ever waits on it. The
+/// server calls this at start; every use of the analyser goes through it.
+pub async fn warm_up() -> DomainResult<()> {
+    if nlp::Analyzer::shipped_ready() {
+        return Ok(());
+    }
+    tokio::task::spawn_blocking(|| {
+        nlp::Analyzer::shipped();
+    })
+    .await
+    .map_err(|e| DomainError::Internal(format!("building the analyser: {e}")))
 }
 
 /// Keywords as stored: `[[term, weight], …]`, weights to four places.
