@@ -341,13 +341,6 @@ async fn recompute_once(
     // Memberships of topics that no longer exist.
     txn.execute_unprepared("DELETE FROM topic_member WHERE topic_id NOT IN (SELECT id FROM topic)")
         .await?;
-    for chunk in open_ids.chunks(500) {
-        topic_member::Entity::delete_many()
-            .filter(topic_member::Column::Pinned.eq(false))
-            .filter(topic_member::Column::TopicId.is_in(chunk.iter().copied()))
-            .exec(&txn)
-            .await?;
-    }
     for chunk in dissolved.chunks(500) {
         topic::Entity::delete_many()
             .filter(topic::Column::Id.is_in(chunk.iter().copied()))
@@ -444,7 +437,40 @@ async fn recompute_once(
         write_topic(Some(t), None, &ms).update(&txn).await?;
         community.extend(community_rows(&settings, t, &ms, now_secs));
     }
-    for chunk in member_rows.chunks(1_000) {
+    // Only memberships that changed are written: a run over an unchanged
+    // street deletes and inserts nothing.
+    let open: HashSet<i64> = open_ids.iter().copied().collect();
+    let existing: HashMap<i64, (i64, Option<i64>)> = members
+        .iter()
+        .filter(|m| !m.pinned && open.contains(&m.topic_id))
+        .map(|m| (m.opinion_id, (m.topic_id, m.copy_of)))
+        .collect();
+    let desired: HashMap<i64, (i64, Option<i64>)> = member_rows
+        .iter()
+        .map(|r| {
+            (
+                *r.opinion_id.as_ref(),
+                (*r.topic_id.as_ref(), *r.copy_of.as_ref()),
+            )
+        })
+        .collect();
+    let stale: Vec<i64> = existing
+        .iter()
+        .filter(|(id, was)| desired.get(id) != Some(was))
+        .map(|(id, _)| *id)
+        .collect();
+    for chunk in stale.chunks(500) {
+        topic_member::Entity::delete_many()
+            .filter(topic_member::Column::Pinned.eq(false))
+            .filter(topic_member::Column::OpinionId.is_in(chunk.iter().copied()))
+            .exec(&txn)
+            .await?;
+    }
+    let fresh: Vec<topic_member::ActiveModel> = member_rows
+        .into_iter()
+        .filter(|r| existing.get(r.opinion_id.as_ref()) != desired.get(r.opinion_id.as_ref()))
+        .collect();
+    for chunk in fresh.chunks(1_000) {
         topic_member::Entity::insert_many(chunk.to_vec())
             .exec_without_returning(&txn)
             .await?;
