@@ -209,6 +209,13 @@ impl Jobs {
                 }
             })
         };
+        // Jieba's dictionary and the IDF load off the runtime as the server
+        // starts, not on a first reader's request.
+        let warm_up = tokio::spawn(async {
+            if let Err(e) = domain::agenda::warm_up().await {
+                tracing::warn!(error = %e, "loading the text analyser failed");
+            }
+        });
         let outbox = tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_millis(500));
             loop {
@@ -232,7 +239,7 @@ impl Jobs {
             }
         });
         Running {
-            tasks: vec![outbox, housekeeping, crawls, work, heat],
+            tasks: vec![outbox, housekeeping, crawls, work, heat, warm_up],
             services: self_services,
             holder: self_holder,
         }

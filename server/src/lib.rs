@@ -67,13 +67,6 @@ impl Application {
             .with_context(|| format!("binding {}", cfg.bind))?;
         let addr = listener.local_addr()?;
         let router = router(&cfg, services.clone(), addr);
-        // Jieba's dictionary and the IDF load off the runtime while the
-        // server starts, not on a first reader's request.
-        tokio::spawn(async {
-            if let Err(e) = domain::agenda::warm_up().await {
-                tracing::warn!(error = %e, "loading the text analyser failed");
-            }
-        });
         let jobs = jobs::Jobs::new(&cfg, services.clone());
         Ok(Self {
             listener,

@@ -18,6 +18,7 @@ use super::{TopicCard, card, members_of, status, store_heat};
 use crate::entities::opinion;
 use crate::error::{DomainError, DomainResult};
 use crate::moderation::{require_moderator, staff_communities};
+use crate::opinions::clean;
 use crate::{Principal, Services, audit, clock, outbox};
 
 /// Least heat for a topic to be suggested (staff may lower it on the page).
@@ -58,21 +59,6 @@ pub(crate) async fn require_topic_staff_in<C: ConnectionTrait>(
     Ok(t)
 }
 
-fn clean(raw: &str, field: &'static str, min: usize, max: usize) -> DomainResult<String> {
-    let t = raw.trim();
-    let n = t.chars().count();
-    if n < min {
-        return Err(DomainError::validation(field, "required"));
-    }
-    if n > max {
-        return Err(DomainError::validation(field, "too_long"));
-    }
-    if t.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(DomainError::validation(field, "invalid"));
-    }
-    Ok(t.to_owned())
-}
-
 /// Open topics at or above `min_heat` that concern the actor's communities,
 /// hottest first (at most 50): what the 议题建议 page lists.
 pub async fn suggestions(
@@ -111,19 +97,10 @@ pub async fn suggestions(
 
 /// Authors behind a topic's public opinions (accounts), each once.
 async fn authors<C: ConnectionTrait>(conn: &C, topic_id: i64) -> DomainResult<Vec<i64>> {
-    let ids: Vec<Option<i64>> = topic_member::Entity::find()
+    let ids: Vec<Option<i64>> = super::public_members()
         .select_only()
         .column(opinion::Column::AuthorId)
-        .join(
-            sea_orm::JoinType::InnerJoin,
-            topic_member::Entity::belongs_to(opinion::Entity)
-                .from(topic_member::Column::OpinionId)
-                .to(opinion::Column::Id)
-                .into(),
-        )
         .filter(topic_member::Column::TopicId.eq(topic_id))
-        .filter(opinion::Column::Status.eq(crate::opinions::status::PUBLISHED))
-        .filter(opinion::Column::Hidden.eq(false))
         .into_tuple()
         .all(conn)
         .await?;

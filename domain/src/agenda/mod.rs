@@ -243,6 +243,25 @@ impl Breakdown {
     }
 }
 
+/// Topic members joined to their opinions.
+pub(crate) fn members_with_opinion() -> sea_orm::Select<topic_member::Entity> {
+    topic_member::Entity::find().join(
+        sea_orm::JoinType::InnerJoin,
+        topic_member::Entity::belongs_to(opinion::Entity)
+            .from(topic_member::Column::OpinionId)
+            .to(opinion::Column::Id)
+            .into(),
+    )
+}
+
+/// Topic members whose opinions the public sees (published, not hidden):
+/// what heat, pages, notices and the API count.
+pub(crate) fn public_members() -> sea_orm::Select<topic_member::Entity> {
+    members_with_opinion()
+        .filter(opinion::Column::Status.eq(opinion_status::PUBLISHED))
+        .filter(opinion::Column::Hidden.eq(false))
+}
+
 /// One member opinion as heat and the trend see it.
 #[derive(Clone, Debug)]
 pub(crate) struct Member {
@@ -253,8 +272,9 @@ pub(crate) struct Member {
     pub supports: u32,
 }
 
-pub(crate) fn breakdown(members: &[Member], now: i64, p: &nlp::heat::Params) -> Breakdown {
-    let posts: Vec<nlp::heat::Post> = members
+/// Members as `nlp::heat` reads them.
+fn posts(members: &[Member]) -> Vec<nlp::heat::Post<'_>> {
+    members
         .iter()
         .map(|m| nlp::heat::Post {
             resident: &m.voice,
@@ -263,8 +283,11 @@ pub(crate) fn breakdown(members: &[Member], now: i64, p: &nlp::heat::Params) -> 
             at: m.at,
             supports: m.supports,
         })
-        .collect();
-    let h = nlp::heat::heat(&posts, now, p);
+        .collect()
+}
+
+pub(crate) fn breakdown(members: &[Member], now: i64, p: &nlp::heat::Params) -> Breakdown {
+    let h = nlp::heat::heat(&posts(members), now, p);
     let mut by_channel: HashMap<&str, HashSet<&str>> = HashMap::new();
     for m in members {
         by_channel.entry(&m.channel).or_default().insert(&m.voice);
@@ -291,17 +314,7 @@ pub(crate) fn breakdown(members: &[Member], now: i64, p: &nlp::heat::Params) -> 
 }
 
 pub(crate) fn trend(members: &[Member], now: i64, weeks: usize) -> Vec<usize> {
-    let posts: Vec<nlp::heat::Post> = members
-        .iter()
-        .map(|m| nlp::heat::Post {
-            resident: &m.voice,
-            channel: &m.channel,
-            community: m.community,
-            at: m.at,
-            supports: m.supports,
-        })
-        .collect();
-    nlp::heat::weekly_new_residents(&posts, now, weeks)
+    nlp::heat::weekly_new_residents(&posts(members), now, weeks)
 }
 
 /// The label of a topic: its strongest terms.
@@ -358,7 +371,7 @@ pub(crate) async fn members_of<C: ConnectionTrait>(
 ) -> DomainResult<HashMap<i64, Vec<Member>>> {
     let mut out: HashMap<i64, Vec<Member>> = HashMap::new();
     for chunk in topics.chunks(500) {
-        let rows: Vec<(i64, MemberRow)> = topic_member::Entity::find()
+        let rows: Vec<(i64, MemberRow)> = public_members()
             .select_only()
             .column(topic_member::Column::TopicId)
             .column(topic_member::Column::CopyOf)
@@ -371,16 +384,7 @@ pub(crate) async fn members_of<C: ConnectionTrait>(
             .column(opinion::Column::PublishedAt)
             .column(opinion::Column::CreatedAt)
             .column(opinion::Column::Supports)
-            .join(
-                sea_orm::JoinType::InnerJoin,
-                topic_member::Entity::belongs_to(opinion::Entity)
-                    .from(topic_member::Column::OpinionId)
-                    .to(opinion::Column::Id)
-                    .into(),
-            )
             .filter(topic_member::Column::TopicId.is_in(chunk.iter().copied()))
-            .filter(opinion::Column::Status.eq(opinion_status::PUBLISHED))
-            .filter(opinion::Column::Hidden.eq(false))
             .into_model::<TopicMemberRow>()
             .all(conn)
             .await?
@@ -428,19 +432,10 @@ pub(crate) async fn store_heat<C: ConnectionTrait>(
     let at = |secs: i64| DateTime::<Utc>::from_timestamp(secs, 0).unwrap_or(now);
     // The centroid follows the public members (a hidden or corrected
     // opinion's words leave the label).
-    let keywords: Vec<String> = topic_member::Entity::find()
+    let keywords: Vec<String> = public_members()
         .select_only()
         .column(opinion::Column::Keywords)
-        .join(
-            sea_orm::JoinType::InnerJoin,
-            topic_member::Entity::belongs_to(opinion::Entity)
-                .from(topic_member::Column::OpinionId)
-                .to(opinion::Column::Id)
-                .into(),
-        )
         .filter(topic_member::Column::TopicId.eq(topic_id))
-        .filter(opinion::Column::Status.eq(opinion_status::PUBLISHED))
-        .filter(opinion::Column::Hidden.eq(false))
         .into_tuple()
         .all(conn)
         .await?;
@@ -596,17 +591,10 @@ pub async fn after_publish(s: &Services, ids: &[i64]) -> DomainResult<()> {
         // A near-identical copy of a member speaks with its voice. Each
         // topic's fingerprints are read once per call.
         if let std::collections::hash_map::Entry::Vacant(slot) = prints.entry(topic_id) {
-            let found: Vec<(i64, i64)> = topic_member::Entity::find()
+            let found: Vec<(i64, i64)> = members_with_opinion()
                 .select_only()
                 .column(opinion::Column::Id)
                 .column(opinion::Column::Fingerprint)
-                .join(
-                    sea_orm::JoinType::InnerJoin,
-                    topic_member::Entity::belongs_to(opinion::Entity)
-                        .from(topic_member::Column::OpinionId)
-                        .to(opinion::Column::Id)
-                        .into(),
-                )
                 .filter(topic_member::Column::TopicId.eq(topic_id))
                 .filter(topic_member::Column::CopyOf.is_null())
                 .into_tuple()
@@ -742,20 +730,11 @@ pub(crate) async fn members_like(
     if scored.is_empty() {
         return Ok(vec![]);
     }
-    Ok(topic_member::Entity::find()
+    Ok(public_members()
         .select_only()
         .column(topic_member::Column::OpinionId)
-        .join(
-            sea_orm::JoinType::InnerJoin,
-            topic_member::Entity::belongs_to(opinion::Entity)
-                .from(topic_member::Column::OpinionId)
-                .to(opinion::Column::Id)
-                .into(),
-        )
         .filter(topic_member::Column::TopicId.is_in(scored.iter().map(|(t, _)| *t)))
         .filter(opinion::Column::CommunityId.eq(community_id))
-        .filter(opinion::Column::Status.eq(opinion_status::PUBLISHED))
-        .filter(opinion::Column::Hidden.eq(false))
         .order_by_desc(topic_member::Column::OpinionId)
         .limit(limit)
         .into_tuple()
@@ -974,19 +953,10 @@ pub struct TopicDetail {
 
 /// Every public member opinion's id, ascending (tests and tools).
 pub async fn member_ids(s: &Services, topic_id: i64) -> DomainResult<Vec<i64>> {
-    let mut ids: Vec<i64> = topic_member::Entity::find()
+    let mut ids: Vec<i64> = public_members()
         .select_only()
         .column(topic_member::Column::OpinionId)
-        .join(
-            sea_orm::JoinType::InnerJoin,
-            topic_member::Entity::belongs_to(opinion::Entity)
-                .from(topic_member::Column::OpinionId)
-                .to(opinion::Column::Id)
-                .into(),
-        )
         .filter(topic_member::Column::TopicId.eq(topic_id))
-        .filter(opinion::Column::Status.eq(opinion_status::PUBLISHED))
-        .filter(opinion::Column::Hidden.eq(false))
         .into_tuple()
         .all(&s.db)
         .await?;
@@ -1020,7 +990,7 @@ pub async fn topic(s: &Services, id: i64) -> DomainResult<TopicDetail> {
         supports: i32,
         copy_of: Option<i64>,
     }
-    let rows: Vec<Row> = topic_member::Entity::find()
+    let rows: Vec<Row> = public_members()
         .select_only()
         .column(topic_member::Column::CopyOf)
         .column_as(opinion::Column::Id, "id")
@@ -1031,32 +1001,14 @@ pub async fn topic(s: &Services, id: i64) -> DomainResult<TopicDetail> {
         .column(opinion::Column::PublishedAt)
         .column(opinion::Column::CreatedAt)
         .column(opinion::Column::Supports)
-        .join(
-            sea_orm::JoinType::InnerJoin,
-            topic_member::Entity::belongs_to(opinion::Entity)
-                .from(topic_member::Column::OpinionId)
-                .to(opinion::Column::Id)
-                .into(),
-        )
         .filter(topic_member::Column::TopicId.eq(id))
-        .filter(opinion::Column::Status.eq(opinion_status::PUBLISHED))
-        .filter(opinion::Column::Hidden.eq(false))
         .order_by_desc(opinion::Column::Id)
         .limit(50)
         .into_model::<Row>()
         .all(&s.db)
         .await?;
-    let opinions_total = topic_member::Entity::find()
-        .join(
-            sea_orm::JoinType::InnerJoin,
-            topic_member::Entity::belongs_to(opinion::Entity)
-                .from(topic_member::Column::OpinionId)
-                .to(opinion::Column::Id)
-                .into(),
-        )
+    let opinions_total = public_members()
         .filter(topic_member::Column::TopicId.eq(id))
-        .filter(opinion::Column::Status.eq(opinion_status::PUBLISHED))
-        .filter(opinion::Column::Hidden.eq(false))
         .count(&s.db)
         .await? as usize;
     let mut opinions: Vec<TopicOpinion> = rows
