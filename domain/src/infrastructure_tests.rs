@@ -1,7 +1,7 @@
 //! Infrastructure tests on `sqlite::memory:` with the real migrator:
 //! leases, runs, the outbox, the audit chain, session purging. Inside the
 //! crate, since they look at what the public API keeps to itself.
-use crate::outbox::{Channel, Deliver, Message, deliver_pending, enqueue};
+use crate::outbox::{Channel, Deliver, Message, deliver_pending_at, enqueue, enqueue_urgent};
 use crate::{Services, Settings, db, jobs};
 use std::sync::Mutex;
 
@@ -54,8 +54,20 @@ impl Deliver for Recorder {
     }
 }
 
+/// China time `YYYY-MM-DD HH:MM` as an instant.
+fn china(s: &str) -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone;
+    let naive = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap();
+    chrono::FixedOffset::east_opt(8 * 3600)
+        .unwrap()
+        .from_local_datetime(&naive)
+        .single()
+        .unwrap()
+        .with_timezone(&chrono::Utc)
+}
+
 #[tokio::test]
-async fn outbox_delivers_each_message_once_and_retries_failures() {
+async fn outbox_delivers_each_message_once_and_retries_failures_after_a_backoff() {
     let s = services().await;
     enqueue(&s.db, Channel::Sms, "13800000001", "t", "one")
         .await
@@ -67,24 +79,64 @@ async fn outbox_delivers_each_message_once_and_retries_failures() {
         sent: Mutex::new(vec![]),
         fail_first: Mutex::new(true),
     };
+    let noon = china("2026-11-30 12:00");
+    let deliver = |at| deliver_pending_at(&s.db, &r, 10, at);
+    assert_eq!(deliver(noon).await.unwrap(), 1, "first fails, second goes");
     assert_eq!(
-        deliver_pending(&s, &r, 10).await.unwrap(),
-        1,
-        "first fails, second goes"
+        deliver(noon + chrono::Duration::seconds(10)).await.unwrap(),
+        0,
+        "the failed one waits for its backoff"
     );
     assert_eq!(
-        deliver_pending(&s, &r, 10).await.unwrap(),
+        deliver(noon + chrono::Duration::seconds(31)).await.unwrap(),
         1,
-        "the failed one is retried"
+        "then it is retried"
     );
     assert_eq!(
-        deliver_pending(&s, &r, 10).await.unwrap(),
+        deliver(noon + chrono::Duration::hours(1)).await.unwrap(),
         0,
         "nothing is sent twice"
     );
     let mut sent = r.sent.lock().unwrap().clone();
     sent.sort();
     assert_eq!(sent, vec!["one", "two"]);
+}
+
+#[tokio::test]
+async fn sms_that_is_not_urgent_waits_for_morning_and_urgent_work_does_not() {
+    let s = services().await;
+    enqueue(&s.db, Channel::Sms, "13800000001", "t", "notice")
+        .await
+        .unwrap();
+    enqueue_urgent(&s.db, Channel::Sms, "13800000002", "t", "overdue")
+        .await
+        .unwrap();
+    enqueue(&s.db, Channel::InApp, "7", "t", "in-app")
+        .await
+        .unwrap();
+    let r = Recorder {
+        sent: Mutex::new(vec![]),
+        fail_first: Mutex::new(false),
+    };
+    let night = china("2026-11-30 23:30");
+    assert_eq!(deliver_pending_at(&s.db, &r, 10, night).await.unwrap(), 2);
+    assert_eq!(
+        deliver_pending_at(&s.db, &r, 10, china("2026-12-01 06:59"))
+            .await
+            .unwrap(),
+        0,
+        "still quiet"
+    );
+    assert_eq!(
+        deliver_pending_at(&s.db, &r, 10, china("2026-12-01 07:00"))
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        r.sent.lock().unwrap().clone(),
+        vec!["overdue", "in-app", "notice"]
+    );
 }
 
 #[tokio::test]

@@ -26,9 +26,12 @@ pub mod ratelimit;
 mod refdata;
 mod secrets;
 pub mod seed;
+pub mod sla;
 
 #[cfg(test)]
 mod infrastructure_tests;
+#[cfg(test)]
+mod testdb;
 
 use std::sync::Arc;
 
@@ -90,6 +93,8 @@ pub struct Services {
     statements: Arc<std::sync::atomic::AtomicU64>,
     /// The analyser with admins' lexicon additions (see `agenda`).
     agenda: Arc<agenda::State>,
+    /// The business calendar (see `sla`).
+    sla: Arc<sla::Cache>,
 }
 
 impl Services {
@@ -110,6 +115,7 @@ impl Services {
             run_progress: Arc::default(),
             refdata: Arc::default(),
             agenda: Arc::default(),
+            sla: Arc::default(),
         }
     }
 

@@ -36,7 +36,18 @@ pub(crate) async fn enqueue<C: ConnectionTrait>(
     subject: &str,
     body: &str,
 ) -> DomainResult<i64> {
-    insert(conn, channel, recipient, subject, body, false).await
+    insert(conn, channel, recipient, subject, body, false, false).await
+}
+
+/// Urgent work (an overdue case escalated): SMS is sent in quiet hours too.
+pub(crate) async fn enqueue_urgent<C: ConnectionTrait>(
+    conn: &C,
+    channel: Channel,
+    recipient: &str,
+    subject: &str,
+    body: &str,
+) -> DomainResult<i64> {
+    insert(conn, channel, recipient, subject, body, false, true).await
 }
 
 /// What a secret message's body becomes once delivered or expired.
@@ -52,7 +63,7 @@ pub(crate) async fn enqueue_secret<C: ConnectionTrait>(
     subject: &str,
     body: &str,
 ) -> DomainResult<i64> {
-    insert(conn, channel, recipient, subject, body, true).await
+    insert(conn, channel, recipient, subject, body, true, true).await
 }
 
 async fn insert<C: ConnectionTrait>(
@@ -62,9 +73,12 @@ async fn insert<C: ConnectionTrait>(
     subject: &str,
     body: &str,
     sensitive: bool,
+    urgent: bool,
 ) -> DomainResult<i64> {
     let row = outbox::ActiveModel {
         sensitive: Set(sensitive),
+        urgent: Set(urgent),
+        next_attempt_at: Set(None),
         channel: Set(channel.as_str().to_owned()),
         recipient: Set(recipient.to_owned()),
         subject: Set(subject.to_owned()),
@@ -144,21 +158,78 @@ impl Deliver for LogFileChannel {
     }
 }
 
-/// Delivers up to `batch` pending messages. Each is claimed with a guarded
-/// update first, so two server instances never send the same message.
+/// Quiet hours for SMS that is not urgent: 22:00–07:00 China time.
+pub fn quiet_until(at: chrono::DateTime<chrono::Utc>) -> Option<chrono::DateTime<chrono::Utc>> {
+    use chrono::{Duration, TimeZone, Timelike};
+    let china = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
+    let local = at.with_timezone(&china);
+    let hour = local.hour();
+    if (7..22).contains(&hour) {
+        return None;
+    }
+    let day = if hour >= 22 {
+        local.date_naive() + Duration::days(1)
+    } else {
+        local.date_naive()
+    };
+    let seven = day.and_hms_opt(7, 0, 0).expect("07:00 is a time");
+    china
+        .from_local_datetime(&seven)
+        .single()
+        .map(|t| t.with_timezone(&chrono::Utc))
+}
+
+/// How long to wait before the next try after `attempts` failures: 30 s,
+/// doubling, at most an hour.
+pub fn backoff(attempts: i32) -> chrono::Duration {
+    let secs = 30i64.saturating_mul(1 << attempts.clamp(0, 10));
+    chrono::Duration::seconds(std::cmp::min(secs, 3600))
+}
+
+/// Delivers up to `batch` pending messages whose time has come. Each is
+/// claimed with a guarded update first, so two server instances never send
+/// the same message. A failure is tried again after [`backoff`], five
+/// times in all; SMS that is not urgent waits for the end of quiet hours.
 pub(crate) async fn deliver_pending_in<C: ConnectionTrait>(
     conn: &C,
     channel: &dyn Deliver,
     batch: u64,
 ) -> DomainResult<usize> {
+    deliver_pending_at(conn, channel, batch, crate::clock::now()).await
+}
+
+/// [`deliver_pending_in`] as if it were `now`.
+pub(crate) async fn deliver_pending_at<C: ConnectionTrait>(
+    conn: &C,
+    channel: &dyn Deliver,
+    batch: u64,
+    now: chrono::DateTime<chrono::Utc>,
+) -> DomainResult<usize> {
     let pending = outbox::Entity::find()
         .filter(outbox::Column::Status.eq("pending"))
+        .filter(
+            sea_orm::Condition::any()
+                .add(outbox::Column::NextAttemptAt.is_null())
+                .add(outbox::Column::NextAttemptAt.lte(now)),
+        )
         .order_by_asc(outbox::Column::Id)
         .limit(batch)
         .all(conn)
         .await?;
     let mut sent = 0;
     for msg in pending {
+        if msg.channel == Channel::Sms.as_str()
+            && !msg.urgent
+            && let Some(until) = quiet_until(now)
+        {
+            outbox::Entity::update_many()
+                .col_expr(outbox::Column::NextAttemptAt, Expr::value(Some(until)))
+                .filter(outbox::Column::Id.eq(msg.id))
+                .filter(outbox::Column::Status.eq("pending"))
+                .exec(conn)
+                .await?;
+            continue;
+        }
         let claimed = outbox::Entity::update_many()
             .col_expr(outbox::Column::Status, Expr::value("sending"))
             .col_expr(
@@ -182,9 +253,11 @@ pub(crate) async fn deliver_pending_in<C: ConnectionTrait>(
         } else {
             sent += 1;
         }
+        let retry_at = (status == "pending").then(|| now + backoff(msg.attempts));
         outbox::Entity::update_many()
             .col_expr(outbox::Column::Status, Expr::value(status))
             .col_expr(outbox::Column::LastError, Expr::value(error))
+            .col_expr(outbox::Column::NextAttemptAt, Expr::value(retry_at))
             .col_expr(
                 outbox::Column::SentAt,
                 Expr::value((status == "sent").then(crate::clock::now)),
@@ -241,4 +314,37 @@ pub async fn redact_stale_secrets(
     max_age: chrono::Duration,
 ) -> DomainResult<u64> {
     redact_stale_secrets_in(&s.db, max_age).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn china(s: &str) -> chrono::DateTime<chrono::Utc> {
+        let naive = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap();
+        chrono::FixedOffset::east_opt(8 * 3600)
+            .unwrap()
+            .from_local_datetime(&naive)
+            .single()
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    }
+
+    #[test]
+    fn quiet_hours_run_from_ten_at_night_to_seven_in_the_morning_china_time() {
+        assert_eq!(quiet_until(china("2026-11-29 21:59")), None);
+        assert_eq!(quiet_until(china("2026-11-29 22:00")), Some(china("2026-11-30 07:00")));
+        assert_eq!(quiet_until(china("2026-11-30 03:10")), Some(china("2026-11-30 07:00")));
+        assert_eq!(quiet_until(china("2026-11-30 07:00")), None);
+    }
+
+    #[test]
+    fn retries_back_off_to_at_most_an_hour() {
+        assert_eq!(backoff(0), chrono::Duration::seconds(30));
+        assert_eq!(backoff(1), chrono::Duration::seconds(60));
+        assert_eq!(backoff(3), chrono::Duration::seconds(240));
+        assert_eq!(backoff(9), chrono::Duration::hours(1));
+        assert_eq!(backoff(i32::MAX), chrono::Duration::hours(1));
+    }
 }

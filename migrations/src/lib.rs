@@ -17,6 +17,7 @@ mod m20261128_000010_job_run;
 mod m20261128_000011_ref_version;
 mod m20261128_000012_page_version;
 mod m20261129_000013_agenda;
+mod m20261129_000014_loop;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000011_ref_version::Migration),
             Box::new(m20261128_000012_page_version::Migration),
             Box::new(m20261129_000013_agenda::Migration),
+            Box::new(m20261129_000014_loop::Migration),
         ]
     }
 }

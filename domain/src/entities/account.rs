@@ -16,6 +16,8 @@ pub struct Model {
     pub last_login_at: Option<DateTimeUtc>,
     /// When the phone number was proven by an SMS code (registration or code login).
     pub phone_verified_at: Option<DateTimeUtc>,
+    /// The resident wants loop notices by SMS as well as in the app.
+    pub notify_sms: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

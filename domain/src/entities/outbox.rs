@@ -16,6 +16,10 @@ pub struct Model {
     pub sent_at: Option<DateTimeUtc>,
     /// The body holds a secret (a code): dropped once delivered or expired.
     pub sensitive: bool,
+    /// Not before this time: a retry's backoff, or the end of quiet hours.
+    pub next_attempt_at: Option<DateTimeUtc>,
+    /// Urgent work (overdue escalations): SMS goes out at night too.
+    pub urgent: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
