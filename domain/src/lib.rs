@@ -14,14 +14,17 @@ pub mod crawl;
 pub mod db;
 pub(crate) mod entities;
 pub mod error;
+pub mod evaluation;
 mod group_commit;
 pub mod import;
 pub mod jobs;
+pub mod meetings;
 pub mod moderation;
 pub mod opinions;
 pub mod org;
 pub mod outbox;
 pub mod photos;
+pub mod plans;
 pub mod ratelimit;
 mod refdata;
 mod secrets;
@@ -59,6 +62,8 @@ pub struct Settings {
     /// The key for hashing residents' phone numbers (see `secrets`); when
     /// unset, a key file in `data_dir`.
     pub resident_key: Option<String>,
+    /// When a rated plan closes or reopens.
+    pub evaluation: evaluation::Rule,
 }
 
 impl Default for Settings {
@@ -72,6 +77,7 @@ impl Default for Settings {
             data_dir: std::path::PathBuf::from("data"),
             agenda: agenda::Settings::default(),
             resident_key: None,
+            evaluation: evaluation::Rule::default(),
         }
     }
 }
@@ -95,6 +101,8 @@ pub struct Services {
     agenda: Arc<agenda::State>,
     /// The business calendar (see `sla`).
     sla: Arc<sla::Cache>,
+    /// Meetings whose live room changed (see `meetings`).
+    live: tokio::sync::broadcast::Sender<i64>,
 }
 
 impl Services {
@@ -116,7 +124,20 @@ impl Services {
             refdata: Arc::default(),
             agenda: Arc::default(),
             sla: Arc::default(),
+            live: tokio::sync::broadcast::channel(1024).0,
         }
+    }
+
+    /// Tells this process's live rooms that a meeting changed (after the
+    /// commit). The server also forwards PostgreSQL's announcements from
+    /// other instances here.
+    pub fn announce(&self, meeting_id: i64) {
+        let _ = self.live.send(meeting_id);
+    }
+
+    /// Meetings whose live room changed, as they change.
+    pub fn live_changes(&self) -> tokio::sync::broadcast::Receiver<i64> {
+        self.live.subscribe()
     }
 
     /// Starts a write transaction, queued behind [`Services::write_gate`] on

@@ -71,3 +71,57 @@ pub(crate) async fn each() -> Vec<Db> {
     }
     out
 }
+
+/// A demo street with one accepted topic that residents wrote about:
+/// (staff, resident author, agenda item, topic, the author's opinion).
+pub(crate) async fn accepted_topic(s: &Services) -> (crate::Principal, crate::Principal, i64, i64, i64) {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    crate::seed::seed_demo(s, Some("demo-pass-2026")).await.unwrap();
+    crate::seed::seed_demo_street(s).await.unwrap();
+    let who = |phone: &'static str| async move {
+        let a = crate::entities::account::Entity::find()
+            .filter(crate::entities::account::Column::Phone.eq(phone))
+            .one(&s.db)
+            .await
+            .unwrap()
+            .unwrap();
+        crate::accounts::principal_by_id(s, a.id).await.unwrap().unwrap()
+    };
+    let staff = who("13800000002").await;
+    let resident = who("13800000001").await;
+    let mine = crate::opinions::submit(
+        s,
+        &resident,
+        crate::opinions::SubmitInput {
+            community_id: resident.community_id.unwrap(),
+            location: String::new(),
+            category: "public_safety".into(),
+            title: "楼道里电瓶车充电".into(),
+            body: "楼道里有人给电瓶车拉线充电，电线从窗户挂下来，太危险了。".into(),
+            anonymous: false,
+            idempotency_key: "loop-ebike".into(),
+        },
+    )
+    .await
+    .unwrap();
+    crate::opinions::moderate(s, &staff, mine.id, crate::opinions::Decision::Approve)
+        .await
+        .unwrap();
+    let (topic, _, _) = crate::agenda::topic_of_opinion(s, mine.id).await.unwrap().unwrap();
+    let accepted = crate::agenda::decide::accept(s, &staff, topic, "楼道飞线充电整治", "增设充电桩")
+        .await
+        .unwrap();
+    (staff, resident, accepted.agenda_item, topic, mine.id)
+}
+
+/// The principal of the account with this phone number.
+pub(crate) async fn principal(s: &Services, phone: &str) -> crate::Principal {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let a = crate::entities::account::Entity::find()
+        .filter(crate::entities::account::Column::Phone.eq(phone))
+        .one(&s.db)
+        .await
+        .unwrap()
+        .unwrap();
+    crate::accounts::principal_by_id(s, a.id).await.unwrap().unwrap()
+}

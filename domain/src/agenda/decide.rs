@@ -5,8 +5,6 @@
 //! summary), reject with a public reason, merge two topics, split an
 //! opinion off. Each decision is audited in its transaction; accepting
 //! tells every author behind the topic, in the app (the outbox).
-use std::collections::HashSet;
-
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -19,7 +17,7 @@ use crate::entities::opinion;
 use crate::error::{DomainError, DomainResult};
 use crate::moderation::{require_moderator, staff_communities};
 use crate::opinions::clean;
-use crate::{Principal, Services, audit, clock, outbox};
+use crate::{Principal, Services, audit, clock};
 
 /// Least heat for a topic to be suggested (staff may lower it on the page).
 pub const SUGGEST_MIN_HEAT: f64 = 2.0;
@@ -92,23 +90,6 @@ pub async fn suggestions(
         .await?
         .into_iter()
         .map(|t| card(t, None))
-        .collect())
-}
-
-/// Authors behind a topic's public opinions (accounts), each once.
-async fn authors<C: ConnectionTrait>(conn: &C, topic_id: i64) -> DomainResult<Vec<i64>> {
-    let ids: Vec<Option<i64>> = super::public_members()
-        .select_only()
-        .column(opinion::Column::AuthorId)
-        .filter(topic_member::Column::TopicId.eq(topic_id))
-        .into_tuple()
-        .all(conn)
-        .await?;
-    let mut seen = HashSet::new();
-    Ok(ids
-        .into_iter()
-        .flatten()
-        .filter(|a| seen.insert(*a))
         .collect())
 }
 
@@ -195,31 +176,26 @@ pub async fn accept(
     }
     .insert(&txn)
     .await?;
-    let people = authors(&txn, topic_id).await?;
-    for account in &people {
-        outbox::enqueue(
-            &txn,
-            outbox::Channel::InApp,
-            &account.to_string(),
-            "您的意见已列入议题",
-            &format!(
-                "您提出的意见所属的话题已列入社区议事会议题：「{title}」。议事会召开前会再通知您。"
-            ),
-        )
-        .await?;
-    }
+    let notified = super::tell::tell(
+        &txn,
+        topic_id,
+        super::tell::Step::Accepted,
+        &format!("您提出的意见所属的话题已列入社区议事会议题：「{title}」。议事会召开前会再通知您。"),
+        &format!("/topics/{topic_id}"),
+    )
+    .await?;
     audit::append(
         &txn,
         Some(actor.account_id),
         "topic.accept",
         &format!("topic:{topic_id}"),
-        serde_json::json!({ "title": title, "agenda_item": item.id, "notified": people.len() }),
+        serde_json::json!({ "title": title, "agenda_item": item.id, "notified": notified }),
     )
     .await?;
     txn.commit().await?;
     Ok(Accepted {
         agenda_item: item.id,
-        notified: people.len(),
+        notified,
     })
 }
 

@@ -213,3 +213,25 @@ pub mod nlp_idf {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod loop_notice {
+    use sea_orm::entity::prelude::*;
+
+    /// An author told of one step of a topic's way (migration 000014).
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "loop_notice")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub account_id: i64,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub topic_id: i64,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub step: String,
+        pub at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

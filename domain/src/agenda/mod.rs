@@ -35,6 +35,7 @@ pub(crate) mod entities;
 pub mod lexicon;
 pub mod prevote;
 mod recompute;
+pub mod tell;
 
 use entities::{topic, topic_community, topic_member};
 pub use nlp::heat::Params as HeatParams;
