@@ -52,6 +52,14 @@ pub struct Config {
     /// characters; every instance must share it). Unset: a key file
     /// `resident.key` made in the data directory.
     pub resident_key: Option<String>,
+    /// Seconds between SLA sweeps (default 60; 0 = never).
+    pub sla_sweep_seconds: u64,
+    /// A rated plan reopens when residents' average is below this
+    /// (default 3) or at least this share rated 1–2 (default 0.3).
+    pub reopen_below: f64,
+    pub reopen_dissatisfied: f64,
+    /// Ratings needed before staff may close a plan (default 1).
+    pub plan_min_ratings: u32,
 }
 
 /// Attempts allowed per window (minutes).
@@ -107,6 +115,10 @@ impl Default for Config {
             heat_half_life_days: 7.0,
             heat_every_minutes: 10,
             resident_key: None,
+            sla_sweep_seconds: 60,
+            reopen_below: 3.0,
+            reopen_dissatisfied: 0.3,
+            plan_min_ratings: 1,
         }
     }
 }
@@ -181,6 +193,9 @@ impl Config {
         if let Some(v) = get("HONGCHA_RESIDENT_KEY") {
             self.resident_key = Some(v);
         }
+        if let Some(v) = get("HONGCHA_SLA_SWEEP_SECONDS") {
+            self.sla_sweep_seconds = parse("HONGCHA_SLA_SWEEP_SECONDS", v)?;
+        }
         if let Some(v) = get("HONGCHA_HEAT_EVERY_MINUTES") {
             self.heat_every_minutes = parse("HONGCHA_HEAT_EVERY_MINUTES", v)?;
         }
@@ -225,6 +240,19 @@ impl Config {
             ),
             data_dir: self.data_dir.clone(),
             resident_key: self.resident_key.clone(),
+            evaluation: domain::evaluation::Rule {
+                min_ratings: self.plan_min_ratings.clamp(1, 10_000),
+                reopen_below: if self.reopen_below.is_finite() {
+                    self.reopen_below.clamp(1.0, 5.0)
+                } else {
+                    3.0
+                },
+                reopen_dissatisfied: if self.reopen_dissatisfied.is_finite() {
+                    self.reopen_dissatisfied.clamp(0.0, 1.0)
+                } else {
+                    0.3
+                },
+            },
             agenda: domain::agenda::Settings {
                 heat: domain::agenda::HeatParams {
                     half_life_days: if self.heat_half_life_days.is_finite() {

@@ -11,6 +11,9 @@ pub struct Jobs {
     outbox: LogFileChannel,
     holder: String,
     heat_every: Option<Duration>,
+    sla_every: Option<Duration>,
+    database_url: String,
+    pub hub: crate::live::Hub,
 }
 
 pub struct Running {
@@ -38,6 +41,7 @@ impl Running {
 
 impl Jobs {
     pub fn new(cfg: &Config, services: domain::Services) -> Self {
+        let services_for_hub = services.clone();
         let holder = format!("{}-{}", std::process::id(), rand::random::<u32>());
         Self {
             services,
@@ -48,6 +52,10 @@ impl Jobs {
             holder,
             heat_every: (cfg.heat_every_minutes > 0)
                 .then(|| Duration::from_secs(cfg.heat_every_minutes.saturating_mul(60))),
+            sla_every: (cfg.sla_sweep_seconds > 0)
+                .then(|| Duration::from_secs(cfg.sla_sweep_seconds)),
+            database_url: cfg.database_url.clone(),
+            hub: crate::live::Hub::new(services_for_hub),
         }
     }
 
@@ -211,6 +219,42 @@ impl Jobs {
         };
         // Jieba's dictionary and the IDF load off the runtime as the server
         // starts, not on a first reader's request.
+        // SLA: overdue work marked and escalated, once per step, by one
+        // instance at a time.
+        let sla = {
+            let services = self.services.clone();
+            let holder = self.holder.clone();
+            let every = self.sla_every;
+            tokio::spawn(async move {
+                let Some(every) = every else { return };
+                let mut tick = tokio::time::interval(every);
+                loop {
+                    tick.tick().await;
+                    let ttl = domain::clock::Duration::seconds(every.as_secs().max(60) as i64 * 2);
+                    match domain::jobs::try_lease(&services, "sla", &holder, ttl).await {
+                        Ok(true) => {
+                            if let Err(e) = domain::sla::sweep(&services, domain::clock::now()).await {
+                                tracing::error!(error = %e, "SLA sweep failed");
+                            }
+                        }
+                        Ok(false) => {}
+                        Err(e) => tracing::error!(error = %e, "SLA lease failed"),
+                    }
+                }
+            })
+        };
+        // The meetings' live rooms, and on PostgreSQL the other instances'
+        // announcements.
+        let hub = tokio::spawn(self.hub.clone().run());
+        let listen = {
+            let services = self.services.clone();
+            let url = self.database_url.clone();
+            tokio::spawn(async move {
+                if services.backend_name() == "postgres" {
+                    domain::meetings::listen_postgres(url, services).await;
+                }
+            })
+        };
         let warm_up = tokio::spawn(async {
             if let Err(e) = domain::agenda::warm_up().await {
                 tracing::warn!(error = %e, "loading the text analyser failed");
@@ -239,7 +283,7 @@ impl Jobs {
             }
         });
         Running {
-            tasks: vec![outbox, housekeeping, crawls, work, heat, warm_up],
+            tasks: vec![outbox, housekeeping, crawls, work, heat, sla, hub, listen, warm_up],
             services: self_services,
             holder: self_holder,
         }

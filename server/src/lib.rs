@@ -5,6 +5,7 @@ pub mod api_v1;
 pub mod assets;
 pub mod config;
 pub mod jobs;
+pub mod live;
 pub mod media;
 pub mod middleware;
 pub mod page_cache;
@@ -66,8 +67,8 @@ impl Application {
             .await
             .with_context(|| format!("binding {}", cfg.bind))?;
         let addr = listener.local_addr()?;
-        let router = router(&cfg, services.clone(), addr);
         let jobs = jobs::Jobs::new(&cfg, services.clone());
+        let router = router(&cfg, services.clone(), addr, jobs.hub.clone());
         Ok(Self {
             listener,
             router,
@@ -131,7 +132,7 @@ async fn shutdown_signal() {
 
 /// The whole HTTP surface: health check, Leptos pages and server functions,
 /// static files, and the security middleware around them.
-pub fn router(cfg: &Config, services: domain::Services, addr: SocketAddr) -> Router {
+pub fn router(cfg: &Config, services: domain::Services, addr: SocketAddr, hub: live::Hub) -> Router {
     use tower_http::compression::Predicate;
     let pkg_dir = std::path::Path::new(&cfg.site_root).join("pkg");
     let prints = Arc::new(assets::fingerprint(&pkg_dir, "hongcha", &cfg.data_dir));
@@ -178,6 +179,7 @@ pub fn router(cfg: &Config, services: domain::Services, addr: SocketAddr) -> Rou
     let pages = Router::new()
         .route("/healthz", get(healthz))
         .route("/api/v1/topics", get(api_v1::topics))
+        .route("/live/meetings/{id}", get(live::events).with_state(hub))
         .route("/media/photos/{id}", get(media::photo))
         // The site's files: conditional requests answered with 304, and a
         // `.br` / `.gz` file next to one is sent instead when accepted.

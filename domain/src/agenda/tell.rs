@@ -118,20 +118,3 @@ pub(crate) async fn tell<C: ConnectionTrait>(
     }
     Ok(told)
 }
-
-/// The steps an author has been told of for a topic, oldest first.
-pub(crate) async fn told<C: ConnectionTrait>(
-    conn: &C,
-    account_id: i64,
-    topic_id: i64,
-) -> DomainResult<Vec<(String, chrono::DateTime<chrono::Utc>)>> {
-    Ok(loop_notice::Entity::find()
-        .filter(loop_notice::Column::AccountId.eq(account_id))
-        .filter(loop_notice::Column::TopicId.eq(topic_id))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|n| (n.step, n.at))
-        .collect())
-}
-

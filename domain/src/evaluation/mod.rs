@@ -294,3 +294,112 @@ mod tests {
         assert_eq!(RatingSummary::of(&[0, 6, -1]).count, 0);
     }
 }
+
+/// One step of an opinion's way: 收到 → 公开 → 话题 → 议题 → 议事会 →
+/// 方案 → 任务 → 评价 → 办结.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PathStep {
+    /// `received`, `published`, `topic`, `accepted`, `meeting`,
+    /// `discussed`, `plan`, `tasks`, `rating`, `closed`.
+    pub key: String,
+    pub done: bool,
+    pub at: Option<DateTime<Utc>>,
+    /// What it is (a topic's, meeting's or plan's title; "3/4" tasks; the
+    /// average rating).
+    pub label: String,
+    pub link: Option<String>,
+}
+
+fn step(key: &str, done: bool, at: Option<DateTime<Utc>>, label: impl Into<String>, link: Option<String>) -> PathStep {
+    PathStep {
+        key: key.to_owned(),
+        done,
+        at,
+        label: label.into(),
+        link,
+    }
+}
+
+/// The whole path of an opinion the viewer may see (the same rule as the
+/// opinion's page): what became of it, step by step, up to where it is now.
+pub async fn opinion_path(s: &Services, viewer: Option<&Principal>, opinion_id: i64) -> DomainResult<Vec<PathStep>> {
+    use crate::agenda::entities::{agenda_item, topic, topic_member};
+    use crate::entities::opinion;
+    use crate::plans::entities::plan_task;
+    use sea_orm::QueryOrder;
+    let view = crate::opinions::detail(s, viewer, opinion_id).await?;
+    let o = opinion::Entity::find_by_id(opinion_id)
+        .one(&s.db)
+        .await?
+        .ok_or(DomainError::NotFound)?;
+    let mut path = vec![step("received", true, Some(o.received_at.unwrap_or(o.created_at)), view.channel.clone(), None)];
+    let published = o.published_at.is_some() && o.status == crate::opinions::status::PUBLISHED;
+    path.push(step("published", published, o.published_at, String::new(), None));
+    if !published {
+        return Ok(path);
+    }
+    let member = topic_member::Entity::find_by_id(opinion_id).one(&s.db).await?;
+    let t = match member {
+        Some(m) => topic::Entity::find_by_id(m.topic_id).one(&s.db).await?,
+        None => None,
+    };
+    let Some(t) = t else {
+        path.push(step("topic", false, None, String::new(), None));
+        return Ok(path);
+    };
+    let title = t.title.clone().unwrap_or_else(|| t.label.clone());
+    path.push(step("topic", true, Some(t.created_at), title.clone(), Some(format!("/topics/{}", t.id))));
+    let item = agenda_item::Entity::find()
+        .filter(agenda_item::Column::TopicId.eq(t.id))
+        .one(&s.db)
+        .await?;
+    let Some(item) = item else {
+        let label = match t.status.as_str() {
+            crate::agenda::status::REJECTED => t.reject_reason.clone().unwrap_or_default(),
+            _ => String::new(),
+        };
+        path.push(step("accepted", false, t.decided_at, label, None));
+        return Ok(path);
+    };
+    path.push(step("accepted", true, Some(item.created_at), item.title.clone(), Some(format!("/topics/{}", t.id))));
+    let meetings = crate::meetings::of_topic(&s.db, t.id).await?;
+    match meetings.last() {
+        Some(m) => {
+            path.push(step("meeting", true, Some(m.starts_at), m.title.clone(), Some(format!("/meetings/{}", m.id))));
+            path.push(step("discussed", m.status == crate::meetings::status::CLOSED, m.closed_at, String::new(), Some(format!("/meetings/{}", m.id))));
+        }
+        None => path.push(step("meeting", false, None, String::new(), None)),
+    }
+    let plans = crate::plans::of_topic(&s.db, t.id).await?;
+    let Some(p) = plans.last() else {
+        path.push(step("plan", false, None, String::new(), None));
+        return Ok(path);
+    };
+    let link = Some(format!("/plans/{}", p.id));
+    path.push(step("plan", true, Some(p.created_at), p.title.clone(), link.clone()));
+    let tasks = plan_task::Entity::find()
+        .filter(plan_task::Column::PlanId.eq(p.id))
+        .order_by_asc(plan_task::Column::Id)
+        .all(&s.db)
+        .await?;
+    let done = tasks.iter().filter(|t| t.status == "done").count();
+    let last_done = tasks.iter().filter_map(|t| t.done_at).max();
+    path.push(step(
+        "tasks",
+        !tasks.is_empty() && done == tasks.len(),
+        (done == tasks.len()).then_some(last_done).flatten(),
+        format!("{done}/{}", tasks.len()),
+        link.clone(),
+    ));
+    let r = summary_in(&s.db, p.id, p.round).await?;
+    let rated = p.status == status::CLOSED || r.count > 0;
+    path.push(step(
+        "rating",
+        rated,
+        p.rating_from,
+        if r.count > 0 { format!("{:.1}", r.average) } else { String::new() },
+        link.clone(),
+    ));
+    path.push(step("closed", p.status == status::CLOSED, p.closed_at, String::new(), link));
+    Ok(path)
+}

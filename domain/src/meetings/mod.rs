@@ -182,6 +182,39 @@ async fn changed<C: ConnectionTrait>(conn: &C, meeting_id: i64) -> DomainResult<
     Ok(())
 }
 
+/// On PostgreSQL: listens on [`CHANNEL`] and announces in this process
+/// what any instance changed (`Services::announce`), so live rooms follow
+/// changes made through other instances. Reconnects after a lost
+/// connection and then announces `-1` (everything may have changed).
+pub async fn listen_postgres(url: String, services: Services) {
+    use sea_orm::sqlx::postgres::PgListener;
+    loop {
+        match PgListener::connect(&url).await {
+            Ok(mut l) => match l.listen(CHANNEL).await {
+                Ok(()) => {
+                    services.announce(-1);
+                    loop {
+                        match l.recv().await {
+                            Ok(n) => {
+                                if let Ok(id) = n.payload().parse::<i64>() {
+                                    services.announce(id);
+                                }
+                            }
+                            Err(e) => {
+                                tracing::warn!(error = %e, "live channel lost");
+                                break;
+                            }
+                        }
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "LISTEN failed"),
+            },
+            Err(e) => tracing::warn!(error = %e, "live channel connect failed"),
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    }
+}
+
 /// Commits and tells this process's live room.
 async fn commit(s: &Services, txn: sea_orm::DatabaseTransaction, meeting_id: i64) -> DomainResult<()> {
     txn.commit().await?;

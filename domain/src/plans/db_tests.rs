@@ -25,7 +25,7 @@ async fn notices(s: &Services, account: i64) -> Vec<String> {
 async fn a_plan_runs_from_resolution_to_residents_rating_and_tells_each_author_once_per_step() {
     for db in testdb::each().await {
         let s = &db.s;
-        let (staff, resident, item, topic, _opinion) = testdb::accepted_topic(s).await;
+        let (staff, resident, item, topic, opinion) = testdb::accepted_topic(s).await;
         let community = staff.community_id.unwrap();
         let new = || NewPlan {
             community_id: community,
@@ -113,6 +113,26 @@ async fn a_plan_runs_from_resolution_to_residents_rating_and_tells_each_author_o
             .await
             .unwrap();
         assert_eq!(told, 4, "{}", db.name);
+        // The opinion shows its whole way (no meeting in this one).
+        let path = evaluation::opinion_path(s, None, opinion).await.unwrap();
+        let steps: Vec<_> = path.iter().map(|p| (p.key.as_str(), p.done)).collect();
+        assert_eq!(
+            steps,
+            vec![
+                ("received", true),
+                ("published", true),
+                ("topic", true),
+                ("accepted", true),
+                ("meeting", false),
+                ("plan", true),
+                ("tasks", true),
+                ("rating", true),
+                ("closed", true)
+            ],
+            "{}",
+            db.name
+        );
+        assert_eq!(path[7].label, "5.0");
         assert!(crate::audit::verify(s).await.unwrap().ok());
     }
 }

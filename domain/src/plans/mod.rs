@@ -706,3 +706,13 @@ pub(crate) async fn of_topic<C: ConnectionTrait>(conn: &C, topic_id: i64) -> Dom
         .all(conn)
         .await?)
 }
+
+/// Every state change of a task's deadline (opened, paused, resumed,
+/// rescheduled, marked overdue, escalated, closed), oldest first.
+pub async fn task_timeline(s: &Services, task_id: i64) -> DomainResult<Vec<sla::Step>> {
+    let t = plan_task::Entity::find_by_id(task_id)
+        .one(&s.db)
+        .await?
+        .ok_or(DomainError::NotFound)?;
+    sla::timeline_in(&s.db, t.case_id).await
+}
