@@ -1007,7 +1007,12 @@ const MESSAGES: &[(&str, &str, &str)] = &[
 ];
 
 /// The shared strings, then each module's own table.
-const TABLES: &[&[(&str, &str, &str)]] = &[MESSAGES, crate::agenda::i18n::MESSAGES];
+const TABLES: &[&[(&str, &str, &str)]] = &[
+    MESSAGES,
+    crate::agenda::i18n::MESSAGES,
+    crate::meetings::i18n::MESSAGES,
+    crate::plans::i18n::MESSAGES,
+];
 
 /// Looks up `key`; unknown keys come back as the key itself, so a missing
 /// translation shows up in review instead of as an empty label.

@@ -8,8 +8,10 @@ pub mod api_admin;
 pub mod api_import;
 pub mod api_opinions;
 pub mod i18n;
+pub mod meetings;
 pub mod model;
 mod pages;
+pub mod plans;
 #[cfg(feature = "ssr")]
 pub mod state;
 
@@ -114,6 +116,15 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/opinions/:id") view=pages::OpinionDetail />
                     <Route path=path!("/topics") view=agenda::HotTopics />
                     <Route path=path!("/topics/:id") view=agenda::TopicPage />
+                    <Route path=path!("/meetings") view=meetings::MeetingList />
+                    <Route path=path!("/meetings/:id") view=meetings::MeetingPage />
+                    <Route path=path!("/meetings/:id/join") view=meetings::MeetingPage />
+                    <Route path=path!("/plans") view=plans::PlanList />
+                    <Route path=path!("/plans/:id") view=plans::PlanPage />
+                    <Route path=path!("/staff/meetings/new") view=meetings::NewMeeting />
+                    <Route path=path!("/staff/meetings/:id/sheet") view=meetings::VenueSheet />
+                    <Route path=path!("/staff/plans/new") view=plans::NewPlan />
+                    <Route path=path!("/admin/sla") view=plans::SlaAdmin />
                     <Route path=path!("/me") view=pages::ResidentHome />
                     <Route path=path!("/staff") view=pages::StaffPanel />
                     <Route path=path!("/staff/import") view=pages::ImportPage />
@@ -142,6 +153,8 @@ fn Header() -> impl IntoView {
             <nav aria-label=i18n.t("nav.main")>
                 <A href="/topics">{i18n.t("nav.topics")}</A>
                 <A href="/opinions">{i18n.t("nav.opinions")}</A>
+                <A href="/meetings">{i18n.t("nav.meetings")}</A>
+                <A href="/plans">{i18n.t("nav.plans")}</A>
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
                         match session.me.await {

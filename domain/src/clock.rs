@@ -18,3 +18,29 @@ pub fn china_day(at: DateTime<Utc>) -> String {
     let china = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
     at.with_timezone(&china).format("%Y-%m-%d").to_string()
 }
+
+/// A China-time `YYYY-MM-DDTHH:MM` (an HTML `datetime-local` value) or
+/// `YYYY-MM-DD HH:MM` as an instant.
+pub fn parse_china_local(s: &str) -> Option<DateTime<Utc>> {
+    use chrono::TimeZone;
+    let s = s.trim();
+    let naive = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M")
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M"))
+        .ok()?;
+    chrono::FixedOffset::east_opt(8 * 3600)?
+        .from_local_datetime(&naive)
+        .single()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// A China-time date (`YYYY-MM-DD`) as the end of its office day (17:30):
+/// what "due on that day" means.
+pub fn parse_china_day_end(s: &str) -> Option<DateTime<Utc>> {
+    parse_china_local(&format!("{} 17:30", s.trim()))
+}
+
+/// China time as pages show it: `2026-12-01 19:00`.
+pub fn china_time(at: DateTime<Utc>) -> String {
+    let china = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
+    at.with_timezone(&china).format("%Y-%m-%d %H:%M").to_string()
+}

@@ -250,6 +250,7 @@ pub fn OpinionDetail() -> impl IntoView {
                                 <p><StatusBadge status=o.status.clone() merged_into=o.merged_into /></p>
                                 {o.reject_reason.clone().map(|r| view! { <p class="notice">{i18n.t("opinion.reject_reason")} {r}</p> })}
                                 <crate::agenda::OpinionTopic id=o.id />
+                                <crate::plans::OpinionPath id=o.id />
                                 <div class="body" data-testid="opinion-body">{o.body.clone()}</div>
                                 <Suspense fallback=|| ()>
                                     {move || Suspend::new(async move {

@@ -149,7 +149,7 @@ async fn a_hybrid_meeting_runs_from_draft_to_closed_minutes() {
 
         // Minutes, then close: open polls freeze, nothing changes after.
         let item_row = view(s, None, id).await.unwrap().items[0].id;
-        save_minutes(s, &staff, id, "与会人员一致同意在车棚加装充电桩。", vec![(item_row, "加装充电桩，物业负责".into())]).await.unwrap();
+        save_minutes(s, &staff, id, Some("与会人员一致同意在车棚加装充电桩。"), vec![(item_row, "加装充电桩，物业负责".into())]).await.unwrap();
         let poll = open_motion(s, &staff, id, "充电桩装几个", MotionKind::Poll, vec!["10 个".into(), "20 个".into()]).await.unwrap();
         vote(s, Who::Account(&resident), poll, 1).await.unwrap();
         close(s, &staff, id).await.unwrap();
@@ -157,7 +157,7 @@ async fn a_hybrid_meeting_runs_from_draft_to_closed_minutes() {
         assert_eq!(v.status, "closed");
         assert!(v.motions.iter().all(|m| !m.open));
         assert_eq!(v.motions.iter().find(|m| m.id == poll).unwrap().tally.counts, vec![0, 1]);
-        assert!(matches!(save_minutes(s, &staff, id, "改纪要", vec![]).await, Err(DomainError::Conflict("meeting_closed"))));
+        assert!(matches!(save_minutes(s, &staff, id, Some("改纪要"), vec![]).await, Err(DomainError::Conflict("meeting_closed"))));
         assert!(matches!(vote(s, Who::Account(&resident), poll, 0).await, Err(DomainError::Conflict(_))));
         // Evaluation: participants rate once; staff record the outcome's use.
         rate(s, Who::Account(&resident), id, 4, "会开得不错").await.unwrap();

@@ -471,6 +471,8 @@ pub async fn edit(s: &Services, actor: &Principal, id: i64, input: MeetingInput)
     commit(s, txn, id).await
 }
 
+use crate::clock::china_time;
+
 fn local(at: DateTime<Utc>) -> String {
     at.with_timezone(&crate::sla::calendar::china()).format("%m月%d日 %H:%M").to_string()
 }
@@ -569,9 +571,31 @@ pub async fn invite(s: &Services, actor: &Principal, id: i64, who: Vec<Invitee>)
                 (Some(a), acc.display_name, None)
             }
             None => {
-                let name = clean(&w.name, "name", 1, 40)?;
                 let phone = crate::accounts::PhoneNumber::parse(&w.phone)?;
-                (None, name, Some(phone.as_str().to_owned()))
+                let known = crate::entities::account::Entity::find()
+                    .filter(crate::entities::account::Column::Phone.eq(phone.as_str()))
+                    .filter(crate::entities::account::Column::Disabled.eq(false))
+                    .one(&txn)
+                    .await?;
+                match known {
+                    // A number with an account is invited as that account.
+                    Some(acc) => {
+                        let dup = meeting_participant::Entity::find()
+                            .filter(meeting_participant::Column::MeetingId.eq(id))
+                            .filter(meeting_participant::Column::AccountId.eq(acc.id))
+                            .one(&txn)
+                            .await?;
+                        if let Some(d) = dup {
+                            ids.push(d.id);
+                            continue;
+                        }
+                        (Some(acc.id), acc.display_name, None)
+                    }
+                    None => {
+                        let name = clean(&w.name, "name", 1, 40)?;
+                        (None, name, Some(phone.as_str().to_owned()))
+                    }
+                }
             }
         };
         let p = meeting_participant::ActiveModel {
@@ -605,6 +629,60 @@ pub async fn invite(s: &Services, actor: &Principal, id: i64, who: Vec<Invitee>)
     .await?;
     commit(s, txn, id).await?;
     Ok(ids)
+}
+
+/// Staff invite every author behind the meeting's agenda items (the
+/// residents who raised the matter).
+pub async fn invite_authors(s: &Services, actor: &Principal, id: i64) -> DomainResult<Vec<i64>> {
+    let items = items_of(&s.db, id).await?;
+    let mut people = Vec::new();
+    for it in items {
+        if let Some(a) = agenda_item::Entity::find_by_id(it.agenda_item_id).one(&s.db).await? {
+            for acc in tell::authors(&s.db, a.topic_id).await? {
+                if !people.contains(&acc) {
+                    people.push(acc);
+                }
+            }
+        }
+    }
+    if people.is_empty() {
+        return Ok(Vec::new());
+    }
+    let who = people
+        .into_iter()
+        .take(500)
+        .map(|a| Invitee {
+            account_id: Some(a),
+            name: String::new(),
+            party: Party::Resident,
+            phone: String::new(),
+        })
+        .collect();
+    invite(s, actor, id, who).await
+}
+
+/// Agenda items staff may put before a meeting: (id, title, topic).
+pub async fn agenda_choices(s: &Services, actor: &Principal, community: i64) -> DomainResult<Vec<(i64, String, i64)>> {
+    if !actor.is_staff_of(Some(community)) {
+        return Err(DomainError::Forbidden);
+    }
+    let topics: Vec<i64> = topic_community::Entity::find()
+        .select_only()
+        .column(topic_community::Column::TopicId)
+        .filter(topic_community::Column::CommunityId.eq(community))
+        .into_tuple()
+        .all(&s.db)
+        .await?;
+    Ok(agenda_item::Entity::find()
+        .filter(agenda_item::Column::TopicId.is_in(topics))
+        .filter(agenda_item::Column::Status.ne("resolved"))
+        .order_by_desc(agenda_item::Column::Id)
+        .limit(100)
+        .all(&s.db)
+        .await?
+        .into_iter()
+        .map(|i| (i.id, i.title, i.topic_id))
+        .collect())
 }
 
 /// Staff schedule a draft: invitations go out, the agenda items are
@@ -1108,11 +1186,11 @@ pub async fn call_on(s: &Services, actor: &Principal, id: i64, participant_id: i
 
 /// Staff write the minutes (until the meeting closes), and each item's
 /// resolution.
-pub async fn save_minutes(s: &Services, actor: &Principal, id: i64, minutes: &str, resolutions: Vec<(i64, String)>) -> DomainResult<()> {
-    let minutes = if minutes.trim().is_empty() {
-        String::new()
-    } else {
-        public_text(minutes, "minutes", 1, MINUTES_MAX)?
+pub async fn save_minutes(s: &Services, actor: &Principal, id: i64, minutes: Option<&str>, resolutions: Vec<(i64, String)>) -> DomainResult<()> {
+    let minutes = match minutes {
+        Some(m) if m.trim().is_empty() => Some(String::new()),
+        Some(m) => Some(public_text(m, "minutes", 1, MINUTES_MAX)?),
+        None => None,
     };
     let (_gate, txn) = s.begin_write().await?;
     let m = for_staff(&txn, actor, id).await?;
@@ -1129,13 +1207,15 @@ pub async fn save_minutes(s: &Services, actor: &Principal, id: i64, minutes: &st
             .exec(&txn)
             .await?;
     }
-    meeting::Entity::update_many()
-        .col_expr(meeting::Column::Minutes, minutes.clone().into())
-        .filter(meeting::Column::Id.eq(id))
-        .exec(&txn)
-        .await?;
+    if let Some(minutes) = &minutes {
+        meeting::Entity::update_many()
+            .col_expr(meeting::Column::Minutes, minutes.clone().into())
+            .filter(meeting::Column::Id.eq(id))
+            .exec(&txn)
+            .await?;
+    }
     changed(&txn, id).await?;
-    audit::append(&txn, Some(actor.account_id), "meeting.minutes", &format!("meeting:{id}"), serde_json::json!({"chars": minutes.chars().count()})).await?;
+    audit::append(&txn, Some(actor.account_id), "meeting.minutes", &format!("meeting:{id}"), serde_json::json!({"chars": minutes.map(|m| m.chars().count())})).await?;
     commit(s, txn, id).await
 }
 
@@ -1258,6 +1338,8 @@ pub struct MeetingView {
     pub mode: String,
     pub venue: String,
     pub starts_at: DateTime<Utc>,
+    /// China time, `2026-12-01 19:00`.
+    pub starts_local: String,
     pub minutes_long: i32,
     pub video_url: Option<String>,
     pub status: String,
@@ -1419,6 +1501,7 @@ pub async fn view(s: &Services, who: Option<Who<'_>>, id: i64) -> DomainResult<M
         mode: m.mode.clone(),
         venue: m.venue.clone(),
         starts_at: m.starts_at,
+        starts_local: china_time(m.starts_at),
         minutes_long: m.minutes_long,
         video_url: m.video_url.clone(),
         status: m.status.clone(),
@@ -1478,6 +1561,7 @@ pub struct MeetingCard {
     pub mode: String,
     pub venue: String,
     pub starts_at: DateTime<Utc>,
+    pub starts_local: String,
     pub status: String,
 }
 
@@ -1498,6 +1582,7 @@ pub async fn list(s: &Services, viewer: Option<&Principal>, community: Option<i6
             title: m.title,
             mode: m.mode,
             venue: m.venue,
+            starts_local: china_time(m.starts_at),
             starts_at: m.starts_at,
             status: m.status,
         })

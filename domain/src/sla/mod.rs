@@ -746,3 +746,8 @@ pub async fn set_calendar_day(
     txn.commit().await?;
     Ok(moved)
 }
+
+/// A `YYYY-MM-DD` date, as forms send it.
+pub fn parse_day(s: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
+}
