@@ -42,5 +42,7 @@ pub fn parse_china_day_end(s: &str) -> Option<DateTime<Utc>> {
 /// China time as pages show it: `2026-12-01 19:00`.
 pub fn china_time(at: DateTime<Utc>) -> String {
     let china = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
-    at.with_timezone(&china).format("%Y-%m-%d %H:%M").to_string()
+    at.with_timezone(&china)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }

@@ -334,8 +334,14 @@ mod tests {
     #[test]
     fn quiet_hours_run_from_ten_at_night_to_seven_in_the_morning_china_time() {
         assert_eq!(quiet_until(china("2026-11-29 21:59")), None);
-        assert_eq!(quiet_until(china("2026-11-29 22:00")), Some(china("2026-11-30 07:00")));
-        assert_eq!(quiet_until(china("2026-11-30 03:10")), Some(china("2026-11-30 07:00")));
+        assert_eq!(
+            quiet_until(china("2026-11-29 22:00")),
+            Some(china("2026-11-30 07:00"))
+        );
+        assert_eq!(
+            quiet_until(china("2026-11-30 03:10")),
+            Some(china("2026-11-30 07:00"))
+        );
         assert_eq!(quiet_until(china("2026-11-30 07:00")), None);
     }
 

@@ -74,9 +74,13 @@ pub(crate) async fn each() -> Vec<Db> {
 
 /// A demo street with one accepted topic that residents wrote about:
 /// (staff, resident author, agenda item, topic, the author's opinion).
-pub(crate) async fn accepted_topic(s: &Services) -> (crate::Principal, crate::Principal, i64, i64, i64) {
+pub(crate) async fn accepted_topic(
+    s: &Services,
+) -> (crate::Principal, crate::Principal, i64, i64, i64) {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    crate::seed::seed_demo(s, Some("demo-pass-2026")).await.unwrap();
+    crate::seed::seed_demo(s, Some("demo-pass-2026"))
+        .await
+        .unwrap();
     crate::seed::seed_demo_street(s).await.unwrap();
     let who = |phone: &'static str| async move {
         let a = crate::entities::account::Entity::find()
@@ -85,7 +89,10 @@ pub(crate) async fn accepted_topic(s: &Services) -> (crate::Principal, crate::Pr
             .await
             .unwrap()
             .unwrap();
-        crate::accounts::principal_by_id(s, a.id).await.unwrap().unwrap()
+        crate::accounts::principal_by_id(s, a.id)
+            .await
+            .unwrap()
+            .unwrap()
     };
     let staff = who("13800000002").await;
     let resident = who("13800000001").await;
@@ -107,10 +114,14 @@ pub(crate) async fn accepted_topic(s: &Services) -> (crate::Principal, crate::Pr
     crate::opinions::moderate(s, &staff, mine.id, crate::opinions::Decision::Approve)
         .await
         .unwrap();
-    let (topic, _, _) = crate::agenda::topic_of_opinion(s, mine.id).await.unwrap().unwrap();
-    let accepted = crate::agenda::decide::accept(s, &staff, topic, "楼道飞线充电整治", "增设充电桩")
+    let (topic, _, _) = crate::agenda::topic_of_opinion(s, mine.id)
         .await
+        .unwrap()
         .unwrap();
+    let accepted =
+        crate::agenda::decide::accept(s, &staff, topic, "楼道飞线充电整治", "增设充电桩")
+            .await
+            .unwrap();
     (staff, resident, accepted.agenda_item, topic, mine.id)
 }
 
@@ -123,5 +134,8 @@ pub(crate) async fn principal(s: &Services, phone: &str) -> crate::Principal {
         .await
         .unwrap()
         .unwrap();
-    crate::accounts::principal_by_id(s, a.id).await.unwrap().unwrap()
+    crate::accounts::principal_by_id(s, a.id)
+        .await
+        .unwrap()
+        .unwrap()
 }

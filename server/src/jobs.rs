@@ -233,7 +233,9 @@ impl Jobs {
                     let ttl = domain::clock::Duration::seconds(every.as_secs().max(60) as i64 * 2);
                     match domain::jobs::try_lease(&services, "sla", &holder, ttl).await {
                         Ok(true) => {
-                            if let Err(e) = domain::sla::sweep(&services, domain::clock::now()).await {
+                            if let Err(e) =
+                                domain::sla::sweep(&services, domain::clock::now()).await
+                            {
                                 tracing::error!(error = %e, "SLA sweep failed");
                             }
                         }
@@ -283,7 +285,17 @@ impl Jobs {
             }
         });
         Running {
-            tasks: vec![outbox, housekeeping, crawls, work, heat, sla, hub, listen, warm_up],
+            tasks: vec![
+                outbox,
+                housekeeping,
+                crawls,
+                work,
+                heat,
+                sla,
+                hub,
+                listen,
+                warm_up,
+            ],
             services: self_services,
             holder: self_holder,
         }

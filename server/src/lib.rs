@@ -132,7 +132,12 @@ async fn shutdown_signal() {
 
 /// The whole HTTP surface: health check, Leptos pages and server functions,
 /// static files, and the security middleware around them.
-pub fn router(cfg: &Config, services: domain::Services, addr: SocketAddr, hub: live::Hub) -> Router {
+pub fn router(
+    cfg: &Config,
+    services: domain::Services,
+    addr: SocketAddr,
+    hub: live::Hub,
+) -> Router {
     use tower_http::compression::Predicate;
     let pkg_dir = std::path::Path::new(&cfg.site_root).join("pkg");
     let prints = Arc::new(assets::fingerprint(&pkg_dir, "hongcha", &cfg.data_dir));

@@ -52,7 +52,12 @@ impl Hub {
     /// A receiver of meeting `id`'s state, starting with the current one.
     /// `None`: no such public meeting (or too many watched).
     async fn watch(&self, id: i64) -> Option<watch::Receiver<Snapshot>> {
-        if let Some(tx) = self.rooms.lock().unwrap_or_else(|e| e.into_inner()).get(&id) {
+        if let Some(tx) = self
+            .rooms
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&id)
+        {
             return Some(tx.subscribe());
         }
         let first = self.render(id).await?;

@@ -49,6 +49,8 @@ pub struct Options {
     pub dev_reveal_codes: bool,
     /// Serve as behind HTTPS at this origin (`secure_cookies` + `public_origin`).
     pub https_origin: Option<String>,
+    /// Seconds between SLA sweeps (0: none).
+    pub sla_sweep_seconds: u64,
 }
 
 impl Default for Options {
@@ -69,6 +71,7 @@ impl Default for Options {
             trust_forwarded_for: false,
             dev_reveal_codes: true,
             https_origin: None,
+            sla_sweep_seconds: 60,
         }
     }
 }
@@ -121,6 +124,7 @@ pub async fn spawn_app_with(backend: Backend, opts: Options) -> TestApp {
         dev_reveal_codes: opts.dev_reveal_codes,
         secure_cookies: opts.https_origin.is_some(),
         public_origin: opts.https_origin,
+        sla_sweep_seconds: opts.sla_sweep_seconds,
         ..Config::default()
     };
     let config = cfg.clone();

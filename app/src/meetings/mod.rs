@@ -218,7 +218,10 @@ pub async fn meeting_choices() -> Result<(i64, Vec<(i64, String)>), AppError> {
         .map_err(map_err)?;
     Ok((
         community,
-        items.into_iter().map(|(id, title, _)| (id, title)).collect(),
+        items
+            .into_iter()
+            .map(|(id, title, _)| (id, title))
+            .collect(),
     ))
 }
 
@@ -495,8 +498,14 @@ pub async fn meeting_chair(
         "check_in" => m::staff_check_in(s, &actor, id, need(target).map_err(map_err)?).await,
         "minutes" => m::save_minutes(s, &actor, id, Some(&text), Vec::new()).await,
         "resolution" => {
-            m::save_minutes(s, &actor, id, None, vec![(need(target).map_err(map_err)?, text)])
-                .await
+            m::save_minutes(
+                s,
+                &actor,
+                id,
+                None,
+                vec![(need(target).map_err(map_err)?, text)],
+            )
+            .await
         }
         "outcome" => m::record_outcome_use(s, &actor, id, &text).await,
         _ => Err(domain::DomainError::validation("action", "invalid")),

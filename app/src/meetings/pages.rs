@@ -128,7 +128,11 @@ fn merged(mine: MeetingView, live: Option<MeetingView>) -> MeetingView {
             may_manage: mine.may_manage,
             me: mine.me,
             // Staff also see messages waiting for them.
-            messages: if mine.may_manage { mine.messages } else { l.messages.clone() },
+            messages: if mine.may_manage {
+                mine.messages
+            } else {
+                l.messages.clone()
+            },
             ..l
         },
         _ => mine,
@@ -141,7 +145,13 @@ pub fn MeetingPage() -> impl IntoView {
     let i18n = use_i18n();
     let params = use_params_map();
     let query = use_query_map();
-    let id = move || params.read().get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(0)
+    };
     let token = move || query.read().get("t").filter(|t| !t.is_empty());
     let code = move || query.read().get("code").unwrap_or_default();
     let rsvp = ServerAction::<MeetingRsvp>::new();
@@ -192,16 +202,22 @@ pub fn MeetingPage() -> impl IntoView {
             let Ok(es) = web_sys::EventSource::new(&format!("/live/meetings/{id}")) else {
                 return;
             };
-            let on_state = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
-                if let Some(text) = e.data().as_string()
-                    && let Ok(v) = serde_json::from_str::<MeetingView>(&text)
-                {
-                    live.set(Some(v));
-                    if data.get_untracked().and_then(|r| r.ok()).is_some_and(|m| m.may_manage) {
-                        staff_tick.update(|t| *t += 1);
+            let on_state = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
+                move |e: web_sys::MessageEvent| {
+                    if let Some(text) = e.data().as_string()
+                        && let Ok(v) = serde_json::from_str::<MeetingView>(&text)
+                    {
+                        live.set(Some(v));
+                        if data
+                            .get_untracked()
+                            .and_then(|r| r.ok())
+                            .is_some_and(|m| m.may_manage)
+                        {
+                            staff_tick.update(|t| *t += 1);
+                        }
                     }
-                }
-            });
+                },
+            );
             let _ = es.add_event_listener_with_callback("state", on_state.as_ref().unchecked_ref());
             on_state.forget();
             source.set_value(Some(es));
@@ -330,7 +346,11 @@ fn Participation(
     let answer = move |a: &'static str| {
         let t = tok.clone();
         move |_| {
-            rsvp.dispatch(MeetingRsvp { id, answer: a.into(), t: t.clone() });
+            rsvp.dispatch(MeetingRsvp {
+                id,
+                answer: a.into(),
+                t: t.clone(),
+            });
         }
     };
     let t2 = t.clone();
@@ -470,7 +490,9 @@ fn LiveRoom(
 #[component]
 fn Results(m: MeetingView, t: Option<String>, rate: ServerAction<MeetingRate>) -> impl IntoView {
     let i18n = use_i18n();
-    let may_rate = m.me.as_ref().is_some_and(|me| me.attend.is_some() && !me.rated);
+    let may_rate =
+        m.me.as_ref()
+            .is_some_and(|me| me.attend.is_some() && !me.rated);
     view! {
         <section class="card" id="results">
             <h2>{i18n.t("meet.results")}</h2>
@@ -514,14 +536,27 @@ fn Chair(
 ) -> impl IntoView {
     let i18n = use_i18n();
     let id = m.id;
-    let go = move |s: &'static str| move |_| {
-        step.dispatch(MeetingStep { id, step: s.into() });
+    let go = move |s: &'static str| {
+        move |_| {
+            step.dispatch(MeetingStep { id, step: s.into() });
+        }
     };
     let act = move |action: &'static str, target: Option<i64>| {
-        chair.dispatch(MeetingChair { id, action: action.into(), target, text: None, choice: None });
+        chair.dispatch(MeetingChair {
+            id,
+            action: action.into(),
+            target,
+            text: None,
+            choice: None,
+        });
     };
     let status = m.status.clone();
-    let onsite: Vec<ParticipantView> = m.participants.iter().filter(|p| p.attend.as_deref() == Some("onsite")).cloned().collect();
+    let onsite: Vec<ParticipantView> = m
+        .participants
+        .iter()
+        .filter(|p| p.attend.as_deref() == Some("onsite"))
+        .cloned()
+        .collect();
     view! {
         <section class="card staff" id="chair">
             <h2>{i18n.t("meet.chair")}</h2>
@@ -704,7 +739,13 @@ fn Chair(
 pub fn VenueSheet() -> impl IntoView {
     let i18n = use_i18n();
     let params = use_params_map();
-    let id = move || params.read().get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(0)
+    };
     let sheet = Resource::new(id, venue_sheet);
     view! {
         <section class="page venue-sheet">

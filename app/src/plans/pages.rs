@@ -70,7 +70,12 @@ pub fn PlanList() -> impl IntoView {
 pub fn NewPlan() -> impl IntoView {
     let i18n = use_i18n();
     let query = use_query_map();
-    let meeting = move || query.read().get("meeting").and_then(|m| m.parse::<i64>().ok());
+    let meeting = move || {
+        query
+            .read()
+            .get("meeting")
+            .and_then(|m| m.parse::<i64>().ok())
+    };
     let create = ServerAction::<CreatePlan>::new();
     let choices = Resource::new(meeting, plan_choices);
     view! {
@@ -107,13 +112,27 @@ pub fn NewPlan() -> impl IntoView {
 pub fn PlanPage() -> impl IntoView {
     let i18n = use_i18n();
     let params = use_params_map();
-    let id = move || params.read().get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(0)
+    };
     let add = ServerAction::<AddTask>::new();
     let update = ServerAction::<UpdateTask>::new();
     let rate = ServerAction::<RatePlan>::new();
     let close = ServerAction::<ClosePlan>::new();
     let data = Resource::new(
-        move || (id(), add.version().get() + update.version().get() + rate.version().get() + close.version().get()),
+        move || {
+            (
+                id(),
+                add.version().get()
+                    + update.version().get()
+                    + rate.version().get()
+                    + close.version().get(),
+            )
+        },
         |(id, _)| plan(id),
     );
     view! {

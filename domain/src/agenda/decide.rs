@@ -180,7 +180,9 @@ pub async fn accept(
         &txn,
         topic_id,
         super::tell::Step::Accepted,
-        &format!("您提出的意见所属的话题已列入社区议事会议题：「{title}」。议事会召开前会再通知您。"),
+        &format!(
+            "您提出的意见所属的话题已列入社区议事会议题：「{title}」。议事会召开前会再通知您。"
+        ),
         &format!("/topics/{topic_id}"),
     )
     .await?;

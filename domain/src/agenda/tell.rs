@@ -4,8 +4,7 @@
 //! account, topic and step), in the app, and by SMS when they chose it
 //! (outside quiet hours: the outbox holds non-urgent SMS until morning).
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
-    sea_query::OnConflict,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set, sea_query::OnConflict,
 };
 
 use super::entities::{loop_notice, topic_member};
@@ -105,8 +104,14 @@ pub(crate) async fn tell<C: ConnectionTrait>(
             continue;
         }
         let body = format!("{text} 查看：{link}");
-        outbox::enqueue(conn, outbox::Channel::InApp, &account_id.to_string(), step.subject(), &body)
-            .await?;
+        outbox::enqueue(
+            conn,
+            outbox::Channel::InApp,
+            &account_id.to_string(),
+            step.subject(),
+            &body,
+        )
+        .await?;
         let sms = account::Entity::find_by_id(account_id)
             .one(conn)
             .await?

@@ -5,10 +5,7 @@
 //! residents have rated it; a rule (average below a bar, or too large a
 //! share dissatisfied) reopens it with a note instead.
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
-    sea_query::OnConflict,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, sea_query::OnConflict};
 use serde::{Deserialize, Serialize};
 
 use crate::agenda::tell::{self, Step};
@@ -64,7 +61,11 @@ impl RatingSummary {
         if count == 0 {
             return Self::default();
         }
-        let sum: u32 = distribution.iter().enumerate().map(|(i, n)| (i as u32 + 1) * n).sum();
+        let sum: u32 = distribution
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (i as u32 + 1) * n)
+            .sum();
         Self {
             count,
             average: (sum as f64 / count as f64 * 10.0).round() / 10.0,
@@ -94,7 +95,11 @@ impl Rule {
     }
 }
 
-pub(crate) async fn summary_in<C: ConnectionTrait>(conn: &C, plan_id: i64, round: i32) -> DomainResult<RatingSummary> {
+pub(crate) async fn summary_in<C: ConnectionTrait>(
+    conn: &C,
+    plan_id: i64,
+    round: i32,
+) -> DomainResult<RatingSummary> {
     let scores: Vec<i32> = plan_rating::Entity::find()
         .filter(plan_rating::Column::PlanId.eq(plan_id))
         .filter(plan_rating::Column::Round.eq(round))
@@ -128,7 +133,13 @@ fn comment(raw: &str) -> DomainResult<String> {
 }
 
 /// A resident rates a plan (1–5 and an optional comment), once per round.
-pub async fn rate_plan(s: &Services, actor: &Principal, plan_id: i64, score: i32, text: &str) -> DomainResult<()> {
+pub async fn rate_plan(
+    s: &Services,
+    actor: &Principal,
+    plan_id: i64,
+    score: i32,
+    text: &str,
+) -> DomainResult<()> {
     score_ok(score)?;
     let text = comment(text)?;
     let (_gate, txn) = s.begin_write().await?;
@@ -173,7 +184,10 @@ pub async fn rate_plan(s: &Services, actor: &Principal, plan_id: i64, score: i32
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub enum Outcome {
     Closed(RatingSummary),
-    Reopened { summary: RatingSummary, note: String },
+    Reopened {
+        summary: RatingSummary,
+        note: String,
+    },
 }
 
 /// Staff close a rated plan. The rule decides: closed (the topic's authors
@@ -202,7 +216,10 @@ pub async fn close_plan(s: &Services, actor: &Principal, plan_id: i64) -> Domain
                 .col_expr(plan::Column::Status, status::ACTIVE.into())
                 .col_expr(plan::Column::Round, (p.round + 1).into())
                 .col_expr(plan::Column::ReopenNote, Some(note.clone()).into())
-                .col_expr(plan::Column::RatingFrom, Option::<DateTime<Utc>>::None.into())
+                .col_expr(
+                    plan::Column::RatingFrom,
+                    Option::<DateTime<Utc>>::None.into(),
+                )
                 .col_expr(plan::Column::UpdatedAt, now.into())
                 .filter(plan::Column::Id.eq(plan_id))
                 .filter(plan::Column::Status.eq(status::RATING))
@@ -211,7 +228,16 @@ pub async fn close_plan(s: &Services, actor: &Principal, plan_id: i64) -> Domain
             if done.rows_affected != 1 {
                 return Err(DomainError::Conflict("plan_not_rating"));
             }
-            line(&txn, plan_id, None, "reopened", &note, None, Some(actor.account_id)).await?;
+            line(
+                &txn,
+                plan_id,
+                None,
+                "reopened",
+                &note,
+                None,
+                Some(actor.account_id),
+            )
+            .await?;
             Outcome::Reopened { summary, note }
         }
         None => {
@@ -280,7 +306,10 @@ mod tests {
     fn the_rule_reopens_on_a_low_average_or_too_many_unhappy_residents() {
         let rule = Rule::default();
         let r = RatingSummary::of(&[5, 4, 4, 5]);
-        assert_eq!((r.count, r.average, r.distribution), (4, 4.5, [0, 0, 0, 2, 2]));
+        assert_eq!(
+            (r.count, r.average, r.distribution),
+            (4, 4.5, [0, 0, 0, 2, 2])
+        );
         assert_eq!(rule.reopen_because(&r), None);
         let low = RatingSummary::of(&[2, 3, 2, 3]);
         assert_eq!(low.average, 2.5);
@@ -310,7 +339,13 @@ pub struct PathStep {
     pub link: Option<String>,
 }
 
-fn step(key: &str, done: bool, at: Option<DateTime<Utc>>, label: impl Into<String>, link: Option<String>) -> PathStep {
+fn step(
+    key: &str,
+    done: bool,
+    at: Option<DateTime<Utc>>,
+    label: impl Into<String>,
+    link: Option<String>,
+) -> PathStep {
     PathStep {
         key: key.to_owned(),
         done,
@@ -322,7 +357,11 @@ fn step(key: &str, done: bool, at: Option<DateTime<Utc>>, label: impl Into<Strin
 
 /// The whole path of an opinion the viewer may see (the same rule as the
 /// opinion's page): what became of it, step by step, up to where it is now.
-pub async fn opinion_path(s: &Services, viewer: Option<&Principal>, opinion_id: i64) -> DomainResult<Vec<PathStep>> {
+pub async fn opinion_path(
+    s: &Services,
+    viewer: Option<&Principal>,
+    opinion_id: i64,
+) -> DomainResult<Vec<PathStep>> {
     use crate::agenda::entities::{agenda_item, topic, topic_member};
     use crate::entities::opinion;
     use crate::plans::entities::plan_task;
@@ -332,13 +371,27 @@ pub async fn opinion_path(s: &Services, viewer: Option<&Principal>, opinion_id: 
         .one(&s.db)
         .await?
         .ok_or(DomainError::NotFound)?;
-    let mut path = vec![step("received", true, Some(o.received_at.unwrap_or(o.created_at)), view.channel.clone(), None)];
+    let mut path = vec![step(
+        "received",
+        true,
+        Some(o.received_at.unwrap_or(o.created_at)),
+        view.channel.clone(),
+        None,
+    )];
     let published = o.published_at.is_some() && o.status == crate::opinions::status::PUBLISHED;
-    path.push(step("published", published, o.published_at, String::new(), None));
+    path.push(step(
+        "published",
+        published,
+        o.published_at,
+        String::new(),
+        None,
+    ));
     if !published {
         return Ok(path);
     }
-    let member = topic_member::Entity::find_by_id(opinion_id).one(&s.db).await?;
+    let member = topic_member::Entity::find_by_id(opinion_id)
+        .one(&s.db)
+        .await?;
     let t = match member {
         Some(m) => topic::Entity::find_by_id(m.topic_id).one(&s.db).await?,
         None => None,
@@ -348,7 +401,13 @@ pub async fn opinion_path(s: &Services, viewer: Option<&Principal>, opinion_id: 
         return Ok(path);
     };
     let title = t.title.clone().unwrap_or_else(|| t.label.clone());
-    path.push(step("topic", true, Some(t.created_at), title.clone(), Some(format!("/topics/{}", t.id))));
+    path.push(step(
+        "topic",
+        true,
+        Some(t.created_at),
+        title.clone(),
+        Some(format!("/topics/{}", t.id)),
+    ));
     let item = agenda_item::Entity::find()
         .filter(agenda_item::Column::TopicId.eq(t.id))
         .one(&s.db)
@@ -361,12 +420,30 @@ pub async fn opinion_path(s: &Services, viewer: Option<&Principal>, opinion_id: 
         path.push(step("accepted", false, t.decided_at, label, None));
         return Ok(path);
     };
-    path.push(step("accepted", true, Some(item.created_at), item.title.clone(), Some(format!("/topics/{}", t.id))));
+    path.push(step(
+        "accepted",
+        true,
+        Some(item.created_at),
+        item.title.clone(),
+        Some(format!("/topics/{}", t.id)),
+    ));
     let meetings = crate::meetings::of_topic(&s.db, t.id).await?;
     match meetings.last() {
         Some(m) => {
-            path.push(step("meeting", true, Some(m.starts_at), m.title.clone(), Some(format!("/meetings/{}", m.id))));
-            path.push(step("discussed", m.status == crate::meetings::status::CLOSED, m.closed_at, String::new(), Some(format!("/meetings/{}", m.id))));
+            path.push(step(
+                "meeting",
+                true,
+                Some(m.starts_at),
+                m.title.clone(),
+                Some(format!("/meetings/{}", m.id)),
+            ));
+            path.push(step(
+                "discussed",
+                m.status == crate::meetings::status::CLOSED,
+                m.closed_at,
+                String::new(),
+                Some(format!("/meetings/{}", m.id)),
+            ));
         }
         None => path.push(step("meeting", false, None, String::new(), None)),
     }
@@ -376,7 +453,13 @@ pub async fn opinion_path(s: &Services, viewer: Option<&Principal>, opinion_id: 
         return Ok(path);
     };
     let link = Some(format!("/plans/{}", p.id));
-    path.push(step("plan", true, Some(p.created_at), p.title.clone(), link.clone()));
+    path.push(step(
+        "plan",
+        true,
+        Some(p.created_at),
+        p.title.clone(),
+        link.clone(),
+    ));
     let tasks = plan_task::Entity::find()
         .filter(plan_task::Column::PlanId.eq(p.id))
         .order_by_asc(plan_task::Column::Id)
@@ -397,9 +480,19 @@ pub async fn opinion_path(s: &Services, viewer: Option<&Principal>, opinion_id: 
         "rating",
         rated,
         p.rating_from,
-        if r.count > 0 { format!("{:.1}", r.average) } else { String::new() },
+        if r.count > 0 {
+            format!("{:.1}", r.average)
+        } else {
+            String::new()
+        },
         link.clone(),
     ));
-    path.push(step("closed", p.status == status::CLOSED, p.closed_at, String::new(), link));
+    path.push(step(
+        "closed",
+        p.status == status::CLOSED,
+        p.closed_at,
+        String::new(),
+        link,
+    ));
     Ok(path)
 }

@@ -20,7 +20,8 @@ use chrono::{DateTime, Utc};
 use rand::Rng;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, Statement, sea_query::{ExprTrait, OnConflict},
+    QueryFilter, QueryOrder, QuerySelect, Set, Statement,
+    sea_query::{ExprTrait, OnConflict},
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -156,7 +157,11 @@ fn video_url(raw: &str) -> DomainResult<Option<String>> {
         return Err(bad());
     }
     let u = url::Url::parse(t).map_err(|_| bad())?;
-    if u.scheme() != "https" || u.host_str().is_none_or(str::is_empty) || !u.username().is_empty() || u.password().is_some() {
+    if u.scheme() != "https"
+        || u.host_str().is_none_or(str::is_empty)
+        || !u.username().is_empty()
+        || u.password().is_some()
+    {
         return Err(bad());
     }
     Ok(Some(u.to_string()))
@@ -166,7 +171,10 @@ fn video_url(raw: &str) -> DomainResult<Option<String>> {
 /// PostgreSQL, queues the announcement (sent at commit).
 async fn changed<C: ConnectionTrait>(conn: &C, meeting_id: i64) -> DomainResult<()> {
     meeting::Entity::update_many()
-        .col_expr(meeting::Column::LiveSeq, sea_orm::sea_query::Expr::col(meeting::Column::LiveSeq).add(1i64))
+        .col_expr(
+            meeting::Column::LiveSeq,
+            sea_orm::sea_query::Expr::col(meeting::Column::LiveSeq).add(1i64),
+        )
         .col_expr(meeting::Column::UpdatedAt, clock::now().into())
         .filter(meeting::Column::Id.eq(meeting_id))
         .exec(conn)
@@ -216,7 +224,11 @@ pub async fn listen_postgres(url: String, services: Services) {
 }
 
 /// Commits and tells this process's live room.
-async fn commit(s: &Services, txn: sea_orm::DatabaseTransaction, meeting_id: i64) -> DomainResult<()> {
+async fn commit(
+    s: &Services,
+    txn: sea_orm::DatabaseTransaction,
+    meeting_id: i64,
+) -> DomainResult<()> {
     txn.commit().await?;
     s.announce(meeting_id);
     Ok(())
@@ -229,7 +241,11 @@ async fn find<C: ConnectionTrait>(conn: &C, id: i64) -> DomainResult<meeting::Mo
         .ok_or(DomainError::NotFound)
 }
 
-async fn for_staff<C: ConnectionTrait>(conn: &C, actor: &Principal, id: i64) -> DomainResult<meeting::Model> {
+async fn for_staff<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Principal,
+    id: i64,
+) -> DomainResult<meeting::Model> {
     let m = find(conn, id).await?;
     if !actor.is_staff_of(Some(m.community_id)) {
         return Err(DomainError::Forbidden);
@@ -238,8 +254,14 @@ async fn for_staff<C: ConnectionTrait>(conn: &C, actor: &Principal, id: i64) -> 
 }
 
 /// For other modules: the meeting exists and belongs to `community`.
-pub(crate) async fn require_in_community<C: ConnectionTrait>(conn: &C, id: i64, community: i64) -> DomainResult<()> {
-    let m = find(conn, id).await.map_err(|_| DomainError::validation("meeting", "invalid"))?;
+pub(crate) async fn require_in_community<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+    community: i64,
+) -> DomainResult<()> {
+    let m = find(conn, id)
+        .await
+        .map_err(|_| DomainError::validation("meeting", "invalid"))?;
     if m.community_id != community {
         return Err(DomainError::validation("meeting", "invalid"));
     }
@@ -296,7 +318,9 @@ fn check(input: &MeetingInput) -> DomainResult<Checked> {
     };
     let video = video_url(&input.video_url)?;
     let now = clock::now();
-    if input.starts_at < now - chrono::Duration::hours(1) || input.starts_at > now + chrono::Duration::days(366) {
+    if input.starts_at < now - chrono::Duration::hours(1)
+        || input.starts_at > now + chrono::Duration::days(366)
+    {
         return Err(DomainError::validation("starts_at", "range"));
     }
     if !(15..=480).contains(&input.minutes_long) {
@@ -328,7 +352,11 @@ fn check(input: &MeetingInput) -> DomainResult<Checked> {
 
 /// Agenda items staff of `community` may put before a meeting: accepted
 /// topics that concern the community, not yet resolved.
-async fn check_items<C: ConnectionTrait>(conn: &C, community: i64, items: &[i64]) -> DomainResult<Vec<agenda_item::Model>> {
+async fn check_items<C: ConnectionTrait>(
+    conn: &C,
+    community: i64,
+    items: &[i64],
+) -> DomainResult<Vec<agenda_item::Model>> {
     let found = agenda_item::Entity::find()
         .filter(agenda_item::Column::Id.is_in(items.iter().copied()))
         .all(conn)
@@ -348,7 +376,8 @@ async fn check_items<C: ConnectionTrait>(conn: &C, community: i64, items: &[i64]
         return Err(DomainError::validation("agenda_items", "invalid"));
     }
     // In the order staff gave.
-    let mut by_id: HashMap<i64, agenda_item::Model> = found.into_iter().map(|i| (i.id, i)).collect();
+    let mut by_id: HashMap<i64, agenda_item::Model> =
+        found.into_iter().map(|i| (i.id, i)).collect();
     Ok(items.iter().filter_map(|i| by_id.remove(i)).collect())
 }
 
@@ -414,7 +443,12 @@ pub async fn create(s: &Services, actor: &Principal, input: MeetingInput) -> Dom
 
 /// Staff edit a draft or scheduled meeting. Invitees of a scheduled one
 /// are told what changed.
-pub async fn edit(s: &Services, actor: &Principal, id: i64, input: MeetingInput) -> DomainResult<()> {
+pub async fn edit(
+    s: &Services,
+    actor: &Principal,
+    id: i64,
+    input: MeetingInput,
+) -> DomainResult<()> {
     let c = check(&input)?;
     let (_gate, txn) = s.begin_write().await?;
     let m = for_staff(&txn, actor, id).await?;
@@ -423,7 +457,8 @@ pub async fn edit(s: &Services, actor: &Principal, id: i64, input: MeetingInput)
         return Err(DomainError::validation("community", "invalid"));
     }
     let items = check_items(&txn, m.community_id, &c.items).await?;
-    let moved = m.starts_at != input.starts_at || m.venue != c.venue || m.mode != input.mode.as_str();
+    let moved =
+        m.starts_at != input.starts_at || m.venue != c.venue || m.mode != input.mode.as_str();
     let mut row: meeting::ActiveModel = m.clone().into();
     row.title = Set(c.title.clone());
     row.summary = Set(c.summary);
@@ -453,7 +488,15 @@ pub async fn edit(s: &Services, actor: &Principal, id: i64, input: MeetingInput)
     let mut told = 0;
     if m.status == status::SCHEDULED && moved {
         let when = local(input.starts_at);
-        let text = format!("议事会「{}」有变更：{when}，{}。", c.title, if c.venue.is_empty() { "线上" } else { &c.venue });
+        let text = format!(
+            "议事会「{}」有变更：{when}，{}。",
+            c.title,
+            if c.venue.is_empty() {
+                "线上"
+            } else {
+                &c.venue
+            }
+        );
         for p in participants_of(&txn, id).await? {
             notify(&txn, &p, "议事会安排有变", &text).await?;
             told += 1;
@@ -474,10 +517,15 @@ pub async fn edit(s: &Services, actor: &Principal, id: i64, input: MeetingInput)
 use crate::clock::china_time;
 
 fn local(at: DateTime<Utc>) -> String {
-    at.with_timezone(&crate::sla::calendar::china()).format("%m月%d日 %H:%M").to_string()
+    at.with_timezone(&crate::sla::calendar::china())
+        .format("%m月%d日 %H:%M")
+        .to_string()
 }
 
-async fn participants_of<C: ConnectionTrait>(conn: &C, id: i64) -> DomainResult<Vec<meeting_participant::Model>> {
+async fn participants_of<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+) -> DomainResult<Vec<meeting_participant::Model>> {
     Ok(meeting_participant::Entity::find()
         .filter(meeting_participant::Column::MeetingId.eq(id))
         .order_by_asc(meeting_participant::Column::Id)
@@ -487,7 +535,12 @@ async fn participants_of<C: ConnectionTrait>(conn: &C, id: i64) -> DomainResult<
 
 /// A message to one participant: in the app for accounts, by SMS to a
 /// guest's phone.
-async fn notify<C: ConnectionTrait>(conn: &C, p: &meeting_participant::Model, subject: &str, body: &str) -> DomainResult<()> {
+async fn notify<C: ConnectionTrait>(
+    conn: &C,
+    p: &meeting_participant::Model,
+    subject: &str,
+    body: &str,
+) -> DomainResult<()> {
     if let Some(a) = p.account_id {
         outbox::enqueue(conn, outbox::Channel::InApp, &a.to_string(), subject, body).await?;
     } else if let Some(phone) = &p.phone {
@@ -498,15 +551,26 @@ async fn notify<C: ConnectionTrait>(conn: &C, p: &meeting_participant::Model, su
 
 /// Sends a participant their invitation with a fresh personal link (only
 /// its hash is kept; a guest's SMS is redacted once delivered).
-async fn send_invitation<C: ConnectionTrait>(conn: &C, m: &meeting::Model, p: &meeting_participant::Model) -> DomainResult<()> {
+async fn send_invitation<C: ConnectionTrait>(
+    conn: &C,
+    m: &meeting::Model,
+    p: &meeting_participant::Model,
+) -> DomainResult<()> {
     let token = new_token();
     meeting_participant::Entity::update_many()
-        .col_expr(meeting_participant::Column::TokenHash, token_hash(&token).into())
+        .col_expr(
+            meeting_participant::Column::TokenHash,
+            token_hash(&token).into(),
+        )
         .filter(meeting_participant::Column::Id.eq(p.id))
         .exec(conn)
         .await?;
     let link = format!("/meetings/{}/join?t={token}", m.id);
-    let place = if m.venue.is_empty() { "线上".to_owned() } else { m.venue.clone() };
+    let place = if m.venue.is_empty() {
+        "线上".to_owned()
+    } else {
+        m.venue.clone()
+    };
     let body = format!(
         "邀请您参加红茶议事会「{}」：{}，{place}。可到场或线上参加，请回复是否出席。您的个人参会链接：{link}",
         m.title,
@@ -514,7 +578,14 @@ async fn send_invitation<C: ConnectionTrait>(conn: &C, m: &meeting::Model, p: &m
     );
     match (p.account_id, &p.phone) {
         (Some(a), _) => {
-            outbox::enqueue_secret(conn, outbox::Channel::InApp, &a.to_string(), "议事会邀请", &body).await?;
+            outbox::enqueue_secret(
+                conn,
+                outbox::Channel::InApp,
+                &a.to_string(),
+                "议事会邀请",
+                &body,
+            )
+            .await?;
         }
         (None, Some(phone)) => {
             outbox::enqueue_secret(conn, outbox::Channel::Sms, phone, "议事会邀请", &body).await?;
@@ -535,7 +606,12 @@ pub struct Invitee {
 
 /// Staff invite people. Invitations go out now if the meeting is
 /// scheduled, else when it is. An account is invited once.
-pub async fn invite(s: &Services, actor: &Principal, id: i64, who: Vec<Invitee>) -> DomainResult<Vec<i64>> {
+pub async fn invite(
+    s: &Services,
+    actor: &Principal,
+    id: i64,
+    who: Vec<Invitee>,
+) -> DomainResult<Vec<i64>> {
     if who.is_empty() || who.len() > 500 {
         return Err(DomainError::validation("invitees", "count"));
     }
@@ -637,7 +713,10 @@ pub async fn invite_authors(s: &Services, actor: &Principal, id: i64) -> DomainR
     let items = items_of(&s.db, id).await?;
     let mut people = Vec::new();
     for it in items {
-        if let Some(a) = agenda_item::Entity::find_by_id(it.agenda_item_id).one(&s.db).await? {
+        if let Some(a) = agenda_item::Entity::find_by_id(it.agenda_item_id)
+            .one(&s.db)
+            .await?
+        {
             for acc in tell::authors(&s.db, a.topic_id).await? {
                 if !people.contains(&acc) {
                     people.push(acc);
@@ -662,7 +741,11 @@ pub async fn invite_authors(s: &Services, actor: &Principal, id: i64) -> DomainR
 }
 
 /// Agenda items staff may put before a meeting: (id, title, topic).
-pub async fn agenda_choices(s: &Services, actor: &Principal, community: i64) -> DomainResult<Vec<(i64, String, i64)>> {
+pub async fn agenda_choices(
+    s: &Services,
+    actor: &Principal,
+    community: i64,
+) -> DomainResult<Vec<(i64, String, i64)>> {
     if !actor.is_staff_of(Some(community)) {
         return Err(DomainError::Forbidden);
     }
@@ -710,19 +793,33 @@ pub async fn schedule(s: &Services, actor: &Principal, id: i64) -> DomainResult<
             .filter(agenda_item::Column::Status.eq("proposed"))
             .exec(&txn)
             .await?;
-        if let Some(a) = agenda_item::Entity::find_by_id(it.agenda_item_id).one(&txn).await? {
+        if let Some(a) = agenda_item::Entity::find_by_id(it.agenda_item_id)
+            .one(&txn)
+            .await?
+        {
             tell::tell(
                 &txn,
                 a.topic_id,
                 Step::Meeting,
-                &format!("您关心的议题「{}」将在{}的红茶议事会上讨论，欢迎到场或线上参加。", a.title, local(m.starts_at)),
+                &format!(
+                    "您关心的议题「{}」将在{}的红茶议事会上讨论，欢迎到场或线上参加。",
+                    a.title,
+                    local(m.starts_at)
+                ),
                 &format!("/meetings/{id}"),
             )
             .await?;
         }
     }
     changed(&txn, id).await?;
-    audit::append(&txn, Some(actor.account_id), "meeting.schedule", &format!("meeting:{id}"), serde_json::json!({})).await?;
+    audit::append(
+        &txn,
+        Some(actor.account_id),
+        "meeting.schedule",
+        &format!("meeting:{id}"),
+        serde_json::json!({}),
+    )
+    .await?;
     commit(s, txn, id).await
 }
 
@@ -747,17 +844,35 @@ pub async fn cancel(s: &Services, actor: &Principal, id: i64, reason: &str) -> D
         .await?;
     if m.status == status::SCHEDULED {
         for p in participants_of(&txn, id).await? {
-            notify(&txn, &p, "议事会取消", &format!("议事会「{}」已取消：{reason}", m.title)).await?;
+            notify(
+                &txn,
+                &p,
+                "议事会取消",
+                &format!("议事会「{}」已取消：{reason}", m.title),
+            )
+            .await?;
         }
     }
     changed(&txn, id).await?;
-    audit::append(&txn, Some(actor.account_id), "meeting.cancel", &format!("meeting:{id}"), serde_json::json!({"reason": reason})).await?;
+    audit::append(
+        &txn,
+        Some(actor.account_id),
+        "meeting.cancel",
+        &format!("meeting:{id}"),
+        serde_json::json!({"reason": reason}),
+    )
+    .await?;
     commit(s, txn, id).await
 }
 
 /// The participant `who` is in meeting `id`.
-async fn participant<C: ConnectionTrait>(conn: &C, id: i64, who: &Who<'_>) -> DomainResult<meeting_participant::Model> {
-    let q = meeting_participant::Entity::find().filter(meeting_participant::Column::MeetingId.eq(id));
+async fn participant<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+    who: &Who<'_>,
+) -> DomainResult<meeting_participant::Model> {
+    let q =
+        meeting_participant::Entity::find().filter(meeting_participant::Column::MeetingId.eq(id));
     let q = match who {
         Who::Account(p) => q.filter(meeting_participant::Column::AccountId.eq(p.account_id)),
         Who::Token(t) => {
@@ -785,10 +900,20 @@ pub async fn rsvp(s: &Services, who: Who<'_>, id: i64, answer: Rsvp) -> DomainRe
     commit(s, txn, id).await
 }
 
-async fn mark_attend<C: ConnectionTrait>(conn: &C, p: &meeting_participant::Model, how: &str) -> DomainResult<()> {
+async fn mark_attend<C: ConnectionTrait>(
+    conn: &C,
+    p: &meeting_participant::Model,
+    how: &str,
+) -> DomainResult<()> {
     meeting_participant::Entity::update_many()
-        .col_expr(meeting_participant::Column::Attend, Some(how.to_owned()).into())
-        .col_expr(meeting_participant::Column::CheckedInAt, Some(p.checked_in_at.unwrap_or_else(clock::now)).into())
+        .col_expr(
+            meeting_participant::Column::Attend,
+            Some(how.to_owned()).into(),
+        )
+        .col_expr(
+            meeting_participant::Column::CheckedInAt,
+            Some(p.checked_in_at.unwrap_or_else(clock::now)).into(),
+        )
         .filter(meeting_participant::Column::Id.eq(p.id))
         .exec(conn)
         .await?;
@@ -798,10 +923,13 @@ async fn mark_attend<C: ConnectionTrait>(conn: &C, p: &meeting_participant::Mode
 /// On-site check-in with the code shown at the venue (or in its QR).
 /// Wrong codes cost a rate-limit try.
 pub async fn check_in(s: &Services, who: Who<'_>, id: i64, code: &str) -> DomainResult<()> {
-    let key = format!("checkin:{id}:{}", match &who {
-        Who::Account(p) => p.account_id.to_string(),
-        Who::Token(t) => token_hash(t),
-    });
+    let key = format!(
+        "checkin:{id}:{}",
+        match &who {
+            Who::Account(p) => p.account_id.to_string(),
+            Who::Token(t) => token_hash(t),
+        }
+    );
     s.hit(crate::ratelimit::Bucket::LoginAccount, &key).await?;
     let (_gate, txn) = s.begin_write().await?;
     let m = find(&txn, id).await?;
@@ -809,7 +937,11 @@ pub async fn check_in(s: &Services, who: Who<'_>, id: i64, code: &str) -> Domain
     require_status(&m, &[status::SCHEDULED, status::LIVE])?;
     let code = code.trim();
     let same: bool = code.len() == m.checkin_code.len()
-        && code.bytes().zip(m.checkin_code.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
+        && code
+            .bytes()
+            .zip(m.checkin_code.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0;
     if !same {
         return Err(DomainError::validation("code", "invalid"));
     }
@@ -819,7 +951,12 @@ pub async fn check_in(s: &Services, who: Who<'_>, id: i64, code: &str) -> Domain
 }
 
 /// Staff mark a participant present on site (at the door, by name).
-pub async fn staff_check_in(s: &Services, actor: &Principal, id: i64, participant_id: i64) -> DomainResult<()> {
+pub async fn staff_check_in(
+    s: &Services,
+    actor: &Principal,
+    id: i64,
+    participant_id: i64,
+) -> DomainResult<()> {
     let (_gate, txn) = s.begin_write().await?;
     let m = for_staff(&txn, actor, id).await?;
     require_status(&m, &[status::SCHEDULED, status::LIVE])?;
@@ -830,7 +967,14 @@ pub async fn staff_check_in(s: &Services, actor: &Principal, id: i64, participan
         .ok_or(DomainError::NotFound)?;
     mark_attend(&txn, &p, "onsite").await?;
     changed(&txn, id).await?;
-    audit::append(&txn, Some(actor.account_id), "meeting.checkin", &format!("meeting:{id}"), serde_json::json!({"participant": participant_id})).await?;
+    audit::append(
+        &txn,
+        Some(actor.account_id),
+        "meeting.checkin",
+        &format!("meeting:{id}"),
+        serde_json::json!({"participant": participant_id}),
+    )
+    .await?;
     commit(s, txn, id).await
 }
 
@@ -861,12 +1005,24 @@ pub async fn go_live(s: &Services, actor: &Principal, id: i64) -> DomainResult<(
         .exec(&txn)
         .await?;
     changed(&txn, id).await?;
-    audit::append(&txn, Some(actor.account_id), "meeting.live", &format!("meeting:{id}"), serde_json::json!({})).await?;
+    audit::append(
+        &txn,
+        Some(actor.account_id),
+        "meeting.live",
+        &format!("meeting:{id}"),
+        serde_json::json!({}),
+    )
+    .await?;
     commit(s, txn, id).await
 }
 
 /// The facilitator moves on to another agenda item.
-pub async fn set_current_item(s: &Services, actor: &Principal, id: i64, item_id: i64) -> DomainResult<()> {
+pub async fn set_current_item(
+    s: &Services,
+    actor: &Principal,
+    id: i64,
+    item_id: i64,
+) -> DomainResult<()> {
     let (_gate, txn) = s.begin_write().await?;
     let m = for_staff(&txn, actor, id).await?;
     require_status(&m, &[status::LIVE])?;
@@ -937,12 +1093,22 @@ pub async fn open_motion(
     .insert(&txn)
     .await?;
     changed(&txn, id).await?;
-    audit::append(&txn, Some(actor.account_id), "meeting.motion.open", &format!("meeting:{id}"), serde_json::json!({"motion": mo.id, "text": text})).await?;
+    audit::append(
+        &txn,
+        Some(actor.account_id),
+        "meeting.motion.open",
+        &format!("meeting:{id}"),
+        serde_json::json!({"motion": mo.id, "text": text}),
+    )
+    .await?;
     commit(s, txn, id).await?;
     Ok(mo.id)
 }
 
-async fn open_motion_of<C: ConnectionTrait>(conn: &C, motion_id: i64) -> DomainResult<(meeting_motion::Model, meeting::Model)> {
+async fn open_motion_of<C: ConnectionTrait>(
+    conn: &C,
+    motion_id: i64,
+) -> DomainResult<(meeting_motion::Model, meeting::Model)> {
     let mo = meeting_motion::Entity::find_by_id(motion_id)
         .one(conn)
         .await?
@@ -976,9 +1142,12 @@ async fn cast<C: ConnectionTrait>(
         at: Set(clock::now()),
     })
     .on_conflict(
-        OnConflict::columns([meeting_vote::Column::MotionId, meeting_vote::Column::ParticipantId])
-            .do_nothing()
-            .to_owned(),
+        OnConflict::columns([
+            meeting_vote::Column::MotionId,
+            meeting_vote::Column::ParticipantId,
+        ])
+        .do_nothing()
+        .to_owned(),
     )
     .exec_without_returning(conn)
     .await?;
@@ -1000,7 +1169,13 @@ pub async fn vote(s: &Services, who: Who<'_>, motion_id: i64, choice: i32) -> Do
 }
 
 /// Staff enter the vote of a participant present on site (a show of hands).
-pub async fn enter_vote(s: &Services, actor: &Principal, motion_id: i64, participant_id: i64, choice: i32) -> DomainResult<()> {
+pub async fn enter_vote(
+    s: &Services,
+    actor: &Principal,
+    motion_id: i64,
+    participant_id: i64,
+    choice: i32,
+) -> DomainResult<()> {
     let (_gate, txn) = s.begin_write().await?;
     let (mo, m) = open_motion_of(&txn, motion_id).await?;
     for_staff(&txn, actor, m.id).await?;
@@ -1015,7 +1190,14 @@ pub async fn enter_vote(s: &Services, actor: &Principal, motion_id: i64, partici
     }
     cast(&txn, &mo, &p, choice, Some(actor.account_id)).await?;
     changed(&txn, m.id).await?;
-    audit::append(&txn, Some(actor.account_id), "meeting.vote.enter", &format!("meeting:{}", m.id), serde_json::json!({"motion": motion_id, "participant": participant_id, "choice": choice})).await?;
+    audit::append(
+        &txn,
+        Some(actor.account_id),
+        "meeting.vote.enter",
+        &format!("meeting:{}", m.id),
+        serde_json::json!({"motion": motion_id, "participant": participant_id, "choice": choice}),
+    )
+    .await?;
     commit(s, txn, m.id).await
 }
 
@@ -1032,8 +1214,14 @@ pub struct Tally {
     pub passed: Option<bool>,
 }
 
-async fn tally<C: ConnectionTrait>(conn: &C, mo: &meeting_motion::Model, m: &meeting::Model) -> DomainResult<Tally> {
-    let n = serde_json::from_str::<Vec<String>>(&mo.options).unwrap_or_default().len();
+async fn tally<C: ConnectionTrait>(
+    conn: &C,
+    mo: &meeting_motion::Model,
+    m: &meeting::Model,
+) -> DomainResult<Tally> {
+    let n = serde_json::from_str::<Vec<String>>(&mo.options)
+        .unwrap_or_default()
+        .len();
     let mut counts = vec![0u32; n];
     let choices: Vec<i32> = meeting_vote::Entity::find()
         .select_only()
@@ -1056,7 +1244,10 @@ async fn tally<C: ConnectionTrait>(conn: &C, mo: &meeting_motion::Model, m: &mee
     let quorum = std::cmp::max(m.quorum, 0) as u32;
     let quorum_met = present >= quorum;
     let passed = (mo.kind == "motion").then(|| {
-        quorum_met && cast > 0 && u64::from(counts.first().copied().unwrap_or(0)) * 100 > u64::from(cast) * m.majority_pct as u64
+        quorum_met
+            && cast > 0
+            && u64::from(counts.first().copied().unwrap_or(0)) * 100
+                > u64::from(cast) * m.majority_pct as u64
     });
     Ok(Tally {
         counts,
@@ -1078,17 +1269,31 @@ pub async fn close_motion(s: &Services, actor: &Principal, motion_id: i64) -> Do
     }
     let t = freeze(&txn, &mo, &m).await?;
     changed(&txn, m.id).await?;
-    audit::append(&txn, Some(actor.account_id), "meeting.motion.close", &format!("meeting:{}", m.id), serde_json::json!({"motion": motion_id, "tally": t})).await?;
+    audit::append(
+        &txn,
+        Some(actor.account_id),
+        "meeting.motion.close",
+        &format!("meeting:{}", m.id),
+        serde_json::json!({"motion": motion_id, "tally": t}),
+    )
+    .await?;
     commit(s, txn, m.id).await?;
     Ok(t)
 }
 
-async fn freeze<C: ConnectionTrait>(conn: &C, mo: &meeting_motion::Model, m: &meeting::Model) -> DomainResult<Tally> {
+async fn freeze<C: ConnectionTrait>(
+    conn: &C,
+    mo: &meeting_motion::Model,
+    m: &meeting::Model,
+) -> DomainResult<Tally> {
     let t = tally(conn, mo, m).await?;
     meeting_motion::Entity::update_many()
         .col_expr(meeting_motion::Column::Status, "closed".into())
         .col_expr(meeting_motion::Column::ClosedAt, Some(clock::now()).into())
-        .col_expr(meeting_motion::Column::Result, Some(serde_json::to_string(&t).unwrap_or_default()).into())
+        .col_expr(
+            meeting_motion::Column::Result,
+            Some(serde_json::to_string(&t).unwrap_or_default()).into(),
+        )
         .filter(meeting_motion::Column::Id.eq(mo.id))
         .filter(meeting_motion::Column::Status.eq("open"))
         .exec(conn)
@@ -1122,7 +1327,12 @@ pub async fn post_message(s: &Services, who: Who<'_>, id: i64, body: &str) -> Do
     Ok(msg.id)
 }
 
-pub async fn moderate_message(s: &Services, actor: &Principal, message_id: i64, show: bool) -> DomainResult<()> {
+pub async fn moderate_message(
+    s: &Services,
+    actor: &Principal,
+    message_id: i64,
+    show: bool,
+) -> DomainResult<()> {
     let (_gate, txn) = s.begin_write().await?;
     let msg = meeting_message::Entity::find_by_id(message_id)
         .one(&txn)
@@ -1130,12 +1340,22 @@ pub async fn moderate_message(s: &Services, actor: &Principal, message_id: i64, 
         .ok_or(DomainError::NotFound)?;
     for_staff(&txn, actor, msg.meeting_id).await?;
     meeting_message::Entity::update_many()
-        .col_expr(meeting_message::Column::Status, if show { "shown" } else { "hidden" }.into())
+        .col_expr(
+            meeting_message::Column::Status,
+            if show { "shown" } else { "hidden" }.into(),
+        )
         .filter(meeting_message::Column::Id.eq(message_id))
         .exec(&txn)
         .await?;
     changed(&txn, msg.meeting_id).await?;
-    audit::append(&txn, Some(actor.account_id), "meeting.message", &format!("meeting:{}", msg.meeting_id), serde_json::json!({"message": message_id, "show": show})).await?;
+    audit::append(
+        &txn,
+        Some(actor.account_id),
+        "meeting.message",
+        &format!("meeting:{}", msg.meeting_id),
+        serde_json::json!({"message": message_id, "show": show}),
+    )
+    .await?;
     commit(s, txn, msg.meeting_id).await
 }
 
@@ -1176,7 +1396,12 @@ async fn lower<C: ConnectionTrait>(conn: &C, id: i64, participant_id: i64) -> Do
 }
 
 /// The facilitator gives the floor to a raised hand (it goes down).
-pub async fn call_on(s: &Services, actor: &Principal, id: i64, participant_id: i64) -> DomainResult<()> {
+pub async fn call_on(
+    s: &Services,
+    actor: &Principal,
+    id: i64,
+    participant_id: i64,
+) -> DomainResult<()> {
     let (_gate, txn) = s.begin_write().await?;
     for_staff(&txn, actor, id).await?;
     lower(&txn, id, participant_id).await?;
@@ -1186,7 +1411,13 @@ pub async fn call_on(s: &Services, actor: &Principal, id: i64, participant_id: i
 
 /// Staff write the minutes (until the meeting closes), and each item's
 /// resolution.
-pub async fn save_minutes(s: &Services, actor: &Principal, id: i64, minutes: Option<&str>, resolutions: Vec<(i64, String)>) -> DomainResult<()> {
+pub async fn save_minutes(
+    s: &Services,
+    actor: &Principal,
+    id: i64,
+    minutes: Option<&str>,
+    resolutions: Vec<(i64, String)>,
+) -> DomainResult<()> {
     let minutes = match minutes {
         Some(m) if m.trim().is_empty() => Some(String::new()),
         Some(m) => Some(public_text(m, "minutes", 1, MINUTES_MAX)?),
@@ -1200,7 +1431,11 @@ pub async fn save_minutes(s: &Services, actor: &Principal, id: i64, minutes: Opt
         if !items.iter().any(|i| i.id == item) {
             return Err(DomainError::validation("item", "invalid"));
         }
-        let text = if text.trim().is_empty() { None } else { Some(public_text(&text, "resolution", 1, 2000)?) };
+        let text = if text.trim().is_empty() {
+            None
+        } else {
+            Some(public_text(&text, "resolution", 1, 2000)?)
+        };
         meeting_item::Entity::update_many()
             .col_expr(meeting_item::Column::Resolution, text.into())
             .filter(meeting_item::Column::Id.eq(item))
@@ -1215,7 +1450,14 @@ pub async fn save_minutes(s: &Services, actor: &Principal, id: i64, minutes: Opt
             .await?;
     }
     changed(&txn, id).await?;
-    audit::append(&txn, Some(actor.account_id), "meeting.minutes", &format!("meeting:{id}"), serde_json::json!({"chars": minutes.map(|m| m.chars().count())})).await?;
+    audit::append(
+        &txn,
+        Some(actor.account_id),
+        "meeting.minutes",
+        &format!("meeting:{id}"),
+        serde_json::json!({"chars": minutes.map(|m| m.chars().count())}),
+    )
+    .await?;
     commit(s, txn, id).await
 }
 
@@ -1253,8 +1495,14 @@ pub async fn close(s: &Services, actor: &Principal, id: i64) -> DomainResult<()>
             .filter(agenda_item::Column::Status.is_in(["proposed", "scheduled"]))
             .exec(&txn)
             .await?;
-        if let Some(a) = agenda_item::Entity::find_by_id(it.agenda_item_id).one(&txn).await? {
-            let what = it.resolution.clone().unwrap_or_else(|| "已讨论，纪要已公开".into());
+        if let Some(a) = agenda_item::Entity::find_by_id(it.agenda_item_id)
+            .one(&txn)
+            .await?
+        {
+            let what = it
+                .resolution
+                .clone()
+                .unwrap_or_else(|| "已讨论，纪要已公开".into());
             tell::tell(
                 &txn,
                 a.topic_id,
@@ -1527,8 +1775,14 @@ pub async fn view(s: &Services, who: Option<Who<'_>>, id: i64) -> DomainResult<M
         messages,
         hands,
         invited: people.len() as u32,
-        onsite: people.iter().filter(|p| p.attend.as_deref() == Some("onsite")).count() as u32,
-        online: people.iter().filter(|p| p.attend.as_deref() == Some("online")).count() as u32,
+        onsite: people
+            .iter()
+            .filter(|p| p.attend.as_deref() == Some("onsite"))
+            .count() as u32,
+        online: people
+            .iter()
+            .filter(|p| p.attend.as_deref() == Some("online"))
+            .count() as u32,
         live_seq: m.live_seq,
         outcome_use: m.outcome_use.clone(),
         rating: crate::evaluation::RatingSummary::of(&scores),
@@ -1567,15 +1821,23 @@ pub struct MeetingCard {
 
 /// Meetings, soonest upcoming first then the most recent (at most 100);
 /// drafts only for staff of their community.
-pub async fn list(s: &Services, viewer: Option<&Principal>, community: Option<i64>) -> DomainResult<Vec<MeetingCard>> {
-    let mut q = meeting::Entity::find().order_by_desc(meeting::Column::StartsAt).limit(100);
+pub async fn list(
+    s: &Services,
+    viewer: Option<&Principal>,
+    community: Option<i64>,
+) -> DomainResult<Vec<MeetingCard>> {
+    let mut q = meeting::Entity::find()
+        .order_by_desc(meeting::Column::StartsAt)
+        .limit(100);
     if let Some(c) = community {
         q = q.filter(meeting::Column::CommunityId.eq(c));
     }
     Ok(q.all(&s.db)
         .await?
         .into_iter()
-        .filter(|m| m.status != status::DRAFT || viewer.is_some_and(|v| v.is_staff_of(Some(m.community_id))))
+        .filter(|m| {
+            m.status != status::DRAFT || viewer.is_some_and(|v| v.is_staff_of(Some(m.community_id)))
+        })
         .map(|m| MeetingCard {
             id: m.id,
             community_id: m.community_id,
@@ -1590,7 +1852,10 @@ pub async fn list(s: &Services, viewer: Option<&Principal>, community: Option<i6
 }
 
 /// Meetings that took up a topic, for an opinion's path.
-pub(crate) async fn of_topic<C: ConnectionTrait>(conn: &C, topic_id: i64) -> DomainResult<Vec<meeting::Model>> {
+pub(crate) async fn of_topic<C: ConnectionTrait>(
+    conn: &C,
+    topic_id: i64,
+) -> DomainResult<Vec<meeting::Model>> {
     let items: Vec<i64> = agenda_item::Entity::find()
         .filter(agenda_item::Column::TopicId.eq(topic_id))
         .all(conn)
@@ -1619,11 +1884,21 @@ pub(crate) async fn of_topic<C: ConnectionTrait>(conn: &C, topic_id: i64) -> Dom
 // ---- Evaluation of the meeting (跟踪评价, stages one and two) ----
 
 /// A participant who was there rates a closed meeting, once.
-pub async fn rate(s: &Services, who: Who<'_>, id: i64, score: i32, comment: &str) -> DomainResult<()> {
+pub async fn rate(
+    s: &Services,
+    who: Who<'_>,
+    id: i64,
+    score: i32,
+    comment: &str,
+) -> DomainResult<()> {
     if !(1..=5).contains(&score) {
         return Err(DomainError::validation("score", "range"));
     }
-    let comment = if comment.trim().is_empty() { String::new() } else { public_text(comment, "comment", 1, 500)? };
+    let comment = if comment.trim().is_empty() {
+        String::new()
+    } else {
+        public_text(comment, "comment", 1, 500)?
+    };
     let (_gate, txn) = s.begin_write().await?;
     let m = find(&txn, id).await?;
     let p = participant(&txn, id, &who).await?;
@@ -1641,9 +1916,12 @@ pub async fn rate(s: &Services, who: Who<'_>, id: i64, score: i32, comment: &str
         at: Set(clock::now()),
     })
     .on_conflict(
-        OnConflict::columns([meeting_rating::Column::MeetingId, meeting_rating::Column::ParticipantId])
-            .do_nothing()
-            .to_owned(),
+        OnConflict::columns([
+            meeting_rating::Column::MeetingId,
+            meeting_rating::Column::ParticipantId,
+        ])
+        .do_nothing()
+        .to_owned(),
     )
     .exec_without_returning(&txn)
     .await?;
@@ -1655,7 +1933,12 @@ pub async fn rate(s: &Services, who: Who<'_>, id: i64, score: i32, comment: &str
 }
 
 /// Staff record how a closed meeting's outcomes were used (成果运用).
-pub async fn record_outcome_use(s: &Services, actor: &Principal, id: i64, text: &str) -> DomainResult<()> {
+pub async fn record_outcome_use(
+    s: &Services,
+    actor: &Principal,
+    id: i64,
+    text: &str,
+) -> DomainResult<()> {
     let text = public_text(text, "outcome_use", 2, 2000)?;
     let (_gate, txn) = s.begin_write().await?;
     let m = for_staff(&txn, actor, id).await?;
@@ -1668,6 +1951,13 @@ pub async fn record_outcome_use(s: &Services, actor: &Principal, id: i64, text: 
         .exec(&txn)
         .await?;
     changed(&txn, id).await?;
-    audit::append(&txn, Some(actor.account_id), "meeting.outcome_use", &format!("meeting:{id}"), serde_json::json!({"text": text})).await?;
+    audit::append(
+        &txn,
+        Some(actor.account_id),
+        "meeting.outcome_use",
+        &format!("meeting:{id}"),
+        serde_json::json!({"text": text}),
+    )
+    .await?;
     commit(s, txn, id).await
 }

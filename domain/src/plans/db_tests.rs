@@ -34,7 +34,10 @@ async fn a_plan_runs_from_resolution_to_residents_rating_and_tells_each_author_o
             title: "车棚加装充电桩".into(),
             summary: "物业负责施工，社区监督".into(),
         };
-        assert!(matches!(create(s, &resident, new()).await, Err(DomainError::Forbidden)));
+        assert!(matches!(
+            create(s, &resident, new()).await,
+            Err(DomainError::Forbidden)
+        ));
         let plan = create(s, &staff, new()).await.unwrap();
         // Tasks: the deadline must lie ahead; the party must be named.
         let task = |title: &str, days: i64| NewTask {
@@ -44,68 +47,239 @@ async fn a_plan_runs_from_resolution_to_residents_rating_and_tells_each_author_o
             assignee_id: None,
             deadline: clock::now() + chrono::Duration::days(days),
         };
-        assert!(add_task(s, &staff, plan, task("过去的任务", -1)).await.is_err());
-        assert!(add_task(s, &staff, plan, NewTask { party_name: " ".into(), ..task("无人负责", 3) }).await.is_err());
-        let t1 = add_task(s, &staff, plan, task("采购充电桩", 7)).await.unwrap();
+        assert!(
+            add_task(s, &staff, plan, task("过去的任务", -1))
+                .await
+                .is_err()
+        );
+        assert!(
+            add_task(
+                s,
+                &staff,
+                plan,
+                NewTask {
+                    party_name: " ".into(),
+                    ..task("无人负责", 3)
+                }
+            )
+            .await
+            .is_err()
+        );
+        let t1 = add_task(s, &staff, plan, task("采购充电桩", 7))
+            .await
+            .unwrap();
         let t2 = add_task(
             s,
             &staff,
             plan,
-            NewTask { assignee_id: Some(resident.account_id), party: Party::Residents, party_name: "楼道自治小组".into(), ..task("楼道清理", 3) },
+            NewTask {
+                assignee_id: Some(resident.account_id),
+                party: Party::Residents,
+                party_name: "楼道自治小组".into(),
+                ..task("楼道清理", 3)
+            },
         )
         .await
         .unwrap();
         let v = view(s, Some(&resident), plan).await.unwrap();
         assert_eq!(v.tasks.len(), 2);
         let case = v.tasks[0].case.as_ref().unwrap();
-        assert_eq!((case.due_at, case.overdue), (Some(v.tasks[0].deadline), false), "{}", db.name);
+        assert_eq!(
+            (case.due_at, case.overdue),
+            (Some(v.tasks[0].deadline), false),
+            "{}",
+            db.name
+        );
         assert!(!v.may_manage && !v.may_rate);
         // The assignee may update their own task but not move its deadline;
         // other residents may not touch it.
-        update_task(s, &resident, t2, TaskChange { progress: Some(50), note: "已清理一半".into(), ..Default::default() }).await.unwrap();
+        update_task(
+            s,
+            &resident,
+            t2,
+            TaskChange {
+                progress: Some(50),
+                note: "已清理一半".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
         assert!(matches!(
-            update_task(s, &resident, t2, TaskChange { deadline: Some(clock::now() + chrono::Duration::days(9)), ..Default::default() }).await,
+            update_task(
+                s,
+                &resident,
+                t2,
+                TaskChange {
+                    deadline: Some(clock::now() + chrono::Duration::days(9)),
+                    ..Default::default()
+                }
+            )
+            .await,
             Err(DomainError::Forbidden)
         ));
-        assert!(matches!(update_task(s, &resident, t1, TaskChange { progress: Some(10), ..Default::default() }).await, Err(DomainError::Forbidden)));
-        assert!(update_task(s, &staff, t1, TaskChange { progress: Some(101), ..Default::default() }).await.is_err());
+        assert!(matches!(
+            update_task(
+                s,
+                &resident,
+                t1,
+                TaskChange {
+                    progress: Some(10),
+                    ..Default::default()
+                }
+            )
+            .await,
+            Err(DomainError::Forbidden)
+        ));
+        assert!(
+            update_task(
+                s,
+                &staff,
+                t1,
+                TaskChange {
+                    progress: Some(101),
+                    ..Default::default()
+                }
+            )
+            .await
+            .is_err()
+        );
         // Waiting for the supplier pauses the deadline's clock.
-        update_task(s, &staff, t1, TaskChange { status: Some(TaskStatus::Paused), note: "等待供货".into(), ..Default::default() }).await.unwrap();
+        update_task(
+            s,
+            &staff,
+            t1,
+            TaskChange {
+                status: Some(TaskStatus::Paused),
+                note: "等待供货".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
         let v = view(s, None, plan).await.unwrap();
         assert_eq!(v.tasks[0].case.as_ref().unwrap().state, sla::State::Paused);
-        update_task(s, &staff, t1, TaskChange { status: Some(TaskStatus::Done), ..Default::default() }).await.unwrap();
+        update_task(
+            s,
+            &staff,
+            t1,
+            TaskChange {
+                status: Some(TaskStatus::Done),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
         assert_eq!(view(s, None, plan).await.unwrap().status, status::ACTIVE);
-        assert!(matches!(evaluation::rate_plan(s, &resident, plan, 5, "").await, Err(DomainError::Conflict("plan_not_rating"))));
-        update_task(s, &resident, t2, TaskChange { status: Some(TaskStatus::Done), ..Default::default() }).await.unwrap();
+        assert!(matches!(
+            evaluation::rate_plan(s, &resident, plan, 5, "").await,
+            Err(DomainError::Conflict("plan_not_rating"))
+        ));
+        update_task(
+            s,
+            &resident,
+            t2,
+            TaskChange {
+                status: Some(TaskStatus::Done),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
         // Every task done: residents rate.
         let v = view(s, Some(&resident), plan).await.unwrap();
         assert_eq!((v.status.as_str(), v.progress), (status::RATING, 100));
-        assert!(v.may_rate && v.tasks.iter().all(|t| t.case.as_ref().unwrap().state == sla::State::Closed));
-        assert!(matches!(evaluation::close_plan(s, &staff, plan).await, Err(DomainError::Conflict("not_rated_yet"))));
-        assert!(evaluation::rate_plan(s, &resident, plan, 6, "").await.is_err());
-        evaluation::rate_plan(s, &resident, plan, 2, "充电桩太少，13800005555").await.unwrap();
-        assert!(matches!(evaluation::rate_plan(s, &resident, plan, 5, "").await, Err(DomainError::Conflict("already_rated"))));
+        assert!(
+            v.may_rate
+                && v.tasks
+                    .iter()
+                    .all(|t| t.case.as_ref().unwrap().state == sla::State::Closed)
+        );
+        assert!(matches!(
+            evaluation::close_plan(s, &staff, plan).await,
+            Err(DomainError::Conflict("not_rated_yet"))
+        ));
+        assert!(
+            evaluation::rate_plan(s, &resident, plan, 6, "")
+                .await
+                .is_err()
+        );
+        evaluation::rate_plan(s, &resident, plan, 2, "充电桩太少，13800005555")
+            .await
+            .unwrap();
+        assert!(matches!(
+            evaluation::rate_plan(s, &resident, plan, 5, "").await,
+            Err(DomainError::Conflict("already_rated"))
+        ));
         // Staff of another community, or the resident, cannot close it.
-        assert!(matches!(evaluation::close_plan(s, &resident, plan).await, Err(DomainError::Forbidden)));
+        assert!(matches!(
+            evaluation::close_plan(s, &resident, plan).await,
+            Err(DomainError::Forbidden)
+        ));
         // A low rating reopens the plan with a note.
         let out = evaluation::close_plan(s, &staff, plan).await.unwrap();
-        assert!(matches!(&out, Outcome::Reopened { note, .. } if note.contains("2.0")), "{out:?}");
+        assert!(
+            matches!(&out, Outcome::Reopened { note, .. } if note.contains("2.0")),
+            "{out:?}"
+        );
         let v = view(s, Some(&resident), plan).await.unwrap();
         assert_eq!((v.status.as_str(), v.round), (status::ACTIVE, 2));
-        assert!(v.timeline.iter().all(|u| !u.body.contains("13800005555")), "comments are masked");
+        assert!(
+            v.timeline.iter().all(|u| !u.body.contains("13800005555")),
+            "comments are masked"
+        );
         // More work, done again, rated well: closed and resolved.
-        let t3 = add_task(s, &staff, plan, task("增加 10 个充电桩", 5)).await.unwrap();
-        update_task(s, &staff, t3, TaskChange { status: Some(TaskStatus::Done), note: "已安装".into(), ..Default::default() }).await.unwrap();
-        evaluation::rate_plan(s, &resident, plan, 5, "满意").await.unwrap();
-        assert!(matches!(evaluation::close_plan(s, &staff, plan).await.unwrap(), Outcome::Closed(r) if r.average == 5.0));
+        let t3 = add_task(s, &staff, plan, task("增加 10 个充电桩", 5))
+            .await
+            .unwrap();
+        update_task(
+            s,
+            &staff,
+            t3,
+            TaskChange {
+                status: Some(TaskStatus::Done),
+                note: "已安装".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        evaluation::rate_plan(s, &resident, plan, 5, "满意")
+            .await
+            .unwrap();
+        assert!(
+            matches!(evaluation::close_plan(s, &staff, plan).await.unwrap(), Outcome::Closed(r) if r.average == 5.0)
+        );
         let v = view(s, None, plan).await.unwrap();
         assert_eq!(v.status, status::CLOSED);
-        assert!(matches!(update_task(s, &staff, t3, TaskChange { note: "再改".into(), ..Default::default() }).await, Err(DomainError::Conflict("plan_closed"))));
+        assert!(matches!(
+            update_task(
+                s,
+                &staff,
+                t3,
+                TaskChange {
+                    note: "再改".into(),
+                    ..Default::default()
+                }
+            )
+            .await,
+            Err(DomainError::Conflict("plan_closed"))
+        ));
         // The author heard of each step once: accepted, planned, rating
         // (asked twice in two rounds, told once), resolved.
         let got = notices(s, resident.account_id).await;
-        for subject in ["您的意见已列入议题", "议事会已形成共治方案", "请为共治方案的落实情况打分", "您关心的议题已办结"] {
-            assert_eq!(got.iter().filter(|g| g.as_str() == subject).count(), 1, "{}: {subject} in {got:?}", db.name);
+        for subject in [
+            "您的意见已列入议题",
+            "议事会已形成共治方案",
+            "请为共治方案的落实情况打分",
+            "您关心的议题已办结",
+        ] {
+            assert_eq!(
+                got.iter().filter(|g| g.as_str() == subject).count(),
+                1,
+                "{}: {subject} in {got:?}",
+                db.name
+            );
         }
         let told = crate::agenda::entities::loop_notice::Entity::find()
             .filter(crate::agenda::entities::loop_notice::Column::TopicId.eq(topic))

@@ -104,10 +104,15 @@ impl TaskStatus {
     }
 
     pub fn parse(s: &str) -> DomainResult<Self> {
-        [TaskStatus::Todo, TaskStatus::Doing, TaskStatus::Paused, TaskStatus::Done]
-            .into_iter()
-            .find(|t| t.as_str() == s)
-            .ok_or(DomainError::validation("status", "invalid"))
+        [
+            TaskStatus::Todo,
+            TaskStatus::Doing,
+            TaskStatus::Paused,
+            TaskStatus::Done,
+        ]
+        .into_iter()
+        .find(|t| t.as_str() == s)
+        .ok_or(DomainError::validation("status", "invalid"))
     }
 }
 
@@ -158,7 +163,10 @@ pub(crate) async fn line<C: ConnectionTrait>(
 }
 
 /// The topic behind an agenda item.
-async fn topic_of_item<C: ConnectionTrait>(conn: &C, item: Option<i64>) -> DomainResult<Option<i64>> {
+async fn topic_of_item<C: ConnectionTrait>(
+    conn: &C,
+    item: Option<i64>,
+) -> DomainResult<Option<i64>> {
     let Some(id) = item else { return Ok(None) };
     Ok(agenda_item::Entity::find_by_id(id)
         .one(conn)
@@ -212,7 +220,16 @@ pub async fn create(s: &Services, actor: &Principal, new: NewPlan) -> DomainResu
     }
     .insert(&txn)
     .await?;
-    line(&txn, p.id, None, "created", &title, None, Some(actor.account_id)).await?;
+    line(
+        &txn,
+        p.id,
+        None,
+        "created",
+        &title,
+        None,
+        Some(actor.account_id),
+    )
+    .await?;
     if let Some(item) = new.agenda_item_id {
         agenda_item::Entity::update_many()
             .col_expr(agenda_item::Column::Status, "planned".into())
@@ -264,7 +281,12 @@ fn check_deadline(deadline: DateTime<Utc>) -> DomainResult<()> {
 }
 
 /// Adds a task to an active plan, with its SLA case.
-pub async fn add_task(s: &Services, actor: &Principal, plan_id: i64, new: NewTask) -> DomainResult<i64> {
+pub async fn add_task(
+    s: &Services,
+    actor: &Principal,
+    plan_id: i64,
+    new: NewTask,
+) -> DomainResult<i64> {
     let title = public_text(&new.title, "title", 2, TASK_TITLE_MAX)?;
     let party_name = public_text(&new.party_name, "party_name", 2, PARTY_MAX)?;
     check_deadline(new.deadline)?;
@@ -375,7 +397,12 @@ pub struct TaskChange {
 /// moves drive its SLA case: paused stops the clock, done closes it, and
 /// reopening a done task reopens it. When the last task is done, the plan
 /// waits for residents' ratings and its topic's authors are asked.
-pub async fn update_task(s: &Services, actor: &Principal, task_id: i64, change: TaskChange) -> DomainResult<()> {
+pub async fn update_task(
+    s: &Services,
+    actor: &Principal,
+    task_id: i64,
+    change: TaskChange,
+) -> DomainResult<()> {
     let note = if change.note.trim().is_empty() {
         String::new()
     } else {
@@ -389,7 +416,11 @@ pub async fn update_task(s: &Services, actor: &Principal, task_id: i64, change: 
     if let Some(d) = change.deadline {
         check_deadline(d)?;
     }
-    if change.status.is_none() && change.progress.is_none() && change.deadline.is_none() && note.is_empty() {
+    if change.status.is_none()
+        && change.progress.is_none()
+        && change.deadline.is_none()
+        && note.is_empty()
+    {
         return Err(DomainError::validation("change", "required"));
     }
     let cal = sla::calendar(s).await?;
@@ -419,7 +450,16 @@ pub async fn update_task(s: &Services, actor: &Principal, task_id: i64, change: 
     let by = Some(actor.account_id);
     let why = (!note.is_empty()).then_some(note.as_str());
     if let Some(d) = change.deadline {
-        sla::change_in(&txn, &cal, task.case_id, sla::Change::Reschedule { due: d }, by, why, now).await?;
+        sla::change_in(
+            &txn,
+            &cal,
+            task.case_id,
+            sla::Change::Reschedule { due: d },
+            by,
+            why,
+            now,
+        )
+        .await?;
     }
     if to != from {
         let c = match (from, to) {
@@ -435,7 +475,16 @@ pub async fn update_task(s: &Services, actor: &Principal, task_id: i64, change: 
         // A reopened task runs to its (possibly new) deadline again.
         if from == TaskStatus::Done {
             let due = change.deadline.unwrap_or(task.deadline);
-            sla::change_in(&txn, &cal, task.case_id, sla::Change::Reschedule { due }, by, why, now).await?;
+            sla::change_in(
+                &txn,
+                &cal,
+                task.case_id,
+                sla::Change::Reschedule { due },
+                by,
+                why,
+                now,
+            )
+            .await?;
             if to == TaskStatus::Paused {
                 sla::change_in(&txn, &cal, task.case_id, sla::Change::Pause, by, why, now).await?;
             }
@@ -455,7 +504,13 @@ pub async fn update_task(s: &Services, actor: &Principal, task_id: i64, change: 
         row.deadline = Set(d);
     }
     row.update(&txn).await?;
-    let kind = if to != from { "status" } else if change.progress.is_some() { "progress" } else { "note" };
+    let kind = if to != from {
+        "status"
+    } else if change.progress.is_some() {
+        "progress"
+    } else {
+        "note"
+    };
     let mut body = String::new();
     if to != from {
         body.push_str(to.as_str());
@@ -469,7 +524,16 @@ pub async fn update_task(s: &Services, actor: &Principal, task_id: i64, change: 
         }
         body.push_str(&note);
     }
-    line(&txn, p.id, Some(task_id), kind, body.trim(), Some(progress), by).await?;
+    line(
+        &txn,
+        p.id,
+        Some(task_id),
+        kind,
+        body.trim(),
+        Some(progress),
+        by,
+    )
+    .await?;
     // Every task done: residents rate the outcome.
     if to == TaskStatus::Done && from != TaskStatus::Done && p.status == status::ACTIVE {
         let open = plan_task::Entity::find()
@@ -484,7 +548,10 @@ pub async fn update_task(s: &Services, actor: &Principal, task_id: i64, change: 
         // A task reopened before the rating ended: back to work.
         plan::Entity::update_many()
             .col_expr(plan::Column::Status, status::ACTIVE.into())
-            .col_expr(plan::Column::RatingFrom, Option::<DateTime<Utc>>::None.into())
+            .col_expr(
+                plan::Column::RatingFrom,
+                Option::<DateTime<Utc>>::None.into(),
+            )
             .filter(plan::Column::Id.eq(p.id))
             .exec(&txn)
             .await?;
@@ -502,7 +569,11 @@ pub async fn update_task(s: &Services, actor: &Principal, task_id: i64, change: 
     Ok(())
 }
 
-async fn to_rating<C: ConnectionTrait>(conn: &C, p: &plan::Model, by: Option<i64>) -> DomainResult<()> {
+async fn to_rating<C: ConnectionTrait>(
+    conn: &C,
+    p: &plan::Model,
+    by: Option<i64>,
+) -> DomainResult<()> {
     plan::Entity::update_many()
         .col_expr(plan::Column::Status, status::RATING.into())
         .col_expr(plan::Column::RatingFrom, Some(clock::now()).into())
@@ -515,7 +586,10 @@ async fn to_rating<C: ConnectionTrait>(conn: &C, p: &plan::Model, by: Option<i64
             conn,
             topic,
             Step::Rating,
-            &format!("共治方案「{}」的任务已全部完成，请您为落实情况打分。", p.title),
+            &format!(
+                "共治方案「{}」的任务已全部完成，请您为落实情况打分。",
+                p.title
+            ),
             &format!("/plans/{}", p.id),
         )
         .await?;
@@ -576,7 +650,11 @@ pub struct PlanView {
 
 /// A plan as anyone sees it (plans are public); `viewer` adds what they
 /// may do.
-pub async fn view(s: &Services, viewer: Option<&Principal>, plan_id: i64) -> DomainResult<PlanView> {
+pub async fn view(
+    s: &Services,
+    viewer: Option<&Principal>,
+    plan_id: i64,
+) -> DomainResult<PlanView> {
     let p = plan::Entity::find_by_id(plan_id)
         .one(&s.db)
         .await?
@@ -620,9 +698,8 @@ pub async fn view(s: &Services, viewer: Option<&Principal>, plan_id: i64) -> Dom
     let topic_id = topic_of_item(&s.db, p.agenda_item_id).await?;
     Ok(PlanView {
         may_manage: viewer.is_some_and(|v| v.is_staff_of(Some(p.community_id))),
-        may_rate: viewer.is_some_and(|v| {
-            crate::evaluation::may_rate_plan(v, &p) && my_rating.is_none()
-        }),
+        may_rate: viewer
+            .is_some_and(|v| crate::evaluation::may_rate_plan(v, &p) && my_rating.is_none()),
         my_rating,
         id: p.id,
         community_id: p.community_id,
@@ -689,7 +766,10 @@ pub async fn list(s: &Services, community: Option<i64>) -> DomainResult<Vec<Plan
 
 /// Plans that grew out of a topic (through its agenda item), for the
 /// opinion's path.
-pub(crate) async fn of_topic<C: ConnectionTrait>(conn: &C, topic_id: i64) -> DomainResult<Vec<plan::Model>> {
+pub(crate) async fn of_topic<C: ConnectionTrait>(
+    conn: &C,
+    topic_id: i64,
+) -> DomainResult<Vec<plan::Model>> {
     let items: Vec<i64> = agenda_item::Entity::find()
         .filter(agenda_item::Column::TopicId.eq(topic_id))
         .all(conn)

@@ -361,7 +361,11 @@ mod tests {
         );
         // Exactly to closing time ends at closing time.
         assert_eq!(
-            c.add(Clock::Working, at("2026-11-24 17:00"), Duration::minutes(30)),
+            c.add(
+                Clock::Working,
+                at("2026-11-24 17:00"),
+                Duration::minutes(30)
+            ),
             Some(at("2026-11-24 17:30"))
         );
         // Zero from outside office hours is the start itself… moved to the
@@ -389,7 +393,11 @@ mod tests {
             }
         }
         assert_eq!(
-            c.between(Clock::Working, at("2026-10-01 00:00"), at("2026-10-07 23:00")),
+            c.between(
+                Clock::Working,
+                at("2026-10-01 00:00"),
+                at("2026-10-07 23:00")
+            ),
             Duration::zero()
         );
     }

@@ -84,7 +84,11 @@ pub(crate) async fn calendar_in<C: ConnectionTrait>(
     cache: &Cache,
 ) -> DomainResult<Arc<Calendar>> {
     let now = version(conn).await?;
-    if let Some((v, cal)) = cache.held.read().unwrap_or_else(|e| e.into_inner()).as_ref()
+    if let Some((v, cal)) = cache
+        .held
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .as_ref()
         && *v == now
     {
         return Ok(cal.clone());
@@ -118,14 +122,23 @@ pub struct NewCase {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Change {
     /// On to another stage of the policy (with its deadline when given).
-    Stage { stage: String, due: Option<DateTime<Utc>> },
+    Stage {
+        stage: String,
+        due: Option<DateTime<Utc>>,
+    },
     /// A new deadline for the current stage.
-    Reschedule { due: DateTime<Utc> },
+    Reschedule {
+        due: DateTime<Utc>,
+    },
     Pause,
     Resume,
-    Reassign { to: Option<i64> },
+    Reassign {
+        to: Option<i64>,
+    },
     Close,
-    Reopen { due: Option<DateTime<Utc>> },
+    Reopen {
+        due: Option<DateTime<Utc>>,
+    },
 }
 
 fn parse_spec(json: &str) -> DomainResult<Spec> {
@@ -144,7 +157,10 @@ fn event_of(e: &sla_event::Model) -> policy::Event {
     }
 }
 
-async fn events_of<C: ConnectionTrait>(conn: &C, case_id: i64) -> DomainResult<Vec<sla_event::Model>> {
+async fn events_of<C: ConnectionTrait>(
+    conn: &C,
+    case_id: i64,
+) -> DomainResult<Vec<sla_event::Model>> {
     Ok(sla_event::Entity::find()
         .filter(sla_event::Column::CaseId.eq(case_id))
         .order_by_asc(sla_event::Column::Id)
@@ -160,7 +176,11 @@ async fn refresh<C: ConnectionTrait>(
     at: DateTime<Utc>,
 ) -> DomainResult<policy::Derived> {
     let spec = parse_spec(&case.spec)?;
-    let events: Vec<_> = events_of(conn, case.id).await?.iter().map(event_of).collect();
+    let events: Vec<_> = events_of(conn, case.id)
+        .await?
+        .iter()
+        .map(event_of)
+        .collect();
     let d = policy::derive(&spec, &events, cal);
     let mut row: sla_case::ActiveModel = case.clone().into();
     row.stage = Set(d.stage.clone());
@@ -338,7 +358,10 @@ pub(crate) async fn change_in<C: ConnectionTrait>(
         // Reopened: the closing time goes.
         if case.closed_at.is_some() {
             sla_case::Entity::update_many()
-                .col_expr(sla_case::Column::ClosedAt, Option::<DateTime<Utc>>::None.into())
+                .col_expr(
+                    sla_case::Column::ClosedAt,
+                    Option::<DateTime<Utc>>::None.into(),
+                )
                 .filter(sla_case::Column::Id.eq(case_id))
                 .exec(conn)
                 .await?;
@@ -413,7 +436,10 @@ pub struct Step {
 }
 
 /// Every state change of a case, oldest first.
-pub(crate) async fn timeline_in<C: ConnectionTrait>(conn: &C, case_id: i64) -> DomainResult<Vec<Step>> {
+pub(crate) async fn timeline_in<C: ConnectionTrait>(
+    conn: &C,
+    case_id: i64,
+) -> DomainResult<Vec<Step>> {
     Ok(events_of(conn, case_id)
         .await?
         .into_iter()
@@ -441,20 +467,47 @@ pub struct Sweep {
     pub notified: u64,
 }
 
-/// Accounts a target names for a case.
+/// Accounts a target names for a case, with their phone numbers.
 async fn recipients<C: ConnectionTrait>(
     conn: &C,
     target: Target,
     case: &sla_case::Model,
-    memo: &mut HashMap<(Target, Option<i64>), Vec<i64>>,
-) -> DomainResult<Vec<i64>> {
-    if target == Target::Assignee {
-        return Ok(case.assignee_id.into_iter().collect());
-    }
+    memo: &mut HashMap<(Target, Option<i64>), Vec<(i64, String)>>,
+) -> DomainResult<Vec<(i64, String)>> {
     let key = (target, case.community_id);
-    if let Some(ids) = memo.get(&key) {
+    if target != Target::Assignee
+        && let Some(ids) = memo.get(&key)
+    {
         return Ok(ids.clone());
     }
+    let ids = match target {
+        Target::Assignee => case.assignee_id.into_iter().collect(),
+        _ => grantees(conn, target, case).await?,
+    };
+    let found: Vec<(i64, String)> = if ids.is_empty() {
+        Vec::new()
+    } else {
+        crate::entities::account::Entity::find()
+            .select_only()
+            .column(crate::entities::account::Column::Id)
+            .column(crate::entities::account::Column::Phone)
+            .filter(crate::entities::account::Column::Id.is_in(ids))
+            .filter(crate::entities::account::Column::Disabled.eq(false))
+            .into_tuple()
+            .all(conn)
+            .await?
+    };
+    if target != Target::Assignee {
+        memo.insert(key, found.clone());
+    }
+    Ok(found)
+}
+
+async fn grantees<C: ConnectionTrait>(
+    conn: &C,
+    target: Target,
+    case: &sla_case::Model,
+) -> DomainResult<Vec<i64>> {
     let mut q = role_grant::Entity::find()
         .select_only()
         .column(role_grant::Column::AccountId)
@@ -466,9 +519,7 @@ async fn recipients<C: ConnectionTrait>(
         Target::StreetOfficer => q.filter(role_grant::Column::Role.eq("street_officer")),
         _ => q.filter(role_grant::Column::Role.eq("admin")),
     };
-    let ids: Vec<i64> = q.into_tuple().all(conn).await?;
-    memo.insert(key, ids.clone());
-    Ok(ids)
+    Ok(q.into_tuple().all(conn).await?)
 }
 
 const SWEEP_BATCH: u64 = 500;
@@ -505,7 +556,9 @@ pub async fn sweep(s: &Services, now: DateTime<Utc>) -> DomainResult<Sweep> {
                 specs.insert(key.clone(), parse_spec(&case.spec)?);
             }
             let spec = &specs[&key];
-            let Some(stage) = spec.stage(&case.stage) else { continue };
+            let Some(stage) = spec.stage(&case.stage) else {
+                continue;
+            };
             let d = policy::Derived {
                 state: State::Open,
                 stage: case.stage.clone(),
@@ -567,12 +620,19 @@ pub async fn sweep(s: &Services, now: DateTime<Utc>) -> DomainResult<Sweep> {
             };
             let due = case
                 .due_at
-                .map(|d| d.with_timezone(&calendar::china()).format("%m月%d日 %H:%M").to_string())
+                .map(|d| {
+                    d.with_timezone(&calendar::china())
+                        .format("%m月%d日 %H:%M")
+                        .to_string()
+                })
                 .unwrap_or_default();
             let (subject, body) = if level == 0 {
                 (
                     "工作已逾期".to_owned(),
-                    format!("「{}」（{}）已超过办理时限 {due}，请尽快处理：{}", case.title, stage.name, case.link),
+                    format!(
+                        "「{}」（{}）已超过办理时限 {due}，请尽快处理：{}",
+                        case.title, stage.name, case.link
+                    ),
                 )
             } else {
                 (
@@ -583,12 +643,17 @@ pub async fn sweep(s: &Services, now: DateTime<Utc>) -> DomainResult<Sweep> {
                     ),
                 )
             };
-            for account in recipients(&txn, target, case, &mut memo).await? {
-                for channel in [outbox::Channel::InApp, outbox::Channel::Sms] {
-                    outbox::enqueue_urgent(&txn, channel, &account.to_string(), &subject, &body)
-                        .await?;
-                    out.notified += 1;
-                }
+            for (account, phone) in recipients(&txn, target, case, &mut memo).await? {
+                outbox::enqueue_urgent(
+                    &txn,
+                    outbox::Channel::InApp,
+                    &account.to_string(),
+                    &subject,
+                    &body,
+                )
+                .await?;
+                outbox::enqueue_urgent(&txn, outbox::Channel::Sms, &phone, &subject, &body).await?;
+                out.notified += 2;
             }
         }
         txn.commit().await?;
@@ -634,7 +699,12 @@ pub async fn policies(s: &Services, actor: &Principal) -> DomainResult<Vec<Polic
 
 /// Replaces a policy (admins). Cases already open keep the version they
 /// opened under; new cases use this one. Audited with both versions.
-pub async fn set_policy(s: &Services, actor: &Principal, key: &str, spec: &str) -> DomainResult<i32> {
+pub async fn set_policy(
+    s: &Services,
+    actor: &Principal,
+    key: &str,
+    spec: &str,
+) -> DomainResult<i32> {
     actor.require_admin()?;
     let parsed = Spec::parse(spec).map_err(|_| DomainError::validation("spec", "invalid"))?;
     let json = serde_json::to_string(&parsed).map_err(|e| DomainError::Internal(e.to_string()))?;

@@ -187,7 +187,10 @@ impl Spec {
                 let (a, b) = (w[0].after, w[1].after);
                 a.value * a.minutes_per_unit(24 * 60) > b.value * b.minutes_per_unit(24 * 60)
             }) {
-                return Err(format!("stage `{}`: escalation steps in time order", st.key));
+                return Err(format!(
+                    "stage `{}`: escalation steps in time order",
+                    st.key
+                ));
             }
         }
         Ok(spec)
@@ -303,7 +306,12 @@ pub struct Derived {
 }
 
 /// Time the stage's deadline needs, on its clock.
-fn allowance(stage: &Stage, origin: DateTime<Utc>, given: Option<DateTime<Utc>>, cal: &Calendar) -> Duration {
+fn allowance(
+    stage: &Stage,
+    origin: DateTime<Utc>,
+    given: Option<DateTime<Utc>>,
+    cal: &Calendar,
+) -> Duration {
     match stage.deadline {
         Deadline::Fixed(a) => a.duration(stage.clock, cal),
         Deadline::Given => given
@@ -351,7 +359,10 @@ pub fn step_times(stage: &Stage, due: DateTime<Utc>, cal: &Calendar) -> Vec<Date
 pub fn derive(spec: &Spec, events: &[Event], cal: &Calendar) -> Derived {
     let mut state = State::Open;
     let mut stage = spec.first().key.clone();
-    let mut origin = events.first().map(|e| e.at).unwrap_or(DateTime::<Utc>::MIN_UTC);
+    let mut origin = events
+        .first()
+        .map(|e| e.at)
+        .unwrap_or(DateTime::<Utc>::MIN_UTC);
     let mut stage_seq = events.first().map(|e| e.seq).unwrap_or(0);
     let mut given = None;
     let mut pauses: Vec<(DateTime<Utc>, Option<DateTime<Utc>>)> = Vec::new();
@@ -468,11 +479,34 @@ mod tests {
     #[test]
     fn policies_are_checked_as_admins_write_them() {
         assert!(Spec::parse(r#"{"stages":[]}"#).is_err());
-        assert!(Spec::parse(r#"{"stages":[{"key":"A","name":"x","deadline":"1h","clock":"calendar"}]}"#).is_err());
-        assert!(Spec::parse(r#"{"stages":[{"key":"a","name":"x","deadline":"1w","clock":"calendar"}]}"#).is_err());
-        assert!(Spec::parse(r#"{"stages":[{"key":"a","name":"x","deadline":"-1h","clock":"calendar"}]}"#).is_err());
-        assert!(Spec::parse(r#"{"stages":[{"key":"a","name":"x","deadline":"400d","clock":"calendar"}]}"#).is_err());
-        assert!(Spec::parse(r#"{"stages":[{"key":"a","name":"x","deadline":"1h","clock":"moon"}]}"#).is_err());
+        assert!(
+            Spec::parse(
+                r#"{"stages":[{"key":"A","name":"x","deadline":"1h","clock":"calendar"}]}"#
+            )
+            .is_err()
+        );
+        assert!(
+            Spec::parse(
+                r#"{"stages":[{"key":"a","name":"x","deadline":"1w","clock":"calendar"}]}"#
+            )
+            .is_err()
+        );
+        assert!(
+            Spec::parse(
+                r#"{"stages":[{"key":"a","name":"x","deadline":"-1h","clock":"calendar"}]}"#
+            )
+            .is_err()
+        );
+        assert!(
+            Spec::parse(
+                r#"{"stages":[{"key":"a","name":"x","deadline":"400d","clock":"calendar"}]}"#
+            )
+            .is_err()
+        );
+        assert!(
+            Spec::parse(r#"{"stages":[{"key":"a","name":"x","deadline":"1h","clock":"moon"}]}"#)
+                .is_err()
+        );
         assert!(Spec::parse(r#"{"stages":[{"key":"a","name":"x","deadline":"1h","clock":"calendar","extra":1}]}"#).is_err());
         assert!(Spec::parse(r#"{"stages":[{"key":"a","name":"x","deadline":"1h","clock":"calendar","escalate":[{"after":"2h","to":"staff"},{"after":"1h","to":"admin"}]}]}"#).is_err());
         let s = spec();

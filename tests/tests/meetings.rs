@@ -1,0 +1,565 @@
+//! Meetings, plans and evaluation (issue 11) over HTTP against a real
+//! server, on SQLite and PostgreSQL: a topic residents raised goes to a
+//! hybrid meeting, a participant sees a poll pushed to the live room and
+//! votes once, the plan's task is done, the resident rates it, and the
+//! opinion's path shows the whole way. On PostgreSQL, a poll opened
+//! through one instance reaches a participant connected to another. The
+//! SLA sweeper escalates overdue work once, across instances.
+use std::time::{Duration, Instant};
+
+use blackbox::{Options, TestApp, backends, spawn_app, spawn_app_with};
+use reqwest::{Client, StatusCode};
+use sea_orm::{ConnectionTrait, Statement};
+
+async fn ok(app: &TestApp, c: &Client, endpoint: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    let res = app.call(c, endpoint, form).await;
+    let status = res.status();
+    assert!(
+        status.is_success() || status.is_redirection(),
+        "{endpoint} {form:?}: {status}"
+    );
+    res
+}
+
+/// A topic two residents raised, accepted onto the agenda:
+/// (staff, resident, opinion, agenda item).
+async fn accepted(app: &TestApp) -> (Client, Client, i64, i64) {
+    app.seed_demo().await;
+    let community = app.first_community().await;
+    let resident = app.logged_in("13800000001").await;
+    let other = app.new_resident("13900001111").await;
+    let staff = app.logged_in("13800000002").await;
+    let mine = app
+        .submit(&resident, &community, "南门路灯坏了", "m1")
+        .await;
+    let theirs = app.submit(&other, &community, "门口路灯不亮", "m2").await;
+    for id in [mine, theirs] {
+        ok(
+            app,
+            &staff,
+            "moderate_opinion",
+            &[("id", &id.to_string()), ("decision", "approve")],
+        )
+        .await;
+    }
+    domain::agenda::recompute(&app.services, false, |_, _, _| {})
+        .await
+        .unwrap();
+    let topic = app
+        .get_json(&resident, &format!("/api/opinion_topic?id={mine}"))
+        .await;
+    let topic_id = topic[0].as_i64().expect("the opinion joined a topic");
+    let item: i64 = ok(
+        app,
+        &staff,
+        "accept_topic",
+        &[("id", &topic_id.to_string()), ("title", "南门路灯维修")],
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    (staff, resident, mine, item)
+}
+
+/// Reads server-sent events until one contains `needle`; the time it took.
+async fn wait_for_event(res: &mut reqwest::Response, needle: &str, limit: Duration) -> Duration {
+    let start = Instant::now();
+    let mut seen = String::new();
+    while start.elapsed() < limit {
+        match tokio::time::timeout(limit - start.elapsed(), res.chunk()).await {
+            Ok(Ok(Some(bytes))) => {
+                seen.push_str(&String::from_utf8_lossy(&bytes));
+                if seen.contains(needle) {
+                    return start.elapsed();
+                }
+            }
+            _ => break,
+        }
+    }
+    panic!(
+        "no event with {needle} within {limit:?}; got {}",
+        &seen[seen.len().saturating_sub(400)..]
+    );
+}
+
+async fn create_meeting(app: &TestApp, staff: &Client, item: i64) -> i64 {
+    let community = app.first_community().await;
+    let starts = domain::clock::china_time(domain::clock::now() + domain::clock::Duration::days(1))
+        .replace(' ', "T");
+    let res = app
+        .call(
+            staff,
+            "create_meeting",
+            &[
+                ("community_id", community.as_str()),
+                ("title", "南门路灯议事会"),
+                ("summary", ""),
+                ("mode", "hybrid"),
+                ("venue", "社区会议室"),
+                ("starts_at", starts.as_str()),
+                ("minutes_long", "60"),
+                ("video_url", ""),
+                // As the page's checkboxes send it.
+                ("items[0]", item.to_string().as_str()),
+                ("quorum", "1"),
+                ("majority_pct", "50"),
+            ],
+        )
+        .await;
+    assert!(
+        res.status().is_success() || res.status().is_redirection(),
+        "{}",
+        res.status()
+    );
+    res.json().await.expect("meeting id")
+}
+
+#[tokio::test]
+async fn a_resident_sees_a_poll_pushed_votes_once_and_follows_the_outcome_to_the_rating() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let (staff, resident, opinion, item) = accepted(&app).await;
+        let id = create_meeting(&app, &staff, item).await;
+        let sid = id.to_string();
+        // A mutation from another origin is refused.
+        let res = staff
+            .post(app.url("/api/meeting_step"))
+            .header("Origin", "https://evil.example")
+            .form(&[("id", sid.as_str()), ("step", "schedule")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+        // Residents cannot run a meeting.
+        assert_eq!(
+            app.call(
+                &resident,
+                "meeting_step",
+                &[("id", &sid), ("step", "schedule")]
+            )
+            .await
+            .status(),
+            StatusCode::FORBIDDEN
+        );
+        // Drafts are not public.
+        assert_eq!(
+            app.client()
+                .get(app.url(&format!("/live/meetings/{id}")))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::NOT_FOUND
+        );
+        ok(
+            &app,
+            &staff,
+            "meeting_step",
+            &[("id", &sid), ("step", "invite_authors")],
+        )
+        .await;
+        ok(
+            &app,
+            &staff,
+            "meeting_step",
+            &[("id", &sid), ("step", "schedule")],
+        )
+        .await;
+        ok(
+            &app,
+            &staff,
+            "meeting_step",
+            &[("id", &sid), ("step", "live")],
+        )
+        .await;
+        ok(&app, &resident, "meeting_attend", &[("id", &sid)]).await;
+        // The resident's live room.
+        let mut live = resident
+            .get(app.url(&format!("/live/meetings/{id}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(live.status(), StatusCode::OK);
+        assert_eq!(live.headers()["content-type"], "text/event-stream");
+        wait_for_event(&mut live, "南门路灯议事会", Duration::from_secs(10)).await;
+        ok(
+            &app,
+            &staff,
+            "meeting_chair",
+            &[
+                ("id", &sid),
+                ("action", "poll"),
+                ("text", "路灯改成太阳能的吗\n同意\n不同意"),
+            ],
+        )
+        .await;
+        let took = wait_for_event(&mut live, "路灯改成太阳能的吗", Duration::from_secs(10)).await;
+        assert!(took < Duration::from_secs(5), "{took:?}");
+        let view = app
+            .get_json(&resident, &format!("/api/meeting?id={id}"))
+            .await;
+        let motion = view["motions"][0]["id"].as_i64().unwrap().to_string();
+        ok(
+            &app,
+            &resident,
+            "meeting_vote",
+            &[("motion", &motion), ("choice", "0")],
+        )
+        .await;
+        assert_eq!(
+            app.call(
+                &resident,
+                "meeting_vote",
+                &[("motion", &motion), ("choice", "1")]
+            )
+            .await
+            .status(),
+            StatusCode::CONFLICT
+        );
+        let view = app.get_json(&staff, &format!("/api/meeting?id={id}")).await;
+        assert_eq!(
+            view["motions"][0]["tally"]["counts"],
+            serde_json::json!([1, 0]),
+            "the staff screen shows the vote"
+        );
+        ok(
+            &app,
+            &staff,
+            "meeting_chair",
+            &[
+                ("id", &sid),
+                ("action", "minutes"),
+                ("text", "同意改为太阳能路灯。"),
+            ],
+        )
+        .await;
+        ok(
+            &app,
+            &staff,
+            "meeting_step",
+            &[("id", &sid), ("step", "close")],
+        )
+        .await;
+        assert_eq!(
+            app.call(
+                &staff,
+                "meeting_chair",
+                &[("id", &sid), ("action", "minutes"), ("text", "改")]
+            )
+            .await
+            .status(),
+            StatusCode::CONFLICT,
+            "closed minutes are frozen"
+        );
+        // The plan, its task done, the resident's rating, closed.
+        let community = app.first_community().await;
+        let plan: i64 = ok(
+            &app,
+            &staff,
+            "create_plan",
+            &[
+                ("community_id", &community),
+                ("agenda_item_id", &item.to_string()),
+                ("meeting_id", &sid),
+                ("title", "南门路灯改造"),
+                ("summary", ""),
+            ],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+        let due =
+            domain::clock::china_time(domain::clock::now() + domain::clock::Duration::days(5))
+                [..10]
+                .to_owned();
+        ok(
+            &app,
+            &staff,
+            "add_task",
+            &[
+                ("plan", &plan.to_string()),
+                ("title", "更换路灯"),
+                ("party", "property"),
+                ("party_name", "小河物业"),
+                ("deadline", &due),
+            ],
+        )
+        .await;
+        let p = app
+            .get_json(&resident, &format!("/api/plan?id={plan}"))
+            .await;
+        let task = p["tasks"][0]["id"].as_i64().unwrap().to_string();
+        assert_eq!(
+            app.call(
+                &resident,
+                "update_task",
+                &[("task", &task), ("status", "done")]
+            )
+            .await
+            .status(),
+            StatusCode::FORBIDDEN
+        );
+        ok(
+            &app,
+            &staff,
+            "update_task",
+            &[("task", &task), ("status", "done"), ("note", "已更换")],
+        )
+        .await;
+        ok(
+            &app,
+            &resident,
+            "rate_plan",
+            &[
+                ("plan", &plan.to_string()),
+                ("score", "4"),
+                ("comment", "亮了"),
+            ],
+        )
+        .await;
+        assert_eq!(
+            app.call(
+                &resident,
+                "rate_plan",
+                &[("plan", &plan.to_string()), ("score", "5"), ("comment", "")]
+            )
+            .await
+            .status(),
+            StatusCode::CONFLICT
+        );
+        let out: String = ok(&app, &staff, "close_plan", &[("plan", &plan.to_string())])
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(out, "closed");
+        let path = app
+            .get_json(&resident, &format!("/api/opinion_path?id={opinion}"))
+            .await;
+        let done: Vec<(String, bool)> = path
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                (
+                    s["key"].as_str().unwrap().to_owned(),
+                    s["done"].as_bool().unwrap(),
+                )
+            })
+            .collect();
+        assert!(done.iter().all(|(_, d)| *d), "{path}");
+        assert_eq!(done.last().unwrap().0, "closed");
+        // The author was told at each step once.
+        let rows = app
+            .db
+            .query_all_raw(Statement::from_string(
+                app.db.get_database_backend(),
+                "SELECT step, COUNT(*) AS n FROM loop_notice GROUP BY step ORDER BY step"
+                    .to_owned(),
+            ))
+            .await
+            .unwrap();
+        let steps: Vec<(String, i64)> = rows
+            .iter()
+            .map(|r| (r.try_get("", "step").unwrap(), r.try_get("", "n").unwrap()))
+            .collect();
+        for step in [
+            "accepted",
+            "meeting",
+            "discussed",
+            "planned",
+            "rating",
+            "resolved",
+        ] {
+            assert!(
+                steps.iter().any(|(s, n)| s == step && *n == 2),
+                "{step} told to both authors once: {steps:?}"
+            );
+        }
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_poll_opened_through_one_instance_reaches_a_participant_on_another() {
+    let Some(backend) = backends()
+        .into_iter()
+        .find(|b| matches!(b, blackbox::Backend::Postgres))
+    else {
+        eprintln!("PostgreSQL not configured (TEST_DATABASE_URL): skipped");
+        return;
+    };
+    let app = spawn_app(backend).await;
+    let (staff, resident, _, item) = accepted(&app).await;
+    let id = create_meeting(&app, &staff, item).await;
+    let sid = id.to_string();
+    ok(
+        &app,
+        &staff,
+        "meeting_step",
+        &[("id", &sid), ("step", "invite_authors")],
+    )
+    .await;
+    ok(
+        &app,
+        &staff,
+        "meeting_step",
+        &[("id", &sid), ("step", "schedule")],
+    )
+    .await;
+    ok(
+        &app,
+        &staff,
+        "meeting_step",
+        &[("id", &sid), ("step", "live")],
+    )
+    .await;
+    let (other, handle) = app.second_instance().await;
+    let mut live = resident
+        .get(format!("{other}/live/meetings/{id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(live.status(), StatusCode::OK);
+    wait_for_event(&mut live, "南门路灯议事会", Duration::from_secs(10)).await;
+    // Give the second instance's listener a moment to subscribe.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    ok(
+        &app,
+        &staff,
+        "meeting_chair",
+        &[
+            ("id", &sid),
+            ("action", "poll"),
+            ("text", "另一台服务器能看到吗"),
+        ],
+    )
+    .await;
+    let took = wait_for_event(&mut live, "另一台服务器能看到吗", Duration::from_secs(10)).await;
+    assert!(took < Duration::from_secs(5), "{took:?}");
+    handle.abort();
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_sweeper_escalates_overdue_work_once_across_instances() {
+    for backend in backends() {
+        let app = spawn_app_with(
+            backend,
+            Options {
+                sla_sweep_seconds: 1,
+                ..Options::default()
+            },
+        )
+        .await;
+        let (staff, _resident, _, item) = accepted(&app).await;
+        let community = app.first_community().await;
+        let plan: i64 = ok(
+            &app,
+            &staff,
+            "create_plan",
+            &[
+                ("community_id", &community),
+                ("agenda_item_id", &item.to_string()),
+                ("title", "南门路灯改造"),
+                ("summary", ""),
+            ],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+        let due =
+            domain::clock::china_time(domain::clock::now() + domain::clock::Duration::days(3))
+                [..10]
+                .to_owned();
+        ok(
+            &app,
+            &staff,
+            "add_task",
+            &[
+                ("plan", &plan.to_string()),
+                ("title", "更换路灯"),
+                ("party", "property"),
+                ("party_name", "小河物业"),
+                ("deadline", &due),
+            ],
+        )
+        .await;
+        // A second instance runs beside it (its own sweeper).
+        let (_other, handle) = app.second_instance().await;
+        // Time passes (the server was down): the task fell due long ago.
+        let b = app.db.get_database_backend();
+        let past = domain::clock::now() - domain::clock::Duration::days(10);
+        use sea_orm::sea_query::{Alias, Query};
+        let opened = past - domain::clock::Duration::days(1);
+        let events = Query::update()
+            .table(Alias::new("sla_event"))
+            .value(Alias::new("due_at"), past)
+            .value(Alias::new("at"), opened)
+            .to_owned();
+        app.db.execute(&events).await.unwrap();
+        let cases = Query::update()
+            .table(Alias::new("sla_case"))
+            .value(Alias::new("due_at"), past)
+            .value(Alias::new("next_at"), past)
+            .to_owned();
+        app.db.execute(&cases).await.unwrap();
+        let count = || async {
+            let r = app
+                .db
+                .query_one_raw(Statement::from_string(
+                    b,
+                    "SELECT COUNT(*) AS n FROM sla_event WHERE kind = 'escalated'".to_owned(),
+                ))
+                .await
+                .unwrap()
+                .unwrap();
+            r.try_get::<i64>("", "n").unwrap()
+        };
+        let start = Instant::now();
+        while count().await == 0 && start.elapsed() < Duration::from_secs(15) {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        // Several sweeps later, on two instances: one step, to the last level.
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        assert_eq!(count().await, 1, "{backend:?}");
+        let level = app
+            .db
+            .query_one_raw(Statement::from_string(
+                b,
+                "SELECT level FROM sla_event WHERE kind = 'escalated'".to_owned(),
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get::<i32>("", "level")
+            .unwrap();
+        assert_eq!(level, 2, "straight to the street office after ten days");
+        let p = app.get_json(&staff, &format!("/api/plan?id={plan}")).await;
+        assert_eq!(p["tasks"][0]["overdue"], true);
+        for _ in 0..50 {
+            if app
+                .outbox_log()
+                .lines()
+                .filter(|l| l.contains("逾期升级"))
+                .count()
+                >= 2
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let log = app.outbox_log();
+        let escalations = log.lines().filter(|l| l.contains("逾期升级")).count();
+        assert_eq!(
+            escalations, 2,
+            "the street officer, in the app and by SMS, once: {log}"
+        );
+        handle.abort();
+        app.stop().await;
+    }
+}
