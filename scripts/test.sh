@@ -26,7 +26,7 @@ else
 fi
 cleanup_pg() {
   if [ -n "${TEST_DATABASE_URL:-}" ]; then
-    for db in $(psql "$TEST_DATABASE_URL" -Atc "select datname from pg_database where datname like 'hongcha_test_%'" 2>/dev/null); do
+    for db in $(psql "$TEST_DATABASE_URL" -Atc "select datname from pg_database where datname like 'hongcha_test_%' or datname like 'hongcha_unit_%'" 2>/dev/null); do
       psql "$TEST_DATABASE_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
     done
   fi

@@ -5,7 +5,7 @@ use sea_orm::{EntityTrait, PaginatorTrait};
 use crate::accounts::{self, Grant, Role, Scope};
 use crate::entities::street;
 use crate::error::DomainResult;
-use crate::{Services, org};
+use crate::{Services, clock, org};
 
 pub const STREET: &str = "小河街道";
 
@@ -193,4 +193,171 @@ pub async fn seed_demo_street(s: &Services) -> DomainResult<usize> {
     )
     .await?;
     Ok(added)
+}
+
+/// The rest of the loop for a newcomer to see: one hot matter taken up,
+/// discussed at a (past) hybrid meeting with a poll, minutes and a rating,
+/// and a plan under way with one task done and one in progress.
+pub async fn seed_demo_loop(s: &Services) -> DomainResult<()> {
+    use crate::entities::account;
+    use crate::meetings::{self, Invitee, MeetingInput, Mode, MotionKind, Party, Who};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let who = |phone: &'static str| async move {
+        let a = account::Entity::find()
+            .filter(account::Column::Phone.eq(phone))
+            .one(&s.db)
+            .await?
+            .ok_or(crate::DomainError::NotFound)?;
+        crate::accounts::principal_by_id(s, a.id)
+            .await?
+            .ok_or(crate::DomainError::NotFound)
+    };
+    let staff = who("13800000002").await?;
+    let resident = who("13800000001").await?;
+    let Some(community) = staff.community_id.or_else(|| {
+        staff.grants.iter().find_map(|g| match g.scope {
+            crate::Scope::Community(c) => Some(c),
+            _ => None,
+        })
+    }) else {
+        return Ok(());
+    };
+    // The hottest matter in the staff's community that is not the street
+    // lights (the walkthrough and the tests take those up themselves).
+    let ranking = crate::agenda::ranking(s, Some(community), 10).await?;
+    let Some(topic) = ranking
+        .iter()
+        .find(|t| t.status == crate::agenda::status::OPEN && !t.title.contains("路灯"))
+    else {
+        return Ok(());
+    };
+    let title: String = topic.title.chars().take(20).collect();
+    let accepted =
+        crate::agenda::decide::accept(s, &staff, topic.id, &format!("{title}（议事）"), "").await?;
+    let now = clock::now();
+    let id = meetings::create(
+        s,
+        &staff,
+        MeetingInput {
+            community_id: community,
+            title: format!("{title} 红茶议事会"),
+            summary: "社区、物业和居民代表一起商量解决办法。".into(),
+            mode: Mode::Hybrid,
+            venue: "社区党群服务中心二楼会议室".into(),
+            starts_at: now + chrono::Duration::minutes(30),
+            minutes_long: 90,
+            video_url: String::new(),
+            agenda_items: vec![accepted.agenda_item],
+            quorum: 2,
+            majority_pct: 50,
+        },
+    )
+    .await?;
+    let guests = meetings::invite(
+        s,
+        &staff,
+        id,
+        vec![
+            Invitee {
+                account_id: Some(resident.account_id),
+                name: String::new(),
+                party: Party::Representative,
+                phone: String::new(),
+            },
+            Invitee {
+                account_id: None,
+                name: "小河物业 张经理".into(),
+                party: Party::Property,
+                phone: "13911110000".into(),
+            },
+        ],
+    )
+    .await?;
+    meetings::schedule(s, &staff, id).await?;
+    meetings::go_live(s, &staff, id).await?;
+    meetings::join_online(s, Who::Account(&resident), id).await?;
+    meetings::staff_check_in(s, &staff, id, guests[1]).await?;
+    let motion = meetings::open_motion(
+        s,
+        &staff,
+        id,
+        "同意按讨论的方案整改，物业牵头、社区监督",
+        MotionKind::Motion,
+        Vec::new(),
+    )
+    .await?;
+    meetings::vote(s, Who::Account(&resident), motion, 0).await?;
+    meetings::enter_vote(s, &staff, motion, guests[1], 0).await?;
+    meetings::close_motion(s, &staff, motion).await?;
+    let view = meetings::view(s, Some(Who::Account(&staff)), id).await?;
+    meetings::save_minutes(
+        s,
+        &staff,
+        id,
+        Some("居民代表、物业和社区到会。与会人员一致同意整改方案：物业负责施工，社区每周跟进，完成后请居民评价。"),
+        view.items
+            .iter()
+            .map(|i| (i.id, "同意整改，物业牵头、社区监督".to_owned()))
+            .collect(),
+    )
+    .await?;
+    meetings::close(s, &staff, id).await?;
+    meetings::rate(s, Who::Account(&resident), id, 5, "大家都说上了话").await?;
+    meetings::record_outcome_use(s, &staff, id, "纪要已报街道，整改列入本季度社区民生实事。").await?;
+    // The meeting took place ten days ago.
+    let past = now - chrono::Duration::days(10);
+    crate::meetings::entities::meeting::Entity::update_many()
+        .col_expr(crate::meetings::entities::meeting::Column::StartsAt, past.into())
+        .col_expr(
+            crate::meetings::entities::meeting::Column::ClosedAt,
+            Some(past + chrono::Duration::minutes(90)).into(),
+        )
+        .filter(crate::meetings::entities::meeting::Column::Id.eq(id))
+        .exec(&s.db)
+        .await?;
+    let plan = crate::plans::create(
+        s,
+        &staff,
+        crate::plans::NewPlan {
+            community_id: community,
+            agenda_item_id: Some(accepted.agenda_item),
+            meeting_id: Some(id),
+            title: format!("{title} 整改方案"),
+            summary: "物业负责施工，社区每周跟进，居民代表监督。".into(),
+        },
+    )
+    .await?;
+    let task = |title: &str, days: i64| crate::plans::NewTask {
+        title: title.into(),
+        party: crate::plans::Party::Property,
+        party_name: "小河物业".into(),
+        assignee_id: None,
+        deadline: now + chrono::Duration::days(days),
+    };
+    let first = crate::plans::add_task(s, &staff, plan, task("现场勘查并提出施工方案", 3)).await?;
+    let second = crate::plans::add_task(s, &staff, plan, task("完成施工", 14)).await?;
+    crate::plans::update_task(
+        s,
+        &staff,
+        first,
+        crate::plans::TaskChange {
+            status: Some(crate::plans::TaskStatus::Done),
+            note: "已勘查，方案已公示".into(),
+            ..Default::default()
+        },
+    )
+    .await?;
+    crate::plans::update_task(
+        s,
+        &staff,
+        second,
+        crate::plans::TaskChange {
+            status: Some(crate::plans::TaskStatus::Doing),
+            progress: Some(40),
+            note: "材料已到场".into(),
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(())
 }

@@ -154,6 +154,11 @@ async fn main() -> anyhow::Result<()> {
             let opinions = domain::seed::seed_demo_street(&services)
                 .await
                 .context("loading demo opinions")?;
+            if opinions > 0 {
+                domain::seed::seed_demo_loop(&services)
+                    .await
+                    .context("loading the demo meeting and plan")?;
+            }
             println!(
                 "演示数据已载入 demo data loaded: {} ({opinions} 条演示意见 demo opinions added)",
                 domain::seed::STREET

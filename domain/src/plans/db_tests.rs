@@ -310,3 +310,25 @@ async fn a_plan_runs_from_resolution_to_residents_rating_and_tells_each_author_o
         assert!(crate::audit::verify(s).await.unwrap().ok());
     }
 }
+
+#[tokio::test]
+async fn the_demo_street_shows_the_whole_loop() {
+    for db in testdb::each().await {
+        let s = &db.s;
+        crate::seed::seed_demo(s, Some("demo-pass-2026")).await.unwrap();
+        crate::seed::seed_demo_street(s).await.unwrap();
+        crate::seed::seed_demo_loop(s).await.unwrap();
+        let meetings = crate::meetings::list(s, None, None).await.unwrap();
+        assert_eq!(meetings.len(), 1, "{}", db.name);
+        assert_eq!(meetings[0].status, "closed");
+        assert!(meetings[0].starts_at < clock::now() - chrono::Duration::days(5));
+        let m = crate::meetings::view(s, None, meetings[0].id).await.unwrap();
+        assert!(!m.minutes.is_empty() && m.rating.count == 1 && m.motions[0].tally.passed == Some(true));
+        let plans = list(s, None).await.unwrap();
+        assert_eq!(plans.len(), 1);
+        let p = view(s, None, plans[0].id).await.unwrap();
+        assert_eq!(p.status, status::ACTIVE);
+        let states: Vec<&str> = p.tasks.iter().map(|t| t.status.as_str()).collect();
+        assert_eq!(states, vec!["done", "doing"], "{}", db.name);
+    }
+}
