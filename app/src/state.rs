@@ -11,6 +11,9 @@ pub struct AppState {
     pub services: domain::Services,
     /// Mark cookies `Secure` (when served over HTTPS).
     pub secure_cookies: bool,
+    /// The site's public origin (`https://hongcha.example.gov.cn`), for
+    /// links that leave the page: QR codes, SMS.
+    pub public_origin: Option<String>,
 }
 
 /// The client's address, put into request extensions by the server.
@@ -57,6 +60,31 @@ pub fn state() -> Result<AppState, AppError> {
 
 fn parts() -> Option<http::request::Parts> {
     use_context::<http::request::Parts>()
+}
+
+/// The origin links that leave the site start with: the configured public
+/// origin, else the one this request came to (its Host header; https when
+/// cookies are marked secure).
+pub fn site_origin() -> String {
+    let st = state().ok();
+    if let Some(o) = st.as_ref().and_then(|s| s.public_origin.clone()) {
+        return o;
+    }
+    let secure = st.is_some_and(|s| s.secure_cookies);
+    let host = parts()
+        .and_then(|p| {
+            p.headers
+                .get(http::header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .map(str::to_owned)
+        })
+        .filter(|h| {
+            h.len() <= 255
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        })
+        .unwrap_or_else(|| "127.0.0.1:3000".into());
+    format!("{}://{host}", if secure { "https" } else { "http" })
 }
 
 pub fn client_ip() -> String {

@@ -64,6 +64,8 @@ pub struct Settings {
     pub resident_key: Option<String>,
     /// When a rated plan closes or reopens.
     pub evaluation: evaluation::Rule,
+    /// The site's public origin (`https://…`): links in SMS start with it.
+    pub public_origin: Option<String>,
 }
 
 impl Default for Settings {
@@ -78,6 +80,7 @@ impl Default for Settings {
             agenda: agenda::Settings::default(),
             resident_key: None,
             evaluation: evaluation::Rule::default(),
+            public_origin: None,
         }
     }
 }
@@ -125,6 +128,15 @@ impl Services {
             agenda: Arc::default(),
             sla: Arc::default(),
             live: tokio::sync::broadcast::channel(1024).0,
+        }
+    }
+
+    /// A link for a message that leaves the site (SMS): the public origin
+    /// in front of `path` when one is configured.
+    pub fn link(&self, path: &str) -> String {
+        match &self.settings.public_origin {
+            Some(o) => format!("{o}{path}"),
+            None => path.to_owned(),
         }
     }
 

@@ -39,6 +39,19 @@ pub(crate) async fn enqueue<C: ConnectionTrait>(
     insert(conn, channel, recipient, subject, body, false, false).await
 }
 
+/// A message whose body holds a personal link (a guest's meeting
+/// invitation): dropped once delivered like a code, but not urgent — an
+/// SMS waits for the end of quiet hours.
+pub(crate) async fn enqueue_private<C: ConnectionTrait>(
+    conn: &C,
+    channel: Channel,
+    recipient: &str,
+    subject: &str,
+    body: &str,
+) -> DomainResult<i64> {
+    insert(conn, channel, recipient, subject, body, true, false).await
+}
+
 /// Urgent work (an overdue case escalated): SMS is sent in quiet hours too.
 pub(crate) async fn enqueue_urgent<C: ConnectionTrait>(
     conn: &C,
@@ -353,4 +366,67 @@ mod tests {
         assert_eq!(backoff(9), chrono::Duration::hours(1));
         assert_eq!(backoff(i32::MAX), chrono::Duration::hours(1));
     }
+}
+
+/// A message in someone's in-app inbox.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct InboxItem {
+    pub id: i64,
+    pub subject: String,
+    pub body: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The actor's in-app messages, newest first (at most 50).
+pub async fn inbox(s: &crate::Services, actor: &crate::Principal) -> DomainResult<Vec<InboxItem>> {
+    Ok(outbox::Entity::find()
+        .filter(outbox::Column::Channel.eq(Channel::InApp.as_str()))
+        .filter(outbox::Column::Recipient.eq(actor.account_id.to_string()))
+        .order_by_desc(outbox::Column::Id)
+        .limit(50)
+        .all(&s.db)
+        .await?
+        .into_iter()
+        .map(|m| InboxItem {
+            id: m.id,
+            subject: m.subject,
+            body: m.body,
+            at: m.created_at,
+        })
+        .collect())
+}
+
+/// Whether loop notices also go to the actor's phone by SMS.
+pub async fn sms_preference(s: &crate::Services, actor: &crate::Principal) -> DomainResult<bool> {
+    Ok(
+        crate::entities::account::Entity::find_by_id(actor.account_id)
+            .one(&s.db)
+            .await?
+            .is_some_and(|a| a.notify_sms),
+    )
+}
+
+/// Residents choose: notices in the app only, or by SMS as well.
+pub async fn set_sms_preference(
+    s: &crate::Services,
+    actor: &crate::Principal,
+    on: bool,
+) -> DomainResult<()> {
+    use crate::entities::account;
+    let (_gate, txn) = s.begin_write().await?;
+    account::Entity::update_many()
+        .col_expr(account::Column::NotifySms, Expr::value(on))
+        .filter(account::Column::Id.eq(actor.account_id))
+        .exec(&txn)
+        .await?;
+    crate::audit::append(
+        &txn,
+        Some(actor.account_id),
+        "account.notify_sms",
+        &format!("account:{}", actor.account_id),
+        serde_json::json!({ "sms": on }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
 }

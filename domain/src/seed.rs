@@ -303,11 +303,15 @@ pub async fn seed_demo_loop(s: &Services) -> DomainResult<()> {
     .await?;
     meetings::close(s, &staff, id).await?;
     meetings::rate(s, Who::Account(&resident), id, 5, "大家都说上了话").await?;
-    meetings::record_outcome_use(s, &staff, id, "纪要已报街道，整改列入本季度社区民生实事。").await?;
+    meetings::record_outcome_use(s, &staff, id, "纪要已报街道，整改列入本季度社区民生实事。")
+        .await?;
     // The meeting took place ten days ago.
     let past = now - chrono::Duration::days(10);
     crate::meetings::entities::meeting::Entity::update_many()
-        .col_expr(crate::meetings::entities::meeting::Column::StartsAt, past.into())
+        .col_expr(
+            crate::meetings::entities::meeting::Column::StartsAt,
+            past.into(),
+        )
         .col_expr(
             crate::meetings::entities::meeting::Column::ClosedAt,
             Some(past + chrono::Duration::minutes(90)).into(),

@@ -306,12 +306,22 @@ impl MigrationTrait for Migration {
             true,
         )
         .await?;
+        // One participant per account and per guest phone in a meeting
+        // (NULLs do not collide: guests have no account, accounts no phone).
         index(
             m,
-            "meeting_participant_meeting",
+            "meeting_participant_account",
             "meeting_participant",
             &["meeting_id", "account_id"],
-            false,
+            true,
+        )
+        .await?;
+        index(
+            m,
+            "meeting_participant_phone",
+            "meeting_participant",
+            &["meeting_id", "phone"],
+            true,
         )
         .await?;
         table(
@@ -570,6 +580,49 @@ impl MigrationTrait for Migration {
                  VALUES ('{key}', '{name}', 1, '{spec}')"
             ))
             .await?;
+        }
+        // An opinion's page shows its path (topic → meeting → plan → rating):
+        // the steps' changes raise the page version (row 2) like opinion
+        // changes do (migration 000012). A vote or a message does not.
+        const WATCHED: &[(&str, &str, &str)] = &[
+            (
+                "agenda_item",
+                "INSERT OR UPDATE OF status, title",
+                "agenda_item_page",
+            ),
+            (
+                "meeting",
+                "UPDATE OF status, title, starts_at",
+                "meeting_page",
+            ),
+            (
+                "plan",
+                "INSERT OR UPDATE OF status, round, title",
+                "plan_page",
+            ),
+            ("plan_task", "INSERT OR UPDATE OF status", "plan_task_page"),
+            ("plan_rating", "INSERT", "plan_rating_page"),
+        ];
+        for (table, events, name) in WATCHED {
+            match m.get_database_backend() {
+                sea_orm::DbBackend::Postgres => {
+                    db.execute_unprepared(&format!(
+                        "CREATE CONSTRAINT TRIGGER {name} AFTER {events} ON {table} \
+                         DEFERRABLE INITIALLY DEFERRED FOR EACH ROW \
+                         EXECUTE FUNCTION page_version_bump()"
+                    ))
+                    .await?;
+                }
+                _ => {
+                    for (i, event) in events.split(" OR ").enumerate() {
+                        db.execute_unprepared(&format!(
+                            "CREATE TRIGGER {name}_{i} AFTER {event} ON {table} BEGIN \
+                             UPDATE ref_version SET version = version + 1 WHERE id = 2; END"
+                        ))
+                        .await?;
+                    }
+                }
+            }
         }
         // The calendar and policies are reference data (row 4).
         db.execute_unprepared("INSERT INTO ref_version (id, version) VALUES (4, 0)")

@@ -23,11 +23,18 @@ async fn main() -> anyhow::Result<()> {
                 .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
             let name = format!("hongcha_sla_{}", std::process::id());
             let c = domain::db::connect(&admin).await?;
-            c.execute_unprepared(&format!("CREATE DATABASE {name}")).await?;
-            let base = admin.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap_or(admin.clone());
+            c.execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await?;
+            let base = admin
+                .rsplit_once('/')
+                .map(|(b, _)| b.to_owned())
+                .unwrap_or(admin.clone());
             (format!("{base}/{name}"), Some((admin, name)))
         }
-        _ => (format!("sqlite://{}", dir.path().join("sla.db").display()), None),
+        _ => (
+            format!("sqlite://{}", dir.path().join("sla.db").display()),
+            None,
+        ),
     };
     let db = domain::db::connect(&url).await?;
     domain::db::migrate(&db).await?;
@@ -41,12 +48,18 @@ async fn main() -> anyhow::Result<()> {
     domain::seed::seed_demo(&services, Some("bench-pass-2026")).await?;
     let b = db.get_database_backend();
     let community: i64 = db
-        .query_one_raw(Statement::from_string(b, "SELECT id FROM community ORDER BY id LIMIT 1".to_owned()))
+        .query_one_raw(Statement::from_string(
+            b,
+            "SELECT id FROM community ORDER BY id LIMIT 1".to_owned(),
+        ))
         .await?
         .expect("a community")
         .try_get("", "id")?;
     let spec: String = db
-        .query_one_raw(Statement::from_string(b, "SELECT spec FROM sla_policy WHERE key = 'plan_task'".to_owned()))
+        .query_one_raw(Statement::from_string(
+            b,
+            "SELECT spec FROM sla_policy WHERE key = 'plan_task'".to_owned(),
+        ))
         .await?
         .expect("the plan_task policy")
         .try_get("", "spec")?;
@@ -60,8 +73,24 @@ async fn main() -> anyhow::Result<()> {
         let mut q = Query::insert();
         q.into_table(Alias::new("sla_case")).columns(
             [
-                "id", "kind", "subject", "title", "link", "community_id", "policy_key", "policy_version", "spec", "stage",
-                "stage_seq", "state", "level", "overdue", "due_at", "next_at", "opened_at", "updated_at",
+                "id",
+                "kind",
+                "subject",
+                "title",
+                "link",
+                "community_id",
+                "policy_key",
+                "policy_version",
+                "spec",
+                "stage",
+                "stage_seq",
+                "state",
+                "level",
+                "overdue",
+                "due_at",
+                "next_at",
+                "opened_at",
+                "updated_at",
             ]
             .map(Alias::new),
         );
@@ -89,7 +118,14 @@ async fn main() -> anyhow::Result<()> {
                 opened.into(),
                 opened.into(),
             ]);
-            e.values_panic([id.into(), id.into(), "opened".into(), "do".into(), due.into(), opened.into()]);
+            e.values_panic([
+                id.into(),
+                id.into(),
+                "opened".into(),
+                "do".into(),
+                due.into(),
+                opened.into(),
+            ]);
         }
         txn.execute(&q).await?;
         txn.execute(&e).await?;
@@ -97,11 +133,16 @@ async fn main() -> anyhow::Result<()> {
     txn.commit().await?;
     if backend == "postgres" {
         for (t, c) in [("sla_case", "id"), ("sla_event", "id")] {
-            db.execute_unprepared(&format!("SELECT setval(pg_get_serial_sequence('{t}', '{c}'), {cases})"))
-                .await?;
+            db.execute_unprepared(&format!(
+                "SELECT setval(pg_get_serial_sequence('{t}', '{c}'), {cases})"
+            ))
+            .await?;
         }
     }
-    println!("{cases} open cases written in {:.1} s ({backend})", t.elapsed().as_secs_f64());
+    println!(
+        "{cases} open cases written in {:.1} s ({backend})",
+        t.elapsed().as_secs_f64()
+    );
 
     let t = Instant::now();
     let first = domain::sla::sweep(&services, now).await?;
@@ -131,16 +172,27 @@ async fn main() -> anyhow::Result<()> {
         .expect("a row");
     let (n, d): (i64, i64) = (row.try_get("", "n")?, row.try_get("", "d")?);
     let (lo, hi): (i32, i32) = (row.try_get("", "lo")?, row.try_get("", "hi")?);
-    println!("escalation events: {n} for {d} cases, levels {lo}..{hi} (each case once, at the last step)");
+    println!(
+        "escalation events: {n} for {d} cases, levels {lo}..{hi} (each case once, at the last step)"
+    );
     // The common case: a sweep with nothing due.
     let t = Instant::now();
     let idle = domain::sla::sweep(&services, now + domain::clock::Duration::minutes(2)).await?;
-    println!("idle sweep (nothing due): {:.4} s, {} due", t.elapsed().as_secs_f64(), idle.due);
-    assert_eq!((n, d, again.escalated), (cases, cases, 0), "escalated exactly once");
+    println!(
+        "idle sweep (nothing due): {:.4} s, {} due",
+        t.elapsed().as_secs_f64(),
+        idle.due
+    );
+    assert_eq!(
+        (n, d, again.escalated),
+        (cases, cases, 0),
+        "escalated exactly once"
+    );
     services.close().await;
     if let Some((admin, name)) = drop_pg {
         let c = domain::db::connect(&admin).await?;
-        c.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await?;
+        c.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .await?;
     }
     Ok(())
 }

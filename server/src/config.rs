@@ -240,6 +240,7 @@ impl Config {
             ),
             data_dir: self.data_dir.clone(),
             resident_key: self.resident_key.clone(),
+            public_origin: self.public_origin.clone(),
             evaluation: domain::evaluation::Rule {
                 min_ratings: self.plan_min_ratings.clamp(1, 10_000),
                 reopen_below: if self.reopen_below.is_finite() {

@@ -94,6 +94,7 @@ impl Application {
             Ok(Err(e)) => tracing::warn!(error = %e, "precompressing the site failed"),
             Err(e) => tracing::warn!(error = %e, "precompressing the site failed"),
         }
+        let hub = self.jobs.hub.clone();
         let jobs = self.jobs.spawn();
         let app = self
             .router
@@ -107,7 +108,10 @@ impl Application {
             }
         });
         axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown_signal())
+            .with_graceful_shutdown(async move {
+                shutdown_signal().await;
+                hub.close();
+            })
             .await?;
         jobs.stop().await;
         Ok(())
@@ -161,6 +165,7 @@ pub fn router(
         leptos_options,
         services: services.clone(),
         secure_cookies: cfg.secure_cookies,
+        public_origin: cfg.public_origin.clone(),
     };
     let routes = generate_route_list(app::App);
     let shell = {

@@ -26,6 +26,9 @@ type Snapshot = Option<Arc<str>>;
 pub struct Hub {
     services: domain::Services,
     rooms: Arc<Mutex<HashMap<i64, watch::Sender<Snapshot>>>>,
+    /// Set when the server stops: every stream ends, so a graceful
+    /// shutdown does not wait for watchers who never leave.
+    closing: watch::Sender<bool>,
 }
 
 /// Bursts of changes (a show of hands entered vote by vote) are rendered
@@ -39,7 +42,13 @@ impl Hub {
         Self {
             services,
             rooms: Arc::default(),
+            closing: watch::channel(false).0,
         }
+    }
+
+    /// Ends every open stream (the server is stopping).
+    pub fn close(&self) {
+        self.closing.send_replace(true);
     }
 
     async fn render(&self, id: i64) -> Snapshot {
@@ -126,7 +135,7 @@ pub async fn events(State(hub): State<Hub>, Path(id): Path<i64>) -> Response {
     let Some(rx) = hub.watch(id).await else {
         return (axum::http::StatusCode::NOT_FOUND, "not found").into_response();
     };
-    let mut res = Sse::new(stream(rx))
+    let mut res = Sse::new(stream(rx, hub.closing.subscribe()))
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response();
     res.headers_mut().insert(
@@ -141,16 +150,28 @@ pub async fn events(State(hub): State<Hub>, Path(id): Path<i64>) -> Response {
     res
 }
 
-fn stream(rx: watch::Receiver<Snapshot>) -> impl Stream<Item = Result<Event, Infallible>> {
-    futures_util::stream::unfold((rx, true), |(mut rx, first)| async move {
-        if !first && rx.changed().await.is_err() {
-            return None;
-        }
-        let snap = rx.borrow_and_update().clone();
-        let event = match snap {
-            Some(json) => Event::default().event("state").data(&*json),
-            None => Event::default().event("gone").data("{}"),
-        };
-        Some((Ok(event), (rx, false)))
-    })
+fn stream(
+    rx: watch::Receiver<Snapshot>,
+    closing: watch::Receiver<bool>,
+) -> impl Stream<Item = Result<Event, Infallible>> {
+    futures_util::stream::unfold(
+        (rx, closing, true),
+        |(mut rx, mut closing, first)| async move {
+            if *closing.borrow() {
+                return None;
+            }
+            if !first {
+                tokio::select! {
+                    changed = rx.changed() => changed.ok()?,
+                    _ = closing.changed() => return None,
+                }
+            }
+            let snap = rx.borrow_and_update().clone();
+            let event = match snap {
+                Some(json) => Event::default().event("state").data(&*json),
+                None => Event::default().event("gone").data("{}"),
+            };
+            Some((Ok(event), (rx, closing, false)))
+        },
+    )
 }

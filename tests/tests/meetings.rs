@@ -351,6 +351,25 @@ async fn a_resident_sees_a_poll_pushed_votes_once_and_follows_the_outcome_to_the
             .collect();
         assert!(done.iter().all(|(_, d)| *d), "{path}");
         assert_eq!(done.last().unwrap().0, "closed");
+        // The resident's inbox holds the notices; they may ask for SMS too.
+        let inbox = app.get_json(&resident, "/api/inbox").await;
+        assert_eq!(inbox[0], false);
+        let subjects: Vec<&str> = inbox[1]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["subject"].as_str().unwrap())
+            .collect();
+        assert!(subjects.contains(&"您关心的议题已办结"), "{subjects:?}");
+        ok(&app, &resident, "set_notify_sms", &[("on", "1")]).await;
+        assert_eq!(app.get_json(&resident, "/api/inbox").await[0], true);
+        let anon = app
+            .client()
+            .get(app.url("/api/inbox"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(anon.status(), StatusCode::UNAUTHORIZED);
         // The author was told at each step once.
         let rows = app
             .db

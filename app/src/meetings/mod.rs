@@ -529,7 +529,8 @@ pub async fn venue_sheet(id: i64) -> Result<(MeetingView, String, String), AppEr
         return Err(AppError::Forbidden);
     }
     let code = v.checkin_code.clone().unwrap_or_default();
-    let path = format!("/meetings/{id}?code={code}");
+    // A phone's camera opens what the QR holds: a whole address.
+    let path = format!("{}/meetings/{id}?code={code}", state::site_origin());
     let svg = qrcode::QrCode::new(path.as_bytes())
         .map(|q| {
             q.render::<qrcode::render::svg::Color>()

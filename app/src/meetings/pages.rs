@@ -167,26 +167,36 @@ pub fn MeetingPage() -> impl IntoView {
     let live: RwSignal<Option<MeetingView>> = RwSignal::new(None);
     // Staff reload their view (names, waiting messages) on every change.
     let staff_tick = RwSignal::new(0u32);
-    let data = Resource::new(
-        move || {
-            (
-                id(),
-                token(),
-                rsvp.version().get()
-                    + attend.version().get()
-                    + vote.version().get()
-                    + say.version().get()
-                    + hand.version().get()
-                    + rate.version().get()
-                    + step.version().get()
-                    + chair.version().get()
-                    + guest.version().get()
-                    + cancel.version().get(),
-                staff_tick.get(),
-            )
-        },
-        |(id, t, _, _)| meeting(id, t),
-    );
+    // The page renders once from the first answer; later answers (after
+    // an action, or for staff on every live change) replace the data in
+    // place, so forms being typed into are not rebuilt.
+    let data = Resource::new(move || (id(), token()), |(id, t)| meeting(id, t));
+    let fresh: RwSignal<Option<MeetingView>> = RwSignal::new(None);
+    let versions = move || {
+        rsvp.version().get()
+            + attend.version().get()
+            + vote.version().get()
+            + say.version().get()
+            + hand.version().get()
+            + rate.version().get()
+            + step.version().get()
+            + chair.version().get()
+            + guest.version().get()
+            + cancel.version().get()
+            + staff_tick.get() as usize
+    };
+    Effect::new(move |prev: Option<usize>| {
+        let v = versions();
+        if prev.is_some() {
+            let (id, t) = (id(), token());
+            leptos::task::spawn_local(async move {
+                if let Ok(x) = meeting(id, t).await {
+                    fresh.set(Some(x));
+                }
+            });
+        }
+        v
+    });
     #[cfg(feature = "hydrate")]
     {
         use wasm_bindgen::JsCast;
@@ -207,12 +217,21 @@ pub fn MeetingPage() -> impl IntoView {
                     if let Some(text) = e.data().as_string()
                         && let Ok(v) = serde_json::from_str::<MeetingView>(&text)
                     {
-                        live.set(Some(v));
-                        if data
+                        let mine = fresh
                             .get_untracked()
-                            .and_then(|r| r.ok())
-                            .is_some_and(|m| m.may_manage)
-                        {
+                            .or_else(|| data.get_untracked().and_then(|r| r.ok()));
+                        // Staff reload their view (names, waiting messages)
+                        // on every change; participants when the meeting's
+                        // state changes (live, closed, someone checked in).
+                        let reload = mine.is_some_and(|mine| {
+                            mine.may_manage
+                                || (mine.me.is_some()
+                                    && (mine.status != v.status
+                                        || mine.onsite != v.onsite
+                                        || mine.online != v.online))
+                        });
+                        live.set(Some(v));
+                        if reload {
                             staff_tick.update(|t| *t += 1);
                         }
                     }
@@ -249,30 +268,55 @@ pub fn MeetingPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match data.await {
                         Err(e) => view! { <crate::pages::ErrorMessage key=e.message_key() /> }.into_any(),
-                        Ok(mine) => {
-                            let m = Signal::derive(move || merged(mine.clone(), live.get()));
+                        Ok(first) => {
+                            let m = Signal::derive(move || {
+                                let base = fresh
+                                    .get()
+                                    .filter(|f| f.id == first.id && f.live_seq >= first.live_seq)
+                                    .unwrap_or_else(|| first.clone());
+                                merged(base, live.get())
+                            });
+                            // What the forms depend on: they are rebuilt only
+                            // when this changes, not on every vote or message.
+                            let shape = Memo::new(move |_| {
+                                let v = m.get();
+                                (
+                                    v.status.clone(),
+                                    v.may_manage,
+                                    v.me.as_ref().map(|me| {
+                                        (me.rsvp.clone(), me.attend.clone(), me.hand_raised, me.rated)
+                                    }),
+                                    v.items.iter().map(|i| i.id).collect::<Vec<_>>(),
+                                )
+                            });
                             let t = token();
                             view! {
                                 {move || view! { <Header m=m.get() /> }}
                                 {move || view! { <Items m=m.get() /> }}
-                                {move || m.get().me.map(|me| view! {
-                                    <Participation m=m.get() me t=token() code=code() rsvp attend hand />
-                                })}
                                 {move || {
-                                    let v = m.get();
-                                    let present = v.me.as_ref().is_some_and(|me| me.attend.is_some());
-                                    (v.status == "live").then(|| view! {
-                                        <LiveRoom m=v.clone() present t=token() vote say />
+                                    shape.track();
+                                    let v = m.get_untracked();
+                                    v.me.clone().map(|me| view! {
+                                        <Participation m=v.clone() me t=token() code=code() rsvp attend hand />
                                     })
                                 }}
                                 {move || {
-                                    let v = m.get();
-                                    (v.status == "closed").then(|| view! { <Results m=v.clone() t=token() rate /> })
+                                    let (status, _, me, _) = shape.get();
+                                    let present = me.is_some_and(|(_, attend, _, _)| attend.is_some());
+                                    (status == "live").then(|| view! {
+                                        {move || view! { <LiveRoom m=m.get() present t=token() vote /> }}
+                                        {present.then(|| view! { <SayForm id=m.get_untracked().id t=token() say /> })}
+                                    })
                                 }}
                                 {move || {
-                                    let v = m.get();
-                                    v.may_manage.then(|| view! { <Chair m=v.clone() step chair guest cancel /> })
+                                    let (status, ..) = shape.get();
+                                    (status == "closed").then(|| view! { <Results m=m.get_untracked() t=token() rate /> })
                                 }}
+                                {move || {
+                                    let (_, manage, ..) = shape.get();
+                                    manage.then(|| view! { <Chair m=m.get_untracked() step chair guest cancel /> })
+                                }}
+                                {move || m.get().may_manage.then(|| view! { <ChairLive m=m.get() chair /> })}
                                 {t.is_some().then(|| view! { <p class="hint">{i18n.t("meet.guest_hint")}</p> })}
                             }.into_any()
                         }
@@ -425,11 +469,9 @@ fn LiveRoom(
     present: bool,
     t: Option<String>,
     vote: ServerAction<MeetingVote>,
-    say: ServerAction<MeetingSay>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let voted: Vec<(i64, i32)> = m.me.as_ref().map(|me| me.votes.clone()).unwrap_or_default();
-    let id = m.id;
     let open: Vec<MotionView> = m.motions.iter().filter(|x| x.open).cloned().collect();
     view! {
         <section class="card live" id="live-room" aria-live="polite">
@@ -471,19 +513,25 @@ fn LiveRoom(
                     <li class=format!("msg {}", x.status)><strong>{x.name.clone()}</strong> ": " {x.body.clone()}</li>
                 }).collect_view()}
             </ol>
-            {present.then(|| view! {
-                <ActionForm action=say attr:class="stack">
-                    <input type="hidden" name="id" value=id.to_string() />
-                    {t.clone().map(|t| view! { <input type="hidden" name="t" value=t /> })}
-                    <label for="say-body">{i18n.t("meet.say")}</label>
-                    <textarea id="say-body" name="body" rows="2" maxlength="500" required></textarea>
-                    <button type="submit">{i18n.t("meet.send")}</button>
-                </ActionForm>
-            })}
             {(!m.hands.is_empty()).then(|| view! {
                 <p>{i18n.t("meet.hands")} ": " {m.hands.iter().map(|h| h.name.clone()).collect::<Vec<_>>().join("、")}</p>
             })}
         </section>
+    }
+}
+
+/// What a present participant says (kept while the room updates).
+#[component]
+fn SayForm(id: i64, t: Option<String>, say: ServerAction<MeetingSay>) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <ActionForm action=say attr:class="stack" attr:id="say-form">
+            <input type="hidden" name="id" value=id.to_string() />
+            {t.map(|t| view! { <input type="hidden" name="t" value=t /> })}
+            <label for="say-body">{i18n.t("meet.say")}</label>
+            <textarea id="say-body" name="body" rows="2" maxlength="500" required></textarea>
+            <button type="submit">{i18n.t("meet.send")}</button>
+        </ActionForm>
     }
 }
 
@@ -551,12 +599,6 @@ fn Chair(
         });
     };
     let status = m.status.clone();
-    let onsite: Vec<ParticipantView> = m
-        .participants
-        .iter()
-        .filter(|p| p.attend.as_deref() == Some("onsite"))
-        .cloned()
-        .collect();
     view! {
         <section class="card staff" id="chair">
             <h2>{i18n.t("meet.chair")}</h2>
@@ -614,6 +656,77 @@ fn Chair(
                         <textarea id="poll-text" name="text" rows="3" required maxlength="600"></textarea>
                         <button type="submit">{i18n.t("meet.open_poll")}</button>
                     </ActionForm>
+                }
+            })}
+            {(status == "scheduled" || status == "live").then(|| view! {
+                <ActionForm action=chair attr:class="stack">
+                    <input type="hidden" name="id" value=id.to_string() />
+                    <input type="hidden" name="action" value="minutes" />
+                    <label for="minutes-text">{i18n.t("meet.minutes")}</label>
+                    <textarea id="minutes-text" name="text" rows="6" maxlength="20000">{m.minutes.clone()}</textarea>
+                    <button type="submit">{i18n.t("meet.save")}</button>
+                </ActionForm>
+                {m.items.clone().into_iter().map(|it| view! {
+                    <ActionForm action=chair attr:class="stack">
+                        <input type="hidden" name="id" value=id.to_string() />
+                        <input type="hidden" name="action" value="resolution" />
+                        <input type="hidden" name="target" value=it.id.to_string() />
+                        <label for=format!("res-{}", it.id)>{i18n.t("meet.resolution")} ": " {it.title.clone()}</label>
+                        <textarea id=format!("res-{}", it.id) name="text" rows="2" maxlength="2000">{it.resolution.clone().unwrap_or_default()}</textarea>
+                        <button type="submit" class="secondary">{i18n.t("meet.save")}</button>
+                    </ActionForm>
+                }).collect_view()}
+            })}
+            {(status == "closed").then(|| view! {
+                <ActionForm action=chair attr:class="stack">
+                    <input type="hidden" name="id" value=id.to_string() />
+                    <input type="hidden" name="action" value="outcome" />
+                    <label for="outcome-text">{i18n.t("meet.outcome_use")}</label>
+                    <textarea id="outcome-text" name="text" rows="3" maxlength="2000">{m.outcome_use.clone().unwrap_or_default()}</textarea>
+                    <button type="submit">{i18n.t("meet.save")}</button>
+                </ActionForm>
+            })}
+            {(status == "draft" || status == "scheduled").then(|| view! {
+                <details>
+                    <summary>{i18n.t("meet.cancel")}</summary>
+                    <ActionForm action=cancel attr:class="stack">
+                        <input type="hidden" name="id" value=id.to_string() />
+                        <label for="cancel-reason">{i18n.t("agenda.reason")}</label>
+                        <input id="cancel-reason" name="reason" required maxlength="300" />
+                        <button type="submit" class="secondary">{i18n.t("meet.cancel")}</button>
+                    </ActionForm>
+                </details>
+            })}
+        </section>
+    }
+}
+
+/// The staff's view of what changes during the meeting: open votes (with
+/// on-site votes entered by hand), messages waiting, raised hands, and who
+/// is here. Rebuilt on every change; it holds no free-text fields.
+#[component]
+fn ChairLive(m: MeetingView, chair: ServerAction<MeetingChair>) -> impl IntoView {
+    let i18n = use_i18n();
+    let id = m.id;
+    let act = move |action: &'static str, target: Option<i64>| {
+        chair.dispatch(MeetingChair {
+            id,
+            action: action.into(),
+            target,
+            text: None,
+            choice: None,
+        });
+    };
+    let status = m.status.clone();
+    let onsite: Vec<ParticipantView> = m
+        .participants
+        .iter()
+        .filter(|p| p.attend.as_deref() == Some("onsite"))
+        .cloned()
+        .collect();
+    view! {
+        <section class="card staff" id="chair-live">
+            {(status == "live").then(|| view! {
                     {m.motions.iter().filter(|x| x.open).map(|mo| {
                         let mid = mo.id;
                         let options = mo.options.clone();
@@ -658,35 +771,6 @@ fn Chair(
                             view! { <li>{h.name.clone()} " " <button type="button" on:click=move |_| act("call_on", Some(pid))>{i18n.t("meet.call_on")}</button></li> }
                         }).collect_view()}
                     </ul>
-                }
-            })}
-            {(status == "scheduled" || status == "live").then(|| view! {
-                <ActionForm action=chair attr:class="stack">
-                    <input type="hidden" name="id" value=id.to_string() />
-                    <input type="hidden" name="action" value="minutes" />
-                    <label for="minutes-text">{i18n.t("meet.minutes")}</label>
-                    <textarea id="minutes-text" name="text" rows="6" maxlength="20000">{m.minutes.clone()}</textarea>
-                    <button type="submit">{i18n.t("meet.save")}</button>
-                </ActionForm>
-                {m.items.clone().into_iter().map(|it| view! {
-                    <ActionForm action=chair attr:class="stack">
-                        <input type="hidden" name="id" value=id.to_string() />
-                        <input type="hidden" name="action" value="resolution" />
-                        <input type="hidden" name="target" value=it.id.to_string() />
-                        <label for=format!("res-{}", it.id)>{i18n.t("meet.resolution")} ": " {it.title.clone()}</label>
-                        <textarea id=format!("res-{}", it.id) name="text" rows="2" maxlength="2000">{it.resolution.clone().unwrap_or_default()}</textarea>
-                        <button type="submit" class="secondary">{i18n.t("meet.save")}</button>
-                    </ActionForm>
-                }).collect_view()}
-            })}
-            {(status == "closed").then(|| view! {
-                <ActionForm action=chair attr:class="stack">
-                    <input type="hidden" name="id" value=id.to_string() />
-                    <input type="hidden" name="action" value="outcome" />
-                    <label for="outcome-text">{i18n.t("meet.outcome_use")}</label>
-                    <textarea id="outcome-text" name="text" rows="3" maxlength="2000">{m.outcome_use.clone().unwrap_or_default()}</textarea>
-                    <button type="submit">{i18n.t("meet.save")}</button>
-                </ActionForm>
             })}
             {(!m.participants.is_empty()).then(|| view! {
                 <table class="participants">
@@ -718,17 +802,6 @@ fn Chair(
                         }).collect_view()}
                     </tbody>
                 </table>
-            })}
-            {(status == "draft" || status == "scheduled").then(|| view! {
-                <details>
-                    <summary>{i18n.t("meet.cancel")}</summary>
-                    <ActionForm action=cancel attr:class="stack">
-                        <input type="hidden" name="id" value=id.to_string() />
-                        <label for="cancel-reason">{i18n.t("agenda.reason")}</label>
-                        <input id="cancel-reason" name="reason" required maxlength="300" />
-                        <button type="submit" class="secondary">{i18n.t("meet.cancel")}</button>
-                    </ActionForm>
-                </details>
             })}
         </section>
     }

@@ -82,6 +82,7 @@ pub fn ResidentHome() -> impl IntoView {
                 <h2>{i18n.t("me.opinions")}</h2>
                 <super::MyOpinions />
             </section>
+            <crate::plans::Inbox />
             <ChangePassword />
         </AreaPage>
     }

@@ -76,6 +76,13 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("plan.update.rated", "居民评分", "A resident rated"),
     ("plan.update.reopened", "重新打开", "Reopened"),
     ("plan.update.closed", "办结", "Closed"),
+    ("inbox.title", "我的通知", "My notices"),
+    ("inbox.empty", "还没有通知。", "No notices yet."),
+    (
+        "inbox.sms",
+        "重要进展同时发短信给我（22:00–7:00 不发）",
+        "Also tell me by SMS (never 22:00–07:00)",
+    ),
     ("path.title", "这条意见的去向", "Where this opinion went"),
     ("path.not_yet", "（尚未到这一步）", "(not yet)"),
     ("path.received", "收到", "Received"),

@@ -5,7 +5,7 @@
 pub mod i18n;
 mod pages;
 
-pub use pages::{NewPlan, OpinionPath, PlanList, PlanPage, SlaAdmin};
+pub use pages::{Inbox, NewPlan, OpinionPath, PlanList, PlanPage, SlaAdmin};
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
@@ -386,5 +386,44 @@ pub async fn set_calendar_day(day: String, kind: String, name: String) -> Result
     domain::sla::set_calendar_day(&st.services, &actor, date, kind, &name)
         .await
         .map(|_| ())
+        .map_err(map_err)
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InboxItem {
+    pub subject: String,
+    pub body: String,
+    pub at: String,
+}
+
+/// The signed-in person's notices, and whether they also get SMS.
+#[server(prefix = "/api", endpoint = "inbox", input = GetUrl)]
+pub async fn inbox() -> Result<(bool, Vec<InboxItem>), AppError> {
+    let st = state::state()?;
+    let actor = state::require_principal().await?;
+    let sms = domain::outbox::sms_preference(&st.services, &actor)
+        .await
+        .map_err(map_err)?;
+    Ok((
+        sms,
+        domain::outbox::inbox(&st.services, &actor)
+            .await
+            .map_err(map_err)?
+            .into_iter()
+            .map(|m| InboxItem {
+                subject: m.subject,
+                body: m.body,
+                at: domain::clock::china_time(m.at),
+            })
+            .collect(),
+    ))
+}
+
+#[server(prefix = "/api", endpoint = "set_notify_sms")]
+pub async fn set_notify_sms(on: Option<String>) -> Result<(), AppError> {
+    let st = state::state()?;
+    let actor = state::require_principal().await?;
+    domain::outbox::set_sms_preference(&st.services, &actor, on.is_some())
+        .await
         .map_err(map_err)
 }

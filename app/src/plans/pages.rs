@@ -383,3 +383,41 @@ pub fn SlaAdmin() -> impl IntoView {
         </AreaPage>
     }
 }
+
+/// 我的通知: what the loop told the person, and the SMS choice.
+#[component]
+pub fn Inbox() -> impl IntoView {
+    let i18n = use_i18n();
+    let set = ServerAction::<SetNotifySms>::new();
+    let data = Resource::new(move || set.version().get(), |_| inbox());
+    view! {
+        <section class="card" id="inbox">
+            <h2>{i18n.t("inbox.title")}</h2>
+            <ErrorNotice error=action_error(set) />
+            <Transition fallback=move || view! { <p>{i18n.t("page.loading")}</p> }>
+                {move || Suspend::new(async move {
+                    data.await.ok().map(|(sms, items)| view! {
+                        <ActionForm action=set attr:class="inline-filters">
+                            <label class="check">
+                                <input type="checkbox" name="on" value="1" checked=sms />
+                                {i18n.t("inbox.sms")}
+                            </label>
+                            <button type="submit" class="secondary">{i18n.t("meet.save")}</button>
+                        </ActionForm>
+                        {if items.is_empty() {
+                            view! { <p class="empty">{i18n.t("inbox.empty")}</p> }.into_any()
+                        } else {
+                            view! {
+                                <ol class="inbox">
+                                    {items.into_iter().map(|m| view! {
+                                        <li><strong>{m.subject}</strong> " " <time>{m.at}</time><p>{m.body}</p></li>
+                                    }).collect_view()}
+                                </ol>
+                            }.into_any()
+                        }}
+                    })
+                })}
+            </Transition>
+        </section>
+    }
+}

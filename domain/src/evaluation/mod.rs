@@ -143,10 +143,7 @@ pub async fn rate_plan(
     score_ok(score)?;
     let text = comment(text)?;
     let (_gate, txn) = s.begin_write().await?;
-    let p = plan::Entity::find_by_id(plan_id)
-        .one(&txn)
-        .await?
-        .ok_or(DomainError::NotFound)?;
+    let p = crate::plans::lock_plan(&txn, plan_id).await?;
     if p.status != status::RATING {
         return Err(DomainError::Conflict("plan_not_rating"));
     }
@@ -195,10 +192,7 @@ pub enum Outcome {
 pub async fn close_plan(s: &Services, actor: &Principal, plan_id: i64) -> DomainResult<Outcome> {
     let rule = s.settings.evaluation.clone();
     let (_gate, txn) = s.begin_write().await?;
-    let p = plan::Entity::find_by_id(plan_id)
-        .one(&txn)
-        .await?
-        .ok_or(DomainError::NotFound)?;
+    let p = crate::plans::lock_plan(&txn, plan_id).await?;
     if !actor.is_staff_of(Some(p.community_id)) {
         return Err(DomainError::Forbidden);
     }

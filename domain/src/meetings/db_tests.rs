@@ -145,6 +145,21 @@ async fn a_hybrid_meeting_runs_from_draft_to_closed_minutes() {
         .await
         .unwrap();
         assert_eq!(again, vec![ids[0]]);
+        // So is a guest's number (one person, one link, one vote).
+        let guest_again = invite(
+            s,
+            &staff,
+            id,
+            vec![Invitee {
+                account_id: None,
+                name: "张经理".into(),
+                party: Party::Property,
+                phone: "139 1111 2222".into(),
+            }],
+        )
+        .await
+        .unwrap();
+        assert_eq!(guest_again, vec![ids[1]], "{}", db.name);
         schedule(s, &staff, id).await.unwrap();
         assert!(matches!(
             schedule(s, &staff, id).await,
@@ -370,5 +385,9 @@ async fn a_motion_without_quorum_does_not_carry() {
             "{}",
             db.name
         );
+        assert!(matches!(
+            close_motion(s, &staff, motion).await,
+            Err(DomainError::Conflict("motion_closed"))
+        ));
     }
 }

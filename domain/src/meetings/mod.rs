@@ -241,12 +241,25 @@ async fn find<C: ConnectionTrait>(conn: &C, id: i64) -> DomainResult<meeting::Mo
         .ok_or(DomainError::NotFound)
 }
 
+/// The meeting, its row locked until the transaction ends (PostgreSQL;
+/// SQLite's write transaction holds the whole database already): every
+/// write to a meeting takes it first, so the checks and writes of
+/// concurrent requests — two votes, a vote and the close — do not
+/// interleave.
+async fn lock<C: ConnectionTrait>(conn: &C, id: i64) -> DomainResult<meeting::Model> {
+    meeting::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(conn)
+        .await?
+        .ok_or(DomainError::NotFound)
+}
+
 async fn for_staff<C: ConnectionTrait>(
     conn: &C,
     actor: &Principal,
     id: i64,
 ) -> DomainResult<meeting::Model> {
-    let m = find(conn, id).await?;
+    let m = lock(conn, id).await?;
     if !actor.is_staff_of(Some(m.community_id)) {
         return Err(DomainError::Forbidden);
     }
@@ -549,36 +562,29 @@ async fn notify<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Sends a participant their invitation with a fresh personal link (only
-/// its hash is kept; a guest's SMS is redacted once delivered).
+/// Sends a participant their invitation: an account in the app (it signs
+/// in to take part); a guest by SMS with a fresh personal link (only its
+/// hash is kept, and the SMS text is dropped once delivered).
 async fn send_invitation<C: ConnectionTrait>(
     conn: &C,
+    origin: Option<&str>,
     m: &meeting::Model,
     p: &meeting_participant::Model,
 ) -> DomainResult<()> {
-    let token = new_token();
-    meeting_participant::Entity::update_many()
-        .col_expr(
-            meeting_participant::Column::TokenHash,
-            token_hash(&token).into(),
-        )
-        .filter(meeting_participant::Column::Id.eq(p.id))
-        .exec(conn)
-        .await?;
-    let link = format!("/meetings/{}/join?t={token}", m.id);
     let place = if m.venue.is_empty() {
         "线上".to_owned()
     } else {
         m.venue.clone()
     };
-    let body = format!(
-        "邀请您参加红茶议事会「{}」：{}，{place}。可到场或线上参加，请回复是否出席。您的个人参会链接：{link}",
+    let text = format!(
+        "邀请您参加红茶议事会「{}」：{}，{place}。可到场或线上参加，请回复是否出席。",
         m.title,
         local(m.starts_at)
     );
     match (p.account_id, &p.phone) {
         (Some(a), _) => {
-            outbox::enqueue_secret(
+            let body = format!("{text} 查看：/meetings/{}", m.id);
+            outbox::enqueue(
                 conn,
                 outbox::Channel::InApp,
                 &a.to_string(),
@@ -588,7 +594,18 @@ async fn send_invitation<C: ConnectionTrait>(
             .await?;
         }
         (None, Some(phone)) => {
-            outbox::enqueue_secret(conn, outbox::Channel::Sms, phone, "议事会邀请", &body).await?;
+            let token = new_token();
+            meeting_participant::Entity::update_many()
+                .col_expr(
+                    meeting_participant::Column::TokenHash,
+                    token_hash(&token).into(),
+                )
+                .filter(meeting_participant::Column::Id.eq(p.id))
+                .exec(conn)
+                .await?;
+            let link = format!("{}/meetings/{}/join?t={token}", origin.unwrap_or(""), m.id);
+            let body = format!("{text} 您的个人参会链接（请勿转发）：{link}");
+            outbox::enqueue_private(conn, outbox::Channel::Sms, phone, "议事会邀请", &body).await?;
         }
         _ => {}
     }
@@ -668,7 +685,16 @@ pub async fn invite(
                         (Some(acc.id), acc.display_name, None)
                     }
                     None => {
-                        let name = clean(&w.name, "name", 1, 40)?;
+                        let dup = meeting_participant::Entity::find()
+                            .filter(meeting_participant::Column::MeetingId.eq(id))
+                            .filter(meeting_participant::Column::Phone.eq(phone.as_str()))
+                            .one(&txn)
+                            .await?;
+                        if let Some(d) = dup {
+                            ids.push(d.id);
+                            continue;
+                        }
+                        let name = public_text(&w.name, "name", 1, 40)?;
                         (None, name, Some(phone.as_str().to_owned()))
                     }
                 }
@@ -690,7 +716,7 @@ pub async fn invite(
         .insert(&txn)
         .await?;
         if m.status != status::DRAFT {
-            send_invitation(&txn, &m, &p).await?;
+            send_invitation(&txn, s.settings.public_origin.as_deref(), &m, &p).await?;
         }
         ids.push(p.id);
     }
@@ -784,7 +810,7 @@ pub async fn schedule(s: &Services, actor: &Principal, id: i64) -> DomainResult<
         return Err(DomainError::Conflict("meeting_not_draft"));
     }
     for p in participants_of(&txn, id).await? {
-        send_invitation(&txn, &m, &p).await?;
+        send_invitation(&txn, s.settings.public_origin.as_deref(), &m, &p).await?;
     }
     for it in items_of(&txn, id).await? {
         agenda_item::Entity::update_many()
@@ -840,8 +866,19 @@ pub async fn cancel(s: &Services, actor: &Principal, id: i64, reason: &str) -> D
     meeting::Entity::update_many()
         .col_expr(meeting::Column::Status, status::CANCELLED.into())
         .filter(meeting::Column::Id.eq(id))
+        .filter(meeting::Column::Status.eq(m.status.clone()))
         .exec(&txn)
         .await?;
+    // Its items go back to the agenda; the authors were told of the
+    // meeting, so they hear it is off.
+    for it in items_of(&txn, id).await? {
+        agenda_item::Entity::update_many()
+            .col_expr(agenda_item::Column::Status, "proposed".into())
+            .filter(agenda_item::Column::Id.eq(it.agenda_item_id))
+            .filter(agenda_item::Column::Status.eq("scheduled"))
+            .exec(&txn)
+            .await?;
+    }
     if m.status == status::SCHEDULED {
         for p in participants_of(&txn, id).await? {
             notify(
@@ -888,7 +925,7 @@ async fn participant<C: ConnectionTrait>(
 /// An invitee answers: online, on site, or cannot come.
 pub async fn rsvp(s: &Services, who: Who<'_>, id: i64, answer: Rsvp) -> DomainResult<()> {
     let (_gate, txn) = s.begin_write().await?;
-    let m = find(&txn, id).await?;
+    let m = lock(&txn, id).await?;
     let p = participant(&txn, id, &who).await?;
     require_status(&m, &[status::DRAFT, status::SCHEDULED, status::LIVE])?;
     meeting_participant::Entity::update_many()
@@ -932,7 +969,7 @@ pub async fn check_in(s: &Services, who: Who<'_>, id: i64, code: &str) -> Domain
     );
     s.hit(crate::ratelimit::Bucket::LoginAccount, &key).await?;
     let (_gate, txn) = s.begin_write().await?;
-    let m = find(&txn, id).await?;
+    let m = lock(&txn, id).await?;
     let p = participant(&txn, id, &who).await?;
     require_status(&m, &[status::SCHEDULED, status::LIVE])?;
     let code = code.trim();
@@ -981,7 +1018,7 @@ pub async fn staff_check_in(
 /// A participant joins online (unless already checked in on site).
 pub async fn join_online(s: &Services, who: Who<'_>, id: i64) -> DomainResult<i64> {
     let (_gate, txn) = s.begin_write().await?;
-    let m = find(&txn, id).await?;
+    let m = lock(&txn, id).await?;
     let p = participant(&txn, id, &who).await?;
     require_status(&m, &[status::SCHEDULED, status::LIVE])?;
     if p.attend.is_none() {
@@ -1002,6 +1039,7 @@ pub async fn go_live(s: &Services, actor: &Principal, id: i64) -> DomainResult<(
         .col_expr(meeting::Column::Status, status::LIVE.into())
         .col_expr(meeting::Column::CurrentItemId, first.into())
         .filter(meeting::Column::Id.eq(id))
+        .filter(meeting::Column::Status.eq(status::SCHEDULED))
         .exec(&txn)
         .await?;
     changed(&txn, id).await?;
@@ -1243,12 +1281,15 @@ async fn tally<C: ConnectionTrait>(
     let cast = choices.len() as u32;
     let quorum = std::cmp::max(m.quorum, 0) as u32;
     let quorum_met = present >= quorum;
-    let passed = (mo.kind == "motion").then(|| {
-        quorum_met
-            && cast > 0
-            && u64::from(counts.first().copied().unwrap_or(0)) * 100
-                > u64::from(cast) * m.majority_pct as u64
-    });
+    // More than `majority_pct` of the votes cast; at 100 %, all of them.
+    let yes = u64::from(counts.first().copied().unwrap_or(0));
+    let pct = m.majority_pct.clamp(50, 100) as u64;
+    let carried = if pct >= 100 {
+        yes == u64::from(cast)
+    } else {
+        yes * 100 > u64::from(cast) * pct
+    };
+    let passed = (mo.kind == "motion").then_some(quorum_met && cast > 0 && carried);
     Ok(Tally {
         counts,
         cast,
@@ -1281,21 +1322,29 @@ pub async fn close_motion(s: &Services, actor: &Principal, motion_id: i64) -> Do
     Ok(t)
 }
 
+/// Closes a motion, then counts it: no vote can land after the count.
 async fn freeze<C: ConnectionTrait>(
     conn: &C,
     mo: &meeting_motion::Model,
     m: &meeting::Model,
 ) -> DomainResult<Tally> {
-    let t = tally(conn, mo, m).await?;
-    meeting_motion::Entity::update_many()
+    let closed = meeting_motion::Entity::update_many()
         .col_expr(meeting_motion::Column::Status, "closed".into())
         .col_expr(meeting_motion::Column::ClosedAt, Some(clock::now()).into())
+        .filter(meeting_motion::Column::Id.eq(mo.id))
+        .filter(meeting_motion::Column::Status.eq("open"))
+        .exec(conn)
+        .await?;
+    if closed.rows_affected != 1 {
+        return Err(DomainError::Conflict("motion_closed"));
+    }
+    let t = tally(conn, mo, m).await?;
+    meeting_motion::Entity::update_many()
         .col_expr(
             meeting_motion::Column::Result,
             Some(serde_json::to_string(&t).unwrap_or_default()).into(),
         )
         .filter(meeting_motion::Column::Id.eq(mo.id))
-        .filter(meeting_motion::Column::Status.eq("open"))
         .exec(conn)
         .await?;
     Ok(t)
@@ -1305,7 +1354,7 @@ async fn freeze<C: ConnectionTrait>(
 pub async fn post_message(s: &Services, who: Who<'_>, id: i64, body: &str) -> DomainResult<i64> {
     let body = public_text(body, "body", 1, MESSAGE_MAX)?;
     let (_gate, txn) = s.begin_write().await?;
-    let m = find(&txn, id).await?;
+    let m = lock(&txn, id).await?;
     let p = participant(&txn, id, &who).await?;
     require_status(&m, &[status::LIVE])?;
     if p.attend.is_none() {
@@ -1362,7 +1411,7 @@ pub async fn moderate_message(
 /// A present participant raises (or lowers) a hand.
 pub async fn hand(s: &Services, who: Who<'_>, id: i64, raise: bool) -> DomainResult<()> {
     let (_gate, txn) = s.begin_write().await?;
-    let m = find(&txn, id).await?;
+    let m = lock(&txn, id).await?;
     let p = participant(&txn, id, &who).await?;
     require_status(&m, &[status::LIVE])?;
     if p.attend.is_none() {
@@ -1900,7 +1949,7 @@ pub async fn rate(
         public_text(comment, "comment", 1, 500)?
     };
     let (_gate, txn) = s.begin_write().await?;
-    let m = find(&txn, id).await?;
+    let m = lock(&txn, id).await?;
     let p = participant(&txn, id, &who).await?;
     if m.status != status::CLOSED {
         return Err(DomainError::Conflict("meeting_not_closed"));

@@ -38,6 +38,19 @@ async fn a_plan_runs_from_resolution_to_residents_rating_and_tells_each_author_o
             create(s, &resident, new()).await,
             Err(DomainError::Forbidden)
         ));
+        // An agenda item that does not exist is refused.
+        assert!(
+            create(
+                s,
+                &staff,
+                NewPlan {
+                    agenda_item_id: Some(999_999),
+                    ..new()
+                }
+            )
+            .await
+            .is_err()
+        );
         let plan = create(s, &staff, new()).await.unwrap();
         // Tasks: the deadline must lie ahead; the party must be named.
         let task = |title: &str, days: i64| NewTask {
@@ -315,20 +328,72 @@ async fn a_plan_runs_from_resolution_to_residents_rating_and_tells_each_author_o
 async fn the_demo_street_shows_the_whole_loop() {
     for db in testdb::each().await {
         let s = &db.s;
-        crate::seed::seed_demo(s, Some("demo-pass-2026")).await.unwrap();
+        crate::seed::seed_demo(s, Some("demo-pass-2026"))
+            .await
+            .unwrap();
         crate::seed::seed_demo_street(s).await.unwrap();
         crate::seed::seed_demo_loop(s).await.unwrap();
         let meetings = crate::meetings::list(s, None, None).await.unwrap();
         assert_eq!(meetings.len(), 1, "{}", db.name);
         assert_eq!(meetings[0].status, "closed");
         assert!(meetings[0].starts_at < clock::now() - chrono::Duration::days(5));
-        let m = crate::meetings::view(s, None, meetings[0].id).await.unwrap();
-        assert!(!m.minutes.is_empty() && m.rating.count == 1 && m.motions[0].tally.passed == Some(true));
+        let m = crate::meetings::view(s, None, meetings[0].id)
+            .await
+            .unwrap();
+        assert!(
+            !m.minutes.is_empty() && m.rating.count == 1 && m.motions[0].tally.passed == Some(true)
+        );
         let plans = list(s, None).await.unwrap();
         assert_eq!(plans.len(), 1);
         let p = view(s, None, plans[0].id).await.unwrap();
         assert_eq!(p.status, status::ACTIVE);
         let states: Vec<&str> = p.tasks.iter().map(|t| t.status.as_str()).collect();
         assert_eq!(states, vec!["done", "doing"], "{}", db.name);
+    }
+}
+
+#[tokio::test]
+async fn the_last_two_tasks_done_at_once_still_open_the_rating() {
+    for db in testdb::each().await {
+        let s = &db.s;
+        let (staff, _resident, item, _topic, _) = testdb::accepted_topic(s).await;
+        let plan = create(
+            s,
+            &staff,
+            NewPlan {
+                community_id: staff.community_id.unwrap(),
+                agenda_item_id: Some(item),
+                meeting_id: None,
+                title: "两项任务同时完成".into(),
+                summary: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+        let task = |t: &str| NewTask {
+            title: t.into(),
+            party: Party::Community,
+            party_name: "长乐社区".into(),
+            assignee_id: None,
+            deadline: clock::now() + chrono::Duration::days(3),
+        };
+        let a = add_task(s, &staff, plan, task("任务甲")).await.unwrap();
+        let b = add_task(s, &staff, plan, task("任务乙")).await.unwrap();
+        let done = || TaskChange {
+            status: Some(TaskStatus::Done),
+            ..Default::default()
+        };
+        let (x, y) = tokio::join!(
+            update_task(s, &staff, a, done()),
+            update_task(s, &staff, b, done())
+        );
+        x.unwrap();
+        y.unwrap();
+        assert_eq!(
+            view(s, None, plan).await.unwrap().status,
+            status::RATING,
+            "{}",
+            db.name
+        );
     }
 }

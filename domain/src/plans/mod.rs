@@ -122,15 +122,27 @@ fn public_text(raw: &str, field: &'static str, min: usize, max: usize) -> Domain
     Ok(nlp::mask(&clean(raw, field, min, max)?))
 }
 
+/// The plan, its row locked until the transaction ends (PostgreSQL;
+/// SQLite's write transaction holds the database already), so concurrent
+/// task updates, ratings and closing see each other's writes.
+pub(crate) async fn lock_plan<C: ConnectionTrait>(
+    conn: &C,
+    plan_id: i64,
+) -> DomainResult<plan::Model> {
+    use sea_orm::QuerySelect;
+    plan::Entity::find_by_id(plan_id)
+        .lock_exclusive()
+        .one(conn)
+        .await?
+        .ok_or(DomainError::NotFound)
+}
+
 async fn plan_for_staff<C: ConnectionTrait>(
     conn: &C,
     actor: &Principal,
     plan_id: i64,
 ) -> DomainResult<plan::Model> {
-    let p = plan::Entity::find_by_id(plan_id)
-        .one(conn)
-        .await?
-        .ok_or(DomainError::NotFound)?;
+    let p = lock_plan(conn, plan_id).await?;
     if !actor.is_staff_of(Some(p.community_id)) {
         return Err(DomainError::Forbidden);
     }
@@ -193,10 +205,23 @@ pub async fn create(s: &Services, actor: &Principal, new: NewPlan) -> DomainResu
     let summary = public_text(&new.summary, "summary", 0, SUMMARY_MAX)?;
     let (_gate, txn) = s.begin_write().await?;
     if let Some(item) = new.agenda_item_id {
-        agenda_item::Entity::find_by_id(item)
+        // An item of this community's agenda (its topic concerns the
+        // community), not already resolved.
+        use crate::agenda::entities::topic_community as tc;
+        let it = agenda_item::Entity::find_by_id(item)
             .one(&txn)
             .await?
+            .filter(|i| i.status != "resolved")
             .ok_or(DomainError::validation("agenda_item", "invalid"))?;
+        let concerned = tc::Entity::find()
+            .filter(tc::Column::TopicId.eq(it.topic_id))
+            .filter(tc::Column::CommunityId.eq(new.community_id))
+            .one(&txn)
+            .await?
+            .is_some();
+        if !concerned {
+            return Err(DomainError::validation("agenda_item", "invalid"));
+        }
     }
     if let Some(m) = new.meeting_id {
         crate::meetings::require_in_community(&txn, m, new.community_id).await?;
@@ -234,6 +259,7 @@ pub async fn create(s: &Services, actor: &Principal, new: NewPlan) -> DomainResu
         agenda_item::Entity::update_many()
             .col_expr(agenda_item::Column::Status, "planned".into())
             .filter(agenda_item::Column::Id.eq(item))
+            .filter(agenda_item::Column::Status.is_in(["proposed", "scheduled", "discussed"]))
             .exec(&txn)
             .await?;
     }
@@ -425,11 +451,13 @@ pub async fn update_task(
     }
     let cal = sla::calendar(s).await?;
     let (_gate, txn) = s.begin_write().await?;
-    let task = plan_task::Entity::find_by_id(task_id)
+    let plan_id = plan_task::Entity::find_by_id(task_id)
         .one(&txn)
         .await?
-        .ok_or(DomainError::NotFound)?;
-    let p = plan::Entity::find_by_id(task.plan_id)
+        .ok_or(DomainError::NotFound)?
+        .plan_id;
+    let p = lock_plan(&txn, plan_id).await?;
+    let task = plan_task::Entity::find_by_id(task_id)
         .one(&txn)
         .await?
         .ok_or(DomainError::NotFound)?;
@@ -449,21 +477,29 @@ pub async fn update_task(
     let to = change.status.unwrap_or(from);
     let by = Some(actor.account_id);
     let why = (!note.is_empty()).then_some(note.as_str());
-    if let Some(d) = change.deadline {
-        sla::change_in(
-            &txn,
-            &cal,
-            task.case_id,
-            sla::Change::Reschedule { due: d },
-            by,
-            why,
-            now,
-        )
-        .await?;
-    }
-    if to != from {
+    let reopening = from == TaskStatus::Done && to != TaskStatus::Done;
+    if reopening {
+        // A reopened task needs a deadline ahead of it: the new one, or
+        // the old one if it still lies ahead.
+        let due = change.deadline.unwrap_or(task.deadline);
+        if due <= now {
+            return Err(DomainError::validation("deadline", "past"));
+        }
+        let reopen = sla::Change::Reopen { due: Some(due) };
+        sla::change_in(&txn, &cal, task.case_id, reopen, by, why, now).await?;
+        if to == TaskStatus::Paused {
+            sla::change_in(&txn, &cal, task.case_id, sla::Change::Pause, by, why, now).await?;
+        }
+    } else {
+        if let Some(d) = change.deadline {
+            if from == TaskStatus::Done {
+                return Err(DomainError::Conflict("case_closed"));
+            }
+            let moved = sla::Change::Reschedule { due: d };
+            sla::change_in(&txn, &cal, task.case_id, moved, by, why, now).await?;
+        }
         let c = match (from, to) {
-            (TaskStatus::Done, _) => Some(sla::Change::Reopen { due: None }),
+            _ if from == to => None,
             (_, TaskStatus::Done) => Some(sla::Change::Close),
             (_, TaskStatus::Paused) => Some(sla::Change::Pause),
             (TaskStatus::Paused, _) => Some(sla::Change::Resume),
@@ -471,23 +507,6 @@ pub async fn update_task(
         };
         if let Some(c) = c {
             sla::change_in(&txn, &cal, task.case_id, c, by, why, now).await?;
-        }
-        // A reopened task runs to its (possibly new) deadline again.
-        if from == TaskStatus::Done {
-            let due = change.deadline.unwrap_or(task.deadline);
-            sla::change_in(
-                &txn,
-                &cal,
-                task.case_id,
-                sla::Change::Reschedule { due },
-                by,
-                why,
-                now,
-            )
-            .await?;
-            if to == TaskStatus::Paused {
-                sla::change_in(&txn, &cal, task.case_id, sla::Change::Pause, by, why, now).await?;
-            }
         }
     }
     let progress = match (to, change.progress) {
@@ -516,7 +535,7 @@ pub async fn update_task(
         body.push_str(to.as_str());
     }
     if let Some(d) = change.deadline {
-        body.push_str(&format!(" deadline:{}", d.to_rfc3339()));
+        body.push_str(&format!(" → {}", clock::china_time(d)));
     }
     if !note.is_empty() {
         if !body.is_empty() {
@@ -544,10 +563,12 @@ pub async fn update_task(
         if open.is_empty() {
             to_rating(&txn, &p, by).await?;
         }
-    } else if from == TaskStatus::Done && to != TaskStatus::Done && p.status == status::RATING {
-        // A task reopened before the rating ended: back to work.
+    } else if reopening && p.status == status::RATING {
+        // A task reopened before the rating ended: back to work, and the
+        // next rating is a new round (residents rate the new outcome).
         plan::Entity::update_many()
             .col_expr(plan::Column::Status, status::ACTIVE.into())
+            .col_expr(plan::Column::Round, (p.round + 1).into())
             .col_expr(
                 plan::Column::RatingFrom,
                 Option::<DateTime<Utc>>::None.into(),
@@ -789,10 +810,22 @@ pub(crate) async fn of_topic<C: ConnectionTrait>(
 
 /// Every state change of a task's deadline (opened, paused, resumed,
 /// rescheduled, marked overdue, escalated, closed), oldest first.
-pub async fn task_timeline(s: &Services, task_id: i64) -> DomainResult<Vec<sla::Step>> {
+/// Staff of the plan's community only (it names who acted).
+pub async fn task_timeline(
+    s: &Services,
+    actor: &Principal,
+    task_id: i64,
+) -> DomainResult<Vec<sla::Step>> {
     let t = plan_task::Entity::find_by_id(task_id)
         .one(&s.db)
         .await?
         .ok_or(DomainError::NotFound)?;
+    let p = plan::Entity::find_by_id(t.plan_id)
+        .one(&s.db)
+        .await?
+        .ok_or(DomainError::NotFound)?;
+    if !actor.is_staff_of(Some(p.community_id)) {
+        return Err(DomainError::Forbidden);
+    }
     sla::timeline_in(&s.db, t.case_id).await
 }

@@ -135,6 +135,20 @@ async fn overdue_work_is_escalated_exactly_once_after_downtime_and_restarts() {
             "SMS goes to the phone"
         );
         assert!(to_officer.iter().all(|m| m.urgent));
+        // The step skipped while down (the community's staff) is told too,
+        // once — and so is the assignee (step 0).
+        let staff = principal(s, "13800000002").await;
+        let to_staff = outbox::Entity::find()
+            .filter(outbox::Column::Recipient.eq(staff.account_id.to_string()))
+            .filter(outbox::Column::Subject.contains("逾期"))
+            .count(&s.db)
+            .await
+            .unwrap();
+        assert_eq!(
+            to_staff, 1,
+            "{}: staff (also the assignee) told once in the app",
+            db.name
+        );
         // Swept again (and again later): nothing more.
         for later in [back, back + Duration::hours(1), back + Duration::days(30)] {
             let r = sweep(s, later).await.unwrap();
@@ -173,7 +187,7 @@ async fn overdue_work_is_escalated_exactly_once_after_downtime_and_restarts() {
             .await
             .unwrap()
             .iter()
-            .map(event_of)
+            .filter_map(event_of)
             .collect();
         let d = policy::derive(
             &Spec::parse(&row.spec).unwrap(),

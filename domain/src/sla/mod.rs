@@ -145,16 +145,18 @@ fn parse_spec(json: &str) -> DomainResult<Spec> {
     Spec::parse(json).map_err(|e| DomainError::Internal(format!("stored SLA policy: {e}")))
 }
 
-fn event_of(e: &sla_event::Model) -> policy::Event {
-    policy::Event {
+/// An event as the fold reads it (`None`: a kind this version does not
+/// know, left out rather than misread).
+fn event_of(e: &sla_event::Model) -> Option<policy::Event> {
+    Some(policy::Event {
         seq: e.id,
-        kind: Kind::parse(&e.kind).unwrap_or(Kind::Resumed),
+        kind: Kind::parse(&e.kind)?,
         at: e.at,
         stage: e.stage.clone(),
         due: e.due_at,
         level: e.level,
         assignee: e.assignee_id,
-    }
+    })
 }
 
 async fn events_of<C: ConnectionTrait>(
@@ -179,7 +181,7 @@ async fn refresh<C: ConnectionTrait>(
     let events: Vec<_> = events_of(conn, case.id)
         .await?
         .iter()
-        .map(event_of)
+        .filter_map(event_of)
         .collect();
     let d = policy::derive(&spec, &events, cal);
     let mut row: sla_case::ActiveModel = case.clone().into();
@@ -295,7 +297,10 @@ pub(crate) async fn change_in<C: ConnectionTrait>(
     note: Option<&str>,
     at: DateTime<Utc>,
 ) -> DomainResult<policy::Derived> {
+    // Locked (PostgreSQL) until the caller's transaction ends: a sweep's
+    // guarded update waits, then sees the new stage and leaves it alone.
     let case = sla_case::Entity::find_by_id(case_id)
+        .lock_exclusive()
         .one(conn)
         .await?
         .ok_or(DomainError::NotFound)?;
@@ -443,15 +448,17 @@ pub(crate) async fn timeline_in<C: ConnectionTrait>(
     Ok(events_of(conn, case_id)
         .await?
         .into_iter()
-        .map(|e| Step {
-            kind: Kind::parse(&e.kind).unwrap_or(Kind::Resumed),
-            stage: e.stage,
-            level: e.level,
-            actor_id: e.actor_id,
-            assignee_id: e.assignee_id,
-            due_at: e.due_at,
-            note: e.note,
-            at: e.at,
+        .filter_map(|e| {
+            Some(Step {
+                kind: Kind::parse(&e.kind)?,
+                stage: e.stage,
+                level: e.level,
+                actor_id: e.actor_id,
+                assignee_id: e.assignee_id,
+                due_at: e.due_at,
+                note: e.note,
+                at: e.at,
+            })
         })
         .collect())
 }
@@ -467,12 +474,15 @@ pub struct Sweep {
     pub notified: u64,
 }
 
+/// Accounts (with phone numbers) by target and community, found once per sweep.
+type Recipients = HashMap<(Target, Option<i64>), Vec<(i64, String)>>;
+
 /// Accounts a target names for a case, with their phone numbers.
 async fn recipients<C: ConnectionTrait>(
     conn: &C,
     target: Target,
     case: &sla_case::Model,
-    memo: &mut HashMap<(Target, Option<i64>), Vec<(i64, String)>>,
+    memo: &mut Recipients,
 ) -> DomainResult<Vec<(i64, String)>> {
     let key = (target, case.community_id);
     if target != Target::Assignee
@@ -516,7 +526,18 @@ async fn grantees<C: ConnectionTrait>(
         Target::Staff => q
             .filter(role_grant::Column::Role.eq("staff"))
             .filter(role_grant::Column::ScopeId.eq(case.community_id.unwrap_or(-1))),
-        Target::StreetOfficer => q.filter(role_grant::Column::Role.eq("street_officer")),
+        Target::StreetOfficer => {
+            let street: Option<i64> = match case.community_id {
+                Some(c) => crate::entities::community::Entity::find_by_id(c)
+                    .one(conn)
+                    .await?
+                    .map(|c| c.street_id),
+                None => None,
+            };
+            q.filter(role_grant::Column::Role.eq("street_officer"))
+                .filter(role_grant::Column::ScopeKind.eq("street"))
+                .filter(role_grant::Column::ScopeId.eq(street.unwrap_or(-1)))
+        }
         _ => q.filter(role_grant::Column::Role.eq("admin")),
     };
     Ok(q.into_tuple().all(conn).await?)
@@ -572,6 +593,27 @@ pub async fn sweep(s: &Services, now: DateTime<Utc>) -> DomainResult<Sweep> {
             let Some(level) = policy::reached(stage, &d, now, &cal) else {
                 continue;
             };
+            // Claim the step on the row first: only from the level and
+            // stage start it was read at (a change since then — a new
+            // deadline, a pause — wins, and the case is left alone).
+            let steps = policy::step_times(stage, case.due_at.unwrap_or(now), &cal);
+            let moved = sla_case::Entity::update_many()
+                .col_expr(sla_case::Column::Level, (level + 1).into())
+                .col_expr(sla_case::Column::Overdue, true.into())
+                .col_expr(
+                    sla_case::Column::NextAt,
+                    steps.get(level as usize + 1).copied().into(),
+                )
+                .col_expr(sla_case::Column::UpdatedAt, now.into())
+                .filter(sla_case::Column::Id.eq(case.id))
+                .filter(sla_case::Column::State.eq(State::Open.as_str()))
+                .filter(sla_case::Column::Level.eq(case.level))
+                .filter(sla_case::Column::StageSeq.eq(case.stage_seq))
+                .exec(&txn)
+                .await?;
+            if moved.rows_affected != 1 {
+                continue;
+            }
             let written = sla_event::Entity::insert(sla_event::ActiveModel {
                 case_id: Set(case.id),
                 kind: Set(Kind::Escalated.as_str().to_owned()),
@@ -593,31 +635,23 @@ pub async fn sweep(s: &Services, now: DateTime<Utc>) -> DomainResult<Sweep> {
             .exec_without_returning(&txn)
             .await?;
             if written == 0 {
+                // Already written (the row was behind its events): the
+                // row is rebuilt from the events, nobody is told twice.
+                if let Some(row) = sla_case::Entity::find_by_id(case.id).one(&txn).await? {
+                    refresh(&txn, &cal, &row, now).await?;
+                }
                 continue;
             }
-            let steps = policy::step_times(stage, case.due_at.unwrap_or(now), &cal);
-            let moved = sla_case::Entity::update_many()
-                .col_expr(sla_case::Column::Level, (level + 1).into())
-                .col_expr(sla_case::Column::Overdue, true.into())
-                .col_expr(
-                    sla_case::Column::NextAt,
-                    steps.get(level as usize + 1).copied().into(),
-                )
-                .col_expr(sla_case::Column::UpdatedAt, now.into())
-                .filter(sla_case::Column::Id.eq(case.id))
-                .filter(sla_case::Column::Level.eq(case.level))
-                .filter(sla_case::Column::StageSeq.eq(case.stage_seq))
-                .exec(&txn)
-                .await?;
-            if moved.rows_affected != 1 {
-                return Err(DomainError::Conflict("sla_case_moved"));
-            }
             out.escalated += 1;
-            // Level 0 tells the assignee; step k the k-th target.
-            let target = match level {
-                0 => Target::Assignee,
-                k => stage.escalate[k as usize - 1].to,
-            };
+            // Everyone whose step came since the last sweep: level 0 the
+            // assignee, step k the k-th target (after downtime, all of the
+            // skipped ones too — each once).
+            let targets: Vec<Target> = (case.level..=level)
+                .map(|k| match k {
+                    0 => Target::Assignee,
+                    k => stage.escalate[k as usize - 1].to,
+                })
+                .collect();
             let due = case
                 .due_at
                 .map(|d| {
@@ -643,7 +677,15 @@ pub async fn sweep(s: &Services, now: DateTime<Utc>) -> DomainResult<Sweep> {
                     ),
                 )
             };
-            for (account, phone) in recipients(&txn, target, case, &mut memo).await? {
+            let mut people: Vec<(i64, String)> = Vec::new();
+            for t in targets {
+                for r in recipients(&txn, t, case, &mut memo).await? {
+                    if !people.contains(&r) {
+                        people.push(r);
+                    }
+                }
+            }
+            for (account, phone) in people {
                 outbox::enqueue_urgent(
                     &txn,
                     outbox::Channel::InApp,
@@ -802,10 +844,19 @@ pub async fn set_calendar_day(
     )
     .await?;
     let cal = load_calendar(&txn).await?;
-    let open = sla_case::Entity::find()
-        .filter(sla_case::Column::State.ne(State::Closed.as_str()))
-        .all(&txn)
-        .await?;
+    // Only cases the day can move: not closed, opened by the end of that
+    // day, and not yet due before it (or paused).
+    let day_start = crate::clock::parse_china_local(&format!("{day} 00:00"));
+    let day_end = day_start.map(|d| d + chrono::Duration::days(1));
+    let mut q = sla_case::Entity::find().filter(sla_case::Column::State.ne(State::Closed.as_str()));
+    if let (Some(a), Some(b)) = (day_start, day_end) {
+        q = q.filter(sla_case::Column::OpenedAt.lt(b)).filter(
+            sea_orm::Condition::any()
+                .add(sla_case::Column::DueAt.is_null())
+                .add(sla_case::Column::DueAt.gte(a)),
+        );
+    }
+    let open = q.all(&txn).await?;
     let mut moved = 0;
     for case in open {
         if case.spec.contains("\"working\"") {

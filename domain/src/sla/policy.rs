@@ -385,7 +385,14 @@ pub fn derive(spec: &Spec, events: &[Event], cal: &Calendar) -> Derived {
                 }
             }
             Kind::Rescheduled => {
+                // The new deadline is counted from now, as staff set it:
+                // earlier pauses are behind it.
                 given = e.due;
+                origin = e.at;
+                pauses.clear();
+                if state == State::Paused {
+                    pauses.push((e.at, None));
+                }
                 stage_seq = e.seq;
                 level = 0;
             }
