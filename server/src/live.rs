@@ -69,15 +69,20 @@ impl Hub {
         {
             return Some(tx.subscribe());
         }
-        let first = self.render(id).await?;
+        // A draft has no public state yet, but its staff page watches it
+        // from the start: the room waits (sending `gone`) until it is
+        // scheduled. Ids of meetings that do not exist get no room.
+        let first = match self.render(id).await {
+            Some(json) => Some(json),
+            None if domain::meetings::exists(&self.services, id).await => None,
+            None => return None,
+        };
         let mut rooms = self.rooms.lock().unwrap_or_else(|e| e.into_inner());
         rooms.retain(|_, tx| tx.receiver_count() > 0);
         if rooms.len() >= ROOMS_MAX {
             return None;
         }
-        let tx = rooms
-            .entry(id)
-            .or_insert_with(|| watch::channel(Some(first)).0);
+        let tx = rooms.entry(id).or_insert_with(|| watch::channel(first).0);
         Some(tx.subscribe())
     }
 

@@ -142,10 +142,20 @@ async fn a_resident_sees_a_poll_pushed_votes_once_and_follows_the_outcome_to_the
             .status(),
             StatusCode::FORBIDDEN
         );
-        // Drafts are not public.
+        // A draft's live room says nothing yet (its staff page watches it
+        // from the start); a meeting that does not exist has none.
+        let mut draft = app
+            .client()
+            .get(app.url(&format!("/live/meetings/{id}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(draft.status(), StatusCode::OK);
+        wait_for_event(&mut draft, "event: gone", Duration::from_secs(10)).await;
+        drop(draft);
         assert_eq!(
             app.client()
-                .get(app.url(&format!("/live/meetings/{id}")))
+                .get(app.url("/live/meetings/999999"))
                 .send()
                 .await
                 .unwrap()

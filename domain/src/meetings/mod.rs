@@ -266,6 +266,11 @@ async fn for_staff<C: ConnectionTrait>(
     Ok(m)
 }
 
+/// Whether a meeting with this id exists (whatever its state).
+pub async fn exists(s: &Services, id: i64) -> bool {
+    find(&s.db, id).await.is_ok()
+}
+
 /// For other modules: the meeting exists and belongs to `community`.
 pub(crate) async fn require_in_community<C: ConnectionTrait>(
     conn: &C,
