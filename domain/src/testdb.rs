@@ -77,25 +77,12 @@ pub(crate) async fn each() -> Vec<Db> {
 pub(crate) async fn accepted_topic(
     s: &Services,
 ) -> (crate::Principal, crate::Principal, i64, i64, i64) {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     crate::seed::seed_demo(s, Some("demo-pass-2026"))
         .await
         .unwrap();
     crate::seed::seed_demo_street(s).await.unwrap();
-    let who = |phone: &'static str| async move {
-        let a = crate::entities::account::Entity::find()
-            .filter(crate::entities::account::Column::Phone.eq(phone))
-            .one(&s.db)
-            .await
-            .unwrap()
-            .unwrap();
-        crate::accounts::principal_by_id(s, a.id)
-            .await
-            .unwrap()
-            .unwrap()
-    };
-    let staff = who("13800000002").await;
-    let resident = who("13800000001").await;
+    let staff = principal(s, "13800000002").await;
+    let resident = principal(s, "13800000001").await;
     let mine = crate::opinions::submit(
         s,
         &resident,

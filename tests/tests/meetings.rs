@@ -115,6 +115,41 @@ async fn create_meeting(app: &TestApp, staff: &Client, item: i64) -> i64 {
     res.json().await.expect("meeting id")
 }
 
+/// A plan on the agenda item (from the meeting, if given) with one task,
+/// due in five days, as staff make it on the plan page.
+async fn plan_with_task(app: &TestApp, staff: &Client, item: i64, meeting: Option<i64>) -> i64 {
+    let community = app.first_community().await;
+    let item = item.to_string();
+    let meeting = meeting.map(|m| m.to_string());
+    let mut form = vec![
+        ("community_id", community.as_str()),
+        ("agenda_item_id", item.as_str()),
+        ("title", "南门路灯改造"),
+        ("summary", ""),
+    ];
+    if let Some(m) = &meeting {
+        form.push(("meeting_id", m.as_str()));
+    }
+    let plan: i64 = ok(app, staff, "create_plan", &form)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let due = domain::clock::china_time(domain::clock::now() + domain::clock::Duration::days(5))
+        [..10]
+        .to_owned();
+    let plan_id = plan.to_string();
+    let task = [
+        ("plan", plan_id.as_str()),
+        ("title", "更换路灯"),
+        ("party", "property"),
+        ("party_name", "小河物业"),
+        ("deadline", due.as_str()),
+    ];
+    ok(app, staff, "add_task", &task).await;
+    plan
+}
+
 #[tokio::test]
 async fn a_resident_sees_a_poll_pushed_votes_once_and_follows_the_outcome_to_the_rating() {
     for backend in backends() {
@@ -263,40 +298,7 @@ async fn a_resident_sees_a_poll_pushed_votes_once_and_follows_the_outcome_to_the
             "closed minutes are frozen"
         );
         // The plan, its task done, the resident's rating, closed.
-        let community = app.first_community().await;
-        let plan: i64 = ok(
-            &app,
-            &staff,
-            "create_plan",
-            &[
-                ("community_id", &community),
-                ("agenda_item_id", &item.to_string()),
-                ("meeting_id", &sid),
-                ("title", "南门路灯改造"),
-                ("summary", ""),
-            ],
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-        let due =
-            domain::clock::china_time(domain::clock::now() + domain::clock::Duration::days(5))
-                [..10]
-                .to_owned();
-        ok(
-            &app,
-            &staff,
-            "add_task",
-            &[
-                ("plan", &plan.to_string()),
-                ("title", "更换路灯"),
-                ("party", "property"),
-                ("party_name", "小河物业"),
-                ("deadline", &due),
-            ],
-        )
-        .await;
+        let plan = plan_with_task(&app, &staff, item, Some(id)).await;
         let p = app
             .get_json(&resident, &format!("/api/plan?id={plan}"))
             .await;
@@ -484,39 +486,7 @@ async fn the_sweeper_escalates_overdue_work_once_across_instances() {
         )
         .await;
         let (staff, _resident, _, item) = accepted(&app).await;
-        let community = app.first_community().await;
-        let plan: i64 = ok(
-            &app,
-            &staff,
-            "create_plan",
-            &[
-                ("community_id", &community),
-                ("agenda_item_id", &item.to_string()),
-                ("title", "南门路灯改造"),
-                ("summary", ""),
-            ],
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-        let due =
-            domain::clock::china_time(domain::clock::now() + domain::clock::Duration::days(3))
-                [..10]
-                .to_owned();
-        ok(
-            &app,
-            &staff,
-            "add_task",
-            &[
-                ("plan", &plan.to_string()),
-                ("title", "更换路灯"),
-                ("party", "property"),
-                ("party_name", "小河物业"),
-                ("deadline", &due),
-            ],
-        )
-        .await;
+        let plan = plan_with_task(&app, &staff, item, None).await;
         // A second instance runs beside it (its own sweeper).
         let (_other, handle) = app.second_instance().await;
         // Time passes (the server was down): the task fell due long ago.

@@ -4,7 +4,7 @@
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::entities::topic_member;
-use crate::entities::{account, opinion};
+use crate::entities::opinion;
 use crate::opinions::{self, Decision, SubmitInput};
 use crate::{Services, Settings, db, seed};
 
@@ -12,19 +12,6 @@ async fn services() -> Services {
     let conn = db::connect("sqlite::memory:").await.unwrap();
     db::migrate(&conn).await.unwrap();
     Services::new(conn, Settings::default())
-}
-
-async fn principal(s: &Services, phone: &str) -> crate::Principal {
-    let a = account::Entity::find()
-        .filter(account::Column::Phone.eq(phone))
-        .one(&s.db)
-        .await
-        .unwrap()
-        .unwrap();
-    crate::accounts::principal_by_id(s, a.id)
-        .await
-        .unwrap()
-        .unwrap()
 }
 
 /// The matter each demo opinion was planted from, by opinion id.
@@ -123,8 +110,8 @@ async fn a_published_opinion_joins_its_topic_at_once() {
     let s = services().await;
     seed::seed_demo(&s, Some("demo-pass-2026")).await.unwrap();
     seed::seed_demo_street(&s).await.unwrap();
-    let resident = principal(&s, "13800000001").await;
-    let staff = principal(&s, "13800000002").await;
+    let resident = crate::testdb::principal(&s, "13800000001").await;
+    let staff = crate::testdb::principal(&s, "13800000002").await;
     let community = resident.community_id.unwrap();
     let ranking = super::ranking(&s, None, 50).await.unwrap();
     let lamp = ranking
@@ -199,9 +186,9 @@ async fn staff_decide_and_decisions_survive_recomputation() {
     let s = services().await;
     seed::seed_demo(&s, Some("demo-pass-2026")).await.unwrap();
     seed::seed_demo_street(&s).await.unwrap();
-    let staff = principal(&s, "13800000002").await;
-    let resident = principal(&s, "13800000001").await;
-    let admin = principal(&s, "13800000008").await;
+    let staff = crate::testdb::principal(&s, "13800000002").await;
+    let resident = crate::testdb::principal(&s, "13800000001").await;
+    let admin = crate::testdb::principal(&s, "13800000008").await;
     let ranking = super::ranking(&s, None, 10).await.unwrap();
     let (a, b, c) = (ranking[0].id, ranking[1].id, ranking[2].id);
 
@@ -328,8 +315,8 @@ async fn a_prevote_takes_one_answer_per_resident_per_statement() {
     let s = services().await;
     seed::seed_demo(&s, Some("demo-pass-2026")).await.unwrap();
     seed::seed_demo_street(&s).await.unwrap();
-    let staff = principal(&s, "13800000002").await;
-    let resident = principal(&s, "13800000001").await;
+    let staff = crate::testdb::principal(&s, "13800000002").await;
+    let resident = crate::testdb::principal(&s, "13800000001").await;
     let home = resident.community_id.unwrap();
     // The demo opened a pre-vote on the hottest topic: take the next.
     let mut topic = 0;

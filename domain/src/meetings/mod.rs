@@ -223,6 +223,28 @@ pub async fn listen_postgres(url: String, services: Services) {
     }
 }
 
+/// The end of a staff action on a meeting: the live room's sequence
+/// raised, the action audited, committed, and the live room told.
+async fn audited(
+    s: &Services,
+    txn: sea_orm::DatabaseTransaction,
+    actor: &Principal,
+    id: i64,
+    action: &str,
+    detail: serde_json::Value,
+) -> DomainResult<()> {
+    changed(&txn, id).await?;
+    audit::append(
+        &txn,
+        Some(actor.account_id),
+        action,
+        &format!("meeting:{id}"),
+        detail,
+    )
+    .await?;
+    commit(s, txn, id).await
+}
+
 /// Commits and tells this process's live room.
 async fn commit(
     s: &Services,
@@ -520,16 +542,15 @@ pub async fn edit(
             told += 1;
         }
     }
-    changed(&txn, id).await?;
-    audit::append(
-        &txn,
-        Some(actor.account_id),
+    audited(
+        s,
+        txn,
+        actor,
+        id,
         "meeting.edit",
-        &format!("meeting:{id}"),
         serde_json::json!({"title": c.title, "moved": moved, "told": told}),
     )
-    .await?;
-    commit(s, txn, id).await
+    .await
 }
 
 use crate::clock::china_time;
@@ -725,16 +746,15 @@ pub async fn invite(
         }
         ids.push(p.id);
     }
-    changed(&txn, id).await?;
-    audit::append(
-        &txn,
-        Some(actor.account_id),
+    audited(
+        s,
+        txn,
+        actor,
+        id,
         "meeting.invite",
-        &format!("meeting:{id}"),
         serde_json::json!({"participants": ids}),
     )
     .await?;
-    commit(s, txn, id).await?;
     Ok(ids)
 }
 
@@ -842,16 +862,7 @@ pub async fn schedule(s: &Services, actor: &Principal, id: i64) -> DomainResult<
             .await?;
         }
     }
-    changed(&txn, id).await?;
-    audit::append(
-        &txn,
-        Some(actor.account_id),
-        "meeting.schedule",
-        &format!("meeting:{id}"),
-        serde_json::json!({}),
-    )
-    .await?;
-    commit(s, txn, id).await
+    audited(s, txn, actor, id, "meeting.schedule", serde_json::json!({})).await
 }
 
 async fn items_of<C: ConnectionTrait>(conn: &C, id: i64) -> DomainResult<Vec<meeting_item::Model>> {
@@ -895,16 +906,15 @@ pub async fn cancel(s: &Services, actor: &Principal, id: i64, reason: &str) -> D
             .await?;
         }
     }
-    changed(&txn, id).await?;
-    audit::append(
-        &txn,
-        Some(actor.account_id),
+    audited(
+        s,
+        txn,
+        actor,
+        id,
         "meeting.cancel",
-        &format!("meeting:{id}"),
         serde_json::json!({"reason": reason}),
     )
-    .await?;
-    commit(s, txn, id).await
+    .await
 }
 
 /// The participant `who` is in meeting `id`.
@@ -1008,16 +1018,15 @@ pub async fn staff_check_in(
         .filter(|p| p.meeting_id == id)
         .ok_or(DomainError::NotFound)?;
     mark_attend(&txn, &p, "onsite").await?;
-    changed(&txn, id).await?;
-    audit::append(
-        &txn,
-        Some(actor.account_id),
+    audited(
+        s,
+        txn,
+        actor,
+        id,
         "meeting.checkin",
-        &format!("meeting:{id}"),
         serde_json::json!({"participant": participant_id}),
     )
-    .await?;
-    commit(s, txn, id).await
+    .await
 }
 
 /// A participant joins online (unless already checked in on site).
@@ -1047,16 +1056,7 @@ pub async fn go_live(s: &Services, actor: &Principal, id: i64) -> DomainResult<(
         .filter(meeting::Column::Status.eq(status::SCHEDULED))
         .exec(&txn)
         .await?;
-    changed(&txn, id).await?;
-    audit::append(
-        &txn,
-        Some(actor.account_id),
-        "meeting.live",
-        &format!("meeting:{id}"),
-        serde_json::json!({}),
-    )
-    .await?;
-    commit(s, txn, id).await
+    audited(s, txn, actor, id, "meeting.live", serde_json::json!({})).await
 }
 
 /// The facilitator moves on to another agenda item.
@@ -1135,16 +1135,15 @@ pub async fn open_motion(
     }
     .insert(&txn)
     .await?;
-    changed(&txn, id).await?;
-    audit::append(
-        &txn,
-        Some(actor.account_id),
+    audited(
+        s,
+        txn,
+        actor,
+        id,
         "meeting.motion.open",
-        &format!("meeting:{id}"),
         serde_json::json!({"motion": mo.id, "text": text}),
     )
     .await?;
-    commit(s, txn, id).await?;
     Ok(mo.id)
 }
 
@@ -1232,16 +1231,15 @@ pub async fn enter_vote(
         return Err(DomainError::Conflict("not_onsite"));
     }
     cast(&txn, &mo, &p, choice, Some(actor.account_id)).await?;
-    changed(&txn, m.id).await?;
-    audit::append(
-        &txn,
-        Some(actor.account_id),
+    audited(
+        s,
+        txn,
+        actor,
+        m.id,
         "meeting.vote.enter",
-        &format!("meeting:{}", m.id),
         serde_json::json!({"motion": motion_id, "participant": participant_id, "choice": choice}),
     )
-    .await?;
-    commit(s, txn, m.id).await
+    .await
 }
 
 /// A motion's tallies and, for motions, whether it carried.
@@ -1314,16 +1312,15 @@ pub async fn close_motion(s: &Services, actor: &Principal, motion_id: i64) -> Do
         return Err(DomainError::Conflict("motion_closed"));
     }
     let t = freeze(&txn, &mo, &m).await?;
-    changed(&txn, m.id).await?;
-    audit::append(
-        &txn,
-        Some(actor.account_id),
+    audited(
+        s,
+        txn,
+        actor,
+        m.id,
         "meeting.motion.close",
-        &format!("meeting:{}", m.id),
         serde_json::json!({"motion": motion_id, "tally": t}),
     )
     .await?;
-    commit(s, txn, m.id).await?;
     Ok(t)
 }
 
@@ -1401,16 +1398,15 @@ pub async fn moderate_message(
         .filter(meeting_message::Column::Id.eq(message_id))
         .exec(&txn)
         .await?;
-    changed(&txn, msg.meeting_id).await?;
-    audit::append(
-        &txn,
-        Some(actor.account_id),
+    audited(
+        s,
+        txn,
+        actor,
+        msg.meeting_id,
         "meeting.message",
-        &format!("meeting:{}", msg.meeting_id),
         serde_json::json!({"message": message_id, "show": show}),
     )
-    .await?;
-    commit(s, txn, msg.meeting_id).await
+    .await
 }
 
 /// A present participant raises (or lowers) a hand.
@@ -1503,16 +1499,15 @@ pub async fn save_minutes(
             .exec(&txn)
             .await?;
     }
-    changed(&txn, id).await?;
-    audit::append(
-        &txn,
-        Some(actor.account_id),
+    audited(
+        s,
+        txn,
+        actor,
+        id,
         "meeting.minutes",
-        &format!("meeting:{id}"),
         serde_json::json!({"chars": minutes.map(|m| m.chars().count())}),
     )
-    .await?;
-    commit(s, txn, id).await
+    .await
 }
 
 /// Staff close a live meeting: open motions are closed with their
@@ -1567,16 +1562,7 @@ pub async fn close(s: &Services, actor: &Principal, id: i64) -> DomainResult<()>
             .await?;
         }
     }
-    changed(&txn, id).await?;
-    audit::append(
-        &txn,
-        Some(actor.account_id),
-        "meeting.close",
-        &format!("meeting:{id}"),
-        serde_json::json!({"minutes_sha256": hex::encode(Sha256::digest(m.minutes.as_bytes())), "motions_closed": open.len()}),
-    )
-    .await?;
-    commit(s, txn, id).await
+    audited(s, txn, actor, id, "meeting.close", serde_json::json!({"minutes_sha256": hex::encode(Sha256::digest(m.minutes.as_bytes())), "motions_closed": open.len()})).await
 }
 
 // ---- Views ----
@@ -2004,14 +1990,13 @@ pub async fn record_outcome_use(
         .filter(meeting::Column::Id.eq(id))
         .exec(&txn)
         .await?;
-    changed(&txn, id).await?;
-    audit::append(
-        &txn,
-        Some(actor.account_id),
+    audited(
+        s,
+        txn,
+        actor,
+        id,
         "meeting.outcome_use",
-        &format!("meeting:{id}"),
         serde_json::json!({"text": text}),
     )
-    .await?;
-    commit(s, txn, id).await
+    .await
 }

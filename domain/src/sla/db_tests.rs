@@ -19,19 +19,6 @@ fn at(s: &str) -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
-async fn principal(s: &Services, phone: &str) -> Principal {
-    let a = account::Entity::find()
-        .filter(account::Column::Phone.eq(phone))
-        .one(&s.db)
-        .await
-        .unwrap()
-        .unwrap();
-    crate::accounts::principal_by_id(s, a.id)
-        .await
-        .unwrap()
-        .unwrap()
-}
-
 async fn open(
     s: &Services,
     subject: &str,
@@ -39,7 +26,7 @@ async fn open(
     due: Option<DateTime<Utc>>,
     when: DateTime<Utc>,
 ) -> i64 {
-    let staff = principal(s, "13800000002").await;
+    let staff = testdb::principal(s, "13800000002").await;
     let cal = calendar(s).await.unwrap();
     let (_g, txn) = s.begin_write().await.unwrap();
     let id = open_in(
@@ -110,7 +97,7 @@ async fn overdue_work_is_escalated_exactly_once_after_downtime_and_restarts() {
             db.name
         );
         // The street officer got it; the outbox marks it urgent.
-        let officer = principal(s, "13800000003").await;
+        let officer = testdb::principal(s, "13800000003").await;
         let phone = account::Entity::find_by_id(officer.account_id)
             .one(&s.db)
             .await
@@ -137,7 +124,7 @@ async fn overdue_work_is_escalated_exactly_once_after_downtime_and_restarts() {
         assert!(to_officer.iter().all(|m| m.urgent));
         // The step skipped while down (the community's staff) is told too,
         // once — and so is the assignee (step 0).
-        let staff = principal(s, "13800000002").await;
+        let staff = testdb::principal(s, "13800000002").await;
         let to_staff = outbox::Entity::find()
             .filter(outbox::Column::Recipient.eq(staff.account_id.to_string()))
             .filter(outbox::Column::Subject.contains("逾期"))
@@ -284,8 +271,8 @@ async fn admins_edit_policies_and_the_calendar_and_open_cases_follow() {
         crate::seed::seed_demo(s, Some("demo-pass-2026"))
             .await
             .unwrap();
-        let admin = principal(s, "13800000008").await;
-        let staff = principal(s, "13800000002").await;
+        let admin = testdb::principal(s, "13800000008").await;
+        let staff = testdb::principal(s, "13800000002").await;
         let working = r#"{"stages":[{"key":"reply","name":"答复","deadline":"1d","clock":"working","escalate":[{"after":"0m","to":"staff"}]}]}"#;
         // Only admins, only valid policies; a refusal changes nothing.
         assert!(matches!(
