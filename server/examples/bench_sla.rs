@@ -67,7 +67,7 @@ async fn main() -> anyhow::Result<()> {
     let opened = now - domain::clock::Duration::days(5);
     let due = now - domain::clock::Duration::days(2);
     let t = Instant::now();
-    let (_gate, txn) = services.begin_write().await?;
+    let (gate, txn) = services.begin_write().await?;
     for start in (1..=cases).step_by(500) {
         let end = (start + 499).min(cases);
         let mut q = Query::insert();
@@ -131,6 +131,9 @@ async fn main() -> anyhow::Result<()> {
         txn.execute(&e).await?;
     }
     txn.commit().await?;
+    // The write gate (SQLite) goes with the transaction, or the sweep
+    // below would wait for it for ever.
+    drop(gate);
     if backend == "postgres" {
         for (t, c) in [("sla_case", "id"), ("sla_event", "id")] {
             db.execute_unprepared(&format!(
