@@ -1,7 +1,7 @@
 //! Infrastructure tests on `sqlite::memory:` with the real migrator:
 //! leases, runs, the outbox, the audit chain, session purging. Inside the
 //! crate, since they look at what the public API keeps to itself.
-use crate::outbox::{Channel, Deliver, Message, deliver_pending_at, enqueue, enqueue_urgent};
+use crate::outbox::{Channel, Deliver, Message, deliver_pending_at, enqueue, enqueue_urgent_many};
 use crate::{Services, Settings, db, jobs};
 use std::sync::Mutex;
 
@@ -108,9 +108,17 @@ async fn sms_that_is_not_urgent_waits_for_morning_and_urgent_work_does_not() {
     enqueue(&s.db, Channel::Sms, "13800000001", "t", "notice")
         .await
         .unwrap();
-    enqueue_urgent(&s.db, Channel::Sms, "13800000002", "t", "overdue")
-        .await
-        .unwrap();
+    enqueue_urgent_many(
+        &s.db,
+        vec![(
+            Channel::Sms,
+            "13800000002".into(),
+            "t".into(),
+            "overdue".into(),
+        )],
+    )
+    .await
+    .unwrap();
     enqueue(&s.db, Channel::InApp, "7", "t", "in-app")
         .await
         .unwrap();

@@ -39,6 +39,39 @@ pub(crate) async fn enqueue<C: ConnectionTrait>(
     insert(conn, channel, recipient, subject, body, false, false).await
 }
 
+/// Many urgent messages at once (an SLA sweep's batch): one statement per
+/// 1,000 rows. `(channel, recipient, subject, body)`.
+pub(crate) async fn enqueue_urgent_many<C: ConnectionTrait>(
+    conn: &C,
+    messages: Vec<(Channel, String, String, String)>,
+) -> DomainResult<()> {
+    let now = crate::clock::now();
+    let mut rows = messages
+        .into_iter()
+        .map(|(channel, recipient, subject, body)| outbox::ActiveModel {
+            sensitive: Set(false),
+            urgent: Set(true),
+            next_attempt_at: Set(None),
+            channel: Set(channel.as_str().to_owned()),
+            recipient: Set(recipient),
+            subject: Set(subject),
+            body: Set(body),
+            status: Set("pending".to_owned()),
+            attempts: Set(0),
+            created_at: Set(now),
+            ..Default::default()
+        });
+    loop {
+        let chunk: Vec<_> = rows.by_ref().take(1000).collect();
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        outbox::Entity::insert_many(chunk)
+            .exec_without_returning(conn)
+            .await?;
+    }
+}
+
 /// A message whose body holds a personal link (a guest's meeting
 /// invitation): dropped once delivered like a code, but not urgent — an
 /// SMS waits for the end of quiet hours.
@@ -50,17 +83,6 @@ pub(crate) async fn enqueue_private<C: ConnectionTrait>(
     body: &str,
 ) -> DomainResult<i64> {
     insert(conn, channel, recipient, subject, body, true, false).await
-}
-
-/// Urgent work (an overdue case escalated): SMS is sent in quiet hours too.
-pub(crate) async fn enqueue_urgent<C: ConnectionTrait>(
-    conn: &C,
-    channel: Channel,
-    recipient: &str,
-    subject: &str,
-    body: &str,
-) -> DomainResult<i64> {
-    insert(conn, channel, recipient, subject, body, false, true).await
 }
 
 /// What a secret message's body becomes once delivered or expired.

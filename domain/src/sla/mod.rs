@@ -570,14 +570,24 @@ pub async fn sweep(s: &Services, now: DateTime<Utc>) -> DomainResult<Sweep> {
         let Some(last) = batch.last() else { break };
         after_id = last.id;
         let (_gate, txn) = s.begin_write().await?;
-        for case in &batch {
-            out.due += 1;
+        // Read again under lock (PostgreSQL): a change made meanwhile (a new
+        // deadline, a pause) is seen, and none can slip in until commit.
+        let locked = sla_case::Entity::find()
+            .filter(sla_case::Column::Id.is_in(batch.iter().map(|c| c.id)))
+            .filter(sla_case::Column::State.eq(State::Open.as_str()))
+            .order_by_asc(sla_case::Column::Id)
+            .lock_exclusive()
+            .all(&txn)
+            .await?;
+        out.due += batch.len() as u64;
+        // The step each case has reached, decided in memory.
+        let mut claims: Vec<(&sla_case::Model, i32)> = Vec::new();
+        for case in &locked {
             let key = (case.policy_key.clone(), case.policy_version);
             if !specs.contains_key(&key) {
                 specs.insert(key.clone(), parse_spec(&case.spec)?);
             }
-            let spec = &specs[&key];
-            let Some(stage) = spec.stage(&case.stage) else {
+            let Some(stage) = specs[&key].stage(&case.stage) else {
                 continue;
             };
             let d = policy::Derived {
@@ -590,13 +600,41 @@ pub async fn sweep(s: &Services, now: DateTime<Utc>) -> DomainResult<Sweep> {
                 next_at: case.next_at,
                 overdue: case.overdue,
             };
-            let Some(level) = policy::reached(stage, &d, now, &cal) else {
+            if let Some(level) = policy::reached(stage, &d, now, &cal) {
+                claims.push((case, level));
+            }
+        }
+        // Steps already written (a row behind its events): the row is
+        // rebuilt from its events and nobody is told twice.
+        let written: std::collections::HashSet<(i64, String)> = if claims.is_empty() {
+            Default::default()
+        } else {
+            sla_event::Entity::find()
+                .select_only()
+                .column(sla_event::Column::CaseId)
+                .column(sla_event::Column::Dedupe)
+                .filter(sla_event::Column::CaseId.is_in(claims.iter().map(|(c, _)| c.id)))
+                .filter(sla_event::Column::Kind.eq(Kind::Escalated.as_str()))
+                .into_tuple::<(i64, Option<String>)>()
+                .all(&txn)
+                .await?
+                .into_iter()
+                .filter_map(|(c, d)| d.map(|d| (c, d)))
+                .collect()
+        };
+        let mut events = Vec::new();
+        let mut messages = Vec::new();
+        for (case, level) in claims {
+            let dedupe = format!("{}:{level}", case.stage_seq);
+            if written.contains(&(case.id, dedupe.clone())) {
+                refresh(&txn, &cal, case, now).await?;
                 continue;
-            };
-            // Claim the step on the row first: only from the level and
-            // stage start it was read at (a change since then — a new
-            // deadline, a pause — wins, and the case is left alone).
-            let steps = policy::step_times(stage, case.due_at.unwrap_or(now), &cal);
+            }
+            let stage = specs[&(case.policy_key.clone(), case.policy_version)]
+                .stage(&case.stage)
+                .cloned()
+                .expect("checked above");
+            let steps = policy::step_times(&stage, case.due_at.unwrap_or(now), &cal);
             let moved = sla_case::Entity::update_many()
                 .col_expr(sla_case::Column::Level, (level + 1).into())
                 .col_expr(sla_case::Column::Overdue, true.into())
@@ -606,7 +644,6 @@ pub async fn sweep(s: &Services, now: DateTime<Utc>) -> DomainResult<Sweep> {
                 )
                 .col_expr(sla_case::Column::UpdatedAt, now.into())
                 .filter(sla_case::Column::Id.eq(case.id))
-                .filter(sla_case::Column::State.eq(State::Open.as_str()))
                 .filter(sla_case::Column::Level.eq(case.level))
                 .filter(sla_case::Column::StageSeq.eq(case.stage_seq))
                 .exec(&txn)
@@ -614,7 +651,7 @@ pub async fn sweep(s: &Services, now: DateTime<Utc>) -> DomainResult<Sweep> {
             if moved.rows_affected != 1 {
                 continue;
             }
-            let written = sla_event::Entity::insert(sla_event::ActiveModel {
+            events.push(sla_event::ActiveModel {
                 case_id: Set(case.id),
                 kind: Set(Kind::Escalated.as_str().to_owned()),
                 stage: Set(Some(case.stage.clone())),
@@ -623,25 +660,10 @@ pub async fn sweep(s: &Services, now: DateTime<Utc>) -> DomainResult<Sweep> {
                 assignee_id: Set(None),
                 due_at: Set(case.due_at),
                 note: Set(None),
-                dedupe: Set(Some(format!("{}:{level}", case.stage_seq))),
+                dedupe: Set(Some(dedupe)),
                 at: Set(now),
                 ..Default::default()
-            })
-            .on_conflict(
-                OnConflict::columns([sla_event::Column::CaseId, sla_event::Column::Dedupe])
-                    .do_nothing()
-                    .to_owned(),
-            )
-            .exec_without_returning(&txn)
-            .await?;
-            if written == 0 {
-                // Already written (the row was behind its events): the
-                // row is rebuilt from the events, nobody is told twice.
-                if let Some(row) = sla_case::Entity::find_by_id(case.id).one(&txn).await? {
-                    refresh(&txn, &cal, &row, now).await?;
-                }
-                continue;
-            }
+            });
             out.escalated += 1;
             // Everyone whose step came since the last sweep: level 0 the
             // assignee, step k the k-th target (after downtime, all of the
@@ -686,18 +708,28 @@ pub async fn sweep(s: &Services, now: DateTime<Utc>) -> DomainResult<Sweep> {
                 }
             }
             for (account, phone) in people {
-                outbox::enqueue_urgent(
-                    &txn,
+                messages.push((
                     outbox::Channel::InApp,
-                    &account.to_string(),
-                    &subject,
-                    &body,
-                )
-                .await?;
-                outbox::enqueue_urgent(&txn, outbox::Channel::Sms, &phone, &subject, &body).await?;
-                out.notified += 2;
+                    account.to_string(),
+                    subject.clone(),
+                    body.clone(),
+                ));
+                messages.push((outbox::Channel::Sms, phone, subject.clone(), body.clone()));
             }
         }
+        // One statement for the batch's events, a few for its messages.
+        if !events.is_empty() {
+            sla_event::Entity::insert_many(events)
+                .on_conflict(
+                    OnConflict::columns([sla_event::Column::CaseId, sla_event::Column::Dedupe])
+                        .do_nothing()
+                        .to_owned(),
+                )
+                .exec_without_returning(&txn)
+                .await?;
+        }
+        out.notified += messages.len() as u64;
+        outbox::enqueue_urgent_many(&txn, messages).await?;
         txn.commit().await?;
         if (batch.len() as u64) < SWEEP_BATCH {
             break;
