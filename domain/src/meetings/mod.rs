@@ -1255,10 +1255,21 @@ pub struct Tally {
     pub passed: Option<bool>,
 }
 
+/// Participants present (on site or online): what the quorum counts.
+async fn present<C: ConnectionTrait>(conn: &C, meeting_id: i64) -> DomainResult<u32> {
+    Ok(meeting_participant::Entity::find()
+        .filter(meeting_participant::Column::MeetingId.eq(meeting_id))
+        .filter(meeting_participant::Column::Attend.is_not_null())
+        .count(conn)
+        .await? as u32)
+}
+
+/// A motion's votes counted, with `present` participants in the room.
 async fn tally<C: ConnectionTrait>(
     conn: &C,
     mo: &meeting_motion::Model,
     m: &meeting::Model,
+    present: u32,
 ) -> DomainResult<Tally> {
     let n = serde_json::from_str::<Vec<String>>(&mo.options)
         .unwrap_or_default()
@@ -1276,11 +1287,6 @@ async fn tally<C: ConnectionTrait>(
             *x += 1;
         }
     }
-    let present = meeting_participant::Entity::find()
-        .filter(meeting_participant::Column::MeetingId.eq(m.id))
-        .filter(meeting_participant::Column::Attend.is_not_null())
-        .count(conn)
-        .await? as u32;
     let cast = choices.len() as u32;
     let quorum = std::cmp::max(m.quorum, 0) as u32;
     let quorum_met = present >= quorum;
@@ -1340,7 +1346,7 @@ async fn freeze<C: ConnectionTrait>(
     if closed.rows_affected != 1 {
         return Err(DomainError::Conflict("motion_closed"));
     }
-    let t = tally(conn, mo, m).await?;
+    let t = tally(conn, mo, m, present(conn, m.id).await?).await?;
     meeting_motion::Entity::update_many()
         .col_expr(
             meeting_motion::Column::Result,
@@ -1682,6 +1688,7 @@ pub async fn view(s: &Services, who: Option<Who<'_>>, id: i64) -> DomainResult<M
         .map(|a| (a.id, a))
         .collect();
     let people = participants_of(&s.db, id).await?;
+    let here = people.iter().filter(|p| p.attend.is_some()).count() as u32;
     let names: HashMap<i64, String> = people.iter().map(|p| (p.id, p.name.clone())).collect();
     let mut motions = Vec::new();
     for mo in meeting_motion::Entity::find()
@@ -1692,7 +1699,7 @@ pub async fn view(s: &Services, who: Option<Who<'_>>, id: i64) -> DomainResult<M
     {
         let t = match &mo.result {
             Some(r) => serde_json::from_str(r).unwrap_or_default(),
-            None => tally(&s.db, &mo, &m).await?,
+            None => tally(&s.db, &mo, &m, here).await?,
         };
         motions.push(MotionView {
             id: mo.id,
