@@ -13,7 +13,8 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbB
 /// writers wait instead of failing.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     let mut opts = ConnectOptions::new(url.to_owned());
-    opts.sqlx_logging(false)
+    // `HONGCHA_SQL_LOG=1` logs every statement (at debug, target `sqlx`).
+    opts.sqlx_logging(std::env::var_os("HONGCHA_SQL_LOG").is_some())
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10));
     if url.starts_with("sqlite:") {

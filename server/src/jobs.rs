@@ -22,14 +22,26 @@ pub struct Running {
     holder: String,
 }
 
-impl Running {
-    /// Stops every job; a run this instance had going is marked interrupted
-    /// (its transaction is rolled back with the task), so its page says so.
-    pub async fn stop(self) {
+/// Jobs end with the server that started them, also when the server's
+/// task is dropped without a shutdown (an aborted task, a failed start):
+/// none is left running on a pool that is closed or a database that is gone.
+impl Drop for Running {
+    fn drop(&mut self) {
         for h in &self.tasks {
             h.abort();
         }
-        for h in self.tasks {
+    }
+}
+
+impl Running {
+    /// Stops every job; a run this instance had going is marked interrupted
+    /// (its transaction is rolled back with the task), so its page says so.
+    pub async fn stop(mut self) {
+        let tasks = std::mem::take(&mut self.tasks);
+        for h in &tasks {
+            h.abort();
+        }
+        for h in tasks {
             let _ = h.await;
         }
         let none = domain::clock::Duration::zero();

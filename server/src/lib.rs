@@ -167,7 +167,13 @@ pub fn router(
         secure_cookies: cfg.secure_cookies,
         public_origin: cfg.public_origin.clone(),
     };
-    let routes = generate_route_list(app::App);
+    // Once per process. Leptos marks the whole process as "listing routes"
+    // while it runs the app to list them, and a page render that starts a
+    // data load meanwhile (another instance in the same process: the
+    // black-box tests) would wait forever (leptos-rs/leptos#4773).
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    let routes = ROUTES.get_or_init(|| generate_route_list(app::App)).clone();
     let shell = {
         let opts = state.leptos_options.clone();
         move || app::shell(opts.clone())

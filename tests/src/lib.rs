@@ -361,10 +361,17 @@ impl TestApp {
         self.db.clone().close().await.ok();
         if let Some((admin_url, name)) = self.pg_drop.take() {
             let admin = domain::db::connect(&admin_url).await.expect("connect");
-            admin
-                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .await
-                .expect("drop test database");
+            // A connection that was on its way in while the others were
+            // ended makes PostgreSQL refuse the drop once; it is ended too
+            // on the next try.
+            let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+            let mut tries = 0;
+            while let Err(e) = admin.execute_unprepared(&sql).await {
+                tries += 1;
+                assert!(tries < 10, "drop test database {name}: {e}");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            admin.close().await.ok();
         }
     }
 }

@@ -634,5 +634,6 @@ async fn two_instances_share_one_budget() {
     assert_eq!(wrong(second.clone()).await, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(wrong(app.addr.clone()).await, StatusCode::TOO_MANY_REQUESTS);
     handle.abort();
+    let _ = handle.await;
     app.stop().await;
 }

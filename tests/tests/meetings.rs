@@ -471,6 +471,7 @@ async fn a_poll_opened_through_one_instance_reaches_a_participant_on_another() {
     let took = wait_for_event(&mut live, "另一台服务器能看到吗", Duration::from_secs(10)).await;
     assert!(took < Duration::from_secs(5), "{took:?}");
     handle.abort();
+    let _ = handle.await;
     app.stop().await;
 }
 
@@ -568,6 +569,7 @@ async fn the_sweeper_escalates_overdue_work_once_across_instances() {
             );
         }
         handle.abort();
+        let _ = handle.await;
         app.stop().await;
     }
 }

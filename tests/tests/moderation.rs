@@ -574,6 +574,7 @@ async fn web_import_previews_row_errors_then_imports_all_with_progress() {
             .unwrap();
         assert_eq!(there, last, "{backend:?}");
         handle.abort();
+        let _ = handle.await;
         let queue = app.get_json(&staff, "/api/moderation_queue").await;
         let titles: Vec<&str> = queue
             .as_array()

@@ -202,6 +202,7 @@ async fn admins_build_and_retire_the_organisation() {
         flip("true").await;
         assert_eq!(there(second).await, public, "{backend:?}");
         handle.abort();
+        let _ = handle.await;
         let tree = app.get_json(&admin, "/api/org_tree").await;
         assert!(tree.to_string().contains("\"retired\":true"));
         // New records may not go to a retired community.

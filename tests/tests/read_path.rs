@@ -166,6 +166,7 @@ async fn a_moderation_decision_shows_on_the_very_next_read() {
             );
         }
         other_handle.abort();
+        let _ = other_handle.await;
         app.stop().await;
     }
 }
@@ -366,5 +367,6 @@ async fn site_files_are_named_by_their_content_and_kept_a_year() {
         );
     }
     handle.abort();
+    let _ = handle.await;
     app.stop().await;
 }
