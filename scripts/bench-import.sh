@@ -6,8 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROWS="${1:-50000}"
 source scripts/tools.sh
-step "cargo leptos build --release"
-cargo leptos build --release >/dev/null 2>&1 || cargo leptos build --release
+step "cargo leptos build --release --split"
+cargo leptos build --release --split >/dev/null 2>&1 || cargo leptos build --release --split
 BIN="$CARGO_TARGET_DIR/release/hongcha"
 WORK="$(mktemp -d)"; trap 'rm -rf "$WORK"' EXIT
 export HONGCHA_DATABASE_URL="sqlite://$WORK/bench.db" HONGCHA_DATA_DIR="$WORK" HONGCHA_LOG=warn HONGCHA_DEMO_PASSWORD=bench-pass-2026

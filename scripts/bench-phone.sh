@@ -7,8 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WITH_BROWSER=1 source scripts/tools.sh
-step "cargo leptos build --release"
-cargo leptos build --release >/dev/null 2>&1 || cargo leptos build --release
+step "cargo leptos build --release --split"
+cargo leptos build --release --split >/dev/null 2>&1 || cargo leptos build --release --split
 BIN="$CARGO_TARGET_DIR/release/hongcha"
 WORK="$(mktemp -d)"
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')

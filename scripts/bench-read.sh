@@ -14,8 +14,8 @@ OPINIONS="${3:-100000}"
 source scripts/tools.sh
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 
-step "cargo leptos build --release"
-cargo leptos build --release >/dev/null 2>&1 || cargo leptos build --release
+step "cargo leptos build --release --split"
+cargo leptos build --release --split >/dev/null 2>&1 || cargo leptos build --release --split
 BIN="$CARGO_TARGET_DIR/release/hongcha"
 
 WORK="$(mktemp -d)"

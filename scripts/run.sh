@@ -6,8 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/tools.sh
 
-step "cargo leptos build --release"
-cargo leptos build --release
+step "cargo leptos build --release --split"
+cargo leptos build --release --split
 
 BIN="$CARGO_TARGET_DIR/release/hongcha"
 export HONGCHA_SITE_ROOT="${HONGCHA_SITE_ROOT:-target/site}"

@@ -38,7 +38,7 @@ step "end-to-end: build the site"
 # A site of its own, so the tests never leave a debug bundle where
 # scripts/run.sh put the release one (target/site).
 export LEPTOS_SITE_ROOT="target/site-e2e"
-cargo leptos build
+cargo leptos build --split
 E2E_DIR="$(mktemp -d)"
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 export HONGCHA_DATABASE_URL="sqlite://$E2E_DIR/e2e.db" HONGCHA_DATA_DIR="$E2E_DIR" \

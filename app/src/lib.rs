@@ -18,7 +18,7 @@ pub mod state;
 use leptos::prelude::*;
 use leptos_meta::{Html, Meta, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{Lazy, LazyRoute, lazy_route, path};
 
 use crate::i18n::{I18n, initial_lang, use_i18n};
 use crate::model::MeView;
@@ -66,6 +66,47 @@ pub struct Session {
 
 pub fn use_session() -> Session {
     expect_context::<Session>()
+}
+
+/// Pages off the first visit's path (meetings, plans, the staff and admin
+/// areas, a resident's own page) come as routes whose view is split off
+/// the main bundle (`cargo leptos build --split`): their code is fetched
+/// when someone goes there, or with the page when it is rendered there.
+macro_rules! lazy_pages {
+    ($($route:ident => $page:path,)*) => {$(
+        struct $route;
+
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                Self
+            }
+
+            fn view(_this: Self) -> AnyView {
+                untrack($page).into_any()
+            }
+        }
+    )*};
+}
+
+lazy_pages! {
+    MeetingListRoute => meetings::MeetingList,
+    MeetingRoute => meetings::MeetingPage,
+    PlanListRoute => plans::PlanList,
+    PlanRoute => plans::PlanPage,
+    NewMeetingRoute => meetings::NewMeeting,
+    VenueSheetRoute => meetings::VenueSheet,
+    NewPlanRoute => plans::NewPlan,
+    SlaAdminRoute => plans::SlaAdmin,
+    ResidentHomeRoute => pages::ResidentHome,
+    StaffPanelRoute => pages::StaffPanel,
+    ImportRoute => pages::ImportPage,
+    SuggestionsRoute => agenda::Suggestions,
+    LexiconAdminRoute => agenda::LexiconAdmin,
+    StreetAreaRoute => pages::StreetArea,
+    TaskInboxRoute => pages::TaskInbox,
+    AuditAreaRoute => pages::AuditArea,
+    AdminAreaRoute => pages::AdminArea,
 }
 
 #[component]
@@ -116,24 +157,24 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/opinions/:id") view=pages::OpinionDetail />
                     <Route path=path!("/topics") view=agenda::HotTopics />
                     <Route path=path!("/topics/:id") view=agenda::TopicPage />
-                    <Route path=path!("/meetings") view=meetings::MeetingList />
-                    <Route path=path!("/meetings/:id") view=meetings::MeetingPage />
-                    <Route path=path!("/meetings/:id/join") view=meetings::MeetingPage />
-                    <Route path=path!("/plans") view=plans::PlanList />
-                    <Route path=path!("/plans/:id") view=plans::PlanPage />
-                    <Route path=path!("/staff/meetings/new") view=meetings::NewMeeting />
-                    <Route path=path!("/staff/meetings/:id/sheet") view=meetings::VenueSheet />
-                    <Route path=path!("/staff/plans/new") view=plans::NewPlan />
-                    <Route path=path!("/admin/sla") view=plans::SlaAdmin />
-                    <Route path=path!("/me") view=pages::ResidentHome />
-                    <Route path=path!("/staff") view=pages::StaffPanel />
-                    <Route path=path!("/staff/import") view=pages::ImportPage />
-                    <Route path=path!("/staff/agenda") view=agenda::Suggestions />
-                    <Route path=path!("/admin/lexicon") view=agenda::LexiconAdmin />
-                    <Route path=path!("/street") view=pages::StreetArea />
-                    <Route path=path!("/tasks") view=pages::TaskInbox />
-                    <Route path=path!("/audit") view=pages::AuditArea />
-                    <Route path=path!("/admin") view=pages::AdminArea />
+                    <Route path=path!("/meetings") view={Lazy::<MeetingListRoute>::new()} />
+                    <Route path=path!("/meetings/:id") view={Lazy::<MeetingRoute>::new()} />
+                    <Route path=path!("/meetings/:id/join") view={Lazy::<MeetingRoute>::new()} />
+                    <Route path=path!("/plans") view={Lazy::<PlanListRoute>::new()} />
+                    <Route path=path!("/plans/:id") view={Lazy::<PlanRoute>::new()} />
+                    <Route path=path!("/staff/meetings/new") view={Lazy::<NewMeetingRoute>::new()} />
+                    <Route path=path!("/staff/meetings/:id/sheet") view={Lazy::<VenueSheetRoute>::new()} />
+                    <Route path=path!("/staff/plans/new") view={Lazy::<NewPlanRoute>::new()} />
+                    <Route path=path!("/admin/sla") view={Lazy::<SlaAdminRoute>::new()} />
+                    <Route path=path!("/me") view={Lazy::<ResidentHomeRoute>::new()} />
+                    <Route path=path!("/staff") view={Lazy::<StaffPanelRoute>::new()} />
+                    <Route path=path!("/staff/import") view={Lazy::<ImportRoute>::new()} />
+                    <Route path=path!("/staff/agenda") view={Lazy::<SuggestionsRoute>::new()} />
+                    <Route path=path!("/admin/lexicon") view={Lazy::<LexiconAdminRoute>::new()} />
+                    <Route path=path!("/street") view={Lazy::<StreetAreaRoute>::new()} />
+                    <Route path=path!("/tasks") view={Lazy::<TaskInboxRoute>::new()} />
+                    <Route path=path!("/audit") view={Lazy::<AuditAreaRoute>::new()} />
+                    <Route path=path!("/admin") view={Lazy::<AdminAreaRoute>::new()} />
                 </Routes>
             </main>
         </Router>
@@ -228,5 +269,7 @@ fn LangSwitch() -> impl IntoView {
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(App);
+    // Lazy routes: a page rendered on one of them waits for its part of
+    // the bundle before hydrating.
+    leptos::mount::hydrate_lazy(App);
 }

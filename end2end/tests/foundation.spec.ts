@@ -173,3 +173,32 @@ test("no console errors on the main pages", async ({ page }) => {
   }
   expect(errors).toEqual([]);
 });
+
+test("a first visit loads only the resident pages' code; a meeting page brings its own part", async ({ page }) => {
+  const errors = watchErrors(page);
+  const wasm: string[] = [];
+  page.on("request", (r) => {
+    const path = new URL(r.url()).pathname;
+    if (path.endsWith(".wasm")) wasm.push(path);
+  });
+  await page.goto("/");
+  await hydrated(page);
+  await page.goto("/opinions");
+  await hydrated(page);
+  // The main bundle, nothing split off for staff, admins or meetings.
+  expect(wasm.filter((p) => /split_|chunk_/.test(p))).toEqual([]);
+  expect(wasm.length).toBeGreaterThan(0);
+
+  // Going to the meetings in the app fetches their part and shows the page.
+  await page.getByRole("navigation", { name: "主导航" }).getByRole("link", { name: "议事会" }).click();
+  await expect(page).toHaveURL(/\/meetings$/);
+  await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+  expect(wasm.some((p) => p.includes("meeting_list_route"))).toBe(true);
+
+  // Opened directly, a split page is rendered by the server and hydrates.
+  wasm.length = 0;
+  await page.goto("/plans");
+  await hydrated(page);
+  expect(wasm.some((p) => p.includes("plan_list_route"))).toBe(true);
+  expect(errors).toEqual([]);
+});

@@ -31,6 +31,9 @@ impl Fingerprints {
     }
 }
 
+/// The loader a split build puts beside the main script.
+const SPLIT_LOADER: &str = "__wasm_split.______________________.js";
+
 fn hash_of(path: &Path) -> std::io::Result<String> {
     let bytes = std::fs::read(path)?;
     Ok(hex::encode(&Sha256::digest(&bytes)[..8]))
@@ -43,6 +46,11 @@ fn hash_of(path: &Path) -> std::io::Result<String> {
 pub fn fingerprint(pkg_dir: &Path, output: &str, state_dir: &Path) -> Fingerprints {
     let mut out = Fingerprints::default();
     let mut hashes: Vec<(&str, String)> = Vec::new();
+    // A split build (`--split`): the lazily loaded parts import the main
+    // script by its plain name, so the page must load it by that name too
+    // (one module, one wasm instance). It is small and revalidated; the
+    // wasm and the stylesheet keep their fingerprints.
+    let split = pkg_dir.join(SPLIT_LOADER).exists();
     let candidates = [
         ("js", format!("{output}.js")),
         ("wasm", format!("{output}.wasm")),
@@ -50,7 +58,7 @@ pub fn fingerprint(pkg_dir: &Path, output: &str, state_dir: &Path) -> Fingerprin
         ("css", format!("{output}.css")),
     ];
     for (kind, name) in candidates {
-        if hashes.iter().any(|(k, _)| *k == kind) {
+        if hashes.iter().any(|(k, _)| *k == kind) || (split && kind == "js") {
             continue;
         }
         let Ok(hash) = hash_of(&pkg_dir.join(&name)) else {
@@ -66,9 +74,14 @@ pub fn fingerprint(pkg_dir: &Path, output: &str, state_dir: &Path) -> Fingerprin
         }
         hashes.push((kind, hash));
     }
-    let js = hashes.iter().find(|(k, _)| *k == "js");
-    let wasm = hashes.iter().find(|(k, _)| *k == "wasm");
-    if let (Some((_, js)), Some((_, wasm))) = (js, wasm) {
+    let js = hashes.iter().find(|(k, _)| *k == "js").map(|(_, h)| h);
+    let wasm = hashes.iter().find(|(k, _)| *k == "wasm").map(|(_, h)| h);
+    let js = match (js, split) {
+        (Some(js), false) => Some(js.as_str()),
+        (_, true) => Some("plain"),
+        (None, false) => None,
+    };
+    if let (Some(js), Some(wasm)) = (js, wasm) {
         // Named after what it says, and written whole (temporary file, then
         // rename): instances of different builds sharing a data folder
         // (a rolling deploy) never read each other's names.
@@ -77,7 +90,11 @@ pub fn fingerprint(pkg_dir: &Path, output: &str, state_dir: &Path) -> Fingerprin
             "site-hashes-{js}-{wasm}.{}.tmp",
             std::process::id()
         ));
-        let text = format!("js: {js}\nwasm: {wasm}\n");
+        let text = if split {
+            format!("wasm: {wasm}\n")
+        } else {
+            format!("js: {js}\nwasm: {wasm}\n")
+        };
         let written = std::fs::create_dir_all(state_dir)
             .and_then(|_| std::fs::write(&tmp, text))
             .and_then(|_| std::fs::rename(&tmp, &path))
@@ -186,6 +203,27 @@ mod tests {
         assert!(
             second.resolve(&wasm).is_some(),
             "an unchanged one keeps its name"
+        );
+    }
+
+    /// The lazily loaded parts of a split build import `./hongcha.js`: the
+    /// page names the main script the same way, or the browser would run
+    /// it twice, with two wasm instances.
+    #[test]
+    fn a_split_build_keeps_the_main_script_name() {
+        let site = tempfile::tempdir().unwrap();
+        let state = tempfile::tempdir().unwrap();
+        let pkg = site.path();
+        std::fs::write(pkg.join("hongcha.js"), "export function hydrate(){}").unwrap();
+        std::fs::write(pkg.join("hongcha.wasm"), b"\0asm\x01\0\0\0").unwrap();
+        std::fs::write(pkg.join(super::SPLIT_LOADER), "import './hongcha.js'").unwrap();
+        let prints = super::fingerprint(pkg, "hongcha", state.path());
+        let names: Vec<&str> = prints.files.values().map(String::as_str).collect();
+        assert_eq!(names, ["hongcha.wasm"], "only the wasm is renamed");
+        let hashes = std::fs::read_to_string(prints.hash_file.unwrap()).unwrap();
+        assert!(
+            hashes.starts_with("wasm: ") && !hashes.contains("js:"),
+            "{hashes}"
         );
     }
 
