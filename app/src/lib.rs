@@ -12,6 +12,7 @@ pub mod meetings;
 pub mod model;
 mod pages;
 pub mod plans;
+pub mod reports;
 #[cfg(feature = "ssr")]
 pub mod state;
 
@@ -107,6 +108,7 @@ lazy_pages! {
     TaskInboxRoute => pages::TaskInbox,
     AuditAreaRoute => pages::AuditArea,
     AdminAreaRoute => pages::AdminArea,
+    ReportRoute => reports::ReportPage,
 }
 
 #[component]
@@ -175,6 +177,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/tasks") view={Lazy::<TaskInboxRoute>::new()} />
                     <Route path=path!("/audit") view={Lazy::<AuditAreaRoute>::new()} />
                     <Route path=path!("/admin") view={Lazy::<AdminAreaRoute>::new()} />
+                    <Route path=path!("/reports") view={Lazy::<ReportRoute>::new()} />
                 </Routes>
             </main>
         </Router>

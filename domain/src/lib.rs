@@ -27,6 +27,7 @@ pub mod photos;
 pub mod plans;
 pub mod ratelimit;
 mod refdata;
+pub mod reports;
 mod secrets;
 pub mod seed;
 pub mod sla;

@@ -33,6 +33,9 @@ impl Drop for Db {
     }
 }
 
+/// The public origin the test services put in front of SMS links.
+pub(crate) const ORIGIN: &str = "https://hongcha.example";
+
 /// One migrated database per backend available here.
 pub(crate) async fn each() -> Vec<Db> {
     let mut out = Vec::new();
@@ -40,8 +43,10 @@ pub(crate) async fn each() -> Vec<Db> {
     let url = format!("sqlite://{}", dir.path().join("t.db").display());
     let conn = db::connect(&url).await.expect("sqlite");
     db::migrate(&conn).await.expect("migrate sqlite");
+    // Messages that leave the site (SMS) carry whole links.
     let settings = Settings {
         data_dir: dir.path().to_path_buf(),
+        public_origin: Some(ORIGIN.into()),
         ..Settings::default()
     };
     out.push(Db {
@@ -63,7 +68,13 @@ pub(crate) async fn each() -> Vec<Db> {
         let conn = db::connect(&format!("{base}/{name}")).await.expect("pg");
         db::migrate(&conn).await.expect("migrate pg");
         out.push(Db {
-            s: Services::new(conn, Settings::default()),
+            s: Services::new(
+                conn,
+                Settings {
+                    public_origin: Some(ORIGIN.into()),
+                    ..Settings::default()
+                },
+            ),
             name: "postgres",
             _dir: None,
             pg: Some((admin.clone(), name)),

@@ -197,6 +197,7 @@ pub fn router(
         .route("/api/v1/topics", get(api_v1::topics))
         .route("/live/meetings/{id}", get(live::events).with_state(hub))
         .route("/media/photos/{id}", get(media::photo))
+        .route("/reports/export", get(media::report_file))
         // The site's files: conditional requests answered with 304, and a
         // `.br` / `.gz` file next to one is sent instead when accepted.
         .route(

@@ -183,3 +183,95 @@ pub async fn upload_import(
         Err(e) => answer(&headers, page, Err(e)),
     }
 }
+
+#[derive(serde::Deserialize)]
+pub struct ReportQuery {
+    format: Option<String>,
+    community: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// `GET /reports/export?format=xlsx|csv&community=&from=&to=`: the outcome
+/// report as a file, for whoever may see that report (street officers and
+/// admins any, community staff their own). No period: this year so far.
+pub async fn report_file(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    q: Result<Query<ReportQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let bad = |field| error_response(domain::DomainError::validation(field, "invalid"));
+    let Ok(Query(q)) = q else {
+        return bad("query");
+    };
+    let actor = match principal(&st, &headers).await {
+        Ok(Some(p)) => p,
+        Ok(None) => return error_response(domain::DomainError::Unauthenticated),
+        Err(r) => return r,
+    };
+    let community = match q
+        .community
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
+        None => None,
+        Some(c) => match c.parse::<i64>() {
+            Ok(id) => Some(id),
+            Err(_) => return bad("community"),
+        },
+    };
+    let period = match (q.from.as_deref(), q.to.as_deref()) {
+        (Some(f), Some(t)) if !f.trim().is_empty() && !t.trim().is_empty() => {
+            match domain::reports::Period::parse(f, t) {
+                Ok(p) => p,
+                Err(e) => return error_response(e),
+            }
+        }
+        _ => domain::reports::Period::this_year(domain::clock::now()),
+    };
+    let report = match domain::reports::report(&st.services, &actor, community, period).await {
+        Ok(r) => r,
+        Err(e) => return error_response(e),
+    };
+    let names = domain::reports::export::Names {
+        categories: match domain::categories::list(&st.services, true).await {
+            Ok(list) => list.into_iter().map(|c| (c.code, c.name_zh)).collect(),
+            Err(e) => return error_response(e),
+        },
+    };
+    let (made, mime, ext) = match q.format.as_deref().unwrap_or("xlsx") {
+        "xlsx" => (
+            domain::reports::export::xlsx(&report, &names),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "xlsx",
+        ),
+        "csv" => (
+            domain::reports::export::csv(&report, &names),
+            "text/csv; charset=utf-8",
+            "csv",
+        ),
+        _ => return bad("format"),
+    };
+    let bytes = match made {
+        Ok(b) => b,
+        Err(e) => return error_response(e),
+    };
+    let name = format!(
+        "hongcha-report-{}-{}-{}.{ext}",
+        community.map_or_else(|| "street".to_owned(), |c| c.to_string()),
+        report.period.from,
+        report.period.to
+    );
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    res
+}

@@ -126,6 +126,7 @@ pub fn StaffPanel() -> impl IntoView {
                 <a href="#log-title">{i18n.t("staff.log")}</a>
                 <A href="/staff/import">{i18n.t("import.title")}</A>
                 <A href="/staff/agenda">{i18n.t("agenda.title")}</A>
+                <A href="/reports">{i18n.t("report.title")}</A>
             </nav>
             <section>
                 <h2 id="queue-title">{i18n.t("staff.queue")}</h2>
@@ -149,6 +150,9 @@ pub fn StreetArea() -> impl IntoView {
     let communities = Resource::new(|| (), |_| api::list_communities());
     view! {
         <AreaPage area="street" title="street.title" intro="street.intro">
+            <p>
+                <A href="/reports" attr:class="button" attr:id="open-report">{i18n.t("report.link")}</A>
+            </p>
             <section class="card">
                 <h2>{i18n.t("street.communities")}</h2>
                 <Suspense fallback=|| ()>

@@ -177,6 +177,7 @@ pub async fn accept(
     .insert(&txn)
     .await?;
     let notified = super::tell::tell(
+        s,
         &txn,
         topic_id,
         super::tell::Step::Accepted,

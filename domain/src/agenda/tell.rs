@@ -1,8 +1,9 @@
 //! 回应居民 closing the loop: everyone whose public opinion fed a topic is
 //! told when it is taken up, discussed, planned, put to their rating and
 //! resolved — each author once per step (`loop_notice` is unique per
-//! account, topic and step), in the app, and by SMS when they chose it
-//! (outside quiet hours: the outbox holds non-urgent SMS until morning).
+//! account, topic and step; a plan reopened after its rating asks again,
+//! once per round), in the app, and by SMS when they chose it (outside
+//! quiet hours: the outbox holds non-urgent SMS until morning).
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set, sea_query::OnConflict,
 };
@@ -23,8 +24,8 @@ pub enum Step {
     Discussed,
     /// 形成共治方案
     Planned,
-    /// 请您评价
-    Rating,
+    /// 请您评价 (round 1), 请您再次评价 (a round after a reopen)
+    Rating { round: i32 },
     /// 已办结
     Resolved,
 }
@@ -36,8 +37,17 @@ impl Step {
             Step::Meeting => "meeting",
             Step::Discussed => "discussed",
             Step::Planned => "planned",
-            Step::Rating => "rating",
+            Step::Rating { .. } => "rating",
             Step::Resolved => "resolved",
+        }
+    }
+
+    /// What `loop_notice` keeps: the step, and for a rating after a
+    /// reopen its round, so each round is asked once.
+    fn key(self) -> String {
+        match self {
+            Step::Rating { round } if round > 1 => format!("rating:{round}"),
+            _ => self.as_str().to_owned(),
         }
     }
 
@@ -47,7 +57,8 @@ impl Step {
             Step::Meeting => "您关心的议题将在议事会上讨论",
             Step::Discussed => "议事会已讨论您关心的议题",
             Step::Planned => "议事会已形成共治方案",
-            Step::Rating => "请为共治方案的落实情况打分",
+            Step::Rating { round } if round > 1 => "共治方案已整改，请再次打分",
+            Step::Rating { .. } => "请为共治方案的落实情况打分",
             Step::Resolved => "您关心的议题已办结",
         }
     }
@@ -71,9 +82,11 @@ pub(crate) async fn authors<C: ConnectionTrait>(conn: &C, topic_id: i64) -> Doma
 }
 
 /// Tells every author of `topic_id` about `step` (`text` is the message,
-/// `link` where to see it), skipping those already told of this step.
+/// `link` the site path where to see it: as it is in the app, after the
+/// public origin by SMS), skipping those already told of this step.
 /// Returns how many were told now. Call in the transaction of the change.
 pub(crate) async fn tell<C: ConnectionTrait>(
+    s: &crate::Services,
     conn: &C,
     topic_id: i64,
     step: Step,
@@ -86,7 +99,7 @@ pub(crate) async fn tell<C: ConnectionTrait>(
         let fresh = loop_notice::Entity::insert(loop_notice::ActiveModel {
             account_id: Set(account_id),
             topic_id: Set(topic_id),
-            step: Set(step.as_str().to_owned()),
+            step: Set(step.key()),
             at: Set(now),
         })
         .on_conflict(
@@ -117,6 +130,7 @@ pub(crate) async fn tell<C: ConnectionTrait>(
             .await?
             .filter(|a| a.notify_sms && !a.disabled);
         if let Some(a) = sms {
+            let body = format!("{text} 查看：{}", s.link(link));
             outbox::enqueue(conn, outbox::Channel::Sms, &a.phone, step.subject(), &body).await?;
         }
         told += 1;

@@ -265,6 +265,7 @@ pub async fn close_plan(s: &Services, actor: &Principal, plan_id: i64) -> Domain
                     .await?;
                 if let Some(it) = agenda_item::Entity::find_by_id(item).one(&txn).await? {
                     tell::tell(
+                        s,
                         &txn,
                         it.topic_id,
                         Step::Resolved,

@@ -24,6 +24,24 @@ fn input(community: i64, item: i64) -> MeetingInput {
     }
 }
 
+/// A resident by account and a property company's manager by phone.
+fn resident_and_property(resident: &Principal) -> Vec<Invitee> {
+    vec![
+        Invitee {
+            account_id: Some(resident.account_id),
+            name: String::new(),
+            party: Party::Resident,
+            phone: String::new(),
+        },
+        Invitee {
+            account_id: None,
+            name: "小河物业 张经理".into(),
+            party: Party::Property,
+            phone: "13911112222".into(),
+        },
+    ]
+}
+
 /// The join token in the newest invitation to `recipient`.
 async fn token_for(s: &Services, recipient: &str) -> String {
     let m = outbox_row::Entity::find()
@@ -108,27 +126,9 @@ async fn a_hybrid_meeting_runs_from_draft_to_closed_minutes() {
         )
         .await;
         assert!(ids.is_err(), "a bad phone refuses the whole list");
-        let ids = invite(
-            s,
-            &staff,
-            id,
-            vec![
-                Invitee {
-                    account_id: Some(resident.account_id),
-                    name: String::new(),
-                    party: Party::Resident,
-                    phone: String::new(),
-                },
-                Invitee {
-                    account_id: None,
-                    name: "小河物业 张经理".into(),
-                    party: Party::Property,
-                    phone: "13911112222".into(),
-                },
-            ],
-        )
-        .await
-        .unwrap();
+        let ids = invite(s, &staff, id, resident_and_property(&resident))
+            .await
+            .unwrap();
         assert_eq!(ids.len(), 2);
         // Inviting an account again gives the same participant.
         let again = invite(
@@ -389,5 +389,81 @@ async fn a_motion_without_quorum_does_not_carry() {
             close_motion(s, &staff, motion).await,
             Err(DomainError::Conflict("motion_closed"))
         ));
+    }
+}
+
+/// Staff edit a draft freely; once it is scheduled, a change of time,
+/// place or mode tells every invitee (in the app, or by SMS for a guest
+/// invited by phone) and a change of wording alone does not. A live
+/// meeting is no longer edited, and only the community's staff edit.
+#[tokio::test]
+async fn an_edit_after_scheduling_tells_the_invitees_what_moved() {
+    for db in testdb::each().await {
+        let s = &db.s;
+        let (staff, resident, item, _, _) = testdb::accepted_topic(s).await;
+        let community = staff.community_id.unwrap();
+        let id = create(s, &staff, input(community, item)).await.unwrap();
+        invite(s, &staff, id, resident_and_property(&resident))
+            .await
+            .unwrap();
+        let changed = |recipient: String| async move {
+            outbox_row::Entity::find()
+                .filter(outbox_row::Column::Recipient.eq(recipient))
+                .filter(outbox_row::Column::Subject.eq("议事会安排有变"))
+                .all(&s.db)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|m| m.body)
+                .collect::<Vec<_>>()
+        };
+        let account = || resident.account_id.to_string();
+        let guest = || "13911112222".to_owned();
+
+        // A draft: edited without telling anyone.
+        let mut later = input(community, item);
+        later.starts_at += chrono::Duration::hours(3);
+        edit(s, &staff, id, later.clone()).await.unwrap();
+        assert!(changed(account()).await.is_empty(), "{}", db.name);
+
+        schedule(s, &staff, id).await.unwrap();
+        // Wording only: nobody is disturbed.
+        let mut reworded = later.clone();
+        reworded.title = "楼道飞线充电议事会（第二次）".into();
+        edit(s, &staff, id, reworded.clone()).await.unwrap();
+        assert!(changed(account()).await.is_empty(), "{}", db.name);
+        assert!(changed(guest()).await.is_empty(), "{}", db.name);
+
+        // Not the resident's to edit; not to another community.
+        assert!(matches!(
+            edit(s, &resident, id, reworded.clone()).await,
+            Err(DomainError::Forbidden | DomainError::NotFound)
+        ));
+        let mut elsewhere = reworded.clone();
+        elsewhere.community_id = community + 1_000;
+        assert!(edit(s, &staff, id, elsewhere).await.is_err());
+
+        // A new place: each invitee told once, with the new place.
+        let mut moved = reworded.clone();
+        moved.venue = "小河街道文化家园三楼".into();
+        edit(s, &staff, id, moved.clone()).await.unwrap();
+        for who in [account(), guest()] {
+            let got = changed(who.clone()).await;
+            assert_eq!(got.len(), 1, "{} {who}: {got:?}", db.name);
+            assert!(got[0].contains("小河街道文化家园三楼"), "{}", got[0]);
+        }
+        let v = view(s, Some(Who::Account(&staff)), id).await.unwrap();
+        assert_eq!(
+            (v.title.as_str(), v.venue.as_str()),
+            ("楼道飞线充电议事会（第二次）", "小河街道文化家园三楼")
+        );
+
+        // Live: the plan of the meeting is fixed.
+        go_live(s, &staff, id).await.unwrap();
+        assert!(matches!(
+            edit(s, &staff, id, moved).await,
+            Err(DomainError::Conflict(_))
+        ));
+        assert!(crate::audit::verify(s).await.unwrap().ok());
     }
 }

@@ -849,6 +849,7 @@ pub async fn schedule(s: &Services, actor: &Principal, id: i64) -> DomainResult<
             .await?
         {
             tell::tell(
+                s,
                 &txn,
                 a.topic_id,
                 Step::Meeting,
@@ -1559,6 +1560,7 @@ pub async fn close(s: &Services, actor: &Principal, id: i64) -> DomainResult<()>
                 .clone()
                 .unwrap_or_else(|| "已讨论，纪要已公开".into());
             tell::tell(
+                s,
                 &txn,
                 a.topic_id,
                 Step::Discussed,

@@ -26,6 +26,9 @@ async fn a_plan_runs_from_resolution_to_residents_rating_and_tells_each_author_o
     for db in testdb::each().await {
         let s = &db.s;
         let (staff, resident, item, topic, opinion) = testdb::accepted_topic(s).await;
+        crate::outbox::set_sms_preference(s, &resident, true)
+            .await
+            .unwrap();
         let community = staff.community_id.unwrap();
         let new = || NewPlan {
             community_id: community,
@@ -279,12 +282,13 @@ async fn a_plan_runs_from_resolution_to_residents_rating_and_tells_each_author_o
             Err(DomainError::Conflict("plan_closed"))
         ));
         // The author heard of each step once: accepted, planned, rating
-        // (asked twice in two rounds, told once), resolved.
+        // (once per round: asked again after the reopen), resolved.
         let got = notices(s, resident.account_id).await;
         for subject in [
             "您的意见已列入议题",
             "议事会已形成共治方案",
             "请为共治方案的落实情况打分",
+            "共治方案已整改，请再次打分",
             "您关心的议题已办结",
         ] {
             assert_eq!(
@@ -299,7 +303,32 @@ async fn a_plan_runs_from_resolution_to_residents_rating_and_tells_each_author_o
             .count(&s.db)
             .await
             .unwrap();
-        assert_eq!(told, 4, "{}", db.name);
+        assert_eq!(told, 5, "{}", db.name);
+        // By SMS too, each with a whole link: every step after the resident
+        // chose SMS (the topic was accepted before).
+        let phone = crate::entities::account::Entity::find_by_id(resident.account_id)
+            .one(&s.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .phone;
+        let sms: Vec<String> = outbox::Entity::find()
+            .filter(outbox::Column::Recipient.eq(phone))
+            .filter(outbox::Column::Channel.eq("sms"))
+            .all(&s.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| m.body)
+            .collect();
+        assert_eq!(sms.len(), 4, "{}: {sms:?}", db.name);
+        for body in &sms {
+            assert!(
+                body.contains(&format!("查看：{}/", testdb::ORIGIN)),
+                "{}: {body}",
+                db.name
+            );
+        }
         // The opinion shows its whole way (no meeting in this one).
         let path = evaluation::opinion_path(s, None, opinion).await.unwrap();
         let steps: Vec<_> = path.iter().map(|p| (p.key.as_str(), p.done)).collect();

@@ -265,6 +265,7 @@ pub async fn create(s: &Services, actor: &Principal, new: NewPlan) -> DomainResu
     }
     if let Some(topic) = topic_of_item(&txn, new.agenda_item_id).await? {
         tell::tell(
+            s,
             &txn,
             topic,
             Step::Planned,
@@ -561,7 +562,7 @@ pub async fn update_task(
             .all(&txn)
             .await?;
         if open.is_empty() {
-            to_rating(&txn, &p, by).await?;
+            to_rating(s, &txn, &p, by).await?;
         }
     } else if reopening && p.status == status::RATING {
         // A task reopened before the rating ended: back to work, and the
@@ -591,6 +592,7 @@ pub async fn update_task(
 }
 
 async fn to_rating<C: ConnectionTrait>(
+    s: &Services,
     conn: &C,
     p: &plan::Model,
     by: Option<i64>,
@@ -604,13 +606,21 @@ async fn to_rating<C: ConnectionTrait>(
     line(conn, p.id, None, "rating", "", None, by).await?;
     if let Some(topic) = topic_of_item(conn, p.agenda_item_id).await? {
         tell::tell(
+            s,
             conn,
             topic,
-            Step::Rating,
-            &format!(
-                "共治方案「{}」的任务已全部完成，请您为落实情况打分。",
-                p.title
-            ),
+            Step::Rating { round: p.round },
+            &if p.round > 1 {
+                format!(
+                    "共治方案「{}」已按大家的评价整改完成，请您再次为落实情况打分。",
+                    p.title
+                )
+            } else {
+                format!(
+                    "共治方案「{}」的任务已全部完成，请您为落实情况打分。",
+                    p.title
+                )
+            },
             &format!("/plans/{}", p.id),
         )
         .await?;

@@ -16,7 +16,7 @@
 //! A kernel: it never imports a module. Modules open cases with a kind,
 //! a subject of their own, a title and a link for the notifications.
 pub mod calendar;
-mod entities;
+pub(crate) mod entities;
 pub mod policy;
 
 #[cfg(test)]

@@ -1,0 +1,385 @@
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+use super::{Figures, ReportView, report};
+use crate::i18n::use_i18n;
+
+/// A horizontal bar chart drawn as SVG, with the same numbers in a table
+/// beside it for screen readers and for reading exact values. Each label
+/// may link to the records behind it.
+#[component]
+fn Bars(
+    /// The chart's name (its caption and the SVG's accessible name).
+    title: String,
+    /// (label, value, link to the records).
+    rows: Vec<(String, f64, Option<String>)>,
+    /// The column head of the values.
+    unit: String,
+    #[prop(optional)] id: &'static str,
+) -> impl IntoView {
+    let max = rows.iter().map(|r| r.1).fold(0.0_f64, f64::max).max(1.0);
+    let bar_h = 26.0;
+    let height = (rows.len().max(1) as f64) * bar_h + 8.0;
+    let label_w = 120.0;
+    let chart_w = 420.0;
+    let bars = rows
+        .iter()
+        .enumerate()
+        .map(|(i, (label, v, _))| {
+            let y = i as f64 * bar_h + 4.0;
+            let w = (v / max) * (chart_w - label_w - 60.0);
+            view! {
+                <g>
+                    <text x=label_w - 6.0 y=y + 16.0 text-anchor="end" class="chart-label">{label.clone()}</text>
+                    <rect x=label_w y=y + 3.0 width=w.max(1.0) height=bar_h - 8.0 class="chart-bar" />
+                    <text x=label_w + w + 6.0 y=y + 16.0 class="chart-value">{fmt(*v)}</text>
+                </g>
+            }
+        })
+        .collect_view();
+    let table_rows = rows
+        .into_iter()
+        .map(|(label, v, link)| {
+            let head = match link {
+                Some(href) => view! { <a href=href>{label}</a> }.into_any(),
+                None => view! { <span>{label}</span> }.into_any(),
+            };
+            view! {
+                <tr>
+                    <th scope="row">{head}</th>
+                    <td class="num">{fmt(v)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let caption = title.clone();
+    view! {
+        <figure class="chart" id=id>
+            <svg
+                viewBox=format!("0 0 {chart_w} {height}")
+                role="img"
+                aria-label=title
+                preserveAspectRatio="xMinYMin meet"
+            >
+                {bars}
+            </svg>
+            <table class="chart-table">
+                <caption>{caption}</caption>
+                <thead>
+                    <tr>
+                        <th scope="col"></th>
+                        <th scope="col">{unit}</th>
+                    </tr>
+                </thead>
+                <tbody>{table_rows}</tbody>
+            </table>
+        </figure>
+    }
+}
+
+fn fmt(v: f64) -> String {
+    if v.fract() == 0.0 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v:.1}")
+    }
+}
+
+fn opt(v: Option<f64>) -> String {
+    v.map(fmt).unwrap_or_else(|| "—".into())
+}
+
+/// `/reports?community=&from=YYYY-MM&to=YYYY-MM`
+#[component]
+pub fn ReportPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let query = use_query_map();
+    let community = move || {
+        query
+            .read()
+            .get("community")
+            .and_then(|c| c.parse::<i64>().ok())
+    };
+    let from = move || query.read().get("from").unwrap_or_default();
+    let to = move || query.read().get("to").unwrap_or_default();
+    let data = Resource::new(
+        move || (community(), from(), to()),
+        |(c, f, t)| report(c, f, t),
+    );
+    view! {
+        <section class="page report">
+            <h1>{i18n.t("report.title")}</h1>
+            <Transition fallback=move || view! { <p>{i18n.t("page.loading")}</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(r) => view! { <Report r /> }.into_any(),
+                        Err(e) => view! { <crate::pages::ErrorMessage key=e.message_key() /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn Report(r: ReportView) -> impl IntoView {
+    let i18n = use_i18n();
+    let f = r.figures.clone();
+    let month_of = |d: &str| d.get(..7).unwrap_or(d).to_owned();
+    let (from, to) = (month_of(&r.period.from), month_of(&r.period.to));
+    let scope = r.community_id.map(|c| c.to_string()).unwrap_or_default();
+    let export = |format: &str| {
+        format!(
+            "/reports/export?format={format}&community={scope}&from={}&to={}",
+            r.period.from, r.period.to
+        )
+    };
+    let choices = r
+        .communities
+        .iter()
+        .map(|c| {
+            let selected = Some(c.community_id) == r.community_id;
+            view! { <option value=c.community_id.to_string() selected=selected>{c.name.clone()}</option> }
+        })
+        .collect_view();
+    let street_option = r.street_wide.then(|| {
+        view! { <option value="" selected=r.community_id.is_none()>{i18n.t("report.street")}</option> }
+    });
+    let drill = |extra: String| match r.community_id {
+        Some(c) => format!("/opinions?community={c}&{extra}"),
+        None => format!("/opinions?{extra}"),
+    };
+    let channels: Vec<(String, f64, Option<String>)> = f
+        .by_channel
+        .iter()
+        .map(|(k, v)| {
+            let key = format!("channel.{k}");
+            (
+                i18n.tr(&key).to_owned(),
+                *v as f64,
+                Some(drill(format!("channel={k}"))),
+            )
+        })
+        .collect();
+    let categories: Vec<(String, f64, Option<String>)> = f
+        .by_category
+        .iter()
+        .map(|(k, v)| {
+            (
+                r.categories.get(k).cloned().unwrap_or_else(|| k.clone()),
+                *v as f64,
+                Some(drill(format!("category={k}"))),
+            )
+        })
+        .collect();
+    let ratings: Vec<(String, f64, Option<String>)> = f
+        .ratings
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (format!("{} ★", i + 1), *n as f64, None))
+        .collect();
+    let trend: Vec<(String, f64, Option<String>)> = r
+        .monthly
+        .iter()
+        .map(|m| (m.month.clone(), m.opinions as f64, None))
+        .collect();
+    let by_community: Vec<(String, f64, Option<String>)> = r
+        .communities
+        .iter()
+        .map(|c| {
+            (
+                c.name.clone(),
+                c.figures.opinions as f64,
+                Some(format!(
+                    "/reports?community={}&from={from}&to={to}",
+                    c.community_id
+                )),
+            )
+        })
+        .collect();
+    let compare = r
+        .communities
+        .iter()
+        .map(|c| {
+            let g = &c.figures;
+            view! {
+                <tr>
+                    <th scope="row">{c.name.clone()}</th>
+                    <td class="num">{g.opinions}</td>
+                    <td class="num">{g.topics_accepted}</td>
+                    <td class="num">{g.meetings_held}</td>
+                    <td class="num">{g.plans}</td>
+                    <td class="num">{opt(g.derived.task_completion_pct)}</td>
+                    <td class="num">{opt(g.derived.sla_compliance_pct)}</td>
+                    <td class="num">{g.overdue_open}</td>
+                    <td class="num">{opt(g.derived.rating_average)}</td>
+                    <td class="num">{opt(g.derived.dissatisfied_pct)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let months = r
+        .monthly
+        .iter()
+        .map(|m| {
+            view! {
+                <tr>
+                    <th scope="row">{m.month.clone()}</th>
+                    <td class="num">{m.opinions}</td>
+                    <td class="num">{m.meetings_held}</td>
+                    <td class="num">{m.plans}</td>
+                    <td class="num">{m.ratings}</td>
+                    <td class="num">{opt(m.rating_average)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <form method="get" action="/reports" class="report-period filters">
+            <label for="r-community">{i18n.t("report.scope")}</label>
+            <select id="r-community" name="community">
+                {street_option}
+                {choices}
+            </select>
+            <label for="r-from">{i18n.t("report.from")}</label>
+            <input id="r-from" name="from" type="month" value=from.clone() required />
+            <label for="r-to">{i18n.t("report.to")}</label>
+            <input id="r-to" name="to" type="month" value=to.clone() required />
+            <button type="submit">{i18n.t("report.show")}</button>
+        </form>
+        <p class="report-scope" id="report-scope">
+            <strong>{r.title.clone()}</strong>
+            " · "
+            {format!("{} — {}", r.period.from, r.period.to)}
+        </p>
+        <p class="report-actions">
+            <a class="button" href=export("xlsx") download id="report-xlsx">{i18n.t("report.xlsx")}</a>
+            " "
+            <a class="button secondary" href=export("csv") download>{i18n.t("report.csv")}</a>
+            " "
+            <PrintButton />
+        </p>
+        <dl class="tiles report-tiles" id="report-tiles">
+            <Tile key="report.opinions" value=f.opinions.to_string() />
+            <Tile key="report.published" value=f.published.to_string() />
+            <Tile key="report.topics_accepted" value=f.topics_accepted.to_string() />
+            <Tile key="report.meetings" value=f.meetings_held.to_string() />
+            <Tile key="report.attendance" value=format!("{} / {}", f.attended_onsite, f.attended_online) />
+            <Tile key="report.plans" value=f.plans.to_string() />
+            <Tile key="report.completion" value=pct(f.derived.task_completion_pct) />
+            <Tile key="report.sla" value=pct(f.derived.sla_compliance_pct) />
+            <Tile key="report.overdue" value=f.overdue_open.to_string() />
+            <Tile key="report.satisfaction" value=opt(f.derived.rating_average) />
+            <Tile key="report.dissatisfied" value=pct(f.derived.dissatisfied_pct) />
+            <Tile key="report.to_plan" value=days(f.median_days_to_plan) />
+            <Tile key="report.to_resolution" value=days(f.median_days_to_resolution) />
+        </dl>
+        <Moderation f=f.clone() />
+        <h2>{i18n.t("report.sources")}</h2>
+        <div class="charts">
+            <Bars title=i18n.tr("report.by_channel").to_owned() rows=channels unit=i18n.tr("report.count").to_owned() id="chart-channel" />
+            <Bars title=i18n.tr("report.by_category").to_owned() rows=categories unit=i18n.tr("report.count").to_owned() id="chart-category" />
+        </div>
+        <h2>{i18n.t("report.trend")}</h2>
+        <Bars title=i18n.tr("report.opinions_by_month").to_owned() rows=trend unit=i18n.tr("report.count").to_owned() id="chart-trend" />
+        <table class="data">
+            <caption>{i18n.t("report.trend")}</caption>
+            <thead>
+                <tr>
+                    <th scope="col">{i18n.t("report.month")}</th>
+                    <th scope="col">{i18n.t("report.opinions")}</th>
+                    <th scope="col">{i18n.t("report.meetings")}</th>
+                    <th scope="col">{i18n.t("report.plans")}</th>
+                    <th scope="col">{i18n.t("report.ratings")}</th>
+                    <th scope="col">{i18n.t("report.satisfaction")}</th>
+                </tr>
+            </thead>
+            <tbody>{months}</tbody>
+        </table>
+        <h2>{i18n.t("report.satisfaction_title")}</h2>
+        <Bars title=i18n.tr("report.distribution").to_owned() rows=ratings unit=i18n.tr("report.people").to_owned() id="chart-rating" />
+        <h2>{i18n.t("report.compare")}</h2>
+        <Bars title=i18n.tr("report.opinions_by_community").to_owned() rows=by_community unit=i18n.tr("report.count").to_owned() id="chart-community" />
+        <div class="table-wrap">
+            <table class="data" id="report-compare">
+                <caption>{i18n.t("report.compare")}</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">{i18n.t("report.community")}</th>
+                        <th scope="col">{i18n.t("report.opinions")}</th>
+                        <th scope="col">{i18n.t("report.topics_accepted")}</th>
+                        <th scope="col">{i18n.t("report.meetings")}</th>
+                        <th scope="col">{i18n.t("report.plans")}</th>
+                        <th scope="col">{i18n.t("report.completion")}</th>
+                        <th scope="col">{i18n.t("report.sla")}</th>
+                        <th scope="col">{i18n.t("report.overdue")}</th>
+                        <th scope="col">{i18n.t("report.satisfaction")}</th>
+                        <th scope="col">{i18n.t("report.dissatisfied")}</th>
+                    </tr>
+                </thead>
+                <tbody>{compare}</tbody>
+            </table>
+        </div>
+    }
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map(|p| format!("{}%", fmt(p)))
+        .unwrap_or_else(|| "—".into())
+}
+
+fn days(v: Option<f64>) -> String {
+    v.map(fmt).unwrap_or_else(|| "—".into())
+}
+
+#[component]
+fn Tile(key: &'static str, value: String) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <div class="tile" data-key=key>
+            <dt>{i18n.t(key)}</dt>
+            <dd>{value}</dd>
+        </div>
+    }
+}
+
+/// Where moderation left the period's opinions, and what became of topics.
+#[component]
+fn Moderation(f: Figures) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <table class="data" id="report-moderation">
+            <caption>{i18n.t("report.moderation")}</caption>
+            <tbody>
+                <tr><th scope="row">{i18n.t("report.published")}</th><td class="num">{f.published}</td></tr>
+                <tr><th scope="row">{i18n.t("report.rejected")}</th><td class="num">{f.rejected}</td></tr>
+                <tr><th scope="row">{i18n.t("report.merged")}</th><td class="num">{f.merged}</td></tr>
+                <tr><th scope="row">{i18n.t("report.pending")}</th><td class="num">{f.pending}</td></tr>
+                <tr><th scope="row">{i18n.t("report.topics_proposed")}</th><td class="num">{f.topics_proposed}</td></tr>
+                <tr><th scope="row">{i18n.t("report.topics_accepted")}</th><td class="num">{f.topics_accepted}</td></tr>
+                <tr><th scope="row">{i18n.t("report.topics_rejected")}</th><td class="num">{f.topics_rejected}</td></tr>
+                <tr><th scope="row">{i18n.t("report.invited")}</th><td class="num">{f.invited}</td></tr>
+                <tr><th scope="row">{i18n.t("report.tasks")}</th><td class="num">{format!("{} / {}", f.tasks_done, f.tasks)}</td></tr>
+                <tr><th scope="row">{i18n.t("report.cases")}</th><td class="num">{format!("{} / {}", f.cases_on_time, f.cases_closed)}</td></tr>
+            </tbody>
+        </table>
+    }
+}
+
+/// Prints the page (the print stylesheet leaves out the site's header,
+/// the period form and these buttons).
+#[component]
+fn PrintButton() -> impl IntoView {
+    let i18n = use_i18n();
+    let print = move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            let _ = window().print();
+        }
+    };
+    view! {
+        <button type="button" class="secondary" id="report-print" on:click=print>
+            {i18n.t("report.print")}
+        </button>
+    }
+}
