@@ -56,5 +56,11 @@ done
 step "end-to-end: Playwright in Chromium"
 (cd end2end && BASE_URL="http://127.0.0.1:$PORT" npx playwright test)
 
+step "open data: every /api/v1 answer against its OpenAPI document (schemathesis)"
+"$TOOLS/py/bin/schemathesis" run "http://127.0.0.1:$PORT/api/v1/openapi.json" \
+  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
+  --phases examples,coverage,fuzzing --max-examples 40 --generation-deterministic \
+  --report-dir "$E2E_DIR/schemathesis"
+
 echo
 echo "all checks passed in $(( $(date +%s) - START ))s"

@@ -35,6 +35,12 @@ if ! [ -x "$TOOLS/node_modules/.bin/wasm-opt" ]; then
 fi
 
 if [ "${WITH_BROWSER:-0}" = 1 ]; then
+  # The open-data API is checked against its OpenAPI document by schemathesis.
+  if ! "$TOOLS/py/bin/schemathesis" --version 2>/dev/null | grep -q '4\.32\.5'; then
+    step "pip install schemathesis 4.32.5 (a virtual environment in $TOOLS/py)"
+    python3 -m venv "$TOOLS/py"
+    "$TOOLS/py/bin/pip" install -q "schemathesis==4.32.5"
+  fi
   if ! command -v chromium >/dev/null 2>&1; then
     step "apt-get install chromium"
     apt-get update -qq

@@ -8,6 +8,7 @@ pub mod jobs;
 pub mod live;
 pub mod media;
 pub mod middleware;
+mod openapi;
 pub mod page_cache;
 pub mod precompress;
 
@@ -195,6 +196,12 @@ pub fn router(
     let pages = Router::new()
         .route("/healthz", get(healthz))
         .route("/api/v1/topics", get(api_v1::topics))
+        .route("/api/v1/communities", get(api_v1::communities))
+        .route("/api/v1/opinions", get(api_v1::opinions))
+        .route("/api/v1/meetings", get(api_v1::meetings))
+        .route("/api/v1/plans", get(api_v1::plans))
+        .route("/api/v1/openapi.json", get(api_v1::openapi))
+        .route("/api/v1/docs", get(api_v1::docs))
         .route("/live/meetings/{id}", get(live::events).with_state(hub))
         .route("/media/photos/{id}", get(media::photo))
         .route("/reports/export", get(media::report_file))

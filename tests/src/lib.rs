@@ -335,6 +335,18 @@ impl TestApp {
     }
 
     /// The first demo community's id, as a form value.
+    /// Publishes opinion `id` as the staff client `staff` would.
+    pub async fn publish(&self, staff: &Client, id: i64) {
+        let res = self
+            .call(
+                staff,
+                "moderate_opinion",
+                &[("id", &id.to_string()), ("decision", "approve")],
+            )
+            .await;
+        assert!(res.status().is_success(), "publish {id}: {}", res.status());
+    }
+
     pub async fn first_community(&self) -> String {
         domain::org::communities(&self.services).await.unwrap()[0]
             .id

@@ -22,14 +22,7 @@ async fn the_street_report_downloads_as_xlsx_and_csv_for_those_who_may_see_it() 
             "report-1",
         )
         .await;
-    let res = app
-        .call(
-            &staff,
-            "moderate_opinion",
-            &[("id", &id.to_string()), ("decision", "approve")],
-        )
-        .await;
-    assert!(res.status().is_success());
+    app.publish(&staff, id).await;
     let url = |q: &str| app.url(&format!("/reports/export?{q}"));
 
     // The street officer: the whole street as a workbook and as CSV.

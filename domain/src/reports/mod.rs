@@ -20,6 +20,7 @@ use crate::error::{DomainError, DomainResult};
 use crate::{Principal, Services};
 
 pub mod export;
+pub mod open;
 
 /// The longest period a report covers (three years).
 pub const MAX_DAYS: i64 = 3 * 366;

@@ -1,0 +1,358 @@
+//! 开放数据 the records behind the public API (`/api/v1`): published
+//! opinions as the public sees them (phone numbers and ID numbers masked,
+//! no author), meetings that were announced, plans with their tasks done
+//! and residents' ratings. Public fields only, read by column; a page at a
+//! time, newest first, with the last id as the cursor to the next page.
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::Serialize;
+
+use crate::Services;
+use crate::entities::opinion;
+use crate::error::{DomainError, DomainResult};
+use crate::meetings::entities::{meeting, meeting_participant};
+use crate::plans::entities::{plan, plan_rating, plan_task};
+
+/// Most records in one page.
+pub const PAGE_MAX: u64 = 100;
+/// Records in a page when the caller does not say.
+pub const PAGE_DEFAULT: u64 = 20;
+
+/// What a caller asks for: a community, a period (by when each record
+/// happened: published, started, made), and where the last page ended.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Filter {
+    pub community: Option<i64>,
+    pub from: Option<DateTime<Utc>>,
+    /// The first instant after the period.
+    pub until: Option<DateTime<Utc>>,
+    /// Records with a smaller id than this (the previous page's cursor).
+    pub before: Option<i64>,
+    pub limit: u64,
+}
+
+impl Filter {
+    /// Checks the page size (1–[`PAGE_MAX`]) and the cursor.
+    pub fn checked(mut self) -> DomainResult<Filter> {
+        if self.limit == 0 {
+            self.limit = PAGE_DEFAULT;
+        }
+        if self.limit > PAGE_MAX {
+            return Err(DomainError::validation("limit", "invalid"));
+        }
+        if self.before.is_some_and(|b| b <= 0) {
+            return Err(DomainError::validation("cursor", "invalid"));
+        }
+        Ok(self)
+    }
+}
+
+/// One page, and the cursor to the next one (none on the last page).
+#[derive(Clone, Debug, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+fn page<T>(mut items: Vec<T>, limit: u64, id: impl Fn(&T) -> i64) -> Page<T> {
+    let more = items.len() as u64 > limit;
+    items.truncate(limit as usize);
+    let next_cursor = more
+        .then(|| items.last().map(|x| id(x).to_string()))
+        .flatten();
+    Page { items, next_cursor }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct OpenOpinion {
+    pub id: i64,
+    pub community_id: i64,
+    pub channel: String,
+    pub category: String,
+    pub title: String,
+    pub body: String,
+    pub supports: i32,
+    pub published_at: DateTime<Utc>,
+}
+
+/// Published, visible opinions, newest first, masked as the public sees them.
+pub async fn opinions(s: &Services, f: Filter) -> DomainResult<Page<OpenOpinion>> {
+    let f = f.checked()?;
+    let mut q = opinion::Entity::find()
+        .select_only()
+        .columns([
+            opinion::Column::Id,
+            opinion::Column::CommunityId,
+            opinion::Column::Channel,
+            opinion::Column::Category,
+            opinion::Column::TitlePublic,
+            opinion::Column::BodyPublic,
+            opinion::Column::Supports,
+            opinion::Column::PublishedAt,
+        ])
+        .filter(opinion::Column::Status.eq(crate::opinions::status::PUBLISHED))
+        .filter(opinion::Column::Hidden.eq(false))
+        .filter(opinion::Column::PublishedAt.is_not_null());
+    if let Some(c) = f.community {
+        q = q.filter(opinion::Column::CommunityId.eq(c));
+    }
+    if let Some(t) = f.from {
+        q = q.filter(opinion::Column::PublishedAt.gte(t));
+    }
+    if let Some(t) = f.until {
+        q = q.filter(opinion::Column::PublishedAt.lt(t));
+    }
+    if let Some(b) = f.before {
+        q = q.filter(opinion::Column::Id.lt(b));
+    }
+    type Row = (
+        i64,
+        i64,
+        String,
+        String,
+        String,
+        String,
+        i32,
+        Option<DateTime<Utc>>,
+    );
+    let rows: Vec<Row> = q
+        .order_by_desc(opinion::Column::Id)
+        .limit(f.limit + 1)
+        .into_tuple()
+        .all(&s.db)
+        .await?;
+    let items = rows
+        .into_iter()
+        .map(
+            |(id, community_id, channel, category, title, body, supports, at)| OpenOpinion {
+                id,
+                community_id,
+                channel,
+                category,
+                title,
+                body,
+                supports,
+                published_at: at.unwrap_or_default(),
+            },
+        )
+        .collect();
+    Ok(page(items, f.limit, |o: &OpenOpinion| o.id))
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct OpenMeeting {
+    pub id: i64,
+    pub community_id: i64,
+    pub title: String,
+    pub mode: String,
+    pub status: String,
+    pub starts_at: DateTime<Utc>,
+    pub invited: i64,
+    pub attended_onsite: i64,
+    pub attended_online: i64,
+}
+
+/// Meetings that were announced (not drafts), newest first, with how many
+/// were invited and came.
+pub async fn meetings(s: &Services, f: Filter) -> DomainResult<Page<OpenMeeting>> {
+    use crate::meetings::status;
+    let f = f.checked()?;
+    let mut q = meeting::Entity::find()
+        .select_only()
+        .columns([
+            meeting::Column::Id,
+            meeting::Column::CommunityId,
+            meeting::Column::Title,
+            meeting::Column::Mode,
+            meeting::Column::Status,
+            meeting::Column::StartsAt,
+        ])
+        .filter(meeting::Column::Status.ne(status::DRAFT));
+    if let Some(c) = f.community {
+        q = q.filter(meeting::Column::CommunityId.eq(c));
+    }
+    if let Some(t) = f.from {
+        q = q.filter(meeting::Column::StartsAt.gte(t));
+    }
+    if let Some(t) = f.until {
+        q = q.filter(meeting::Column::StartsAt.lt(t));
+    }
+    if let Some(b) = f.before {
+        q = q.filter(meeting::Column::Id.lt(b));
+    }
+    let rows: Vec<(i64, i64, String, String, String, DateTime<Utc>)> = q
+        .order_by_desc(meeting::Column::Id)
+        .limit(f.limit + 1)
+        .into_tuple()
+        .all(&s.db)
+        .await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    // Invitations and attendance of the page's meetings: one query.
+    let mut people: HashMap<i64, (i64, i64, i64)> = HashMap::new();
+    if !ids.is_empty() {
+        let counted: Vec<(i64, Option<String>, i64)> = meeting_participant::Entity::find()
+            .select_only()
+            .column(meeting_participant::Column::MeetingId)
+            .column(meeting_participant::Column::Attend)
+            .column_as(meeting_participant::Column::Id.count(), "n")
+            .filter(meeting_participant::Column::MeetingId.is_in(ids))
+            .group_by(meeting_participant::Column::MeetingId)
+            .group_by(meeting_participant::Column::Attend)
+            .into_tuple()
+            .all(&s.db)
+            .await?;
+        for (m, attend, n) in counted {
+            let e = people.entry(m).or_default();
+            e.0 += n;
+            match attend.as_deref() {
+                Some("onsite") => e.1 += n,
+                Some("online") => e.2 += n,
+                _ => {}
+            }
+        }
+    }
+    let items = rows
+        .into_iter()
+        .map(|(id, community_id, title, mode, status, starts_at)| {
+            let (invited, attended_onsite, attended_online) =
+                people.get(&id).copied().unwrap_or_default();
+            OpenMeeting {
+                id,
+                community_id,
+                title,
+                mode,
+                status,
+                starts_at,
+                invited,
+                attended_onsite,
+                attended_online,
+            }
+        })
+        .collect();
+    Ok(page(items, f.limit, |m: &OpenMeeting| m.id))
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct OpenPlan {
+    pub id: i64,
+    pub community_id: i64,
+    pub title: String,
+    pub status: String,
+    pub round: i32,
+    pub created_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub tasks: i64,
+    pub tasks_done: i64,
+    /// Residents' ratings of every round: how many gave 1, 2, … 5.
+    pub ratings: [i64; 5],
+    pub rating_average: Option<f64>,
+}
+
+/// Plans, newest first, with their tasks done and residents' ratings.
+pub async fn plans(s: &Services, f: Filter) -> DomainResult<Page<OpenPlan>> {
+    let f = f.checked()?;
+    let mut q = plan::Entity::find().select_only().columns([
+        plan::Column::Id,
+        plan::Column::CommunityId,
+        plan::Column::Title,
+        plan::Column::Status,
+        plan::Column::Round,
+        plan::Column::CreatedAt,
+        plan::Column::ClosedAt,
+    ]);
+    if let Some(c) = f.community {
+        q = q.filter(plan::Column::CommunityId.eq(c));
+    }
+    if let Some(t) = f.from {
+        q = q.filter(plan::Column::CreatedAt.gte(t));
+    }
+    if let Some(t) = f.until {
+        q = q.filter(plan::Column::CreatedAt.lt(t));
+    }
+    if let Some(b) = f.before {
+        q = q.filter(plan::Column::Id.lt(b));
+    }
+    type Row = (
+        i64,
+        i64,
+        String,
+        String,
+        i32,
+        DateTime<Utc>,
+        Option<DateTime<Utc>>,
+    );
+    let rows: Vec<Row> = q
+        .order_by_desc(plan::Column::Id)
+        .limit(f.limit + 1)
+        .into_tuple()
+        .all(&s.db)
+        .await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    let mut tasks: HashMap<i64, (i64, i64)> = HashMap::new();
+    let mut ratings: HashMap<i64, [i64; 5]> = HashMap::new();
+    if !ids.is_empty() {
+        let counted: Vec<(i64, String, i64)> = plan_task::Entity::find()
+            .select_only()
+            .column(plan_task::Column::PlanId)
+            .column(plan_task::Column::Status)
+            .column_as(plan_task::Column::Id.count(), "n")
+            .filter(plan_task::Column::PlanId.is_in(ids.clone()))
+            .group_by(plan_task::Column::PlanId)
+            .group_by(plan_task::Column::Status)
+            .into_tuple()
+            .all(&s.db)
+            .await?;
+        for (p, status, n) in counted {
+            let e = tasks.entry(p).or_default();
+            e.0 += n;
+            if status == "done" {
+                e.1 += n;
+            }
+        }
+        let scored: Vec<(i64, i32, i64)> = plan_rating::Entity::find()
+            .select_only()
+            .column(plan_rating::Column::PlanId)
+            .column(plan_rating::Column::Score)
+            .column_as(plan_rating::Column::AccountId.count(), "n")
+            .filter(plan_rating::Column::PlanId.is_in(ids))
+            .group_by(plan_rating::Column::PlanId)
+            .group_by(plan_rating::Column::Score)
+            .into_tuple()
+            .all(&s.db)
+            .await?;
+        for (p, score, n) in scored {
+            if (1..=5).contains(&score) {
+                ratings.entry(p).or_default()[score as usize - 1] += n;
+            }
+        }
+    }
+    let items = rows
+        .into_iter()
+        .map(
+            |(id, community_id, title, status, round, created_at, closed_at)| {
+                let (t, done) = tasks.get(&id).copied().unwrap_or_default();
+                let r = ratings.get(&id).copied().unwrap_or_default();
+                let figures = super::Figures {
+                    ratings: r,
+                    ..super::Figures::default()
+                };
+                OpenPlan {
+                    id,
+                    community_id,
+                    title,
+                    status,
+                    round,
+                    created_at,
+                    closed_at,
+                    tasks: t,
+                    tasks_done: done,
+                    ratings: r,
+                    rating_average: figures.rating_average(),
+                }
+            },
+        )
+        .collect();
+    Ok(page(items, f.limit, |p: &OpenPlan| p.id))
+}

@@ -1,0 +1,48 @@
+# Shared by the benchmarks that run the release server on a fresh database
+# (source it after setting BACKEND and NAME_PREFIX): installs what is
+# missing and wrk, builds the release site, picks a port, creates the
+# database (a file, or a PostgreSQL database dropped afterwards), exports
+# the server's settings, and gives `serve` / `stop` and `$ORIGIN`.
+source scripts/tools.sh
+command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+
+step "cargo leptos build --release --split"
+cargo leptos build --release --split >/dev/null 2>&1 || cargo leptos build --release --split
+BIN="$CARGO_TARGET_DIR/release/hongcha"
+
+WORK="$(mktemp -d)"
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+case "$BACKEND" in
+  sqlite) DB_URL="sqlite://$WORK/bench.db" ;;
+  postgres)
+    PG="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+    NAME="${NAME_PREFIX}_$$"
+    psql "$PG" -qc "CREATE DATABASE $NAME"
+    DB_URL="${PG%/*}/$NAME" ;;
+  *) echo "usage: $0 sqlite|postgres …"; exit 2 ;;
+esac
+export HONGCHA_DATABASE_URL="$DB_URL" HONGCHA_DATA_DIR="$WORK" HONGCHA_BIND="127.0.0.1:$PORT" \
+       HONGCHA_SITE_ROOT="target/site" HONGCHA_DEMO_PASSWORD="bench-pass-2026" HONGCHA_LOG=warn \
+       HONGCHA_LIMIT_LOGIN_PER_IP=100000 HONGCHA_LIMIT_LOGIN_PER_ACCOUNT=100000 HONGCHA_HEAT_EVERY_MINUTES=0
+SERVER=""
+cleanup() {
+  [ -n "$SERVER" ] && { kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true; }
+  if [ "$BACKEND" = postgres ]; then psql "$PG" -qc "DROP DATABASE IF EXISTS $NAME WITH (FORCE)" || true; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+ORIGIN="http://127.0.0.1:$PORT"
+serve() {
+  "$BIN" serve & SERVER=$!
+  for _ in $(seq 1 600); do curl -fs "$ORIGIN/healthz" >/dev/null && return; sleep 0.1; done
+  echo "server did not start"; exit 1
+}
+stop() { kill $SERVER; wait $SERVER 2>/dev/null || true; SERVER=""; }
+# Runs SQL on the bench database.
+sql() {
+  if [ "$BACKEND" = postgres ]; then
+    psql "$DB_URL" -qc "$1"
+  else
+    python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()' "$WORK/bench.db" "$1"
+  fi
+}

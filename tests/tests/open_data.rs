@@ -1,0 +1,205 @@
+//! The open-data API over real HTTP: pages that follow on by cursor without
+//! gaps or repeats, filters by community and period, CSV dumps, masked
+//! text, and plain refusals of bad input. (Every answer is also checked
+//! against the OpenAPI document by schemathesis in the test command.)
+use blackbox::{Backend, spawn_app};
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn opinions_page_by_cursor_and_filter_by_community_and_period() {
+    for backend in blackbox::backends() {
+        let app = spawn_app(backend).await;
+        app.seed_demo().await;
+        domain::seed::seed_demo_street(&app.services).await.unwrap();
+        domain::seed::seed_demo_loop(&app.services).await.unwrap();
+        let c = app.client();
+        let get = |path: String| {
+            let c = c.clone();
+            let url = app.url(&path);
+            async move { c.get(url).send().await.unwrap() }
+        };
+
+        // Every published opinion once, newest first, across pages.
+        let mut seen: Vec<i64> = Vec::new();
+        let mut cursor = String::new();
+        loop {
+            let res = get(format!("/api/v1/opinions?limit=100&cursor={cursor}")).await;
+            assert_eq!(res.status(), StatusCode::OK, "{backend:?}");
+            let page: serde_json::Value = res.json().await.unwrap();
+            let items = page["items"].as_array().unwrap();
+            assert!(items.len() <= 100);
+            seen.extend(items.iter().map(|o| o["id"].as_i64().unwrap()));
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = next.to_owned(),
+                None => break,
+            }
+        }
+        let published = domain::opinions::list_public(
+            &app.services,
+            None,
+            domain::opinions::ListFilter {
+                limit: 1,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert!(
+            seen.len() > 100,
+            "{backend:?}: several pages ({})",
+            seen.len()
+        );
+        assert!(
+            seen.windows(2).all(|w| w[0] > w[1]),
+            "newest first, no repeats"
+        );
+        assert_eq!(Some(seen[0]), published.first().map(|o| o.id));
+
+        // One community: only its opinions; a period: only its days.
+        let community = app.first_community().await;
+        let page: serde_json::Value =
+            get(format!("/api/v1/opinions?community={community}&limit=100"))
+                .await
+                .json()
+                .await
+                .unwrap();
+        let items = page["items"].as_array().unwrap();
+        assert!(!items.is_empty());
+        assert!(
+            items
+                .iter()
+                .all(|o| o["community_id"].as_i64() == community.parse().ok())
+        );
+        let today = domain::clock::china_day(domain::clock::now());
+        let page: serde_json::Value = get(format!(
+            "/api/v1/opinions?from={today}&to={today}&limit=100"
+        ))
+        .await
+        .json()
+        .await
+        .unwrap();
+        for o in page["items"].as_array().unwrap() {
+            let at =
+                chrono::DateTime::parse_from_rfc3339(o["published_at"].as_str().unwrap()).unwrap();
+            assert_eq!(domain::clock::china_day(at.into()), today);
+        }
+        let page: serde_json::Value = get("/api/v1/opinions?from=2001-01&to=2001-02".into())
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(page["items"].as_array().unwrap().len(), 0);
+        assert!(page["next_cursor"].is_null());
+
+        // Meetings and plans of the demo's loop.
+        let meetings: serde_json::Value =
+            get("/api/v1/meetings".into()).await.json().await.unwrap();
+        assert!(
+            !meetings["items"].as_array().unwrap().is_empty(),
+            "{backend:?}"
+        );
+        assert!(
+            meetings["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|m| m["status"] != "draft")
+        );
+        let plans: serde_json::Value = get("/api/v1/plans".into()).await.json().await.unwrap();
+        let plan = &plans["items"][0];
+        assert_eq!(plan["ratings"].as_array().unwrap().len(), 5);
+        assert!(plan["tasks"].as_i64().unwrap() >= plan["tasks_done"].as_i64().unwrap());
+
+        // Bad input: a 400 naming the parameter, or a 404 for a community
+        // that does not exist; never a server error.
+        for (q, status, field) in [
+            ("limit=0", 400, "limit"),
+            ("limit=101", 400, "limit"),
+            ("limit=abc", 400, "limit"),
+            ("cursor=-5", 400, "cursor"),
+            ("cursor=1e3", 400, "cursor"),
+            ("cursor=99999999999999999999999", 400, "cursor"),
+            ("from=2025-13", 400, "from"),
+            ("from=2025-05&to=2025-01", 400, "to"),
+            ("format=xml", 400, "format"),
+            ("community=没有这个社区", 404, "community"),
+        ] {
+            for list in ["opinions", "meetings", "plans"] {
+                let res = get(format!("/api/v1/{list}?{q}")).await;
+                assert_eq!(res.status().as_u16(), status, "{list}?{q}");
+                let body: serde_json::Value = res.json().await.unwrap();
+                assert_eq!(body["error"], field, "{list}?{q}");
+            }
+        }
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn csv_dumps_mask_phone_numbers_and_neutralise_formulas() {
+    let app = spawn_app(Backend::Sqlite).await;
+    app.seed_demo().await;
+    let community = app.first_community().await;
+    let resident = app.logged_in("13800000001").await;
+    let staff = app.logged_in("13800000002").await;
+    let id = app
+        .submit(
+            &resident,
+            &community,
+            "=HYPERLINK(\"http://evil\") 楼道灯坏了，电话13912345678",
+            "open-csv-1",
+        )
+        .await;
+    app.publish(&staff, id).await;
+    let res = app
+        .client()
+        .get(app.url("/api/v1/opinions?format=csv"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let bytes = res.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"));
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    assert!(
+        text.starts_with("id,community_id,channel,category,title,body"),
+        "{text}"
+    );
+    assert!(!text.contains("13912345678"), "masked: {text}");
+    let mut rd = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+    let titles: Vec<String> = rd.records().map(|r| r.unwrap()[4].to_owned()).collect();
+    assert!(
+        titles.iter().any(|t| t.starts_with("'=HYPERLINK")),
+        "{titles:?}"
+    );
+    assert!(titles.iter().all(|t| !t.starts_with('=')));
+
+    // The document and the page for people.
+    let doc: serde_json::Value = app.get_json(&app.client(), "/api/v1/openapi.json").await;
+    assert_eq!(doc["openapi"], "3.0.3");
+    for path in [
+        "/api/v1/opinions",
+        "/api/v1/meetings",
+        "/api/v1/plans",
+        "/api/v1/topics",
+    ] {
+        assert!(doc["paths"][path]["get"].is_object(), "{path}");
+    }
+    let page = app
+        .client()
+        .get(app.url("/api/v1/docs"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("GET /api/v1/opinions") && page.contains("cursor"));
+    app.stop().await;
+}
