@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WITH_BROWSER=1 source scripts/tools.sh
+# Every crate of the workspace is built once per run (a fresh clone): the
+# incremental caches would only fill the disk (tens of GB over many runs).
+export CARGO_INCREMENTAL=0
 START=$(date +%s)
 
 step "cargo fmt --check"

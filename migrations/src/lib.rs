@@ -18,6 +18,7 @@ mod m20261128_000011_ref_version;
 mod m20261128_000012_page_version;
 mod m20261129_000013_agenda;
 mod m20261129_000014_loop;
+mod m20261129_000015_report_snapshot;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000012_page_version::Migration),
             Box::new(m20261129_000013_agenda::Migration),
             Box::new(m20261129_000014_loop::Migration),
+            Box::new(m20261129_000015_report_snapshot::Migration),
         ]
     }
 }

@@ -257,6 +257,34 @@ impl Jobs {
                 }
             })
         };
+        // Monthly report snapshots: once a month is over, its reports are
+        // saved (checked hourly, by one instance).
+        let snapshots = {
+            let services = self.services.clone();
+            let holder = self.holder.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(Duration::from_secs(3600));
+                loop {
+                    tick.tick().await;
+                    let ttl = domain::clock::Duration::minutes(30);
+                    match domain::jobs::try_lease(&services, "reports", &holder, ttl).await {
+                        Ok(true) => {
+                            match domain::reports::snapshot::due(&services, domain::clock::now())
+                                .await
+                            {
+                                Ok(0) => {}
+                                Ok(n) => tracing::info!(reports = n, "monthly reports saved"),
+                                Err(e) => {
+                                    tracing::error!(error = %e, "saving monthly reports failed")
+                                }
+                            }
+                        }
+                        Ok(false) => {}
+                        Err(e) => tracing::error!(error = %e, "reports lease failed"),
+                    }
+                }
+            })
+        };
         // The meetings' live rooms, and on PostgreSQL the other instances'
         // announcements.
         let hub = tokio::spawn(self.hub.clone().run());
@@ -304,6 +332,7 @@ impl Jobs {
                 work,
                 heat,
                 sla,
+                snapshots,
                 hub,
                 listen,
                 warm_up,

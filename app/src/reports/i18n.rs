@@ -68,6 +68,16 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("report.compare", "各社区对比", "Communities side by side"),
     ("report.community", "社区", "Community"),
     (
+        "report.snapshot",
+        "这是该月结束后保存的月度快照，数字不随之后的更正改变。保存于",
+        "These are the month's figures as saved when it was over; later corrections do not change them. Saved",
+    ),
+    (
+        "report.corrections",
+        "此后更正（意见 / 议事会 / 方案）：",
+        "Corrected since (opinions / meetings / plans):",
+    ),
+    (
         "report.opinions_by_community",
         "各社区收到意见",
         "Opinions per community",

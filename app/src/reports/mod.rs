@@ -96,6 +96,20 @@ pub struct ReportView {
     /// admins) or only their community.
     #[serde(default)]
     pub street_wide: bool,
+    /// When the figures are a past month's snapshot: when it was saved
+    /// (China time), and what was corrected since.
+    #[serde(default)]
+    pub snapshot_at: Option<String>,
+    #[serde(default)]
+    pub corrections: Corrections,
+}
+
+/// Mirrors `domain::reports::Corrections`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Corrections {
+    pub opinions: i64,
+    pub meetings: i64,
+    pub plans: i64,
 }
 
 /// The report for the street (no community) or one community; months as
@@ -133,5 +147,6 @@ pub async fn report(
     let mut view: ReportView = serde_json::from_value(value).map_err(|_| AppError::Internal)?;
     view.categories = categories;
     view.street_wide = domain::reports::may_see(&actor, None);
+    view.snapshot_at = r.snapshot_at.map(domain::clock::china_time);
     Ok(view)
 }

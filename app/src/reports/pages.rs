@@ -252,6 +252,16 @@ fn Report(r: ReportView) -> impl IntoView {
             " · "
             {format!("{} — {}", r.period.from, r.period.to)}
         </p>
+        {r.snapshot_at.clone().map(|at| {
+            let c = r.corrections.clone();
+            view! {
+                <p class="notice" id="report-snapshot">
+                    {i18n.t("report.snapshot")} " " {at} ". "
+                    {i18n.t("report.corrections")} " "
+                    {format!("{} / {} / {}", c.opinions, c.meetings, c.plans)}
+                </p>
+            }
+        })}
         <p class="report-actions">
             <a class="button" href=export("xlsx") download id="report-xlsx">{i18n.t("report.xlsx")}</a>
             " "

@@ -746,3 +746,74 @@ async fn exports_read_back_as_the_report_says() {
         }
     }
 }
+
+/// A month that is over keeps the figures it had when its snapshot was
+/// taken; a correction made later is counted beside them, and any other
+/// period shows the records as they are now.
+#[tokio::test]
+async fn a_past_month_reads_from_its_snapshot_and_lists_later_corrections() {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    for db in testdb::each().await {
+        let s = &db.s;
+        let (a, _) = fixture(s).await;
+        let officer = testdb::principal(s, "13800000003").await;
+        let march = Period::parse("2025-03", "2025-03").unwrap();
+        let live = report(s, &officer, None, march).await.unwrap();
+        assert_eq!(live.snapshot_at, None);
+        // A month not over cannot be saved.
+        let now = crate::clock::now();
+        let this_month = Period::month_of(Period::this_year(now).to);
+        assert!(snapshot::take(s, this_month, now).await.is_err());
+        // The street and each community, once however often it runs.
+        let communities = crate::org::communities(s).await.unwrap().len();
+        assert_eq!(
+            snapshot::take(s, march, now).await.unwrap(),
+            communities + 1
+        );
+        assert_eq!(snapshot::take(s, march, now).await.unwrap(), 0);
+
+        let saved = report(s, &officer, None, march).await.unwrap();
+        assert!(saved.snapshot_at.is_some(), "{}", db.name);
+        assert_eq!(saved.figures, live.figures, "{}", db.name);
+        assert_eq!(saved.corrections, Corrections::default());
+
+        // A March opinion is rejected after the snapshot.
+        let later = now + chrono::Duration::seconds(5);
+        opinion::Entity::update_many()
+            .col_expr(opinion::Column::Status, "rejected".into())
+            .col_expr(opinion::Column::UpdatedAt, later.into())
+            .filter(opinion::Column::CommunityId.eq(a))
+            .filter(opinion::Column::Status.eq("published"))
+            .filter(opinion::Column::CreatedAt.lt(at("2025-03-10 00:00")))
+            .filter(opinion::Column::CreatedAt.gte(at("2025-03-01 00:00")))
+            .exec(&s.db)
+            .await
+            .unwrap();
+        let after = report(s, &officer, None, march).await.unwrap();
+        assert_eq!(
+            after.figures.published, live.figures.published,
+            "{}",
+            db.name
+        );
+        assert_eq!(
+            after.corrections,
+            Corrections {
+                opinions: 1,
+                meetings: 0,
+                plans: 0
+            },
+            "{}",
+            db.name
+        );
+        let mine = report(s, &officer, Some(a), march).await.unwrap();
+        assert_eq!(mine.corrections.opinions, 1, "{}", db.name);
+        // Two months: counted now, the correction in it.
+        let spring = Period::parse("2025-03", "2025-04").unwrap();
+        let now_counted = report(s, &officer, None, spring).await.unwrap();
+        assert_eq!(now_counted.snapshot_at, None);
+        assert_eq!(now_counted.figures.published, 5 - 1, "{}", db.name);
+        // The job takes last month's once it is over.
+        assert_eq!(snapshot::due(s, now).await.unwrap(), communities + 1);
+        assert_eq!(snapshot::due(s, now).await.unwrap(), 0);
+    }
+}

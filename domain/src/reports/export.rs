@@ -112,6 +112,18 @@ pub fn sections(r: &Report, names: &Names) -> Vec<Section> {
         vec![Cell::from("开始日期"), Cell::Day(r.period.from)],
         vec![Cell::from("结束日期"), Cell::Day(r.period.to)],
     ];
+    if let Some(at) = r.snapshot_at {
+        overview.push(vec![
+            "月度快照生成于".into(),
+            crate::clock::china_time(at).into(),
+        ]);
+        overview.push(vec!["此后更正：意见".into(), r.corrections.opinions.into()]);
+        overview.push(vec![
+            "此后更正：议事会".into(),
+            r.corrections.meetings.into(),
+        ]);
+        overview.push(vec!["此后更正：方案".into(), r.corrections.plans.into()]);
+    }
     overview.extend(overview_rows(f));
     let mut sources: Vec<Vec<Cell>> = f
         .by_channel

@@ -21,6 +21,7 @@ use crate::{Principal, Services};
 
 pub mod export;
 pub mod open;
+pub mod snapshot;
 
 /// The longest period a report covers (three years).
 pub const MAX_DAYS: i64 = 3 * 366;
@@ -319,6 +320,20 @@ pub struct Report {
     pub figures: Figures,
     pub communities: Vec<CommunityFigures>,
     pub monthly: Vec<Month>,
+    /// When these are a month's figures as saved after the month: when.
+    #[serde(default)]
+    pub snapshot_at: Option<DateTime<Utc>>,
+    /// Records of the period changed after the snapshot was taken.
+    #[serde(default)]
+    pub corrections: Corrections,
+}
+
+/// How many records of a snapshot's period were changed after it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Corrections {
+    pub opinions: i64,
+    pub meetings: i64,
+    pub plans: i64,
 }
 
 /// A statement with its values, written once for both backends
@@ -381,6 +396,8 @@ fn get_str(row: &sea_orm::QueryResult, col: &str) -> DomainResult<String> {
 }
 
 /// Builds the report for `community` (None: the street) over `period`.
+/// A whole calendar month that is over is read from its snapshot when
+/// there is one (with the corrections made since listed beside it).
 pub async fn report(
     s: &Services,
     actor: &Principal,
@@ -396,6 +413,23 @@ pub async fn report(
     {
         return Err(DomainError::NotFound);
     }
+    let mut r = match snapshot::of(s, community, period).await? {
+        Some(r) => r,
+        None => compute(s, community, period).await?,
+    };
+    // Beside it, only the communities the reader may see.
+    r.communities
+        .retain(|c| may_see(actor, None) || Some(c.community_id) == community);
+    Ok(r)
+}
+
+/// The figures as the records say now, every community beside the others.
+pub(crate) async fn compute(
+    s: &Services,
+    community: Option<i64>,
+    period: Period,
+) -> DomainResult<Report> {
+    let communities = crate::org::communities(s).await?;
     let mut per: BTreeMap<i64, Figures> = communities
         .iter()
         .map(|c| (c.id, Figures::default()))
@@ -586,9 +620,8 @@ pub async fn report(
     }
 
     let monthly = monthly(s, community, &period).await?;
-    let visible: Vec<CommunityFigures> = communities
+    let beside: Vec<CommunityFigures> = communities
         .iter()
-        .filter(|c| may_see(actor, None) || Some(c.id) == community)
         .map(|c| CommunityFigures {
             community_id: c.id,
             name: c.name.clone(),
@@ -617,8 +650,10 @@ pub async fn report(
         community_id: community,
         title,
         figures,
-        communities: visible,
+        communities: beside,
         monthly,
+        snapshot_at: None,
+        corrections: Corrections::default(),
     })
 }
 
