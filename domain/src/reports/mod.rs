@@ -215,6 +215,21 @@ pub struct Derived {
     pub dissatisfied_pct: Option<f64>,
 }
 
+/// The mean of `sum` over `n`, to a tenth; none for nothing.
+fn mean(sum: i64, n: i64) -> Option<f64> {
+    (n > 0).then(|| (sum as f64 * 10.0 / n as f64).round() / 10.0)
+}
+
+/// The average score of a distribution (how many gave 1, 2, … 5).
+pub fn average_of(ratings: &[i64; 5]) -> Option<f64> {
+    let sum = ratings
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (i as i64 + 1) * c)
+        .sum();
+    mean(sum, ratings.iter().sum())
+}
+
 fn ratio(part: i64, whole: i64) -> Option<f64> {
     (whole > 0).then(|| (part as f64 * 1000.0 / whole as f64).round() / 10.0)
 }
@@ -233,14 +248,7 @@ impl Figures {
     }
 
     pub fn rating_average(&self) -> Option<f64> {
-        let n = self.rating_count();
-        let sum: i64 = self
-            .ratings
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (i as i64 + 1) * c)
-            .sum();
-        (n > 0).then(|| (sum as f64 * 10.0 / n as f64).round() / 10.0)
+        average_of(&self.ratings)
     }
 
     pub fn dissatisfied_pct(&self) -> Option<f64> {
@@ -415,7 +423,7 @@ pub async fn report(
     }
     let mut r = match snapshot::of(s, community, period).await? {
         Some(r) => r,
-        None => compute(s, community, period).await?,
+        None => compute(s, &communities, community, period).await?,
     };
     // Beside it, only the communities the reader may see.
     r.communities
@@ -426,10 +434,10 @@ pub async fn report(
 /// The figures as the records say now, every community beside the others.
 pub(crate) async fn compute(
     s: &Services,
+    communities: &[crate::org::CommunityInfo],
     community: Option<i64>,
     period: Period,
 ) -> DomainResult<Report> {
-    let communities = crate::org::communities(s).await?;
     let mut per: BTreeMap<i64, Figures> = communities
         .iter()
         .map(|c| (c.id, Figures::default()))
@@ -751,8 +759,7 @@ async fn monthly(
         m.ratings = read(&ratings, i)?;
         // The score sums are the second set of columns.
         let sum = read(&ratings, n + i)?;
-        m.rating_average =
-            (m.ratings > 0).then(|| (sum as f64 * 10.0 / m.ratings as f64).round() / 10.0);
+        m.rating_average = mean(sum, m.ratings);
     }
     Ok(out)
 }

@@ -334,10 +334,6 @@ pub async fn plans(s: &Services, f: Filter) -> DomainResult<Page<OpenPlan>> {
             |(id, community_id, title, status, round, created_at, closed_at)| {
                 let (t, done) = tasks.get(&id).copied().unwrap_or_default();
                 let r = ratings.get(&id).copied().unwrap_or_default();
-                let figures = super::Figures {
-                    ratings: r,
-                    ..super::Figures::default()
-                };
                 OpenPlan {
                     id,
                     community_id,
@@ -349,7 +345,7 @@ pub async fn plans(s: &Services, f: Filter) -> DomainResult<Page<OpenPlan>> {
                     tasks: t,
                     tasks_done: done,
                     ratings: r,
-                    rating_average: figures.rating_average(),
+                    rating_average: super::average_of(&r),
                 }
             },
         )

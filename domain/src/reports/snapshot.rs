@@ -56,20 +56,16 @@ pub async fn take(s: &Services, month: Period, now: DateTime<Utc>) -> DomainResu
         .into_iter()
         .map(|m| m.scope)
         .collect();
+    let communities = crate::org::communities(s).await?;
     let mut scopes = vec![None];
-    scopes.extend(
-        crate::org::communities(s)
-            .await?
-            .into_iter()
-            .map(|c| Some(c.id)),
-    );
+    scopes.extend(communities.iter().map(|c| Some(c.id)));
     let mut saved = 0;
     for scope in scopes {
         let id = scope.unwrap_or(0);
         if have.contains(&id) {
             continue;
         }
-        let r = compute(s, scope, month).await?;
+        let r = compute(s, &communities, scope, month).await?;
         let json = serde_json::to_string(&r)
             .map_err(|e| DomainError::Internal(format!("saving a report: {e}")))?;
         let done = entity::Entity::insert(entity::ActiveModel {
