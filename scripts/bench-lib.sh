@@ -32,12 +32,45 @@ cleanup() {
 }
 trap cleanup EXIT
 ORIGIN="http://127.0.0.1:$PORT"
+# `serve [VAR=value …]`: the server with those settings added; counting
+# statements wants `serve HONGCHA_BACKGROUND_JOBS=false`, so that nothing but
+# the measured request runs SQL meanwhile.
 serve() {
-  "$BIN" serve & SERVER=$!
+  env "$@" "$BIN" serve & SERVER=$!
   for _ in $(seq 1 600); do curl -fs "$ORIGIN/healthz" >/dev/null && return; sleep 0.1; done
   echo "server did not start"; exit 1
 }
 stop() { kill $SERVER; wait $SERVER 2>/dev/null || true; SERVER=""; }
+# `measure PATH [curl options…]`: the fewest SQL statements and the best
+# time (ms) of five GETs of PATH, as "statements ms". /healthz reports the
+# statements run so far, its own ping included, hence the 1 taken off.
+health_statements() {
+  curl -fs "$ORIGIN/healthz" | python3 -c 'import json,sys; print(json.load(sys.stdin)["statements"])'
+}
+measure() {
+  local path="$1" best_n=999999 best_t=999 before after n t
+  shift
+  for _ in 1 2 3 4 5; do
+    before=$(health_statements)
+    t=$(curl -fs -o /dev/null -w '%{time_total}' "$@" "$ORIGIN$path")
+    after=$(health_statements)
+    n=$(( after - before - 1 ))
+    [ "$n" -lt "$best_n" ] && best_n=$n
+    best_t=$(python3 -c "print(min($best_t, $t))")
+  done
+  echo "$best_n $(python3 -c "print(round($best_t*1000))")"
+}
+# `wrk_line LABEL PATH [wrk options…]`: 64 connections for $DURATION
+# seconds, printed as one line (req/s, p50, p99, any errors).
+wrk_line() {
+  local label="$1" path="$2" out
+  shift 2
+  out=$(wrk -t2 -c64 -d"${DURATION}s" --latency "$@" "$ORIGIN$path")
+  printf '  %-9s %-52s %10s req/s  p50 %8s  p99 %8s  %s\n' "$label" "$path" \
+    "$(awk '/Requests\/sec/ {print $2}' <<<"$out")" "$(awk '$1 == "50%" {print $2}' <<<"$out")" \
+    "$(awk '$1 == "99%" {print $2}' <<<"$out")" \
+    "$(grep -E "Non-2xx|Socket errors" <<<"$out" | tr -s ' ' | paste -sd ';' - || true)"
+}
 # Runs SQL on the bench database.
 sql() {
   if [ "$BACKEND" = postgres ]; then

@@ -24,22 +24,16 @@ login() {
 YEAR=$(date +%Y)
 REPORT="/api/report?from=$YEAR-01&to=$YEAR-12"
 # The fewest statements and the best of five times of one GET as the officer.
-measure() {
-  local best_n=999999 best_t=999 before after n t
-  for _ in 1 2 3 4 5; do
-    before=$(curl -fs "$ORIGIN/healthz" | python3 -c 'import json,sys; print(json.load(sys.stdin)["statements"])')
-    t=$(curl -fs -b "$JAR" -o /dev/null -w '%{time_total}' "$ORIGIN$1")
-    after=$(curl -fs "$ORIGIN/healthz" | python3 -c 'import json,sys; print(json.load(sys.stdin)["statements"])')
-    n=$(( after - before ))
-    [ "$n" -lt "$best_n" ] && best_n=$n
-    best_t=$(python3 -c "print(min($best_t, $t))")
-  done
-  printf '  %-60s %4s statements  %6.0f ms\n' "$1" "$best_n" "$(python3 -c "print($best_t*1000)")"
+show() {
+  local r
+  r=$(measure "$1" -b "$JAR")
+  printf '  %-60s %4s statements  %6s ms\n' "$1" "${r% *}" "${r#* }"
 }
 
-serve; login
+serve HONGCHA_BACKGROUND_JOBS=false; login
 step "a handful of opinions"
-measure "$REPORT"
+show "$REPORT"
+show "/api/report_records?figure=opinions&by=channel:import&from=$YEAR-01&to=$YEAR-12"
 stop
 
 step "storing $OPINIONS opinions (hongcha import, then 90 % published, spread over the year)"
@@ -61,19 +55,15 @@ PY
 "$BIN" import "$WORK/opinions.csv" >/dev/null
 sql "UPDATE opinion SET status = 'published', published_at = COALESCE(received_at, created_at) WHERE status = 'pending' AND id % 10 <> 0"
 
-serve; login
+serve HONGCHA_BACKGROUND_JOBS=false; login
 step "$OPINIONS opinions ($BACKEND)"
-measure "$REPORT"
-measure "/reports/export?format=xlsx&from=$YEAR-01&to=$YEAR-12"
-measure "/reports/export?format=csv&from=$YEAR-01&to=$YEAR-12"
+show "$REPORT"
+show "/api/report_records?figure=opinions&by=channel:import&from=$YEAR-01&to=$YEAR-12"
+show "/reports/export?format=xlsx&from=$YEAR-01&to=$YEAR-12"
+show "/reports/export?format=csv&from=$YEAR-01&to=$YEAR-12"
+stop
+serve; login
 
-run() { # path
-  local out
-  out=$(wrk -t2 -c64 -d"${DURATION}s" --latency "$ORIGIN$1")
-  printf '  %-52s %10s req/s  p50 %8s  p99 %8s  %s\n' "$1" "$(awk '/Requests\/sec/ {print $2}' <<<"$out")" \
-    "$(awk '$1 == "50%" {print $2}' <<<"$out")" "$(awk '$1 == "99%" {print $2}' <<<"$out")" \
-    "$(grep -E "Non-2xx|Socket errors" <<<"$out" | tr -s ' ' | paste -sd ';' - || true)"
-}
 CURSOR=$(python3 - "$ORIGIN" <<'PY'
 import json, sys, urllib.request
 url, cursor = sys.argv[1] + "/api/v1/opinions?limit=100", ""
@@ -84,7 +74,7 @@ print(cursor)
 PY
 )
 step "wrk: 64 connections, ${DURATION}s each"
-run "/api/v1/opinions"
-run "/api/v1/opinions?limit=100&cursor=$CURSOR"
-run "/api/v1/opinions?community=1&from=$YEAR-03&to=$YEAR-04"
-run "/api/v1/plans"
+wrk_line api "/api/v1/opinions"
+wrk_line api "/api/v1/opinions?limit=100&cursor=$CURSOR"
+wrk_line api "/api/v1/opinions?community=1&from=$YEAR-03&to=$YEAR-04"
+wrk_line api "/api/v1/plans"

@@ -109,6 +109,7 @@ lazy_pages! {
     AuditAreaRoute => pages::AuditArea,
     AdminAreaRoute => pages::AdminArea,
     ReportRoute => reports::ReportPage,
+    ReportRecordsRoute => reports::RecordsPage,
 }
 
 #[component]
@@ -178,6 +179,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/audit") view={Lazy::<AuditAreaRoute>::new()} />
                     <Route path=path!("/admin") view={Lazy::<AdminAreaRoute>::new()} />
                     <Route path=path!("/reports") view={Lazy::<ReportRoute>::new()} />
+                    <Route path=path!("/reports/records") view={Lazy::<ReportRecordsRoute>::new()} />
                 </Routes>
             </main>
         </Router>

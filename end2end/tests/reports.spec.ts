@@ -40,12 +40,32 @@ test("a street officer opens the report, changes the period, drills down to the 
     await expect(page.locator(`${chart} table tbody tr`).first()).toBeVisible();
   }
 
-  // From the chart to the records behind a bar.
-  await page.locator("#chart-channel table a", { hasText: "网上提交" }).click();
-  await expect(page).toHaveURL(/\/opinions\?channel=web/);
-  await expect(page.locator("#opinion-list li").first()).toBeVisible();
+  // From the chart to the records behind a bar: as many rows as the bar
+  // says (under one page), each a web opinion of the period.
+  const webRow = page.locator("#chart-channel table tr", { hasText: "网上提交" });
+  const webCount = Number(await webRow.locator("td.num").innerText());
+  expect(webCount).toBeGreaterThan(0);
+  await webRow.locator("a").click();
+  await expect(page).toHaveURL(/\/reports\/records\?figure=opinions.*channel=web/);
+  await expect(page.locator("#records-what")).toContainText("网上提交");
+  await expect(page.locator("#records-scope")).toContainText(`${year - 1}-01-01 — ${year}-12-31`);
+  if (webCount <= 50) {
+    await expect(page.locator("#records tbody tr")).toHaveCount(webCount);
+  } else {
+    await expect(page.locator("#records tbody tr")).toHaveCount(50);
+    await expect(page.locator("#records-more")).toBeVisible();
+  }
+  // A published one opens its public page.
+  const published = page.locator("#records tbody tr", { hasText: "已公开" }).first();
+  const title = (await published.locator("th a").innerText()).trim();
+  await published.locator("th a").click();
+  await expect(page).toHaveURL(/\/opinions\/\d+$/);
+  await expect(page.locator("h1")).toContainText(title.slice(0, 4));
   await page.goBack();
+  await page.locator("#records-back").click();
+  await expect(page).toHaveURL(new RegExp(`/reports\\?community=&from=${year - 1}-01&to=${year}-12`));
   await expect(page.locator("#report-tiles")).toBeVisible();
+  await hydrated(page);
 
   // The workbook.
   const [download] = await Promise.all([

@@ -60,6 +60,11 @@ pub struct Config {
     pub reopen_dissatisfied: f64,
     /// Ratings needed before staff may close a plan (default 1).
     pub plan_min_ratings: u32,
+    /// Run the background jobs (outbox, heat, SLA sweeps, snapshots, runs
+    /// people ask for) in this process (default true). Set false only for
+    /// an extra instance beside one that runs them on the same PostgreSQL,
+    /// or for a benchmark that counts one request's SQL statements.
+    pub background_jobs: bool,
 }
 
 /// Attempts allowed per window (minutes).
@@ -119,6 +124,7 @@ impl Default for Config {
             reopen_below: 3.0,
             reopen_dissatisfied: 0.3,
             plan_min_ratings: 1,
+            background_jobs: true,
         }
     }
 }
@@ -174,6 +180,9 @@ impl Config {
         }
         if let Some(v) = get("HONGCHA_TRUSTED_PROXIES") {
             self.trusted_proxies = parse("HONGCHA_TRUSTED_PROXIES", v)?;
+        }
+        if let Some(v) = get("HONGCHA_BACKGROUND_JOBS") {
+            self.background_jobs = parse("HONGCHA_BACKGROUND_JOBS", v)?;
         }
         if let Some(v) = get("HONGCHA_DEV_REVEAL_CODES") {
             self.dev_reveal_codes = parse("HONGCHA_DEV_REVEAL_CODES", v)?;

@@ -56,6 +56,7 @@ pub struct Application {
     router: Router,
     pub services: domain::Services,
     jobs: jobs::Jobs,
+    background_jobs: bool,
     site_root: String,
 }
 
@@ -75,6 +76,7 @@ impl Application {
             router,
             services,
             jobs,
+            background_jobs: cfg.background_jobs,
             site_root: cfg.site_root.clone(),
         })
     }
@@ -96,7 +98,12 @@ impl Application {
             Err(e) => tracing::warn!(error = %e, "precompressing the site failed"),
         }
         let hub = self.jobs.hub.clone();
-        let jobs = self.jobs.spawn();
+        let jobs = if self.background_jobs {
+            Some(self.jobs.spawn())
+        } else {
+            tracing::warn!("background jobs are off in this instance (HONGCHA_BACKGROUND_JOBS)");
+            None
+        };
         let app = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
@@ -114,7 +121,9 @@ impl Application {
                 hub.close();
             })
             .await?;
-        jobs.stop().await;
+        if let Some(jobs) = jobs {
+            jobs.stop().await;
+        }
         Ok(())
     }
 }

@@ -221,14 +221,15 @@ pub async fn report_file(
             Err(_) => return bad("community"),
         },
     };
-    let period = match (q.from.as_deref(), q.to.as_deref()) {
-        (Some(f), Some(t)) if !f.trim().is_empty() && !t.trim().is_empty() => {
-            match domain::reports::Period::parse(f, t) {
-                Ok(p) => p,
-                Err(e) => return error_response(e),
-            }
-        }
-        _ => domain::reports::Period::this_year(domain::clock::now()),
+    let (community, period) = match domain::reports::resolve(
+        &actor,
+        community,
+        q.from.as_deref().unwrap_or_default(),
+        q.to.as_deref().unwrap_or_default(),
+        domain::clock::now(),
+    ) {
+        Ok(asked) => asked,
+        Err(e) => return error_response(e),
     };
     let report = match domain::reports::report(&st.services, &actor, community, period).await {
         Ok(r) => r,

@@ -113,6 +113,7 @@ pub struct PageCache {
     services: domain::Services,
     store: Store,
     versions: Arc<VersionReads>,
+    renders: Arc<Renders>,
 }
 
 impl PageCache {
@@ -121,7 +122,83 @@ impl PageCache {
             services,
             store: Store::default(),
             versions: Arc::default(),
+            renders: Arc::default(),
         }
+    }
+}
+
+/// One render per page and version: the visitors who miss a page while it
+/// is being rendered wait for that render instead of each rendering it
+/// again (after a write, a popular page would otherwise be rendered by
+/// everyone reading it at that moment).
+#[derive(Default)]
+struct Renders {
+    waiting: Mutex<HashMap<(i64, Key), Vec<Waiter>>>,
+}
+
+/// Where a waiting visitor gets the entry rendered for them.
+type Waiter = tokio::sync::oneshot::Sender<Arc<Entry>>;
+
+enum Turn {
+    /// Render it; the guard hands the result to those who wait.
+    Render(Rendering),
+    /// Someone is rendering it: wait for their entry.
+    Wait(tokio::sync::oneshot::Receiver<Arc<Entry>>),
+}
+
+impl Renders {
+    fn turn(self: &Arc<Self>, version: i64, key: &Key) -> Turn {
+        let mut waiting = self.waiting.lock().unwrap_or_else(|e| e.into_inner());
+        let id = (version, key.clone());
+        match waiting.get_mut(&id) {
+            Some(list) => {
+                let (tx, rx) = tokio::sync::oneshot::channel();
+                list.push(tx);
+                Turn::Wait(rx)
+            }
+            None => {
+                waiting.insert(id.clone(), Vec::new());
+                Turn::Render(Rendering {
+                    renders: self.clone(),
+                    id: Some(id),
+                })
+            }
+        }
+    }
+}
+
+/// The renderer's place in [`Renders`]. Finishing hands the entry to every
+/// waiter; dropping it unfinished (the page was not kept, or the visitor
+/// went away) lets the waiters render for themselves.
+struct Rendering {
+    renders: Arc<Renders>,
+    id: Option<(i64, Key)>,
+}
+
+impl Rendering {
+    fn finish(mut self, entry: &Arc<Entry>) {
+        for w in self.take() {
+            let _ = w.send(entry.clone());
+        }
+    }
+
+    fn take(&mut self) -> Vec<Waiter> {
+        let Some(id) = self.id.take() else {
+            return Vec::new();
+        };
+        let mut waiting = self
+            .renders
+            .waiting
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        waiting.remove(&id).unwrap_or_default()
+    }
+}
+
+impl Drop for Rendering {
+    fn drop(&mut self) {
+        // Dropped senders wake the waiters with an error: they render.
+        drop(self.take());
     }
 }
 
@@ -435,6 +512,17 @@ pub async fn serve(State(cache): State<Arc<PageCache>>, req: Request, next: Next
     if let Some(entry) = cache.store.get(version, &key) {
         return respond(&entry, req.headers(), "hit");
     }
+    let rendering = match cache.renders.turn(version, &key) {
+        Turn::Render(r) => Some(r),
+        Turn::Wait(rx) => {
+            // Rendered for someone else a moment ago, at this version: as
+            // fresh as a render of our own would be.
+            if let Ok(entry) = rx.await {
+                return respond(&entry, req.headers(), "hit");
+            }
+            None
+        }
+    };
     let req_headers = req.headers().clone();
     let res = next.run(req).await;
     let content_type = res.headers().get(header::CONTENT_TYPE).cloned();
@@ -485,6 +573,9 @@ pub async fn serve(State(cache): State<Arc<PageCache>>, req: Request, next: Next
         Ok(Ok(entry)) => {
             let entry = Arc::new(entry);
             cache.store.put(version, key, entry.clone());
+            if let Some(r) = rendering {
+                r.finish(&entry);
+            }
             respond(&entry, &req_headers, "miss")
         }
         _ => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
@@ -621,5 +712,53 @@ mod tests {
         let held = cache.held.lock().unwrap();
         assert!(held.entries.len() <= MAX_ENTRIES);
         assert_eq!(held.entries.len(), held.order.len());
+    }
+
+    #[tokio::test]
+    async fn visitors_who_miss_a_page_being_rendered_wait_for_that_render() {
+        let renders = Arc::new(Renders::default());
+        let key = |t: &str| Key {
+            target: t.into(),
+            lang: "zh-CN",
+        };
+        let entry = Arc::new(Entry {
+            content_type: HeaderValue::from_static("text/html"),
+            csp: None,
+            etag: HeaderValue::from_static("W/\"r\""),
+            identity: Bytes::from_static(b"rendered once"),
+            br: Bytes::new(),
+            gzip: Bytes::new(),
+        });
+        let Turn::Render(first) = renders.turn(7, &key("/")) else {
+            panic!("the first visitor renders");
+        };
+        let waiters: Vec<_> = (0..3)
+            .map(|_| match renders.turn(7, &key("/")) {
+                Turn::Wait(rx) => rx,
+                Turn::Render(_) => panic!("a second render of the same page"),
+            })
+            .collect();
+        // Another page, or the same page at another version, is its own render.
+        assert!(matches!(
+            renders.turn(7, &key("/opinions")),
+            Turn::Render(_)
+        ));
+        assert!(matches!(renders.turn(8, &key("/")), Turn::Render(_)));
+        first.finish(&entry);
+        for rx in waiters {
+            assert_eq!(rx.await.unwrap().identity, entry.identity);
+        }
+        // Done: the next miss renders again.
+        let Turn::Render(again) = renders.turn(7, &key("/")) else {
+            panic!("nobody is rendering any more");
+        };
+        let Turn::Wait(rx) = renders.turn(7, &key("/")) else {
+            panic!("wait for the render under way");
+        };
+        // A render that is not kept (an error, a visitor gone) lets the
+        // waiters render for themselves instead of waiting forever.
+        drop(again);
+        assert!(rx.await.is_err());
+        assert!(matches!(renders.turn(7, &key("/")), Turn::Render(_)));
     }
 }

@@ -70,10 +70,23 @@ async fn the_street_report_downloads_as_xlsx_and_csv_for_those_who_may_see_it() 
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    for q in [format!("format=csv&community={b}"), "format=csv".to_owned()] {
-        let res = staff.get(url(&q)).send().await.unwrap();
-        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{q}");
-    }
+    let res = staff
+        .get(url(&format!("format=csv&community={b}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    // Without a community chosen, staff get their own, as on the page.
+    let res = staff.get(url("format=csv")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with(&format!("attachment; filename=\"hongcha-report-{a}-")),
+        "{:?}",
+        res.headers()["content-disposition"]
+    );
     // Residents and strangers get no report.
     assert_eq!(
         resident
@@ -117,5 +130,71 @@ async fn the_street_report_downloads_as_xlsx_and_csv_for_those_who_may_see_it() 
     let json = app.get_json(&staff, "/api/report").await;
     assert_eq!(json["community_id"], a);
     assert_eq!(json["street_wide"], false);
+
+    // The records behind a figure: the opinion just published, masked as
+    // the public sees it, for those who may see the report only.
+    let records = |q: &str| app.url(&format!("/api/report_records?{q}"));
+    let stranger = app.client();
+    let json = app
+        .get_json(
+            &officer,
+            "/api/report_records?figure=opinions&by=channel:web",
+        )
+        .await;
+    let item = json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == id)
+        .unwrap_or_else(|| panic!("{json}"));
+    assert_eq!(item["state"], "published");
+    assert_eq!(item["link"], format!("/opinions/{id}"));
+    let json = app
+        .get_json(
+            &staff,
+            "/api/report_records?figure=opinions&by=outcome:published",
+        )
+        .await;
+    assert_eq!(json["community_id"], a, "staff: their own community");
+    for (who, q, want) in [
+        (
+            &staff,
+            format!("figure=opinions&community={b}"),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            &resident,
+            "figure=opinions".to_owned(),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            &stranger,
+            "figure=opinions".to_owned(),
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            &officer,
+            "figure=everything".to_owned(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            &officer,
+            "figure=opinions&by=channel:a%27%20OR%201%3D1".to_owned(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            &officer,
+            "figure=meetings&by=outcome:published".to_owned(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            &officer,
+            "figure=opinions&from=2025-13&to=2025-12".to_owned(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    ] {
+        let res = who.get(records(&q)).send().await.unwrap();
+        assert_eq!(res.status(), want, "{q}");
+    }
     app.stop().await;
 }

@@ -6,7 +6,7 @@
 pub mod i18n;
 mod pages;
 
-pub use pages::ReportPage;
+pub use pages::{RecordsPage, ReportPage};
 
 use std::collections::BTreeMap;
 
@@ -122,17 +122,9 @@ pub async fn report(
 ) -> Result<ReportView, AppError> {
     let st = state::state()?;
     let actor = state::require_principal().await?;
-    // Community staff see their own community's report by default.
-    let community = community.or_else(|| {
-        (!domain::reports::may_see(&actor, None))
-            .then_some(actor.community_id)
-            .flatten()
-    });
-    let period = if from.trim().is_empty() || to.trim().is_empty() {
-        domain::reports::Period::this_year(domain::clock::now())
-    } else {
-        domain::reports::Period::parse(&from, &to).map_err(map_err)?
-    };
+    let (community, period) =
+        domain::reports::resolve(&actor, community, &from, &to, domain::clock::now())
+            .map_err(map_err)?;
     let r = domain::reports::report(&st.services, &actor, community, period)
         .await
         .map_err(map_err)?;
@@ -149,4 +141,116 @@ pub async fn report(
     view.street_wide = domain::reports::may_see(&actor, None);
     view.snapshot_at = r.snapshot_at.map(domain::clock::china_time);
     Ok(view)
+}
+
+/// One record behind a figure (mirrors `domain::reports::records::Record`;
+/// `at` as a China-time day).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RecordView {
+    pub id: i64,
+    pub day: String,
+    pub community: String,
+    pub title: String,
+    pub state: String,
+    pub link: Option<String>,
+    pub ratings: Option<i64>,
+    pub average: Option<f64>,
+}
+
+/// A page of the records behind a figure, with what they are behind.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RecordsView {
+    pub scope: String,
+    pub community_id: Option<i64>,
+    pub period: Period,
+    pub items: Vec<RecordView>,
+    /// `before` for the next page.
+    pub next: Option<i64>,
+}
+
+/// The records behind one of the report's figures (`figure`: opinions,
+/// meetings, plans, cases_closed, overdue, ratings; opinions narrowed `by`
+/// `channel:CODE`, `category:CODE` or `outcome:published|rejected|merged|pending`),
+/// for the same reader, scope and period as the report.
+#[server(prefix = "/api", endpoint = "report_records", input = GetUrl)]
+pub async fn report_records(
+    #[server(default)] community: Option<i64>,
+    #[server(default)] from: String,
+    #[server(default)] to: String,
+    figure: String,
+    #[server(default)] by: Option<String>,
+    #[server(default)] before: Option<i64>,
+) -> Result<RecordsView, AppError> {
+    use domain::reports::records;
+    let st = state::state()?;
+    let actor = state::require_principal().await?;
+    let (community, period) =
+        domain::reports::resolve(&actor, community, &from, &to, domain::clock::now())
+            .map_err(map_err)?;
+    let figure = records::Figure::parse(&figure).map_err(map_err)?;
+    let mut narrow = records::Narrow::default();
+    if let Some(by) = by.filter(|b| !b.is_empty()) {
+        let (what, value) = by.split_once(':').unwrap_or((by.as_str(), ""));
+        let slot = match what {
+            "channel" => &mut narrow.channel,
+            "category" => &mut narrow.category,
+            "outcome" => &mut narrow.outcome,
+            _ => return Err(map_err(domain::DomainError::validation("by", "invalid"))),
+        };
+        *slot = Some(value.to_owned());
+    }
+    let page = records::records(
+        &st.services,
+        &actor,
+        community,
+        period,
+        figure,
+        narrow,
+        before,
+    )
+    .await
+    .map_err(map_err)?;
+    let communities = domain::org::communities(&st.services)
+        .await
+        .map_err(map_err)?;
+    let name_of = |id: Option<i64>| {
+        communities
+            .iter()
+            .find(|c| Some(c.id) == id)
+            .map(|c| c.name.clone())
+            .unwrap_or_default()
+    };
+    let scope = match community {
+        Some(_) => name_of(community),
+        None => communities
+            .first()
+            .map(|c| c.street_name.clone())
+            .unwrap_or_default(),
+    };
+    Ok(RecordsView {
+        scope,
+        community_id: community,
+        period: Period {
+            from: period.from.to_string(),
+            to: period.to.to_string(),
+        },
+        items: page
+            .items
+            .into_iter()
+            .map(|r| RecordView {
+                id: r.id,
+                day: domain::clock::china_time(r.at)
+                    .get(..10)
+                    .unwrap_or_default()
+                    .to_owned(),
+                community: name_of(r.community_id),
+                title: r.title,
+                state: r.state,
+                link: r.link,
+                ratings: r.ratings,
+                average: r.average,
+            })
+            .collect(),
+        next: page.next,
+    })
 }

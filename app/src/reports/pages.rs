@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use super::{Figures, ReportView, report};
+use super::{Figures, RecordsView, ReportView, report, report_records};
 use crate::i18n::use_i18n;
 
 /// A horizontal bar chart drawn as SVG, with the same numbers in a table
@@ -145,9 +145,14 @@ fn Report(r: ReportView) -> impl IntoView {
     let street_option = r.street_wide.then(|| {
         view! { <option value="" selected=r.community_id.is_none()>{i18n.t("report.street")}</option> }
     });
-    let drill = |extra: String| match r.community_id {
-        Some(c) => format!("/opinions?community={c}&{extra}"),
-        None => format!("/opinions?{extra}"),
+    // The records behind a figure: the same scope and period.
+    let drill = {
+        let (scope, day_from, day_to) = (scope.clone(), r.period.from.clone(), r.period.to.clone());
+        move |figure: &str, extra: &str| {
+            format!(
+                "/reports/records?figure={figure}&community={scope}&from={day_from}&to={day_to}{extra}"
+            )
+        }
     };
     let channels: Vec<(String, f64, Option<String>)> = f
         .by_channel
@@ -157,7 +162,7 @@ fn Report(r: ReportView) -> impl IntoView {
             (
                 i18n.tr(&key).to_owned(),
                 *v as f64,
-                Some(drill(format!("channel={k}"))),
+                Some(drill("opinions", &format!("&channel={k}"))),
             )
         })
         .collect();
@@ -168,7 +173,7 @@ fn Report(r: ReportView) -> impl IntoView {
             (
                 r.categories.get(k).cloned().unwrap_or_else(|| k.clone()),
                 *v as f64,
-                Some(drill(format!("category={k}"))),
+                Some(drill("opinions", &format!("&category={k}"))),
             )
         })
         .collect();
@@ -176,12 +181,24 @@ fn Report(r: ReportView) -> impl IntoView {
         .ratings
         .iter()
         .enumerate()
-        .map(|(i, n)| (format!("{} ★", i + 1), *n as f64, None))
+        .map(|(i, n)| {
+            (
+                format!("{} ★", i + 1),
+                *n as f64,
+                Some(drill("ratings", "")),
+            )
+        })
         .collect();
     let trend: Vec<(String, f64, Option<String>)> = r
         .monthly
         .iter()
-        .map(|m| (m.month.clone(), m.opinions as f64, None))
+        .map(|m| {
+            let link = format!(
+                "/reports/records?figure=opinions&community={scope}&from={0}&to={0}",
+                m.month
+            );
+            (m.month.clone(), m.opinions as f64, Some(link))
+        })
         .collect();
     let by_community: Vec<(String, f64, Option<String>)> = r
         .communities
@@ -270,21 +287,21 @@ fn Report(r: ReportView) -> impl IntoView {
             <PrintButton />
         </p>
         <dl class="tiles report-tiles" id="report-tiles">
-            <Tile key="report.opinions" value=f.opinions.to_string() />
-            <Tile key="report.published" value=f.published.to_string() />
+            <Tile key="report.opinions" value=f.opinions.to_string() href=drill("opinions", "") />
+            <Tile key="report.published" value=f.published.to_string() href=drill("opinions", "&outcome=published") />
             <Tile key="report.topics_accepted" value=f.topics_accepted.to_string() />
-            <Tile key="report.meetings" value=f.meetings_held.to_string() />
+            <Tile key="report.meetings" value=f.meetings_held.to_string() href=drill("meetings", "") />
             <Tile key="report.attendance" value=format!("{} / {}", f.attended_onsite, f.attended_online) />
-            <Tile key="report.plans" value=f.plans.to_string() />
+            <Tile key="report.plans" value=f.plans.to_string() href=drill("plans", "") />
             <Tile key="report.completion" value=pct(f.derived.task_completion_pct) />
-            <Tile key="report.sla" value=pct(f.derived.sla_compliance_pct) />
-            <Tile key="report.overdue" value=f.overdue_open.to_string() />
-            <Tile key="report.satisfaction" value=opt(f.derived.rating_average) />
+            <Tile key="report.sla" value=pct(f.derived.sla_compliance_pct) href=drill("cases_closed", "") />
+            <Tile key="report.overdue" value=f.overdue_open.to_string() href=drill("overdue", "") />
+            <Tile key="report.satisfaction" value=opt(f.derived.rating_average) href=drill("ratings", "") />
             <Tile key="report.dissatisfied" value=pct(f.derived.dissatisfied_pct) />
             <Tile key="report.to_plan" value=days(f.median_days_to_plan) />
             <Tile key="report.to_resolution" value=days(f.median_days_to_resolution) />
         </dl>
-        <Moderation f=f.clone() />
+        <Moderation f=f.clone() drill=drill.clone() />
         <h2>{i18n.t("report.sources")}</h2>
         <div class="charts">
             <Bars title=i18n.tr("report.by_channel").to_owned() rows=channels unit=i18n.tr("report.count").to_owned() id="chart-channel" />
@@ -342,9 +359,18 @@ fn days(v: Option<f64>) -> String {
     v.map(fmt).unwrap_or_else(|| "—".into())
 }
 
+/// A figure; with `href`, its value links to the records behind it.
 #[component]
-fn Tile(key: &'static str, value: String) -> impl IntoView {
+fn Tile(
+    key: &'static str,
+    value: String,
+    #[prop(optional, into)] href: Option<String>,
+) -> impl IntoView {
     let i18n = use_i18n();
+    let value = match href {
+        Some(href) => view! { <a href=href>{value}</a> }.into_any(),
+        None => view! { <span>{value}</span> }.into_any(),
+    };
     view! {
         <div class="tile" data-key=key>
             <dt>{i18n.t(key)}</dt>
@@ -355,16 +381,20 @@ fn Tile(key: &'static str, value: String) -> impl IntoView {
 
 /// Where moderation left the period's opinions, and what became of topics.
 #[component]
-fn Moderation(f: Figures) -> impl IntoView {
+fn Moderation(f: Figures, drill: impl Fn(&str, &str) -> String + 'static) -> impl IntoView {
     let i18n = use_i18n();
+    let outcome = |key: &'static str, o: &str, n: i64| {
+        let href = drill("opinions", &format!("&outcome={o}"));
+        view! { <tr><th scope="row"><a href=href>{i18n.t(key)}</a></th><td class="num">{n}</td></tr> }
+    };
     view! {
         <table class="data" id="report-moderation">
             <caption>{i18n.t("report.moderation")}</caption>
             <tbody>
-                <tr><th scope="row">{i18n.t("report.published")}</th><td class="num">{f.published}</td></tr>
-                <tr><th scope="row">{i18n.t("report.rejected")}</th><td class="num">{f.rejected}</td></tr>
-                <tr><th scope="row">{i18n.t("report.merged")}</th><td class="num">{f.merged}</td></tr>
-                <tr><th scope="row">{i18n.t("report.pending")}</th><td class="num">{f.pending}</td></tr>
+                {outcome("report.published", "published", f.published)}
+                {outcome("report.rejected", "rejected", f.rejected)}
+                {outcome("report.merged", "merged", f.merged)}
+                {outcome("report.pending", "pending", f.pending)}
                 <tr><th scope="row">{i18n.t("report.topics_proposed")}</th><td class="num">{f.topics_proposed}</td></tr>
                 <tr><th scope="row">{i18n.t("report.topics_accepted")}</th><td class="num">{f.topics_accepted}</td></tr>
                 <tr><th scope="row">{i18n.t("report.topics_rejected")}</th><td class="num">{f.topics_rejected}</td></tr>
@@ -391,5 +421,159 @@ fn PrintButton() -> impl IntoView {
         <button type="button" class="secondary" id="report-print" on:click=print>
             {i18n.t("report.print")}
         </button>
+    }
+}
+
+/// The query keys of the records page that narrow what it lists.
+const NARROW: [&str; 3] = ["channel", "category", "outcome"];
+
+/// `/reports/records?figure=…&community=&from=&to=[&channel=|category=|outcome=]`:
+/// the records behind one figure of the report, newest first, 50 a page.
+#[component]
+pub fn RecordsPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let query = use_query_map();
+    let get = move |k: &str| query.read().get(k).filter(|v| !v.is_empty());
+    let data = Resource::new(
+        move || {
+            (
+                get("community").and_then(|c| c.parse::<i64>().ok()),
+                get("from").unwrap_or_default(),
+                get("to").unwrap_or_default(),
+                get("figure").unwrap_or_default(),
+                // The first of channel, category, outcome given, as `key:value`.
+                NARROW
+                    .iter()
+                    .find_map(|k| get(k).map(|v| format!("{k}:{v}"))),
+                get("before").and_then(|b| b.parse::<i64>().ok()),
+            )
+        },
+        |(c, f, t, figure, by, before)| report_records(c, f, t, figure, by, before),
+    );
+    let figure = move || get("figure").unwrap_or_default();
+    view! {
+        <section class="page report">
+            <h1>{i18n.t("report.records")}</h1>
+            <Transition fallback=move || view! { <p>{i18n.t("page.loading")}</p> }>
+                {move || Suspend::new(async move {
+                    let narrow: Vec<(String, String)> = NARROW
+                        .iter()
+                        .filter_map(|k| get(k).map(|v| ((*k).to_owned(), v)))
+                        .collect();
+                    match data.await {
+                        Ok(r) => view! { <Records r figure=figure() narrow /> }.into_any(),
+                        Err(e) => view! { <crate::pages::ErrorMessage key=e.message_key() /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn Records(r: RecordsView, figure: String, narrow: Vec<(String, String)>) -> impl IntoView {
+    let i18n = use_i18n();
+    let scope = r.community_id.map(|c| c.to_string()).unwrap_or_default();
+    let month_of = |d: &str| d.get(..7).unwrap_or(d).to_owned();
+    let back = format!(
+        "/reports?community={scope}&from={}&to={}",
+        month_of(&r.period.from),
+        month_of(&r.period.to)
+    );
+    // What the list is: the figure, then what narrowed it.
+    let what = {
+        let mut parts = vec![i18n.tr(&format!("report.figure.{figure}")).to_owned()];
+        for (k, v) in &narrow {
+            parts.push(match k.as_str() {
+                "channel" => i18n.tr(&format!("channel.{v}")).to_owned(),
+                "outcome" => i18n.tr(&format!("report.outcome.{v}")).to_owned(),
+                _ => v.clone(),
+            });
+        }
+        parts.join(" · ")
+    };
+    let ratings = figure == "ratings";
+    let state = {
+        let figure = figure.clone();
+        move |st: &str| -> String {
+            let key = match figure.as_str() {
+                "opinions" => format!("report.outcome.{st}"),
+                "plans" | "ratings" => format!("plan.status.{st}"),
+                "cases_closed" => format!("report.case.{st}"),
+                "overdue" => "report.case.overdue".to_owned(),
+                _ => "report.meeting.held".to_owned(),
+            };
+            i18n.tr(&key).to_owned()
+        }
+    };
+    let next = r.next.map(|b| {
+        let mut q = format!(
+            "/reports/records?figure={figure}&community={scope}&from={}&to={}",
+            r.period.from, r.period.to
+        );
+        for (k, v) in &narrow {
+            // Codes only: anything else was refused before a next page.
+            q.push_str(&format!("&{k}={v}"));
+        }
+        format!("{q}&before={b}")
+    });
+    let empty = r.items.is_empty();
+    let rows = r
+        .items
+        .into_iter()
+        .map(|x| {
+            let title = match x.link {
+                Some(href) => view! { <a href=href>{x.title}</a> }.into_any(),
+                None => view! { <span>{x.title}</span> }.into_any(),
+            };
+            let extra = ratings.then(|| {
+                view! {
+                    <td class="num">{x.ratings.unwrap_or(0)}</td>
+                    <td class="num">{opt(x.average)}</td>
+                }
+            });
+            view! {
+                <tr>
+                    <td>{x.day}</td>
+                    <td>{x.community}</td>
+                    <th scope="row">{title}</th>
+                    <td>{state(&x.state)}</td>
+                    {extra}
+                </tr>
+            }
+        })
+        .collect_view();
+    let extra_heads = ratings.then(|| {
+        view! {
+            <th scope="col">{i18n.t("report.ratings")}</th>
+            <th scope="col">{i18n.t("report.satisfaction")}</th>
+        }
+    });
+    view! {
+        <p class="report-scope" id="records-scope">
+            <strong>{r.scope}</strong>
+            " · "
+            {format!("{} — {}", r.period.from, r.period.to)}
+            " · "
+            <span id="records-what">{what}</span>
+        </p>
+        <p><a href=back id="records-back">{i18n.t("report.back")}</a></p>
+        {empty.then(|| view! { <p class="empty">{i18n.t("report.no_records")}</p> })}
+        <div class="table-wrap">
+            <table class="data" id="records">
+                <caption>{i18n.t("report.records")}</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">{i18n.t("report.day")}</th>
+                        <th scope="col">{i18n.t("report.community")}</th>
+                        <th scope="col">{i18n.t("report.record_title")}</th>
+                        <th scope="col">{i18n.t("report.state")}</th>
+                        {extra_heads}
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+        {next.map(|href| view! { <p><a class="button secondary" href=href id="records-more">{i18n.t("report.more")}</a></p> })}
     }
 }

@@ -817,3 +817,196 @@ async fn a_past_month_reads_from_its_snapshot_and_lists_later_corrections() {
         assert_eq!(snapshot::due(s, now).await.unwrap(), 0);
     }
 }
+
+/// Every record behind `figure` for `community`, page by page.
+async fn all_records(
+    s: &Services,
+    who: &Principal,
+    community: Option<i64>,
+    period: Period,
+    figure: records::Figure,
+    narrow: records::Narrow,
+) -> Vec<records::Record> {
+    let mut out = Vec::new();
+    let mut before = None;
+    loop {
+        let page = records::records(s, who, community, period, figure, narrow.clone(), before)
+            .await
+            .unwrap();
+        assert!(page.items.len() <= records::PAGE);
+        out.extend(page.items);
+        match page.next {
+            Some(n) => before = Some(n),
+            None => return out,
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_figure_drills_down_to_the_records_it_counted() {
+    use records::{Figure, Narrow};
+    for db in testdb::each().await {
+        let s = &db.s;
+        let name = db.name;
+        let (a, _) = fixture(s).await;
+        // Enough opinions in A for more than one page (March, web, pending).
+        for _ in 0..records::PAGE + 5 {
+            opinion(
+                s,
+                Op {
+                    community: a,
+                    channel: "paper",
+                    category: "public_service",
+                    status: "pending",
+                    created: "2025-03-20 09:00",
+                    received: None,
+                },
+            )
+            .await;
+        }
+        let officer = testdb::principal(s, "13800000003").await;
+        let period = Period::parse("2025-03", "2025-04").unwrap();
+        for community in [None, Some(a)] {
+            let r = report(s, &officer, community, period).await.unwrap();
+            let f = &r.figures;
+            let list = |figure, narrow| all_records(s, &officer, community, period, figure, narrow);
+            let ids = |v: &[records::Record]| {
+                let mut ids: Vec<i64> = v.iter().map(|r| r.id).collect();
+                ids.dedup();
+                ids.len()
+            };
+            let opinions = list(Figure::Opinions, Narrow::default()).await;
+            assert_eq!(opinions.len() as i64, f.opinions, "{name} {community:?}");
+            assert_eq!(ids(&opinions), opinions.len(), "{name}: no record twice");
+            assert!(
+                opinions.windows(2).all(|w| w[0].id > w[1].id),
+                "{name}: newest first"
+            );
+            for (channel, n) in &f.by_channel {
+                let narrow = Narrow {
+                    channel: Some(channel.clone()),
+                    ..Narrow::default()
+                };
+                let v = list(Figure::Opinions, narrow).await;
+                assert_eq!(v.len() as i64, *n, "{name} channel {channel}");
+            }
+            for (category, n) in &f.by_category {
+                let narrow = Narrow {
+                    category: Some(category.clone()),
+                    ..Narrow::default()
+                };
+                let v = list(Figure::Opinions, narrow).await;
+                assert_eq!(v.len() as i64, *n, "{name} category {category}");
+            }
+            for (outcome, n) in [
+                ("published", f.published),
+                ("rejected", f.rejected),
+                ("merged", f.merged),
+                ("pending", f.pending),
+            ] {
+                let narrow = Narrow {
+                    outcome: Some(outcome.into()),
+                    ..Narrow::default()
+                };
+                let v = list(Figure::Opinions, narrow).await;
+                assert_eq!(v.len() as i64, n, "{name} {outcome}");
+                // Only a published opinion links to its public page.
+                assert!(
+                    v.iter()
+                        .all(|r| r.link.is_some() == (outcome == "published")),
+                    "{name} {outcome}"
+                );
+            }
+            let meetings = list(Figure::Meetings, Narrow::default()).await;
+            assert_eq!(meetings.len() as i64, f.meetings_held, "{name}");
+            let plans = list(Figure::Plans, Narrow::default()).await;
+            assert_eq!(plans.len() as i64, f.plans, "{name}");
+            let closed = list(Figure::CasesClosed, Narrow::default()).await;
+            assert_eq!(closed.len() as i64, f.cases_closed, "{name}");
+            assert_eq!(
+                closed.iter().filter(|r| r.state == "on_time").count() as i64,
+                f.cases_on_time,
+                "{name}"
+            );
+            let overdue = list(Figure::Overdue, Narrow::default()).await;
+            assert_eq!(overdue.len() as i64, f.overdue_open, "{name}");
+            let rated = list(Figure::Ratings, Narrow::default()).await;
+            assert_eq!(
+                rated.iter().filter_map(|r| r.ratings).sum::<i64>(),
+                f.rating_count(),
+                "{name}"
+            );
+            let weighted: f64 = rated
+                .iter()
+                .map(|r| r.average.unwrap() * r.ratings.unwrap() as f64)
+                .sum::<f64>()
+                / f.rating_count().max(1) as f64;
+            if let Some(avg) = f.rating_average() {
+                assert!((weighted - avg).abs() < 0.11, "{name}: {weighted} vs {avg}");
+            }
+            for r in opinions.iter().chain(&meetings).chain(&plans) {
+                assert!(
+                    community.is_none_or(|c| r.community_id == Some(c)),
+                    "{name}: a record of another community"
+                );
+                assert!(!r.title.contains("13912345678"), "{name}: masked");
+            }
+        }
+
+        // Staff: their own community by default, never another one; a
+        // resident none; bad narrowing is refused, not ignored.
+        let staff = testdb::principal(s, "13800000002").await;
+        let (own, _) = resolve(&staff, None, "2025-03", "2025-04", crate::clock::now()).unwrap();
+        assert_eq!(own, staff.community_id, "{name}");
+        let other = crate::org::communities(s)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|c| Some(c.id) != staff.community_id)
+            .unwrap()
+            .id;
+        let resident = testdb::principal(s, "13800000001").await;
+        for (who, c) in [(&staff, Some(other)), (&staff, None), (&resident, own)] {
+            assert!(
+                matches!(
+                    records::records(s, who, c, period, Figure::Opinions, Narrow::default(), None)
+                        .await,
+                    Err(DomainError::Forbidden)
+                ),
+                "{name}"
+            );
+        }
+        for narrow in [
+            Narrow {
+                channel: Some("web' OR 1=1 --".into()),
+                ..Narrow::default()
+            },
+            Narrow {
+                category: Some("x".repeat(40)),
+                ..Narrow::default()
+            },
+            Narrow {
+                outcome: Some("deleted".into()),
+                ..Narrow::default()
+            },
+        ] {
+            assert!(
+                matches!(
+                    records::records(s, &officer, None, period, Figure::Opinions, narrow, None)
+                        .await,
+                    Err(DomainError::Validation { .. })
+                ),
+                "{name}"
+            );
+        }
+        let narrow = Narrow {
+            channel: Some("web".into()),
+            ..Narrow::default()
+        };
+        assert!(matches!(
+            records::records(s, &officer, None, period, Figure::Meetings, narrow, None).await,
+            Err(DomainError::Validation { .. })
+        ));
+        assert!(records::Figure::parse("everything").is_err());
+    }
+}

@@ -21,6 +21,7 @@ use crate::{Principal, Services};
 
 pub mod export;
 pub mod open;
+pub mod records;
 pub mod snapshot;
 
 /// The longest period a report covers (three years).
@@ -162,6 +163,30 @@ pub fn may_see(actor: &Principal, community: Option<i64>) -> bool {
             .any(|g| g.role == Role::Staff && g.scope == Scope::Community(c)),
         None => false,
     }
+}
+
+/// What a reader asked for, as the scope and period of their report: a
+/// reader who may not see the whole street and names no community gets
+/// their own community's report; an empty `from` or `to` means this year so
+/// far. The page and the downloads both ask through here, so they agree.
+pub fn resolve(
+    actor: &Principal,
+    community: Option<i64>,
+    from: &str,
+    to: &str,
+    now: DateTime<Utc>,
+) -> DomainResult<(Option<i64>, Period)> {
+    let community = community.or_else(|| {
+        (!may_see(actor, None))
+            .then_some(actor.community_id)
+            .flatten()
+    });
+    let period = if from.trim().is_empty() || to.trim().is_empty() {
+        Period::this_year(now)
+    } else {
+        Period::parse(from, to)?
+    };
+    Ok((community, period))
 }
 
 /// The figures of one community, or of the street.
@@ -446,13 +471,30 @@ pub(crate) async fn compute(
     let (start, end) = (period.start(), period.end());
     let backend = db.get_database_backend();
 
-    // Opinions received: by community, channel, category and status.
+    // Opinions received: by community, channel, category, status and month,
+    // in one pass over the period's opinions (the monthly trend reads its
+    // column from here rather than scanning them again).
+    let months = period.months();
+    let mut opinion_months: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
     let mut q = Sql::new(backend);
-    q.push("SELECT community_id, channel, category, status, COUNT(*) AS n FROM opinion WHERE ")
+    q.push("SELECT community_id, channel, category, status, ");
+    if months.len() > 1 {
+        q.push("CAST(CASE");
+        for (i, (_, _, month_end)) in months.iter().enumerate().take(months.len() - 1) {
+            q.push(" WHEN COALESCE(received_at, created_at) < ")
+                .bind(*month_end)
+                .push(&format!(" THEN {i}"));
+        }
+        q.push(&format!(" ELSE {} END AS BIGINT)", months.len() - 1));
+    } else {
+        q.push("CAST(0 AS BIGINT)");
+    }
+    q.push(" AS month, COUNT(*) AS n FROM opinion WHERE ")
         .within("COALESCE(received_at, created_at)", start, end)
-        .push(" GROUP BY community_id, channel, category, status");
+        .push(" GROUP BY community_id, channel, category, status, month");
     for r in q.rows(db).await? {
-        let Some(f) = per.get_mut(&get_i64(&r, "community_id")?) else {
+        let c = get_i64(&r, "community_id")?;
+        let Some(f) = per.get_mut(&c) else {
             continue;
         };
         let n = get_i64(&r, "n")?;
@@ -464,6 +506,15 @@ pub(crate) async fn compute(
             crate::opinions::status::REJECTED => f.rejected += n,
             crate::opinions::status::MERGED => f.merged += n,
             _ => f.pending += n,
+        }
+        let by_month = opinion_months
+            .entry(c)
+            .or_insert_with(|| vec![0; months.len()]);
+        if let Some(slot) = usize::try_from(get_i64(&r, "month")?)
+            .ok()
+            .and_then(|m| by_month.get_mut(m))
+        {
+            *slot += n;
         }
     }
 
@@ -627,7 +678,15 @@ pub(crate) async fn compute(
         f.finish();
     }
 
-    let monthly = monthly(s, community, &period).await?;
+    let mut opinions_by_month = vec![0; months.len()];
+    for (c, v) in &opinion_months {
+        if community.is_none_or(|x| x == *c) {
+            for (total, n) in opinions_by_month.iter_mut().zip(v) {
+                *total += n;
+            }
+        }
+    }
+    let monthly = monthly(s, community, &period, &opinions_by_month).await?;
     let beside: Vec<CommunityFigures> = communities
         .iter()
         .map(|c| CommunityFigures {
@@ -681,11 +740,13 @@ fn median(mut v: Vec<f64>) -> Option<f64> {
     Some((m * 10.0).round() / 10.0)
 }
 
-/// The monthly trend: one grouped query per figure, a column per month.
+/// The monthly trend: one grouped query per figure, a column per month
+/// (the opinions' counts come from the report's own pass over them).
 async fn monthly(
     s: &Services,
     community: Option<i64>,
     period: &Period,
+    opinions: &[i64],
 ) -> DomainResult<Vec<Month>> {
     let db = &s.db;
     let backend = db.get_database_backend();
@@ -720,14 +781,6 @@ async fn monthly(
 
     let mut q = Sql::new(backend);
     q.push("SELECT ");
-    columns(&mut q, "COALESCE(received_at, created_at)", "1", 0);
-    q.push(" FROM opinion WHERE ")
-        .within("COALESCE(received_at, created_at)", start, end);
-    scope(&mut q, "community_id");
-    let opinions = q.rows(db).await?;
-
-    let mut q = Sql::new(backend);
-    q.push("SELECT ");
     columns(&mut q, "starts_at", "1", 0);
     q.push(" FROM meeting WHERE status = 'closed' AND ")
         .within("starts_at", start, end);
@@ -753,7 +806,7 @@ async fn monthly(
 
     let n = months.len();
     for (i, m) in out.iter_mut().enumerate() {
-        m.opinions = read(&opinions, i)?;
+        m.opinions = opinions.get(i).copied().unwrap_or(0);
         m.meetings_held = read(&meetings, i)?;
         m.plans = read(&plans, i)?;
         m.ratings = read(&ratings, i)?;
