@@ -33,13 +33,13 @@ pub struct SiteAssets {
 
 /// The HTML document around the app (server side).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    let lang = initial_lang();
     let css = use_context::<SiteAssets>()
         .map(|s| s.css)
         .unwrap_or_else(|| "/pkg/hongcha.css".into());
     view! {
         <!DOCTYPE html>
-        <html lang=lang.code()>
+        // The app's `<Html lang>` writes the language here (once).
+        <html>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />

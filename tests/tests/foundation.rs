@@ -649,7 +649,14 @@ async fn pages_carry_security_headers_and_csp_nonce() {
             html.contains(&format!("nonce=\"{nonce}\"")),
             "inline scripts carry the CSP nonce"
         );
-        assert!(html.contains("<html lang=\"zh-CN\""), "Chinese by default");
+        assert!(html.contains("<html lang=\"zh-CN\">"), "Chinese by default");
+        // The language is named once (a repeated attribute is a parse error).
+        let tag = html
+            .split("<html")
+            .nth(1)
+            .and_then(|t| t.split('>').next())
+            .unwrap();
+        assert_eq!(tag.matches("lang=").count(), 1, "<html{tag}>");
         assert!(html.contains("红茶议事会"));
         // English on request.
         let en = c
@@ -661,7 +668,7 @@ async fn pages_carry_security_headers_and_csp_nonce() {
             .text()
             .await
             .unwrap();
-        assert!(en.contains("<html lang=\"en\"") && en.contains("Hongcha Council"));
+        assert!(en.contains("<html lang=\"en\">") && en.contains("Hongcha Council"));
         // Unknown pages are a real 404.
         let res = c.get(app.url("/no-such-page")).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::NOT_FOUND);

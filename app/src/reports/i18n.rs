@@ -100,6 +100,18 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Council meetings held",
     ),
     ("report.figure.plans", "共治方案", "Plans made"),
+    ("report.figure.topics_proposed", "新议题", "New topics"),
+    (
+        "report.figure.topics_accepted",
+        "列入议题",
+        "Put on the agenda",
+    ),
+    (
+        "report.figure.topics_rejected",
+        "未列入议题",
+        "Not taken up",
+    ),
+    ("report.figure.tasks", "方案任务", "Tasks of the plans"),
     ("report.figure.cases_closed", "办结事项", "Cases closed"),
     ("report.figure.overdue", "超期未办结", "Overdue, still open"),
     (

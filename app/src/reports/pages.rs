@@ -289,11 +289,11 @@ fn Report(r: ReportView) -> impl IntoView {
         <dl class="tiles report-tiles" id="report-tiles">
             <Tile key="report.opinions" value=f.opinions.to_string() href=drill("opinions", "") />
             <Tile key="report.published" value=f.published.to_string() href=drill("opinions", "&outcome=published") />
-            <Tile key="report.topics_accepted" value=f.topics_accepted.to_string() />
+            <Tile key="report.topics_accepted" value=f.topics_accepted.to_string() href=drill("topics_accepted", "") />
             <Tile key="report.meetings" value=f.meetings_held.to_string() href=drill("meetings", "") />
             <Tile key="report.attendance" value=format!("{} / {}", f.attended_onsite, f.attended_online) />
             <Tile key="report.plans" value=f.plans.to_string() href=drill("plans", "") />
-            <Tile key="report.completion" value=pct(f.derived.task_completion_pct) />
+            <Tile key="report.completion" value=pct(f.derived.task_completion_pct) href=drill("tasks", "") />
             <Tile key="report.sla" value=pct(f.derived.sla_compliance_pct) href=drill("cases_closed", "") />
             <Tile key="report.overdue" value=f.overdue_open.to_string() href=drill("overdue", "") />
             <Tile key="report.satisfaction" value=opt(f.derived.rating_average) href=drill("ratings", "") />
@@ -383,10 +383,17 @@ fn Tile(
 #[component]
 fn Moderation(f: Figures, drill: impl Fn(&str, &str) -> String + 'static) -> impl IntoView {
     let i18n = use_i18n();
-    let outcome = |key: &'static str, o: &str, n: i64| {
-        let href = drill("opinions", &format!("&outcome={o}"));
+    let row = |key: &'static str, href: String, n: String| {
         view! { <tr><th scope="row"><a href=href>{i18n.t(key)}</a></th><td class="num">{n}</td></tr> }
     };
+    let outcome = |key: &'static str, o: &str, n: i64| {
+        row(
+            key,
+            drill("opinions", &format!("&outcome={o}")),
+            n.to_string(),
+        )
+    };
+    let figure = |key: &'static str, figure: &str, n: String| row(key, drill(figure, ""), n);
     view! {
         <table class="data" id="report-moderation">
             <caption>{i18n.t("report.moderation")}</caption>
@@ -395,12 +402,12 @@ fn Moderation(f: Figures, drill: impl Fn(&str, &str) -> String + 'static) -> imp
                 {outcome("report.rejected", "rejected", f.rejected)}
                 {outcome("report.merged", "merged", f.merged)}
                 {outcome("report.pending", "pending", f.pending)}
-                <tr><th scope="row">{i18n.t("report.topics_proposed")}</th><td class="num">{f.topics_proposed}</td></tr>
-                <tr><th scope="row">{i18n.t("report.topics_accepted")}</th><td class="num">{f.topics_accepted}</td></tr>
-                <tr><th scope="row">{i18n.t("report.topics_rejected")}</th><td class="num">{f.topics_rejected}</td></tr>
+                {figure("report.topics_proposed", "topics_proposed", f.topics_proposed.to_string())}
+                {figure("report.topics_accepted", "topics_accepted", f.topics_accepted.to_string())}
+                {figure("report.topics_rejected", "topics_rejected", f.topics_rejected.to_string())}
                 <tr><th scope="row">{i18n.t("report.invited")}</th><td class="num">{f.invited}</td></tr>
-                <tr><th scope="row">{i18n.t("report.tasks")}</th><td class="num">{format!("{} / {}", f.tasks_done, f.tasks)}</td></tr>
-                <tr><th scope="row">{i18n.t("report.cases")}</th><td class="num">{format!("{} / {}", f.cases_on_time, f.cases_closed)}</td></tr>
+                {figure("report.tasks", "tasks", format!("{} / {}", f.tasks_done, f.tasks))}
+                {figure("report.cases", "cases_closed", format!("{} / {}", f.cases_on_time, f.cases_closed))}
             </tbody>
         </table>
     }
@@ -499,6 +506,10 @@ fn Records(r: RecordsView, figure: String, narrow: Vec<(String, String)>) -> imp
             let key = match figure.as_str() {
                 "opinions" => format!("report.outcome.{st}"),
                 "plans" | "ratings" => format!("plan.status.{st}"),
+                "tasks" => format!("task.status.{st}"),
+                "topics_proposed" | "topics_accepted" | "topics_rejected" => {
+                    format!("topics.status.{st}")
+                }
                 "cases_closed" => format!("report.case.{st}"),
                 "overdue" => "report.case.overdue".to_owned(),
                 _ => "report.meeting.held".to_owned(),

@@ -917,6 +917,26 @@ async fn every_figure_drills_down_to_the_records_it_counted() {
                     "{name} {outcome}"
                 );
             }
+            for (figure, n) in [
+                (Figure::TopicsProposed, f.topics_proposed),
+                (Figure::TopicsAccepted, f.topics_accepted),
+                (Figure::TopicsRejected, f.topics_rejected),
+            ] {
+                let v = list(figure, Narrow::default()).await;
+                assert_eq!(v.len() as i64, n, "{name} {figure:?} {community:?}");
+            }
+            let tasks = list(Figure::Tasks, Narrow::default()).await;
+            assert_eq!(tasks.len() as i64, f.tasks, "{name}");
+            assert_eq!(
+                tasks.iter().filter(|t| t.state == "done").count() as i64,
+                f.tasks_done,
+                "{name}"
+            );
+            assert!(
+                tasks
+                    .iter()
+                    .all(|t| t.link.as_deref().is_some_and(|l| l.starts_with("/plans/")))
+            );
             let meetings = list(Figure::Meetings, Narrow::default()).await;
             assert_eq!(meetings.len() as i64, f.meetings_held, "{name}");
             let plans = list(Figure::Plans, Narrow::default()).await;

@@ -1,6 +1,6 @@
 //! The records behind a report's figure (the drill-down): for the same
-//! reader, scope and period as the report, the opinions, meetings, plans,
-//! SLA cases or rated plans it counted, newest first, a page at a time by
+//! reader, scope and period as the report, the opinions, topics, meetings,
+//! plans, tasks, SLA cases or rated plans it counted, newest first, a page at a time by
 //! id. Every record is selected by the same condition as its count, so a
 //! figure and its list agree. Titles are the public, masked copies; no
 //! author, no phone number, no single resident's rating leaves here.
@@ -23,8 +23,15 @@ pub enum Figure {
     Opinions,
     /// Meetings held.
     Meetings,
+    /// Topics first seen in the period.
+    TopicsProposed,
+    /// Topics put on the agenda, or not taken up, in the period.
+    TopicsAccepted,
+    TopicsRejected,
     /// Plans made.
     Plans,
+    /// The tasks of the plans made in the period.
+    Tasks,
     /// SLA cases closed in the period (on time or late).
     CasesClosed,
     /// SLA cases open and overdue now.
@@ -38,7 +45,11 @@ impl Figure {
         Ok(match s {
             "opinions" => Figure::Opinions,
             "meetings" => Figure::Meetings,
+            "topics_proposed" => Figure::TopicsProposed,
+            "topics_accepted" => Figure::TopicsAccepted,
+            "topics_rejected" => Figure::TopicsRejected,
             "plans" => Figure::Plans,
+            "tasks" => Figure::Tasks,
             "cases_closed" => Figure::CasesClosed,
             "overdue" => Figure::Overdue,
             "ratings" => Figure::Ratings,
@@ -131,9 +142,10 @@ pub async fn records(
     let (start, end) = (period.start(), period.end());
     let db = &s.db;
     let mut q = Sql::new(db.get_database_backend());
-    // Each arm: SELECT id, at, community_id, title, state, link, n, total
-    // FROM … WHERE <the figure's own condition>; `key` is the id column.
-    let key = match figure {
+    // Each arm: SELECT id, at, community_id, title, state, public, n, total
+    // FROM … WHERE <the figure's own condition>, and names its id column
+    // and the column its community is in.
+    let (key, scope_column) = match figure {
         Figure::Opinions => {
             q.push(
                 "SELECT id, COALESCE(received_at, created_at) AS at, community_id, \
@@ -161,7 +173,7 @@ pub async fn records(
                 }
                 None => {}
             }
-            "id"
+            ("id", "community_id")
         }
         Figure::Meetings => {
             q.push(
@@ -170,7 +182,7 @@ pub async fn records(
                  FROM meeting WHERE status = 'closed' AND ",
             )
             .within("starts_at", start, end);
-            "id"
+            ("id", "community_id")
         }
         Figure::Plans => {
             q.push(
@@ -179,7 +191,42 @@ pub async fn records(
                  FROM plan WHERE ",
             )
             .within("created_at", start, end);
-            "id"
+            ("id", "community_id")
+        }
+        Figure::TopicsProposed | Figure::TopicsAccepted | Figure::TopicsRejected => {
+            let (column, condition) = match figure {
+                Figure::TopicsProposed => ("t.first_at", ""),
+                Figure::TopicsAccepted => ("t.decided_at", "t.status = 'accepted' AND "),
+                _ => ("t.decided_at", "t.status = 'rejected' AND "),
+            };
+            // A topic may span communities: the street lists it once.
+            q.push(&format!("SELECT t.id AS id, {column} AS at, "));
+            q.push(if community.is_some() {
+                "tc.community_id AS community_id, "
+            } else {
+                "CAST(NULL AS BIGINT) AS community_id, "
+            });
+            q.push(
+                "COALESCE(t.title, t.label) AS title, t.status AS state, \
+                 CAST(1 AS BIGINT) AS public, CAST(NULL AS BIGINT) AS n, \
+                 CAST(NULL AS BIGINT) AS total FROM topic t",
+            );
+            if community.is_some() {
+                q.push(" JOIN topic_community tc ON tc.topic_id = t.id");
+            }
+            q.push(" WHERE ").push(condition).within(column, start, end);
+            ("t.id", "tc.community_id")
+        }
+        Figure::Tasks => {
+            q.push(
+                "SELECT t.id AS id, t.deadline AS at, p.community_id AS community_id, \
+                 t.title AS title, t.status AS state, CAST(1 AS BIGINT) AS public, \
+                 CAST(NULL AS BIGINT) AS n, CAST(NULL AS BIGINT) AS total, \
+                 CAST(t.plan_id AS BIGINT) AS plan \
+                 FROM plan_task t JOIN plan p ON p.id = t.plan_id WHERE ",
+            )
+            .within("p.created_at", start, end);
+            ("t.id", "p.community_id")
         }
         Figure::CasesClosed => {
             q.push(
@@ -193,7 +240,7 @@ pub async fn records(
                  FROM sla_case WHERE state = 'closed' AND ",
             )
             .within("closed_at", start, end);
-            "id"
+            ("id", "community_id")
         }
         Figure::Overdue => {
             q.push(
@@ -203,7 +250,7 @@ pub async fn records(
                  WHERE state <> 'closed' AND overdue = ",
             )
             .bind(true);
-            "id"
+            ("id", "community_id")
         }
         Figure::Ratings => {
             q.push(
@@ -213,13 +260,8 @@ pub async fn records(
                  FROM plan p JOIN plan_rating r ON r.plan_id = p.id WHERE ",
             )
             .within("r.at", start, end);
-            "p.id"
+            ("p.id", "p.community_id")
         }
-    };
-    let scope_column = if figure == Figure::Ratings {
-        "p.community_id"
-    } else {
-        "community_id"
     };
     if let Some(c) = community {
         q.push(" AND ").push(scope_column).push(" = ").bind(c);
@@ -244,6 +286,10 @@ pub async fn records(
             Figure::Opinions => Some(format!("/opinions/{id}")),
             Figure::Meetings => Some(format!("/meetings/{id}")),
             Figure::Plans | Figure::Ratings => Some(format!("/plans/{id}")),
+            Figure::TopicsProposed | Figure::TopicsAccepted | Figure::TopicsRejected => {
+                Some(format!("/topics/{id}"))
+            }
+            Figure::Tasks => Some(format!("/plans/{}", get_i64(r, "plan")?)),
             // A case names its own page (a plan's task, a meeting …).
             Figure::CasesClosed | Figure::Overdue => r.try_get("", "link")?,
         };
