@@ -51,9 +51,10 @@ measure() {
   local path="$1" best_n=999999 best_t=999 before after n t
   shift
   for _ in 1 2 3 4 5; do
-    before=$(health_statements)
-    t=$(curl -fs -o /dev/null -w '%{time_total}' "$@" "$ORIGIN$path")
-    after=$(health_statements)
+    before=$(health_statements) || { echo "measure: /healthz failed" >&2; exit 1; }
+    t=$(curl -fs -o /dev/null -w '%{time_total}' "$@" "$ORIGIN$path") \
+      || { echo "measure: GET $path failed" >&2; exit 1; }
+    after=$(health_statements) || { echo "measure: /healthz failed" >&2; exit 1; }
     n=$(( after - before - 1 ))
     [ "$n" -lt "$best_n" ] && best_n=$n
     best_t=$(python3 -c "print(min($best_t, $t))")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Outcome reports and open data at street scale: the release server on a
-# fresh database holding OPINIONS opinions (90 % published) plus the demo's
-# loop, then
+# fresh database holding OPINIONS opinions over this year (imported and
+# published through the normal path, so grouped into topics; 10 % then
+# rejected) plus the demo's loop, then
 #   - the report's server time (the page's data, `/api/report`, street-wide
 #     over a year) and its SQL statements, at a handful and at OPINIONS;
 #   - the XLSX and CSV export time for that year;
@@ -33,32 +34,44 @@ show() {
 serve HONGCHA_BACKGROUND_JOBS=false; login
 step "a handful of opinions"
 show "$REPORT"
-show "/api/report_records?figure=opinions&by=channel:import&from=$YEAR-01&to=$YEAR-12"
+show "/api/report_records?figure=opinions&by=channel:hotline&from=$YEAR-01&to=$YEAR-12"
 stop
 
-step "storing $OPINIONS opinions (hongcha import, then 90 % published, spread over the year)"
-python3 - "$WORK/opinions.csv" "$OPINIONS" "$YEAR" <<'PY'
-import csv, random, sys
-path, n, year = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-communities = ["长乐社区", "小河社区", "红石板社区", "双荡弄社区"]
-cats = ["公共服务", "公共管理", "公共安全", "其他"]
-things = ["路灯不亮", "楼道堆物", "电瓶车飞线充电", "垃圾分类点太臭", "加装电梯", "停车位不够", "噪音扰民"]
+step "storing $OPINIONS opinions over this year (hongcha import --publish: analysed and placed into topics), 10 % then rejected, and a full heat recomputation"
+python3 - "$WORK/opinions.csv" "$OPINIONS" <<'PY'
+import csv, datetime, random, re, sys
+path, n = sys.argv[1], int(sys.argv[2])
 random.seed(12)
+lines = []
+for line in open("nlp/data/demo_corpus.txt", encoding="utf-8"):
+    line = line.strip()
+    if line and not line.startswith("#"):
+        ch, title, body = line.split("|", 2)
+        lines.append((ch, title, [c for c in re.split(r"(?<=[。！？，])", body) if len(c) >= 4]))
+communities = ["长乐社区", "小河社区", "红石板社区", "双荡弄社区"]
+channel = {"web": "网上", "hotline": "12345", "crawler": "论坛", "meeting": "议事会"}
+now = datetime.datetime.now()
+first = datetime.datetime(now.year, 1, 1)
+span = int((now - first).total_seconds() // 60) - 60
 with open(path, "w", newline="", encoding="utf-8") as f:
     w = csv.writer(f)
-    w.writerow(["标题", "诉求内容", "社区", "类别", "来电时间"])
+    w.writerow(["来电时间", "来电号码", "渠道", "事项", "诉求内容", "社区"])
     for i in range(n):
-        t = random.choice(things)
-        when = f"{year}-{random.randrange(1,12):02d}-{random.randrange(1,28):02d} 10:00"
-        w.writerow([f"{t}（{i}）", f"{t}的问题已经很久了，希望社区尽快处理，第{i}条。", random.choice(communities), random.choice(cats), when])
+        ch, title, parts = random.choice(lines)
+        body = "".join(random.sample(parts, min(2, len(parts)))) + f"（第{i}号）"
+        at = first + datetime.timedelta(minutes=random.randrange(0, max(span, 1)))
+        w.writerow([at.strftime("%Y-%m-%d %H:%M"), f"137{random.randrange(0, 30000):08d}",
+                    channel[ch], title, body, random.choice(communities)])
 PY
-"$BIN" import "$WORK/opinions.csv" >/dev/null
-sql "UPDATE opinion SET status = 'published', published_at = COALESCE(received_at, created_at) WHERE status = 'pending' AND id % 10 <> 0"
+"$BIN" import "$WORK/opinions.csv" --publish | tail -1
+sql "UPDATE opinion SET status = 'rejected' WHERE status = 'published' AND id > 1000 AND id % 10 = 0"
+"$BIN" heat recompute 2>&1 | grep -E "recomputed" || true
+printf '  topics: %s\n' "$("$BIN" topics --json --limit 200 | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["topics"]))')"
 
 serve HONGCHA_BACKGROUND_JOBS=false; login
 step "$OPINIONS opinions ($BACKEND)"
 show "$REPORT"
-show "/api/report_records?figure=opinions&by=channel:import&from=$YEAR-01&to=$YEAR-12"
+show "/api/report_records?figure=opinions&by=channel:hotline&from=$YEAR-01&to=$YEAR-12"
 show "/reports/export?format=xlsx&from=$YEAR-01&to=$YEAR-12"
 show "/reports/export?format=csv&from=$YEAR-01&to=$YEAR-12"
 stop

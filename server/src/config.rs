@@ -60,10 +60,11 @@ pub struct Config {
     pub reopen_dissatisfied: f64,
     /// Ratings needed before staff may close a plan (default 1).
     pub plan_min_ratings: u32,
-    /// Run the background jobs (outbox, heat, SLA sweeps, snapshots, runs
-    /// people ask for) in this process (default true). Set false only for
-    /// an extra instance beside one that runs them on the same PostgreSQL,
-    /// or for a benchmark that counts one request's SQL statements.
+    /// Run the leased background jobs (outbox, heat, SLA sweeps, snapshots,
+    /// runs people ask for) in this process (default true). Set false only
+    /// for an extra instance beside one that runs them on the same
+    /// PostgreSQL, or for a benchmark that counts one request's SQL
+    /// statements. The live meeting rooms run either way.
     pub background_jobs: bool,
 }
 

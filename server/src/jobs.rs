@@ -71,9 +71,37 @@ impl Jobs {
         }
     }
 
-    pub fn spawn(self) -> Running {
+    /// Starts the live rooms' hub (and on PostgreSQL the listener for other
+    /// instances' announcements) and, when `leased` (the default; see
+    /// `Config::background_jobs`), the jobs that take leases: outbox,
+    /// housekeeping, crawls, runs, heat, SLA sweeps and report snapshots.
+    pub fn spawn(self, leased: bool) -> Running {
         let self_services = self.services.clone();
         let self_holder = self.holder.clone();
+        // The meetings' live rooms, and on PostgreSQL the other instances'
+        // announcements.
+        let hub = tokio::spawn(self.hub.clone().run());
+        let listen = {
+            let services = self.services.clone();
+            let url = self.database_url.clone();
+            tokio::spawn(async move {
+                if services.backend_name() == "postgres" {
+                    domain::meetings::listen_postgres(url, services).await;
+                }
+            })
+        };
+        let warm_up = tokio::spawn(async {
+            if let Err(e) = domain::agenda::warm_up().await {
+                tracing::warn!(error = %e, "loading the text analyser failed");
+            }
+        });
+        if !leased {
+            return Running {
+                tasks: vec![hub, listen, warm_up],
+                services: self_services,
+                holder: self_holder,
+            };
+        }
         let housekeeping = {
             let services = self.services.clone();
             let holder = self.holder.clone();
@@ -285,23 +313,6 @@ impl Jobs {
                 }
             })
         };
-        // The meetings' live rooms, and on PostgreSQL the other instances'
-        // announcements.
-        let hub = tokio::spawn(self.hub.clone().run());
-        let listen = {
-            let services = self.services.clone();
-            let url = self.database_url.clone();
-            tokio::spawn(async move {
-                if services.backend_name() == "postgres" {
-                    domain::meetings::listen_postgres(url, services).await;
-                }
-            })
-        };
-        let warm_up = tokio::spawn(async {
-            if let Err(e) = domain::agenda::warm_up().await {
-                tracing::warn!(error = %e, "loading the text analyser failed");
-            }
-        });
         let outbox = tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_millis(500));
             loop {

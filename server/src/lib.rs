@@ -98,12 +98,12 @@ impl Application {
             Err(e) => tracing::warn!(error = %e, "precompressing the site failed"),
         }
         let hub = self.jobs.hub.clone();
-        let jobs = if self.background_jobs {
-            Some(self.jobs.spawn())
-        } else {
-            tracing::warn!("background jobs are off in this instance (HONGCHA_BACKGROUND_JOBS)");
-            None
-        };
+        if !self.background_jobs {
+            tracing::warn!(
+                "leased background jobs are off in this instance (HONGCHA_BACKGROUND_JOBS)"
+            );
+        }
+        let jobs = self.jobs.spawn(self.background_jobs);
         let app = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
@@ -121,9 +121,7 @@ impl Application {
                 hub.close();
             })
             .await?;
-        if let Some(jobs) = jobs {
-            jobs.stop().await;
-        }
+        jobs.stop().await;
         Ok(())
     }
 }

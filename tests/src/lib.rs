@@ -164,7 +164,19 @@ impl TestApp {
     /// as a second node behind a load balancer. Returns its base URL; it
     /// stops when the handle is aborted.
     pub async fn second_instance(&self) -> (String, tokio::task::JoinHandle<()>) {
-        let app = Application::build(self.config.clone())
+        self.instance(self.config.clone()).await
+    }
+
+    /// The same, without the leased background jobs
+    /// (`HONGCHA_BACKGROUND_JOBS=false`): a web node beside one that runs them.
+    pub async fn web_only_instance(&self) -> (String, tokio::task::JoinHandle<()>) {
+        let mut cfg = self.config.clone();
+        cfg.background_jobs = false;
+        self.instance(cfg).await
+    }
+
+    async fn instance(&self, cfg: Config) -> (String, tokio::task::JoinHandle<()>) {
+        let app = Application::build(cfg)
             .await
             .expect("second instance builds");
         let addr = format!("http://127.0.0.1:{}", app.port());

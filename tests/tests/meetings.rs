@@ -447,7 +447,8 @@ async fn a_poll_opened_through_one_instance_reaches_a_participant_on_another() {
         &[("id", &sid), ("step", "live")],
     )
     .await;
-    let (other, handle) = app.second_instance().await;
+    // A web node that runs no leased jobs still serves live rooms.
+    let (other, handle) = app.web_only_instance().await;
     let mut live = resident
         .get(format!("{other}/live/meetings/{id}"))
         .send()

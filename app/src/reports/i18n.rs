@@ -90,6 +90,12 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Nothing behind this figure.",
     ),
     ("report.more", "下一页", "Next page"),
+    ("report.unpublished", "（未公开的内容）", "(not public)"),
+    (
+        "report.records_now",
+        "明细按现在的记录列出；已保存月度快照的月份，数字可能因之后的更正与明细略有不同。",
+        "The records as they are today; for a month read from its saved snapshot, later corrections may make the list differ slightly from the figure.",
+    ),
     ("report.day", "日期", "Date"),
     ("report.record_title", "标题", "Title"),
     ("report.state", "状态", "State"),

@@ -128,13 +128,7 @@ pub async fn report(
     let r = domain::reports::report(&st.services, &actor, community, period)
         .await
         .map_err(map_err)?;
-    let en = crate::i18n::initial_lang() == crate::i18n::Lang::En;
-    let categories = domain::categories::list(&st.services, true)
-        .await
-        .map_err(map_err)?
-        .into_iter()
-        .map(|c| (c.code, if en { c.name_en } else { c.name_zh }))
-        .collect();
+    let categories = category_names(&st.services).await?;
     let value = serde_json::to_value(&r).map_err(|_| AppError::Internal)?;
     let mut view: ReportView = serde_json::from_value(value).map_err(|_| AppError::Internal)?;
     view.categories = categories;
@@ -166,6 +160,9 @@ pub struct RecordsView {
     pub items: Vec<RecordView>,
     /// `before` for the next page.
     pub next: Option<i64>,
+    /// Category code → its name in the reader's language.
+    #[serde(default)]
+    pub categories: BTreeMap<String, String>,
 }
 
 /// The records behind one of the report's figures (`figure`: opinions,
@@ -191,6 +188,9 @@ pub async fn report_records(
     let mut narrow = records::Narrow::default();
     if let Some(by) = by.filter(|b| !b.is_empty()) {
         let (what, value) = by.split_once(':').unwrap_or((by.as_str(), ""));
+        if value.is_empty() {
+            return Err(map_err(domain::DomainError::validation("by", "invalid")));
+        }
         let slot = match what {
             "channel" => &mut narrow.channel,
             "category" => &mut narrow.category,
@@ -252,5 +252,18 @@ pub async fn report_records(
             })
             .collect(),
         next: page.next,
+        categories: category_names(&st.services).await?,
     })
+}
+
+/// Category code → its name in the reader's language.
+#[cfg(feature = "ssr")]
+async fn category_names(s: &domain::Services) -> Result<BTreeMap<String, String>, AppError> {
+    let en = crate::i18n::initial_lang() == crate::i18n::Lang::En;
+    Ok(domain::categories::list(s, true)
+        .await
+        .map_err(map_err)?
+        .into_iter()
+        .map(|c| (c.code, if en { c.name_en } else { c.name_zh }))
+        .collect())
 }

@@ -193,10 +193,19 @@ fn Report(r: ReportView) -> impl IntoView {
         .monthly
         .iter()
         .map(|m| {
-            let link = format!(
-                "/reports/records?figure=opinions&community={scope}&from={0}&to={0}",
-                m.month
-            );
+            // The month, clipped to the period as its bar is.
+            let from = if r.period.from.starts_with(&m.month) {
+                r.period.from.clone()
+            } else {
+                m.month.clone()
+            };
+            let to = if r.period.to.starts_with(&m.month) {
+                r.period.to.clone()
+            } else {
+                m.month.clone()
+            };
+            let link =
+                format!("/reports/records?figure=opinions&community={scope}&from={from}&to={to}");
             (m.month.clone(), m.opinions as f64, Some(link))
         })
         .collect();
@@ -481,11 +490,9 @@ pub fn RecordsPage() -> impl IntoView {
 fn Records(r: RecordsView, figure: String, narrow: Vec<(String, String)>) -> impl IntoView {
     let i18n = use_i18n();
     let scope = r.community_id.map(|c| c.to_string()).unwrap_or_default();
-    let month_of = |d: &str| d.get(..7).unwrap_or(d).to_owned();
     let back = format!(
         "/reports?community={scope}&from={}&to={}",
-        month_of(&r.period.from),
-        month_of(&r.period.to)
+        r.period.from, r.period.to
     );
     // What the list is: the figure, then what narrowed it.
     let what = {
@@ -494,7 +501,7 @@ fn Records(r: RecordsView, figure: String, narrow: Vec<(String, String)>) -> imp
             parts.push(match k.as_str() {
                 "channel" => i18n.tr(&format!("channel.{v}")).to_owned(),
                 "outcome" => i18n.tr(&format!("report.outcome.{v}")).to_owned(),
-                _ => v.clone(),
+                _ => r.categories.get(v).cloned().unwrap_or_else(|| v.clone()),
             });
         }
         parts.join(" · ")
@@ -504,6 +511,10 @@ fn Records(r: RecordsView, figure: String, narrow: Vec<(String, String)>) -> imp
         let figure = figure.clone();
         move |st: &str| -> String {
             let key = match figure.as_str() {
+                // Anything not decided counts as waiting, as in the report.
+                "opinions" if !["published", "rejected", "merged"].contains(&st) => {
+                    "report.outcome.pending".to_owned()
+                }
                 "opinions" => format!("report.outcome.{st}"),
                 "plans" | "ratings" => format!("plan.status.{st}"),
                 "tasks" => format!("task.status.{st}"),
@@ -533,9 +544,12 @@ fn Records(r: RecordsView, figure: String, narrow: Vec<(String, String)>) -> imp
         .items
         .into_iter()
         .map(|x| {
-            let title = match x.link {
-                Some(href) => view! { <a href=href>{x.title}</a> }.into_any(),
-                None => view! { <span>{x.title}</span> }.into_any(),
+            let title = match (x.link, x.title.is_empty()) {
+                (_, true) => {
+                    view! { <span class="muted">{i18n.t("report.unpublished")}</span> }.into_any()
+                }
+                (Some(href), false) => view! { <a href=href>{x.title}</a> }.into_any(),
+                (None, false) => view! { <span>{x.title}</span> }.into_any(),
             };
             let extra = ratings.then(|| {
                 view! {
@@ -566,25 +580,32 @@ fn Records(r: RecordsView, figure: String, narrow: Vec<(String, String)>) -> imp
             " · "
             {format!("{} — {}", r.period.from, r.period.to)}
             " · "
-            <span id="records-what">{what}</span>
+            <span id="records-what">{what.clone()}</span>
         </p>
         <p><a href=back id="records-back">{i18n.t("report.back")}</a></p>
-        {empty.then(|| view! { <p class="empty">{i18n.t("report.no_records")}</p> })}
-        <div class="table-wrap">
-            <table class="data" id="records">
-                <caption>{i18n.t("report.records")}</caption>
-                <thead>
-                    <tr>
-                        <th scope="col">{i18n.t("report.day")}</th>
-                        <th scope="col">{i18n.t("report.community")}</th>
-                        <th scope="col">{i18n.t("report.record_title")}</th>
-                        <th scope="col">{i18n.t("report.state")}</th>
-                        {extra_heads}
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </div>
+        <p class="hint">{i18n.t("report.records_now")}</p>
+        {if empty {
+            view! { <p class="empty">{i18n.t("report.no_records")}</p> }.into_any()
+        } else {
+            view! {
+                <div class="table-wrap">
+                    <table class="data" id="records">
+                        <caption>{what.clone()}</caption>
+                        <thead>
+                            <tr>
+                                <th scope="col">{i18n.t("report.day")}</th>
+                                <th scope="col">{i18n.t("report.community")}</th>
+                                <th scope="col">{i18n.t("report.record_title")}</th>
+                                <th scope="col">{i18n.t("report.state")}</th>
+                                {extra_heads}
+                            </tr>
+                        </thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                </div>
+            }
+            .into_any()
+        }}
         {next.map(|href| view! { <p><a class="button secondary" href=href id="records-more">{i18n.t("report.more")}</a></p> })}
     }
 }

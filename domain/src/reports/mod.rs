@@ -6,7 +6,8 @@
 //! queries (one per section, all communities at once), whatever the size
 //! of the data; the street's totals are the communities' sums, except
 //! topics (one topic may span communities: counted once for the street).
-//! Only counts leave this module: no names, no phone numbers, no text.
+//! Only counts leave `report`: no names, no phone numbers, no text (the
+//! drill-down, [`records`], lists the records behind a count, masked).
 //!
 //! Periods are China calendar days (UTC+8), `from` and `to` included.
 use std::collections::BTreeMap;

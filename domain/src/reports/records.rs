@@ -1,9 +1,13 @@
 //! The records behind a report's figure (the drill-down): for the same
 //! reader, scope and period as the report, the opinions, topics, meetings,
 //! plans, tasks, SLA cases or rated plans it counted, newest first, a page at a time by
-//! id. Every record is selected by the same condition as its count, so a
-//! figure and its list agree. Titles are the public, masked copies; no
-//! author, no phone number, no single resident's rating leaves here.
+//! id. Every record is selected by the same condition as its count (the
+//! street: its current communities), so a figure and its list agree.
+//! Titles are the public, masked copies, and an unpublished opinion's only
+//! for those who moderate it; no author, no phone number, no single
+//! resident's rating leaves here. Records are always today's: a past
+//! month's report read from its snapshot may differ by the corrections it
+//! lists.
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -75,7 +79,8 @@ pub struct Record {
     /// When it counted: received, held, made, closed, due, last rated.
     pub at: DateTime<Utc>,
     pub community_id: Option<i64>,
-    /// The public (masked) title.
+    /// The public (masked) title; empty for an opinion the public cannot
+    /// see, unless the reader moderates its community.
     pub title: String,
     /// The record's state as a code: an opinion's, a meeting's or a plan's
     /// status; `on_time` / `late` for closed cases; an overdue case's stage.
@@ -117,6 +122,15 @@ pub async fn records(
 ) -> DomainResult<Records> {
     if !may_see(actor, community) {
         return Err(DomainError::Forbidden);
+    }
+    // The report counts the street's current communities only.
+    let communities: Vec<i64> = crate::org::communities(s)
+        .await?
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    if community.is_some_and(|c| !communities.contains(&c)) {
+        return Err(DomainError::NotFound);
     }
     let channel = short("channel", narrow.channel)?;
     let category = short("category", narrow.category)?;
@@ -263,8 +277,28 @@ pub async fn records(
             ("p.id", "p.community_id")
         }
     };
-    if let Some(c) = community {
-        q.push(" AND ").push(scope_column).push(" = ").bind(c);
+    match community {
+        Some(c) => {
+            q.push(" AND ").push(scope_column).push(" = ").bind(c);
+        }
+        // A topic may span communities: the street counts every one of them.
+        None if matches!(
+            figure,
+            Figure::TopicsProposed | Figure::TopicsAccepted | Figure::TopicsRejected
+        ) => {}
+        None => {
+            q.push(" AND ").push(scope_column).push(" IN (");
+            for (i, c) in communities.iter().enumerate() {
+                if i > 0 {
+                    q.push(", ");
+                }
+                q.bind(*c);
+            }
+            if communities.is_empty() {
+                q.push("NULL");
+            }
+            q.push(")");
+        }
     }
     if let Some(b) = before {
         q.push(" AND ").push(key).push(" < ").bind(b);
@@ -295,11 +329,22 @@ pub async fn records(
         };
         let n: Option<i64> = r.try_get("", "n")?;
         let total: Option<i64> = r.try_get("", "total")?;
+        let community_id: Option<i64> = r.try_get("", "community_id")?;
+        // An opinion the public cannot see keeps its words from readers who
+        // do not moderate its community (street officers see that it was
+        // rejected or waits, not what it said).
+        let hidden_words = figure == Figure::Opinions
+            && !public
+            && !community_id.is_some_and(|c| crate::moderation::may_moderate(actor, c));
         items.push(Record {
             id,
             at: r.try_get("", "at")?,
-            community_id: r.try_get("", "community_id")?,
-            title: nlp::mask(&get_str(r, "title")?),
+            community_id,
+            title: if hidden_words {
+                String::new()
+            } else {
+                nlp::mask(&get_str(r, "title")?)
+            },
             state: get_str(r, "state")?,
             link: link.filter(|l| l.starts_with('/')),
             ratings: n,
