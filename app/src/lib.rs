@@ -91,6 +91,9 @@ macro_rules! lazy_pages {
 }
 
 lazy_pages! {
+    OpinionDetailRoute => pages::OpinionDetail,
+    HotTopicsRoute => agenda::HotTopics,
+    TopicRoute => agenda::TopicPage,
     MeetingListRoute => meetings::MeetingList,
     MeetingRoute => meetings::MeetingPage,
     PlanListRoute => plans::PlanList,
@@ -157,9 +160,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/register") view=pages::Register />
                     <Route path=path!("/opinions") view=pages::OpinionList />
                     <Route path=path!("/opinions/new") view=pages::NewOpinion />
-                    <Route path=path!("/opinions/:id") view=pages::OpinionDetail />
-                    <Route path=path!("/topics") view=agenda::HotTopics />
-                    <Route path=path!("/topics/:id") view=agenda::TopicPage />
+                    <Route path=path!("/opinions/:id") view={Lazy::<OpinionDetailRoute>::new()} />
+                    <Route path=path!("/topics") view={Lazy::<HotTopicsRoute>::new()} />
+                    <Route path=path!("/topics/:id") view={Lazy::<TopicRoute>::new()} />
                     <Route path=path!("/meetings") view={Lazy::<MeetingListRoute>::new()} />
                     <Route path=path!("/meetings/:id") view={Lazy::<MeetingRoute>::new()} />
                     <Route path=path!("/meetings/:id/join") view={Lazy::<MeetingRoute>::new()} />
