@@ -19,6 +19,7 @@ mod m20261128_000012_page_version;
 mod m20261129_000013_agenda;
 mod m20261129_000014_loop;
 mod m20261129_000015_report_snapshot;
+mod m20261129_000016_open_data_index;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000013_agenda::Migration),
             Box::new(m20261129_000014_loop::Migration),
             Box::new(m20261129_000015_report_snapshot::Migration),
+            Box::new(m20261129_000016_open_data_index::Migration),
         ]
     }
 }

@@ -118,6 +118,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Not taken up",
     ),
     ("report.figure.tasks", "方案任务", "Tasks of the plans"),
+    ("report.figure.plans_closed", "办结的方案", "Plans closed"),
     ("report.figure.cases_closed", "办结事项", "Cases closed"),
     ("report.figure.overdue", "超期未办结", "Overdue, still open"),
     (

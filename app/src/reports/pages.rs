@@ -300,15 +300,15 @@ fn Report(r: ReportView) -> impl IntoView {
             <Tile key="report.published" value=f.published.to_string() href=drill("opinions", "&outcome=published") />
             <Tile key="report.topics_accepted" value=f.topics_accepted.to_string() href=drill("topics_accepted", "") />
             <Tile key="report.meetings" value=f.meetings_held.to_string() href=drill("meetings", "") />
-            <Tile key="report.attendance" value=format!("{} / {}", f.attended_onsite, f.attended_online) />
+            <Tile key="report.attendance" value=format!("{} / {}", f.attended_onsite, f.attended_online) href=drill("meetings", "") />
             <Tile key="report.plans" value=f.plans.to_string() href=drill("plans", "") />
             <Tile key="report.completion" value=pct(f.derived.task_completion_pct) href=drill("tasks", "") />
             <Tile key="report.sla" value=pct(f.derived.sla_compliance_pct) href=drill("cases_closed", "") />
             <Tile key="report.overdue" value=f.overdue_open.to_string() href=drill("overdue", "") />
             <Tile key="report.satisfaction" value=opt(f.derived.rating_average) href=drill("ratings", "") />
-            <Tile key="report.dissatisfied" value=pct(f.derived.dissatisfied_pct) />
-            <Tile key="report.to_plan" value=days(f.median_days_to_plan) />
-            <Tile key="report.to_resolution" value=days(f.median_days_to_resolution) />
+            <Tile key="report.dissatisfied" value=pct(f.derived.dissatisfied_pct) href=drill("ratings", "") />
+            <Tile key="report.to_plan" value=days(f.median_days_to_plan) href=drill("plans", "") />
+            <Tile key="report.to_resolution" value=days(f.median_days_to_resolution) href=drill("plans_closed", "") />
         </dl>
         <Moderation f=f.clone() drill=drill.clone() />
         <h2>{i18n.t("report.sources")}</h2>
@@ -516,7 +516,7 @@ fn Records(r: RecordsView, figure: String, narrow: Vec<(String, String)>) -> imp
                     "report.outcome.pending".to_owned()
                 }
                 "opinions" => format!("report.outcome.{st}"),
-                "plans" | "ratings" => format!("plan.status.{st}"),
+                "plans" | "plans_closed" | "ratings" => format!("plan.status.{st}"),
                 "tasks" => format!("task.status.{st}"),
                 "topics_proposed" | "topics_accepted" | "topics_rejected" => {
                     format!("topics.status.{st}")

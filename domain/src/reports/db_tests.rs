@@ -4,7 +4,7 @@
 //! just outside the period on both sides. The demo's organisation and
 //! accounts only: nothing else is in those months.
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, EntityTrait, PaginatorTrait, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 
 use super::*;
 use crate::agenda::entities::{agenda_item, topic, topic_community, topic_member};
@@ -1022,6 +1022,18 @@ async fn every_figure_drills_down_to_the_records_it_counted() {
             assert_eq!(meetings.len() as i64, f.meetings_held, "{name}");
             let plans = list(Figure::Plans, Narrow::default()).await;
             assert_eq!(plans.len() as i64, f.plans, "{name}");
+            let resolved = list(Figure::PlansClosed, Narrow::default()).await;
+            let mut q = plan::Entity::find()
+                .filter(plan::Column::ClosedAt.gte(period.start()))
+                .filter(plan::Column::ClosedAt.lt(period.end()));
+            if let Some(c) = community {
+                q = q.filter(plan::Column::CommunityId.eq(c));
+            }
+            assert_eq!(
+                resolved.len() as u64,
+                q.count(&s.db).await.unwrap(),
+                "{name}"
+            );
             let closed = list(Figure::CasesClosed, Narrow::default()).await;
             assert_eq!(closed.len() as i64, f.cases_closed, "{name}");
             assert_eq!(

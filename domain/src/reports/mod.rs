@@ -493,7 +493,154 @@ pub(crate) async fn compute(
     q.push(" AS month, COUNT(*) AS n FROM opinion WHERE ")
         .within("COALESCE(received_at, created_at)", start, end)
         .push(" GROUP BY community_id, channel, category, status, month");
-    for r in q.rows(db).await? {
+    let opinions = q;
+
+    // The other sections run while the database scans the opinions (the
+    // largest part by far): each is small, and they need nothing from it.
+    let others = async {
+        // Topics, per community they touch, and once each for the street.
+        let topic_counts = |per_community: bool| {
+            let mut q = Sql::new(backend);
+            let (select, from, group) = if per_community {
+                (
+                    "SELECT tc.community_id AS community_id, ",
+                    " FROM topic t JOIN topic_community tc ON tc.topic_id = t.id",
+                    " GROUP BY tc.community_id",
+                )
+            } else {
+                (
+                    "SELECT CAST(0 AS BIGINT) AS community_id, ",
+                    " FROM topic t",
+                    "",
+                )
+            };
+            q.push(select);
+            q.push("SUM(CASE WHEN ")
+                .within("t.first_at", start, end)
+                .push(" THEN 1 ELSE 0 END) AS proposed, SUM(CASE WHEN t.status = 'accepted' AND ")
+                .within("t.decided_at", start, end)
+                .push(" THEN 1 ELSE 0 END) AS accepted, SUM(CASE WHEN t.status = 'rejected' AND ")
+                .within("t.decided_at", start, end)
+                .push(" THEN 1 ELSE 0 END) AS rejected");
+            q.push(from).push(group);
+            q
+        };
+        for r in topic_counts(true).rows(db).await? {
+            if let Some(f) = per.get_mut(&get_i64(&r, "community_id")?) {
+                f.topics_proposed = get_i64(&r, "proposed")?;
+                f.topics_accepted = get_i64(&r, "accepted")?;
+                f.topics_rejected = get_i64(&r, "rejected")?;
+            }
+        }
+        let street_topics = topic_counts(false).rows(db).await?;
+
+        // Meetings held, with invitations and attendance.
+        let mut q = Sql::new(backend);
+        q.push(
+            "SELECT m.community_id AS community_id, COUNT(DISTINCT m.id) AS held, \
+         COUNT(p.id) AS invited, \
+         SUM(CASE WHEN p.attend = 'onsite' THEN 1 ELSE 0 END) AS onsite, \
+         SUM(CASE WHEN p.attend = 'online' THEN 1 ELSE 0 END) AS online \
+         FROM meeting m LEFT JOIN meeting_participant p ON p.meeting_id = m.id \
+         WHERE m.status = 'closed' AND ",
+        )
+        .within("m.starts_at", start, end)
+        .push(" GROUP BY m.community_id");
+        for r in q.rows(db).await? {
+            if let Some(f) = per.get_mut(&get_i64(&r, "community_id")?) {
+                f.meetings_held = get_i64(&r, "held")?;
+                f.invited = get_i64(&r, "invited")?;
+                f.attended_onsite = get_i64(&r, "onsite")?;
+                f.attended_online = get_i64(&r, "online")?;
+            }
+        }
+
+        // Plans made in the period and their tasks.
+        let mut q = Sql::new(backend);
+        q.push(
+            "SELECT p.community_id AS community_id, COUNT(DISTINCT p.id) AS plans, \
+         COUNT(t.id) AS tasks, SUM(CASE WHEN t.status = 'done' THEN 1 ELSE 0 END) AS done \
+         FROM plan p LEFT JOIN plan_task t ON t.plan_id = p.id WHERE ",
+        )
+        .within("p.created_at", start, end)
+        .push(" GROUP BY p.community_id");
+        for r in q.rows(db).await? {
+            if let Some(f) = per.get_mut(&get_i64(&r, "community_id")?) {
+                f.plans = get_i64(&r, "plans")?;
+                f.tasks = get_i64(&r, "tasks")?;
+                f.tasks_done = get_i64(&r, "done")?;
+            }
+        }
+
+        // SLA: closed in the period (on time or not), open and overdue now.
+        let mut q = Sql::new(backend);
+        q.push("SELECT community_id, SUM(CASE WHEN state = 'closed' AND ")
+            .within("closed_at", start, end)
+            .push(" THEN 1 ELSE 0 END) AS closed, SUM(CASE WHEN state = 'closed' AND overdue = ")
+            .bind(false)
+            .push(" AND ")
+            .within("closed_at", start, end)
+            .push(" THEN 1 ELSE 0 END) AS on_time, SUM(CASE WHEN state <> 'closed' AND overdue = ")
+            .bind(true)
+            .push(" THEN 1 ELSE 0 END) AS overdue_open FROM sla_case GROUP BY community_id");
+        for r in q.rows(db).await? {
+            if let Some(f) = per.get_mut(&get_i64(&r, "community_id")?) {
+                f.cases_closed = get_i64(&r, "closed")?;
+                f.cases_on_time = get_i64(&r, "on_time")?;
+                f.overdue_open = get_i64(&r, "overdue_open")?;
+            }
+        }
+
+        // Residents' ratings of plans, by score.
+        let mut q = Sql::new(backend);
+        q.push(
+        "SELECT p.community_id AS community_id, CAST(r.score AS BIGINT) AS score, COUNT(*) AS n \
+         FROM plan_rating r JOIN plan p ON p.id = r.plan_id WHERE ",
+    )
+    .within("r.at", start, end)
+    .push(" GROUP BY p.community_id, r.score");
+        for r in q.rows(db).await? {
+            let score = get_i64(&r, "score")?;
+            if let (Some(f), 1..=5) = (per.get_mut(&get_i64(&r, "community_id")?), score) {
+                f.ratings[score as usize - 1] += get_i64(&r, "n")?;
+            }
+        }
+
+        // Days from each public opinion of a plan's topic to the plan, and to
+        // its closing: plans made (closed) in the period.
+        let mut q = Sql::new(backend);
+        q.push(
+        "SELECT p.community_id AS community_id, p.created_at AS planned, p.closed_at AS closed, \
+         COALESCE(o.received_at, o.created_at) AS raised \
+         FROM plan p JOIN agenda_item a ON a.id = p.agenda_item_id \
+         JOIN topic_member tm ON tm.topic_id = a.topic_id \
+         JOIN opinion o ON o.id = tm.opinion_id \
+         WHERE o.status = 'published' AND ((",
+    )
+    .within("p.created_at", start, end)
+    .push(") OR (")
+    .within("p.closed_at", start, end)
+    .push("))");
+        let mut to_plan: BTreeMap<i64, Vec<f64>> = BTreeMap::new();
+        let mut to_close: BTreeMap<i64, Vec<f64>> = BTreeMap::new();
+        for r in q.rows(db).await? {
+            let c = get_i64(&r, "community_id")?;
+            let raised: DateTime<Utc> = r.try_get("", "raised")?;
+            let planned: DateTime<Utc> = r.try_get("", "planned")?;
+            let closed: Option<DateTime<Utc>> = r.try_get("", "closed")?;
+            let days = |t: DateTime<Utc>| (t - raised).num_seconds().max(0) as f64 / 86_400.0;
+            if planned >= start && planned < end {
+                to_plan.entry(c).or_default().push(days(planned));
+            }
+            if let Some(cl) = closed.filter(|cl| *cl >= start && *cl < end) {
+                to_close.entry(c).or_default().push(days(cl));
+            }
+        }
+        Ok::<_, DomainError>((street_topics, to_plan, to_close))
+    };
+    let (opinion_rows, (street_topics, to_plan, to_close)) =
+        tokio::try_join!(opinions.rows(db), others)?;
+    for r in opinion_rows {
         let c = get_i64(&r, "community_id")?;
         let Some(f) = per.get_mut(&c) else {
             continue;
@@ -519,144 +666,6 @@ pub(crate) async fn compute(
         }
     }
 
-    // Topics, per community they touch, and once each for the street.
-    let topic_counts = |per_community: bool| {
-        let mut q = Sql::new(backend);
-        let (select, from, group) = if per_community {
-            (
-                "SELECT tc.community_id AS community_id, ",
-                " FROM topic t JOIN topic_community tc ON tc.topic_id = t.id",
-                " GROUP BY tc.community_id",
-            )
-        } else {
-            (
-                "SELECT CAST(0 AS BIGINT) AS community_id, ",
-                " FROM topic t",
-                "",
-            )
-        };
-        q.push(select);
-        q.push("SUM(CASE WHEN ")
-            .within("t.first_at", start, end)
-            .push(" THEN 1 ELSE 0 END) AS proposed, SUM(CASE WHEN t.status = 'accepted' AND ")
-            .within("t.decided_at", start, end)
-            .push(" THEN 1 ELSE 0 END) AS accepted, SUM(CASE WHEN t.status = 'rejected' AND ")
-            .within("t.decided_at", start, end)
-            .push(" THEN 1 ELSE 0 END) AS rejected");
-        q.push(from).push(group);
-        q
-    };
-    for r in topic_counts(true).rows(db).await? {
-        if let Some(f) = per.get_mut(&get_i64(&r, "community_id")?) {
-            f.topics_proposed = get_i64(&r, "proposed")?;
-            f.topics_accepted = get_i64(&r, "accepted")?;
-            f.topics_rejected = get_i64(&r, "rejected")?;
-        }
-    }
-    let street_topics = topic_counts(false).rows(db).await?;
-
-    // Meetings held, with invitations and attendance.
-    let mut q = Sql::new(backend);
-    q.push(
-        "SELECT m.community_id AS community_id, COUNT(DISTINCT m.id) AS held, \
-         COUNT(p.id) AS invited, \
-         SUM(CASE WHEN p.attend = 'onsite' THEN 1 ELSE 0 END) AS onsite, \
-         SUM(CASE WHEN p.attend = 'online' THEN 1 ELSE 0 END) AS online \
-         FROM meeting m LEFT JOIN meeting_participant p ON p.meeting_id = m.id \
-         WHERE m.status = 'closed' AND ",
-    )
-    .within("m.starts_at", start, end)
-    .push(" GROUP BY m.community_id");
-    for r in q.rows(db).await? {
-        if let Some(f) = per.get_mut(&get_i64(&r, "community_id")?) {
-            f.meetings_held = get_i64(&r, "held")?;
-            f.invited = get_i64(&r, "invited")?;
-            f.attended_onsite = get_i64(&r, "onsite")?;
-            f.attended_online = get_i64(&r, "online")?;
-        }
-    }
-
-    // Plans made in the period and their tasks.
-    let mut q = Sql::new(backend);
-    q.push(
-        "SELECT p.community_id AS community_id, COUNT(DISTINCT p.id) AS plans, \
-         COUNT(t.id) AS tasks, SUM(CASE WHEN t.status = 'done' THEN 1 ELSE 0 END) AS done \
-         FROM plan p LEFT JOIN plan_task t ON t.plan_id = p.id WHERE ",
-    )
-    .within("p.created_at", start, end)
-    .push(" GROUP BY p.community_id");
-    for r in q.rows(db).await? {
-        if let Some(f) = per.get_mut(&get_i64(&r, "community_id")?) {
-            f.plans = get_i64(&r, "plans")?;
-            f.tasks = get_i64(&r, "tasks")?;
-            f.tasks_done = get_i64(&r, "done")?;
-        }
-    }
-
-    // SLA: closed in the period (on time or not), open and overdue now.
-    let mut q = Sql::new(backend);
-    q.push("SELECT community_id, SUM(CASE WHEN state = 'closed' AND ")
-        .within("closed_at", start, end)
-        .push(" THEN 1 ELSE 0 END) AS closed, SUM(CASE WHEN state = 'closed' AND overdue = ")
-        .bind(false)
-        .push(" AND ")
-        .within("closed_at", start, end)
-        .push(" THEN 1 ELSE 0 END) AS on_time, SUM(CASE WHEN state <> 'closed' AND overdue = ")
-        .bind(true)
-        .push(" THEN 1 ELSE 0 END) AS overdue_open FROM sla_case GROUP BY community_id");
-    for r in q.rows(db).await? {
-        if let Some(f) = per.get_mut(&get_i64(&r, "community_id")?) {
-            f.cases_closed = get_i64(&r, "closed")?;
-            f.cases_on_time = get_i64(&r, "on_time")?;
-            f.overdue_open = get_i64(&r, "overdue_open")?;
-        }
-    }
-
-    // Residents' ratings of plans, by score.
-    let mut q = Sql::new(backend);
-    q.push(
-        "SELECT p.community_id AS community_id, CAST(r.score AS BIGINT) AS score, COUNT(*) AS n \
-         FROM plan_rating r JOIN plan p ON p.id = r.plan_id WHERE ",
-    )
-    .within("r.at", start, end)
-    .push(" GROUP BY p.community_id, r.score");
-    for r in q.rows(db).await? {
-        let score = get_i64(&r, "score")?;
-        if let (Some(f), 1..=5) = (per.get_mut(&get_i64(&r, "community_id")?), score) {
-            f.ratings[score as usize - 1] += get_i64(&r, "n")?;
-        }
-    }
-
-    // Days from each public opinion of a plan's topic to the plan, and to
-    // its closing: plans made (closed) in the period.
-    let mut q = Sql::new(backend);
-    q.push(
-        "SELECT p.community_id AS community_id, p.created_at AS planned, p.closed_at AS closed, \
-         COALESCE(o.received_at, o.created_at) AS raised \
-         FROM plan p JOIN agenda_item a ON a.id = p.agenda_item_id \
-         JOIN topic_member tm ON tm.topic_id = a.topic_id \
-         JOIN opinion o ON o.id = tm.opinion_id \
-         WHERE o.status = 'published' AND ((",
-    )
-    .within("p.created_at", start, end)
-    .push(") OR (")
-    .within("p.closed_at", start, end)
-    .push("))");
-    let mut to_plan: BTreeMap<i64, Vec<f64>> = BTreeMap::new();
-    let mut to_close: BTreeMap<i64, Vec<f64>> = BTreeMap::new();
-    for r in q.rows(db).await? {
-        let c = get_i64(&r, "community_id")?;
-        let raised: DateTime<Utc> = r.try_get("", "raised")?;
-        let planned: DateTime<Utc> = r.try_get("", "planned")?;
-        let closed: Option<DateTime<Utc>> = r.try_get("", "closed")?;
-        let days = |t: DateTime<Utc>| (t - raised).num_seconds().max(0) as f64 / 86_400.0;
-        if planned >= start && planned < end {
-            to_plan.entry(c).or_default().push(days(planned));
-        }
-        if let Some(cl) = closed.filter(|cl| *cl >= start && *cl < end) {
-            to_close.entry(c).or_default().push(days(cl));
-        }
-    }
     for (c, f) in per.iter_mut() {
         f.median_days_to_plan = to_plan.get(c).and_then(|v| median(v.clone()));
         f.median_days_to_resolution = to_close.get(c).and_then(|v| median(v.clone()));

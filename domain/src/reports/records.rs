@@ -36,6 +36,8 @@ pub enum Figure {
     Plans,
     /// The tasks of the plans made in the period.
     Tasks,
+    /// Plans closed (resolved) in the period.
+    PlansClosed,
     /// SLA cases closed in the period (on time or late).
     CasesClosed,
     /// SLA cases open and overdue now.
@@ -54,6 +56,7 @@ impl Figure {
             "topics_rejected" => Figure::TopicsRejected,
             "plans" => Figure::Plans,
             "tasks" => Figure::Tasks,
+            "plans_closed" => Figure::PlansClosed,
             "cases_closed" => Figure::CasesClosed,
             "overdue" => Figure::Overdue,
             "ratings" => Figure::Ratings,
@@ -207,6 +210,15 @@ pub async fn records(
             .within("created_at", start, end);
             ("id", "community_id")
         }
+        Figure::PlansClosed => {
+            q.push(
+                "SELECT id, closed_at AS at, community_id, title, status AS state, \
+                 CAST(1 AS BIGINT) AS public, CAST(NULL AS BIGINT) AS n, \
+                 CAST(NULL AS BIGINT) AS total FROM plan WHERE ",
+            )
+            .within("closed_at", start, end);
+            ("id", "community_id")
+        }
         Figure::TopicsProposed | Figure::TopicsAccepted | Figure::TopicsRejected => {
             let (column, condition) = match figure {
                 Figure::TopicsProposed => ("t.first_at", ""),
@@ -319,7 +331,7 @@ pub async fn records(
             _ if !public => None,
             Figure::Opinions => Some(format!("/opinions/{id}")),
             Figure::Meetings => Some(format!("/meetings/{id}")),
-            Figure::Plans | Figure::Ratings => Some(format!("/plans/{id}")),
+            Figure::Plans | Figure::PlansClosed | Figure::Ratings => Some(format!("/plans/{id}")),
             Figure::TopicsProposed | Figure::TopicsAccepted | Figure::TopicsRejected => {
                 Some(format!("/topics/{id}"))
             }
