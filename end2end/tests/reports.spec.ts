@@ -63,7 +63,9 @@ test("a street officer opens the report, changes the period, drills down to the 
   await expect(page.locator("h1")).toContainText(title.slice(0, 4));
   await page.goBack();
   await page.locator("#records-back").click();
-  await expect(page).toHaveURL(new RegExp(`/reports\\?community=&from=${year - 1}-01&to=${year}-12`));
+  // Back to the same period, to the day.
+  await expect(page).toHaveURL(new RegExp(`/reports\\?community=&from=${year - 1}-01-01&to=${year}-12-31`));
+  await expect(page.locator("#report-scope")).toContainText(`${year - 1}-01-01 — ${year}-12-31`);
   await expect(page.locator("#report-tiles")).toBeVisible();
   await hydrated(page);
 
