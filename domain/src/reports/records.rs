@@ -20,8 +20,7 @@ use crate::{Principal, Services};
 pub const PAGE: usize = 50;
 
 /// Which figure's records.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Figure {
     /// Opinions received (optionally of one channel, category or outcome).
     Opinions,
@@ -103,9 +102,11 @@ pub struct Records {
     pub next: Option<i64>,
 }
 
+/// A narrowing is a code (channel, category, outcome): the categories'
+/// own rule for codes, or nothing.
 fn short(field: &'static str, v: Option<String>) -> DomainResult<Option<String>> {
     match v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()) {
-        Some(s) if s.len() > 32 || !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => {
+        Some(s) if !crate::categories::valid_code(&s) => {
             Err(DomainError::validation(field, "invalid"))
         }
         other => Ok(other),
