@@ -43,14 +43,16 @@ struct Recorder {
 }
 
 impl Deliver for Recorder {
-    fn deliver(&self, msg: &Message) -> Result<(), String> {
+    fn deliver<'a>(&'a self, msg: &'a Message) -> crate::outbox::Delivery<'a> {
         let mut fail = self.fail_first.lock().unwrap();
-        if *fail {
+        let result = if *fail {
             *fail = false;
-            return Err("gateway down".into());
-        }
-        self.sent.lock().unwrap().push(msg.body.clone());
-        Ok(())
+            Err("gateway down".into())
+        } else {
+            self.sent.lock().unwrap().push(msg.body.clone());
+            Ok(())
+        };
+        Box::pin(std::future::ready(result))
     }
 }
 

@@ -153,9 +153,15 @@ impl From<&outbox::Model> for Message {
     }
 }
 
-/// Where a message goes. Production adapters speak to an SMS gateway or SMTP.
+/// A delivery under way: done (`Ok`) or why not (`Err`, tried again later).
+pub type Delivery<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>> + Send + 'a>>;
+
+/// Where a message goes: the development log, or in production an SMS
+/// gateway (the server's `sms::HttpGateway`). Delivery is asynchronous, so
+/// a slow gateway holds up no request thread.
 pub trait Deliver: Send + Sync {
-    fn deliver(&self, msg: &Message) -> Result<(), String>;
+    fn deliver<'a>(&'a self, msg: &'a Message) -> Delivery<'a>;
 }
 
 /// The development channel: appends each message to a log file a tester can
@@ -168,7 +174,13 @@ pub struct LogFileChannel {
 }
 
 impl Deliver for LogFileChannel {
-    fn deliver(&self, msg: &Message) -> Result<(), String> {
+    fn deliver<'a>(&'a self, msg: &'a Message) -> Delivery<'a> {
+        Box::pin(std::future::ready(self.append(msg)))
+    }
+}
+
+impl LogFileChannel {
+    fn append(&self, msg: &Message) -> Result<(), String> {
         if let Some(dir) = self.path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
         }
@@ -278,7 +290,7 @@ pub(crate) async fn deliver_pending_at<C: ConnectionTrait>(
         if claimed.rows_affected != 1 {
             continue;
         }
-        let (status, error) = match channel.deliver(&Message::from(&msg)) {
+        let (status, error) = match channel.deliver(&Message::from(&msg)).await {
             Ok(()) => ("sent", None),
             Err(e) if msg.attempts + 1 >= 5 => ("failed", Some(e)),
             Err(e) => ("pending", Some(e)),

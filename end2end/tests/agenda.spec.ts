@@ -30,6 +30,7 @@ test("a visitor sees what is hot and why, on the home page and a topic's page", 
   await page.getByText("按周查看").click();
   await expect(page.locator(".trend-table tbody tr")).toHaveCount(8);
   await expect(page.locator("#topic-opinions li").first()).toBeVisible();
+  await expect(page.locator("#topic-phrases li").first()).toBeVisible();
 
   // The ranking for one community.
   await page.goto("/topics");

@@ -112,6 +112,13 @@ test("a live hybrid meeting: a resident online votes on a poll that appears with
   await staff.locator("#add-task button[type=submit]").click();
   const task = staff.locator("#tasks li.task").first();
   await expect(task).toContainText("安装太阳能路灯");
+  // Handed over to the property company's account, which is told.
+  await task.getByText("转交给其他责任方").click();
+  await task.getByLabel("责任方名称").last().fill("小河物业公司");
+  await task.getByLabel("负责人手机号（选填，须已注册）").fill("13800000006");
+  await task.getByRole("button", { name: "转交", exact: true }).click();
+  await expect(task).toContainText("小河物业公司");
+  await expect(staff.locator("#timeline")).toContainText("小河物业 → 小河物业公司");
   await task.getByText("更新进展").click();
   await task.getByLabel("状态").selectOption("done");
   await task.getByRole("button", { name: "保存" }).click();

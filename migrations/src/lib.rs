@@ -20,6 +20,7 @@ mod m20261129_000013_agenda;
 mod m20261129_000014_loop;
 mod m20261129_000015_report_snapshot;
 mod m20261129_000016_open_data_index;
+mod m20261130_000017_report_indexes;
 
 pub struct Migrator;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000014_loop::Migration),
             Box::new(m20261129_000015_report_snapshot::Migration),
             Box::new(m20261129_000016_open_data_index::Migration),
+            Box::new(m20261130_000017_report_indexes::Migration),
         ]
     }
 }

@@ -8,7 +8,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, OnceLock};
 
-use jieba_rs::Jieba;
+use jieba_rs::{Jieba, KeywordExtract, KeywordExtractConfig, TextRank};
 
 use crate::text::normalise;
 
@@ -279,6 +279,9 @@ static SHIPPED: OnceLock<Analyzer> = OnceLock::new();
 /// jieba with the lexicon loaded, synonyms, stop words and an IDF.
 pub struct Analyzer {
     jieba: Jieba,
+    /// jieba's TextRank, with the lexicon's stop words and no HMM (built
+    /// once with the analyser, like the dictionary).
+    textrank: TextRank,
     synonyms: HashMap<String, String>,
     stop: HashSet<String>,
     /// Dictionary words and canonical terms: the names of matters.
@@ -290,16 +293,40 @@ pub struct Analyzer {
 /// weighs in keywords than a general word of the same TF-IDF.
 pub const MATTER_BOOST: f64 = 2.0;
 
+/// Words either side of a word that count as its neighbours in
+/// [`Analyzer::phrases`] (jieba's default span is 5 tokens; here every
+/// other token is the space between two words).
+const PHRASE_SPAN: usize = 8;
+
+/// A word worth ranking as a keyword: two or more characters, not a number
+/// or a masked run of digits.
+fn keyword_like(w: &str) -> bool {
+    w.chars().count() >= 2
+        && !w
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '*' || c == '.')
+}
+
 impl Analyzer {
     pub fn new(lexicon: &Lexicon, idf: Arc<Idf>) -> Analyzer {
         let mut jieba = Jieba::new();
         for (w, f) in lexicon.dictionary_words() {
             jieba.add_word(w, Some(f), None);
         }
+        let stop: HashSet<String> = lexicon.stop.iter().map(|s| s.to_lowercase()).collect();
+        let textrank = TextRank::new(
+            PHRASE_SPAN,
+            KeywordExtractConfig::builder()
+                .set_stop_words(stop.iter().cloned().collect())
+                .use_hmm(false)
+                .min_keyword_length(2)
+                .build(),
+        );
         Analyzer {
             jieba,
+            textrank,
             synonyms: lexicon.synonyms.iter().cloned().collect(),
-            stop: lexicon.stop.iter().map(|s| s.to_lowercase()).collect(),
+            stop,
             matters: lexicon
                 .words
                 .iter()
@@ -358,11 +385,7 @@ impl Analyzer {
         let words: Vec<String> = self
             .words(text)
             .into_iter()
-            .filter(|w| w.chars().count() >= 2)
-            .filter(|w| {
-                !w.chars()
-                    .all(|c| c.is_ascii_digit() || c == '*' || c == '.')
-            })
+            .filter(|w| keyword_like(w))
             .collect();
         let mut ranked: Vec<Keyword> =
             rank(words.iter().map(String::as_str), &self.idf, usize::MAX)
@@ -379,6 +402,29 @@ impl Analyzer {
         ranked.sort_by(|a, b| b.weight.total_cmp(&a.weight));
         ranked.truncate(k);
         ranked
+    }
+
+    /// The `k` words that carry a set of texts (a topic's opinions), by
+    /// jieba's TextRank: words rank high when they keep company with other
+    /// frequent words, across texts. It runs over the texts' content words
+    /// ([`words`](Self::words): normalised, synonyms folded, stop words
+    /// out), so residents' different names for one matter rank as one word.
+    pub fn phrases<'a>(&self, texts: impl IntoIterator<Item = &'a str>, k: usize) -> Vec<String> {
+        // Word, space, word …: jieba cuts the joined text back into the
+        // same words; a line break keeps texts apart.
+        let mut joined = String::new();
+        for text in texts {
+            for w in self.words(text).into_iter().filter(|w| keyword_like(w)) {
+                joined.push_str(&w);
+                joined.push(' ');
+            }
+            joined.push('\n');
+        }
+        self.textrank
+            .extract_keywords(&self.jieba, &joined, k, Vec::new())
+            .into_iter()
+            .map(|k| k.keyword)
+            .collect()
     }
 
     /// Python jieba's `jieba.analyse.extract_tags(text, k)` over the same
@@ -466,6 +512,40 @@ mod tests {
         assert!(k.windows(2).all(|w| w[0].weight >= w[1].weight));
         assert!(a.keywords("", 5).is_empty());
         assert!(a.keywords("138****5678 2026", 5).is_empty());
+    }
+
+    #[test]
+    fn textrank_names_what_many_texts_keep_saying() {
+        let a = Analyzer::shipped();
+        let texts = [
+            "来电人反映：3幢楼道里天天有人用电瓶车拉线充电，电线从窗户挂下来。",
+            "楼道充电太危险了，小电驴停在楼道里充电，晚上也不拔。",
+            "希望小区多装几个充电桩，电动车就不用飞线充电了。",
+            "电动车在楼道里充电，消防通道被堵，物业也不管。",
+            "垃圾分类的桶放得太远了，老人走不动。",
+        ];
+        let p = a.phrases(texts, 5);
+        assert_eq!(p.len(), 5, "{p:?}");
+        // Residents' many names for one matter rank as its one name.
+        assert_eq!(p[0], "电动自行车", "{p:?}");
+        assert!(p[..3].contains(&"飞线充电".to_owned()), "{p:?}");
+        assert!(p.contains(&"楼道".to_owned()), "{p:?}");
+        for w in [
+            "电瓶车",
+            "小电驴",
+            "电动车",
+            "拉线充电",
+            "来电人",
+            "反映",
+            "的",
+        ] {
+            assert!(!p.iter().any(|x| x == w), "{w} in {p:?}");
+        }
+        assert!(p.iter().all(|w| w.chars().count() >= 2), "{p:?}");
+        // The one-off matter does not outrank the one everybody raises.
+        assert!(!p[..3].contains(&"垃圾分类".to_owned()), "{p:?}");
+        assert!(a.phrases([""; 0], 5).is_empty());
+        assert!(a.phrases(["！！", "138****5678"], 5).is_empty());
     }
 
     #[test]

@@ -139,9 +139,9 @@ async fn list_query(
     }
     let before = match given(&q.cursor) {
         None => None,
-        Some(c) => match c.parse::<i64>() {
-            Ok(n) if n > 0 && c.len() <= 18 && c.bytes().all(|b| b.is_ascii_digit()) => Some(n),
-            _ => return Err(bad("cursor")),
+        Some(c) => match domain::reports::open::Cursor::parse(&c) {
+            Some(c) => Some(c),
+            None => return Err(bad("cursor")),
         },
     };
     let limit = match given(&q.limit) {

@@ -66,6 +66,12 @@ pub struct Config {
     /// PostgreSQL, or for a benchmark that counts one request's SQL
     /// statements. The live meeting rooms run either way.
     pub background_jobs: bool,
+    /// An HTTP SMS gateway (`https://…`, or `http://127.0.0.1…` for a local
+    /// relay): the outbox POSTs each SMS to it as JSON. Unset: SMS go to the
+    /// development log (`outbox.log`) like every other message.
+    pub sms_gateway_url: Option<String>,
+    /// Bearer token for the SMS gateway.
+    pub sms_gateway_token: Option<String>,
 }
 
 /// Attempts allowed per window (minutes).
@@ -126,6 +132,8 @@ impl Default for Config {
             reopen_dissatisfied: 0.3,
             plan_min_ratings: 1,
             background_jobs: true,
+            sms_gateway_url: None,
+            sms_gateway_token: None,
         }
     }
 }
@@ -208,6 +216,12 @@ impl Config {
         }
         if let Some(v) = get("HONGCHA_HEAT_EVERY_MINUTES") {
             self.heat_every_minutes = parse("HONGCHA_HEAT_EVERY_MINUTES", v)?;
+        }
+        if let Some(v) = get("HONGCHA_SMS_GATEWAY_URL") {
+            self.sms_gateway_url = Some(v).filter(|v| !v.trim().is_empty());
+        }
+        if let Some(v) = get("HONGCHA_SMS_GATEWAY_TOKEN") {
+            self.sms_gateway_token = Some(v).filter(|v| !v.is_empty());
         }
         if let Some(v) = get("HONGCHA_REPORT_HIDE_THRESHOLD") {
             self.report_hide_threshold = parse("HONGCHA_REPORT_HIDE_THRESHOLD", v)?;

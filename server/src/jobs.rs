@@ -4,11 +4,13 @@ use std::time::Duration;
 
 use domain::outbox::{LogFileChannel, deliver_pending};
 
+use crate::sms::{HttpGateway, Outbound};
+
 use crate::Config;
 
 pub struct Jobs {
     services: domain::Services,
-    outbox: LogFileChannel,
+    outbox: Outbound,
     holder: String,
     heat_every: Option<Duration>,
     sla_every: Option<Duration>,
@@ -52,14 +54,26 @@ impl Running {
 }
 
 impl Jobs {
-    pub fn new(cfg: &Config, services: domain::Services) -> Self {
+    /// Fails on a configured SMS gateway that is not one (see
+    /// [`crate::sms::check_url`]).
+    pub fn new(cfg: &Config, services: domain::Services) -> anyhow::Result<Self> {
         let services_for_hub = services.clone();
         let holder = format!("{}-{}", std::process::id(), rand::random::<u32>());
-        Self {
+        let sms = match &cfg.sms_gateway_url {
+            Some(url) => Some(
+                HttpGateway::new(url, cfg.sms_gateway_token.clone())
+                    .map_err(|e| anyhow::anyhow!("sms_gateway_url: {e}"))?,
+            ),
+            None => None,
+        };
+        Ok(Self {
             services,
-            outbox: LogFileChannel {
-                path: cfg.outbox_log(),
-                reveal_secrets: cfg.dev_reveal_codes,
+            outbox: Outbound {
+                log: LogFileChannel {
+                    path: cfg.outbox_log(),
+                    reveal_secrets: cfg.dev_reveal_codes,
+                },
+                sms,
             },
             holder,
             heat_every: (cfg.heat_every_minutes > 0)
@@ -68,7 +82,7 @@ impl Jobs {
                 .then(|| Duration::from_secs(cfg.sla_sweep_seconds)),
             database_url: cfg.database_url.clone(),
             hub: crate::live::Hub::new(services_for_hub),
-        }
+        })
     }
 
     /// Starts the live rooms' hub (and on PostgreSQL the listener for other
@@ -246,6 +260,9 @@ impl Jobs {
                                     opinions = r.opinions,
                                     topics = r.topics,
                                     millis = r.millis as u64,
+                                    read_millis = r.read_millis as u64,
+                                    group_millis = r.group_millis as u64,
+                                    store_millis = r.store_millis as u64,
                                     "heat recomputed"
                                 ),
                                 Err(e) => tracing::error!(error = %e, "heat recomputation failed"),

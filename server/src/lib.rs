@@ -11,6 +11,7 @@ pub mod middleware;
 mod openapi;
 pub mod page_cache;
 pub mod precompress;
+pub mod sms;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -69,7 +70,7 @@ impl Application {
             .await
             .with_context(|| format!("binding {}", cfg.bind))?;
         let addr = listener.local_addr()?;
-        let jobs = jobs::Jobs::new(&cfg, services.clone());
+        let jobs = jobs::Jobs::new(&cfg, services.clone())?;
         let router = router(&cfg, services.clone(), addr, jobs.hub.clone());
         Ok(Self {
             listener,

@@ -389,8 +389,17 @@ async fn recompute_heat_leased(services: &domain::Services, reanalyse: bool) -> 
         );
     }
     println!(
-        "热度已重算 heat recomputed: {} opinions ({} analysed), {} topics ({} new, {} dissolved) in {} ms",
-        done.opinions, done.analysed, done.topics, done.new_topics, done.dissolved, done.millis
+        "热度已重算 heat recomputed: {} opinions ({} analysed), {} topics ({} new, {} dissolved) in {} ms \
+         (read {} ms, group {} ms, store {} ms)",
+        done.opinions,
+        done.analysed,
+        done.topics,
+        done.new_topics,
+        done.dissolved,
+        done.millis,
+        done.read_millis,
+        done.group_millis,
+        done.store_millis
     );
     Ok(())
 }

@@ -156,8 +156,8 @@ pub fn document() -> Value {
                 },
                 "cursor": {
                     "name": "cursor", "in": "query", "required": false,
-                    "description": "The `next_cursor` of the previous page.",
-                    "schema": { "type": "string", "pattern": "^([1-9][0-9]{0,17})?$" }
+                    "description": "The `next_cursor` of the previous page, as it was given: `NANOS-ID` for opinions (they page by when they were published), `ID` for meetings and plans.",
+                    "schema": { "type": "string", "pattern": "^(([0-9]{1,19}-)?[1-9][0-9]{0,17})?$" }
                 },
                 "limit": {
                     "name": "limit", "in": "query", "required": false,

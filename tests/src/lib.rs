@@ -51,6 +51,8 @@ pub struct Options {
     pub https_origin: Option<String>,
     /// Seconds between SLA sweeps (0: none).
     pub sla_sweep_seconds: u64,
+    /// An HTTP SMS gateway: (URL, bearer token).
+    pub sms_gateway: Option<(String, Option<String>)>,
 }
 
 impl Default for Options {
@@ -72,6 +74,7 @@ impl Default for Options {
             dev_reveal_codes: true,
             https_origin: None,
             sla_sweep_seconds: 60,
+            sms_gateway: None,
         }
     }
 }
@@ -125,6 +128,8 @@ pub async fn spawn_app_with(backend: Backend, opts: Options) -> TestApp {
         secure_cookies: opts.https_origin.is_some(),
         public_origin: opts.https_origin,
         sla_sweep_seconds: opts.sla_sweep_seconds,
+        sms_gateway_url: opts.sms_gateway.as_ref().map(|(u, _)| u.clone()),
+        sms_gateway_token: opts.sms_gateway.and_then(|(_, t)| t),
         ..Config::default()
     };
     let config = cfg.clone();

@@ -4,6 +4,7 @@
 //! against the OpenAPI document by schemathesis in the test command.)
 use blackbox::{Backend, spawn_app};
 use reqwest::StatusCode;
+use sea_orm::ConnectionTrait;
 
 #[tokio::test]
 async fn opinions_page_by_cursor_and_filter_by_community_and_period() {
@@ -19,8 +20,8 @@ async fn opinions_page_by_cursor_and_filter_by_community_and_period() {
             async move { c.get(url).send().await.unwrap() }
         };
 
-        // Every published opinion once, newest first, across pages.
-        let mut seen: Vec<i64> = Vec::new();
+        // Every published opinion once, newest published first, across pages.
+        let mut seen: Vec<(String, i64)> = Vec::new();
         let mut cursor = String::new();
         loop {
             let res = get(format!("/api/v1/opinions?limit=100&cursor={cursor}")).await;
@@ -28,16 +29,20 @@ async fn opinions_page_by_cursor_and_filter_by_community_and_period() {
             let page: serde_json::Value = res.json().await.unwrap();
             let items = page["items"].as_array().unwrap();
             assert!(items.len() <= 100);
-            seen.extend(items.iter().map(|o| o["id"].as_i64().unwrap()));
+            seen.extend(items.iter().map(|o| {
+                (
+                    o["published_at"].as_str().unwrap().to_owned(),
+                    o["id"].as_i64().unwrap(),
+                )
+            }));
             match page["next_cursor"].as_str() {
                 Some(next) => cursor = next.to_owned(),
                 None => break,
             }
         }
-        let published = domain::opinions::list_public(
+        let published = domain::reports::open::opinions(
             &app.services,
-            None,
-            domain::opinions::ListFilter {
+            domain::reports::open::Filter {
                 limit: 1,
                 ..Default::default()
             },
@@ -49,11 +54,46 @@ async fn opinions_page_by_cursor_and_filter_by_community_and_period() {
             "{backend:?}: several pages ({})",
             seen.len()
         );
+        let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap();
         assert!(
-            seen.windows(2).all(|w| w[0] > w[1]),
-            "newest first, no repeats"
+            seen.windows(2)
+                .all(|w| (at(&w[0].0), w[0].1) > (at(&w[1].0), w[1].1)),
+            "newest published first, no repeats"
         );
-        assert_eq!(Some(seen[0]), published.first().map(|o| o.id));
+        assert_eq!(Some(seen[0].1), published.items.first().map(|o| o.id));
+        let mut ids: Vec<i64> = seen.iter().map(|(_, id)| *id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), seen.len(), "{backend:?}: no opinion twice");
+        let db = &app.db;
+        let public: i64 = db
+            .query_one_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                "SELECT COUNT(*) AS n FROM opinion WHERE status = 'published' \
+                 AND hidden = FALSE AND published_at IS NOT NULL",
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get("", "n")
+            .unwrap();
+        assert_eq!(seen.len() as i64, public, "{backend:?}: none left out");
+        // An opinions' cursor names when its page ended; an id alone (a
+        // meetings' or plans' cursor) is refused, and the other way round.
+        let first = get("/api/v1/opinions?limit=1".into()).await;
+        let next = first.json::<serde_json::Value>().await.unwrap()["next_cursor"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(next.contains('-'), "{next}");
+        for (list, c) in [
+            ("opinions", "12"),
+            ("meetings", next.as_str()),
+            ("plans", next.as_str()),
+        ] {
+            let res = get(format!("/api/v1/{list}?cursor={c}")).await;
+            assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{list}?cursor={c}");
+        }
 
         // One community: only its opinions; a period: only its days.
         let community = app.first_community().await;
@@ -119,6 +159,10 @@ async fn opinions_page_by_cursor_and_filter_by_community_and_period() {
             ("cursor=-5", 400, "cursor"),
             ("cursor=1e3", 400, "cursor"),
             ("cursor=99999999999999999999999", 400, "cursor"),
+            ("cursor=99999999999999999999-5", 400, "cursor"),
+            ("cursor=1-0", 400, "cursor"),
+            ("cursor=-", 400, "cursor"),
+            ("cursor=1--5", 400, "cursor"),
             ("from=2025-13", 400, "from"),
             ("from=2025-05&to=2025-01", 400, "to"),
             ("format=xml", 400, "format"),

@@ -46,6 +46,12 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("topics.by_channel", "各渠道的居民", "Residents by channel"),
     ("topics.by_community", "各社区", "By community"),
     ("topics.opinions", "相关意见", "Opinions behind it"),
+    ("topics.phrases", "居民常说", "What residents keep saying"),
+    (
+        "topics.phrases_hint",
+        "从最新的相关意见里提炼（同一件事的不同说法算作一个词）。",
+        "Drawn from the newest opinions behind it (different names for one matter count as one word).",
+    ),
     ("topics.copy", "重复内容，只算一次", "A copy, counted once"),
     ("topics.first_last", "最早 / 最近", "First / latest"),
     ("topics.more", "查看全部热点", "All hot topics"),

@@ -70,6 +70,8 @@ pub struct TopicDetailView {
     pub communities: Vec<(String, i32, f64)>,
     pub opinions: Vec<TopicOpinionView>,
     pub total_opinions: usize,
+    /// What residents keep saying (TextRank over the newest opinions).
+    pub phrases: Vec<String>,
 }
 
 #[cfg(feature = "ssr")]
@@ -152,6 +154,7 @@ pub async fn topic_detail(id: i64) -> Result<TopicDetailView, AppError> {
             .map(|(c, r, h)| (name(*c), *r, *h))
             .collect(),
         total_opinions: t.opinions_total,
+        phrases: t.phrases,
         opinions: t
             .opinions
             .into_iter()

@@ -389,6 +389,13 @@ fn WhyCard(d: TopicDetailView) -> AnyView {
                     </ul>
                 </div>
             </div>
+            {(!d.phrases.is_empty()).then(|| view! {
+                <h3 id="phrases-title">{i18n.t("topics.phrases")}</h3>
+                <p class="hint">{i18n.t("topics.phrases_hint")}</p>
+                <ul class="keywords" id="topic-phrases" aria-labelledby="phrases-title">
+                    {d.phrases.iter().map(|k| view! { <li class="tag">{k.clone()}</li> }).collect_view()}
+                </ul>
+            })}
             <h3>{i18n.t("topics.opinions")} " (" {d.total_opinions} ")"</h3>
             <ErrorNotice error=action_error(split) />
             <ul class="opinions" id="topic-opinions">

@@ -68,6 +68,18 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("plan.update.progress", "进度", "Progress"),
     ("plan.update.note", "说明", "Note"),
     ("plan.update.photo", "照片", "Photo"),
+    ("plan.update.reassign", "转交", "Handed over"),
+    (
+        "plan.reassign",
+        "转交给其他责任方",
+        "Hand over to another party",
+    ),
+    (
+        "plan.field.assignee_phone",
+        "负责人手机号（选填，须已注册）",
+        "Phone of the person who updates it (optional, registered)",
+    ),
+    ("plan.reassign_submit", "转交", "Hand over"),
     (
         "plan.update.rating",
         "任务全部完成，开始评价",
@@ -208,6 +220,31 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "err.party_name.too_short",
         "责任方名称太短。",
         "The responsible party's name is too short.",
+    ),
+    (
+        "err.party_name.unchanged",
+        "责任方和负责人都没有变。",
+        "Neither the party nor the person changed.",
+    ),
+    (
+        "err.assignee.invalid",
+        "负责人手机号格式不对。",
+        "That phone number is not valid.",
+    ),
+    (
+        "err.assignee.unknown",
+        "这个手机号还没有注册，请对方先注册，或留空。",
+        "No account has that number: ask them to register, or leave it empty.",
+    ),
+    (
+        "err.party.required",
+        "请选择责任方类型。",
+        "Choose the kind of party.",
+    ),
+    (
+        "err.conflict.task_done",
+        "任务已经完成，不能转交。",
+        "The task is done and cannot be handed over.",
     ),
     ("err.score.range", "请打 1 到 5 分。", "Choose 1 to 5."),
     (

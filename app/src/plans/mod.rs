@@ -251,6 +251,34 @@ pub async fn update_task(
     .map_err(map_err)
 }
 
+/// Staff hand a task that is not done to another party (and, by phone
+/// number, the registered person who will update it).
+#[server(prefix = "/api", endpoint = "reassign_task")]
+pub async fn reassign_task(
+    task: i64,
+    party: String,
+    party_name: String,
+    assignee_phone: Option<String>,
+    note: Option<String>,
+) -> Result<(), AppError> {
+    let st = state::state()?;
+    let actor = state::require_principal().await?;
+    let party = domain::plans::Party::parse(&party).map_err(map_err)?;
+    domain::plans::reassign_task(
+        &st.services,
+        &actor,
+        task,
+        domain::plans::Handover {
+            party: Some(party),
+            party_name,
+            assignee_phone: assignee_phone.unwrap_or_default(),
+            note: note.unwrap_or_default(),
+        },
+    )
+    .await
+    .map_err(map_err)
+}
+
 #[server(prefix = "/api", endpoint = "rate_plan")]
 pub async fn rate_plan(plan: i64, score: i32, comment: String) -> Result<(), AppError> {
     let st = state::state()?;

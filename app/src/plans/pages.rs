@@ -107,6 +107,16 @@ pub fn NewPlan() -> impl IntoView {
     }
 }
 
+/// The kinds of responsible party, in the order the forms offer them.
+const PARTIES: [&str; 6] = [
+    "community",
+    "property",
+    "enterprise",
+    "department",
+    "residents",
+    "person",
+];
+
 /// A plan: its tasks with deadlines, the public timeline, the rating.
 #[component]
 pub fn PlanPage() -> impl IntoView {
@@ -121,6 +131,7 @@ pub fn PlanPage() -> impl IntoView {
     };
     let add = ServerAction::<AddTask>::new();
     let update = ServerAction::<UpdateTask>::new();
+    let reassign = ServerAction::<ReassignTask>::new();
     let rate = ServerAction::<RatePlan>::new();
     let close = ServerAction::<ClosePlan>::new();
     let data = Resource::new(
@@ -129,6 +140,7 @@ pub fn PlanPage() -> impl IntoView {
                 id(),
                 add.version().get()
                     + update.version().get()
+                    + reassign.version().get()
                     + rate.version().get()
                     + close.version().get(),
             )
@@ -139,6 +151,7 @@ pub fn PlanPage() -> impl IntoView {
         <section class="page plan">
             <ErrorNotice error=action_error(add) />
             <ErrorNotice error=action_error(update) />
+            <ErrorNotice error=action_error(reassign) />
             <ErrorNotice error=action_error(rate) />
             <ErrorNotice error=action_error(close) />
             {move || close.value().get().and_then(|r| r.ok()).filter(|r| r != "closed").map(|note| view! {
@@ -148,7 +161,7 @@ pub fn PlanPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match data.await {
                         Err(e) => view! { <crate::pages::ErrorMessage key=e.message_key() /> }.into_any(),
-                        Ok(p) => view! { <PlanBody p add update rate close /> }.into_any(),
+                        Ok(p) => view! { <PlanBody p add update reassign rate close /> }.into_any(),
                     }
                 })}
             </Transition>
@@ -161,6 +174,7 @@ fn PlanBody(
     p: PlanView,
     add: ServerAction<AddTask>,
     update: ServerAction<UpdateTask>,
+    reassign: ServerAction<ReassignTask>,
     rate: ServerAction<RatePlan>,
     close: ServerAction<ClosePlan>,
 ) -> impl IntoView {
@@ -188,6 +202,8 @@ fn PlanBody(
             {p.tasks.clone().into_iter().map(|t| {
                 let tid = t.id;
                 let can = manage || t.mine;
+                let handing = manage && !closed && t.status != "done";
+                let (party, party_name) = (t.party.clone(), t.party_name.clone());
                 view! {
                     <li class="card task" id=format!("task-{tid}") class:overdue=t.overdue>
                         <h3>{t.title.clone()}</h3>
@@ -224,6 +240,27 @@ fn PlanBody(
                                 </ActionForm>
                             </details>
                         })}
+                        {handing.then(|| view! {
+                            <details class="handover">
+                                <summary>{i18n.t("plan.reassign")}</summary>
+                                <ActionForm action=reassign attr:class="stack">
+                                    <input type="hidden" name="task" value=tid.to_string() />
+                                    <label for=format!("rp-{tid}")>{i18n.t("plan.field.party")}</label>
+                                    <select id=format!("rp-{tid}") name="party">
+                                        {PARTIES.into_iter().map(|s| view! {
+                                            <option value=s selected=party == s>{i18n.t(party_key(s))}</option>
+                                        }).collect_view()}
+                                    </select>
+                                    <label for=format!("rn-{tid}")>{i18n.t("plan.field.party_name")}</label>
+                                    <input id=format!("rn-{tid}") name="party_name" required minlength="2" maxlength="80" value=party_name.clone() />
+                                    <label for=format!("ra-{tid}")>{i18n.t("plan.field.assignee_phone")}</label>
+                                    <input id=format!("ra-{tid}") name="assignee_phone" type="tel" inputmode="tel" autocomplete="off" maxlength="20" />
+                                    <label for=format!("rw-{tid}")>{i18n.t("plan.note")}</label>
+                                    <textarea id=format!("rw-{tid}") name="note" rows="2" maxlength="1000"></textarea>
+                                    <button type="submit">{i18n.t("plan.reassign_submit")}</button>
+                                </ActionForm>
+                            </details>
+                        })}
                     </li>
                 }
             }).collect_view()}
@@ -237,7 +274,7 @@ fn PlanBody(
                     <input id="t-title" name="title" required minlength="2" maxlength="120" />
                     <label for="t-party">{i18n.t("plan.field.party")}</label>
                     <select id="t-party" name="party">
-                        {["community", "property", "enterprise", "department", "residents", "person"].into_iter().map(|s| view! {
+                        {PARTIES.into_iter().map(|s| view! {
                             <option value=s>{i18n.t(party_key(s))}</option>
                         }).collect_view()}
                     </select>

@@ -59,6 +59,19 @@ async fn the_demo_street_ranks_its_fresh_matters_and_keeps_topic_ids() {
         assert!((b.decayed_residents * b.spread + b.support_part - t.heat).abs() < 1e-6);
         assert!(t.explain.contains("位居民") && t.explain_en.contains("residents"));
         assert_eq!(t.trend.len(), 8);
+        // What residents keep saying names the matter the topic is about.
+        let d = super::topic(&s, t.id).await.unwrap();
+        assert!(
+            !d.phrases.is_empty() && d.phrases.len() <= super::TOPIC_PHRASES,
+            "{:?}",
+            d.phrases
+        );
+        assert!(
+            t.keywords.iter().take(3).any(|k| d.phrases.contains(k)),
+            "{:?} against {:?}",
+            d.phrases,
+            t.keywords
+        );
     }
     assert_eq!(seen.len(), fresh.len());
 

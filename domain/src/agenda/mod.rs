@@ -950,7 +950,13 @@ pub struct TopicDetail {
     pub opinions: Vec<TopicOpinion>,
     /// How many public member opinions it has.
     pub opinions_total: usize,
+    /// What residents keep saying in those opinions: jieba's TextRank over
+    /// the newest ones (copies once), synonyms folded.
+    pub phrases: Vec<String>,
 }
+
+/// Words [`TopicDetail::phrases`] names.
+pub const TOPIC_PHRASES: usize = 8;
 
 /// Every public member opinion's id, ascending (tests and tools).
 pub async fn member_ids(s: &Services, topic_id: i64) -> DomainResult<Vec<i64>> {
@@ -983,6 +989,7 @@ pub async fn topic(s: &Services, id: i64) -> DomainResult<TopicDetail> {
     struct Row {
         id: i64,
         title_public: String,
+        body_public: String,
         channel: String,
         community_id: i64,
         received_at: Option<DateTime<Utc>>,
@@ -996,6 +1003,7 @@ pub async fn topic(s: &Services, id: i64) -> DomainResult<TopicDetail> {
         .column(topic_member::Column::CopyOf)
         .column_as(opinion::Column::Id, "id")
         .column(opinion::Column::TitlePublic)
+        .column(opinion::Column::BodyPublic)
         .column(opinion::Column::Channel)
         .column(opinion::Column::CommunityId)
         .column(opinion::Column::ReceivedAt)
@@ -1012,6 +1020,19 @@ pub async fn topic(s: &Services, id: i64) -> DomainResult<TopicDetail> {
         .filter(topic_member::Column::TopicId.eq(id))
         .count(&s.db)
         .await? as usize;
+    let texts: Vec<String> = rows
+        .iter()
+        .filter(|r| r.copy_of.is_none())
+        .map(|r| format!("{}\n{}", r.title_public, r.body_public))
+        .collect();
+    let phrases = if texts.is_empty() {
+        Vec::new()
+    } else {
+        analyzer(s)
+            .await?
+            .get()
+            .phrases(texts.iter().map(String::as_str), TOPIC_PHRASES)
+    };
     let mut opinions: Vec<TopicOpinion> = rows
         .into_iter()
         .map(|r| TopicOpinion {
@@ -1033,6 +1054,7 @@ pub async fn topic(s: &Services, id: i64) -> DomainResult<TopicDetail> {
         communities,
         opinions,
         opinions_total,
+        phrases,
     })
 }
 

@@ -43,6 +43,10 @@ pub struct Recomputed {
     /// With `reanalyse`: (opinions read, IDF terms changed).
     pub idf_refresh: Option<(usize, usize)>,
     pub millis: u128,
+    /// Where the time went: reading (analysis included), grouping, writing.
+    pub read_millis: u128,
+    pub group_millis: u128,
+    pub store_millis: u128,
 }
 
 #[derive(FromQueryResult)]
@@ -223,6 +227,7 @@ async fn recompute_once(
     let topics: Vec<(i64, String)> = snapshot.iter().map(|t| (t.id, t.status.clone())).collect();
     let members: Vec<topic_member::Model> = topic_member::Entity::find().all(&s.db).await?;
     progress(Stage::Group, 0, docs.len());
+    let read_millis = started.elapsed().as_millis();
 
     let status_of: HashMap<i64, &str> = topics.iter().map(|(id, st)| (*id, st.as_str())).collect();
     // Membership frozen: decided topics, and open ones residents are voting on.
@@ -267,6 +272,7 @@ async fn recompute_once(
         .await
         .map_err(|e| DomainError::Internal(format!("grouping: {e}")))?;
     progress(Stage::Group, docs.len(), docs.len());
+    let group_millis = started.elapsed().as_millis() - read_millis;
 
     // Each group continues the open topic it shares most opinions with
     // (at least a third of the group), each topic at most once.
@@ -350,7 +356,8 @@ async fn recompute_once(
     topic_community::Entity::delete_many().exec(&txn).await?;
 
     let mut new_topics = 0;
-    let mut member_rows: Vec<topic_member::ActiveModel> = Vec::new();
+    // What each grouped opinion's membership should be: (topic, copy of).
+    let mut desired: HashMap<i64, (i64, Option<i64>)> = HashMap::new();
     let mut community: Vec<topic_community::ActiveModel> = Vec::new();
     let at = |secs: i64| DateTime::<Utc>::from_timestamp(secs, 0).unwrap_or(now);
     let write_topic = |id: Option<i64>, label: Option<(String, String)>, ms: &[Member]| {
@@ -406,12 +413,7 @@ async fn recompute_once(
             }
         };
         for &opinion_id in &group.members {
-            member_rows.push(topic_member::ActiveModel {
-                opinion_id: Set(opinion_id),
-                topic_id: Set(id),
-                copy_of: Set(copies.get(&opinion_id).copied()),
-                pinned: Set(false),
-            });
+            desired.insert(opinion_id, (id, copies.get(&opinion_id).copied()));
         }
         community.extend(community_rows(&settings, id, &ms, now_secs));
         progress(Stage::Store, g + 1, groups.len());
@@ -445,36 +447,17 @@ async fn recompute_once(
         .filter(|m| !m.pinned && open.contains(&m.topic_id))
         .map(|m| (m.opinion_id, (m.topic_id, m.copy_of)))
         .collect();
-    let desired: HashMap<i64, (i64, Option<i64>)> = member_rows
-        .iter()
-        .map(|r| {
-            (
-                *r.opinion_id.as_ref(),
-                (*r.topic_id.as_ref(), *r.copy_of.as_ref()),
-            )
-        })
-        .collect();
     let stale: Vec<i64> = existing
+        .keys()
+        .filter(|id| !desired.contains_key(id))
+        .copied()
+        .collect();
+    let fresh: Vec<(i64, i64, Option<i64>)> = desired
         .iter()
-        .filter(|(id, was)| desired.get(id) != Some(was))
-        .map(|(id, _)| *id)
+        .filter(|(id, want)| existing.get(id) != Some(want))
+        .map(|(id, (topic, copy_of))| (*id, *topic, *copy_of))
         .collect();
-    for chunk in stale.chunks(500) {
-        topic_member::Entity::delete_many()
-            .filter(topic_member::Column::Pinned.eq(false))
-            .filter(topic_member::Column::OpinionId.is_in(chunk.iter().copied()))
-            .exec(&txn)
-            .await?;
-    }
-    let fresh: Vec<topic_member::ActiveModel> = member_rows
-        .into_iter()
-        .filter(|r| existing.get(r.opinion_id.as_ref()) != desired.get(r.opinion_id.as_ref()))
-        .collect();
-    for chunk in fresh.chunks(1_000) {
-        topic_member::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(&txn)
-            .await?;
-    }
+    write_members(&txn, &stale, &fresh).await?;
     for chunk in community.chunks(1_000) {
         topic_community::Entity::insert_many(chunk.to_vec())
             .exec_without_returning(&txn)
@@ -501,5 +484,54 @@ async fn recompute_once(
         dissolved: dissolved.len(),
         idf_refresh: idf,
         millis: started.elapsed().as_millis(),
+        read_millis,
+        group_millis,
+        store_millis: started.elapsed().as_millis() - read_millis - group_millis,
     })
+}
+
+/// Memberships per statement in [`write_members`].
+const MEMBER_BATCH: usize = 5_000;
+
+/// Removes the memberships of `stale` opinions (no longer in any group) and
+/// writes `fresh` ones (opinion, topic, copy of), replacing an opinion's
+/// earlier membership. The first run over a new street changes nearly every
+/// membership, so rows go as literal numbers, thousands per statement: every
+/// value is an integer this code formats itself, so there is nothing to
+/// quote, and neither database binds a parameter per value.
+async fn write_members<C: ConnectionTrait>(
+    conn: &C,
+    stale: &[i64],
+    fresh: &[(i64, i64, Option<i64>)],
+) -> DomainResult<()> {
+    use std::fmt::Write as _;
+    for chunk in stale.chunks(MEMBER_BATCH) {
+        let mut sql =
+            String::from("DELETE FROM topic_member WHERE pinned = false AND opinion_id IN (");
+        for (i, id) in chunk.iter().enumerate() {
+            let _ = write!(sql, "{}{id}", if i > 0 { "," } else { "" });
+        }
+        sql.push(')');
+        conn.execute_unprepared(&sql).await?;
+    }
+    for chunk in fresh.chunks(MEMBER_BATCH) {
+        let mut sql = String::from(
+            "INSERT INTO topic_member (opinion_id, topic_id, copy_of, pinned) VALUES ",
+        );
+        for (i, (opinion, topic, copy_of)) in chunk.iter().enumerate() {
+            let _ = write!(sql, "{}({opinion},{topic},", if i > 0 { "," } else { "" });
+            match copy_of {
+                Some(c) => {
+                    let _ = write!(sql, "{c},false)");
+                }
+                None => sql.push_str("NULL,false)"),
+            }
+        }
+        sql.push_str(
+            " ON CONFLICT (opinion_id) DO UPDATE SET topic_id = excluded.topic_id, \
+             copy_of = excluded.copy_of, pinned = false",
+        );
+        conn.execute_unprepared(&sql).await?;
+    }
+    Ok(())
 }

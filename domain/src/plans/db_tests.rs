@@ -426,3 +426,159 @@ async fn the_last_two_tasks_done_at_once_still_open_the_rating() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_task_handed_over_tells_its_new_assignee_and_keeps_its_deadline() {
+    for db in testdb::each().await {
+        let s = &db.s;
+        let (staff, resident, item, _topic, _) = testdb::accepted_topic(s).await;
+        let property = testdb::principal(s, "13800000006").await;
+        let plan = create(
+            s,
+            &staff,
+            NewPlan {
+                community_id: staff.community_id.unwrap(),
+                agenda_item_id: Some(item),
+                meeting_id: None,
+                title: "车棚加装充电桩".into(),
+                summary: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+        let deadline = clock::now() + chrono::Duration::days(5);
+        let task = add_task(
+            s,
+            &staff,
+            plan,
+            NewTask {
+                title: "安装充电桩".into(),
+                party: Party::Community,
+                party_name: "长乐社区".into(),
+                assignee_id: None,
+                deadline,
+            },
+        )
+        .await
+        .unwrap();
+        let to = |phone: &str| Handover {
+            party: Some(Party::Property),
+            party_name: "小河物业公司 电话13912345678".into(),
+            assignee_phone: phone.into(),
+            note: "物业负责施工".into(),
+        };
+        // Only staff of the community hand a task over; the input is checked.
+        assert!(matches!(
+            reassign_task(s, &resident, task, to("13800000006")).await,
+            Err(DomainError::Forbidden)
+        ));
+        assert!(matches!(
+            reassign_task(s, &staff, 999_999, to("13800000006")).await,
+            Err(DomainError::NotFound)
+        ));
+        for (bad, field) in [
+            (to("not a phone"), "assignee"),
+            (to("13999999999"), "assignee"),
+            (
+                Handover {
+                    party: None,
+                    ..to("")
+                },
+                "party",
+            ),
+            (
+                Handover {
+                    party_name: " ".into(),
+                    ..to("")
+                },
+                "party_name",
+            ),
+        ] {
+            match reassign_task(s, &staff, task, bad).await {
+                Err(DomainError::Validation { field: f, .. }) => {
+                    assert_eq!(f, field, "{}", db.name)
+                }
+                other => panic!("{}: {field}: {other:?}", db.name),
+            }
+        }
+        reassign_task(s, &staff, task, to("13800000006"))
+            .await
+            .unwrap();
+        // The same hand-over again changes nothing and says so.
+        assert!(matches!(
+            reassign_task(s, &staff, task, to("13800000006")).await,
+            Err(DomainError::Validation {
+                field: "party_name",
+                ..
+            })
+        ));
+        let v = view(s, None, plan).await.unwrap();
+        let t = &v.tasks[0];
+        assert_eq!(t.party, "property");
+        // The party's name is public text: masked.
+        assert!(
+            t.party_name.starts_with("小河物业公司") && !t.party_name.contains("13912345678"),
+            "{}",
+            t.party_name
+        );
+        assert_eq!(t.assignee_id, Some(property.account_id));
+        assert_eq!(
+            t.case.as_ref().unwrap().due_at.map(|d| d.timestamp()),
+            Some(deadline.timestamp())
+        );
+        assert!(
+            v.timeline
+                .iter()
+                .any(|u| u.kind == "reassign" && u.body.starts_with("长乐社区 → 小河物业公司")),
+            "{:?}",
+            v.timeline
+        );
+        // The SLA case records who has it now.
+        let steps = task_timeline(s, &staff, task).await.unwrap();
+        let last = steps.last().unwrap();
+        assert_eq!(last.kind, crate::sla::Kind::Reassigned);
+        assert_eq!(last.assignee_id, Some(property.account_id));
+        // The new assignee is told once, and may now update the task.
+        assert_eq!(
+            notices(s, property.account_id)
+                .await
+                .iter()
+                .filter(|n| n.as_str() == "任务已交给您")
+                .count(),
+            1
+        );
+        update_task(
+            s,
+            &property,
+            task,
+            TaskChange {
+                progress: Some(40),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        // A finished task stays with whoever finished it.
+        update_task(
+            s,
+            &staff,
+            task,
+            TaskChange {
+                status: Some(TaskStatus::Done),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert!(matches!(
+            reassign_task(s, &staff, task, to("")).await,
+            Err(DomainError::Conflict("task_done"))
+        ));
+        assert_eq!(
+            crate::audit::verify(s).await.unwrap().first_bad_seq,
+            None,
+            "{}",
+            db.name
+        );
+    }
+}

@@ -410,6 +410,25 @@ async fn touch<C: ConnectionTrait>(conn: &C, plan_id: i64) -> DomainResult<()> {
     Ok(())
 }
 
+/// A task and its plan, the plan's row locked (see [`lock_plan`]); the task
+/// is read after the lock, so it is what concurrent changes left.
+async fn task_under_lock<C: ConnectionTrait>(
+    conn: &C,
+    task_id: i64,
+) -> DomainResult<(plan::Model, plan_task::Model)> {
+    let plan_id = plan_task::Entity::find_by_id(task_id)
+        .one(conn)
+        .await?
+        .ok_or(DomainError::NotFound)?
+        .plan_id;
+    let p = lock_plan(conn, plan_id).await?;
+    let task = plan_task::Entity::find_by_id(task_id)
+        .one(conn)
+        .await?
+        .ok_or(DomainError::NotFound)?;
+    Ok((p, task))
+}
+
 /// A change to a task: a new status, progress, a new deadline, and a note
 /// (any of them; at least one).
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
@@ -452,16 +471,7 @@ pub async fn update_task(
     }
     let cal = sla::calendar(s).await?;
     let (_gate, txn) = s.begin_write().await?;
-    let plan_id = plan_task::Entity::find_by_id(task_id)
-        .one(&txn)
-        .await?
-        .ok_or(DomainError::NotFound)?
-        .plan_id;
-    let p = lock_plan(&txn, plan_id).await?;
-    let task = plan_task::Entity::find_by_id(task_id)
-        .one(&txn)
-        .await?
-        .ok_or(DomainError::NotFound)?;
+    let (p, task) = task_under_lock(&txn, task_id).await?;
     let assignee = task.assignee_id == Some(actor.account_id);
     if !actor.is_staff_of(Some(p.community_id)) && !assignee {
         return Err(DomainError::Forbidden);
@@ -585,6 +595,141 @@ pub async fn update_task(
         "plan.task.update",
         &format!("plan_task:{task_id}"),
         serde_json::json!({"from": from.as_str(), "to": to.as_str(), "progress": progress, "deadline": change.deadline, "note": note}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Who takes a task over: the kind of party, its name as the public reads
+/// it, and optionally the account of the person who will update it (by
+/// phone number: someone registered), and why.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+pub struct Handover {
+    pub party: Option<Party>,
+    pub party_name: String,
+    /// Empty: no account updates it (staff do).
+    pub assignee_phone: String,
+    pub note: String,
+}
+
+/// Staff of the community hand a task that is not done to another party:
+/// the task's SLA case records the reassignment (its deadline runs on), the
+/// public timeline says who is responsible now, the new assignee (if any)
+/// is told in the app, and the change is audited.
+pub async fn reassign_task(
+    s: &Services,
+    actor: &Principal,
+    task_id: i64,
+    to: Handover,
+) -> DomainResult<()> {
+    let party = to
+        .party
+        .ok_or(DomainError::validation("party", "required"))?;
+    let party_name = public_text(&to.party_name, "party_name", 2, PARTY_MAX)?;
+    let note = if to.note.trim().is_empty() {
+        String::new()
+    } else {
+        public_text(&to.note, "note", 1, NOTE_MAX)?
+    };
+    let phone = match to.assignee_phone.trim() {
+        "" => None,
+        p => Some(
+            crate::accounts::PhoneNumber::parse(p)
+                .map_err(|_| DomainError::validation("assignee", "invalid"))?,
+        ),
+    };
+    let cal = sla::calendar(s).await?;
+    let (_gate, txn) = s.begin_write().await?;
+    let (p, task) = task_under_lock(&txn, task_id).await?;
+    if !actor.is_staff_of(Some(p.community_id)) {
+        return Err(DomainError::Forbidden);
+    }
+    if p.status == status::CLOSED {
+        return Err(DomainError::Conflict("plan_closed"));
+    }
+    if task.status == TaskStatus::Done.as_str() {
+        return Err(DomainError::Conflict("task_done"));
+    }
+    let assignee = match &phone {
+        None => None,
+        Some(phone) => Some(
+            crate::entities::account::Entity::find()
+                .filter(crate::entities::account::Column::Phone.eq(phone.as_str()))
+                .filter(crate::entities::account::Column::Disabled.eq(false))
+                .one(&txn)
+                .await?
+                .ok_or(DomainError::validation("assignee", "unknown"))?,
+        ),
+    };
+    let assignee_id = assignee.as_ref().map(|a| a.id);
+    if party.as_str() == task.party_kind
+        && party_name == task.party_name
+        && assignee_id == task.assignee_id
+    {
+        return Err(DomainError::validation("party_name", "unchanged"));
+    }
+    let now = clock::now();
+    let by = Some(actor.account_id);
+    let why = (!note.is_empty()).then_some(note.as_str());
+    sla::change_in(
+        &txn,
+        &cal,
+        task.case_id,
+        sla::Change::Reassign { to: assignee_id },
+        by,
+        why,
+        now,
+    )
+    .await?;
+    let mut row: plan_task::ActiveModel = task.clone().into();
+    row.party_kind = Set(party.as_str().to_owned());
+    row.party_name = Set(party_name.clone());
+    row.assignee_id = Set(assignee_id);
+    row.updated_at = Set(now);
+    row.update(&txn).await?;
+    let mut body = format!("{} → {party_name}", task.party_name);
+    if !note.is_empty() {
+        body.push_str(" — ");
+        body.push_str(&note);
+    }
+    line(
+        &txn,
+        p.id,
+        Some(task_id),
+        "reassign",
+        &body,
+        Some(task.progress),
+        by,
+    )
+    .await?;
+    if let Some(a) = assignee.filter(|a| Some(a.id) != task.assignee_id) {
+        crate::outbox::enqueue(
+            &txn,
+            crate::outbox::Channel::InApp,
+            &a.id.to_string(),
+            "任务已交给您",
+            &format!(
+                "共治方案「{}」的任务「{}」现由您负责，截止 {}。查看：/plans/{}#task-{task_id}",
+                p.title,
+                task.title,
+                clock::china_time(task.deadline),
+                p.id
+            ),
+        )
+        .await?;
+    }
+    touch(&txn, p.id).await?;
+    audit::append(
+        &txn,
+        Some(actor.account_id),
+        "plan.task.reassign",
+        &format!("plan_task:{task_id}"),
+        serde_json::json!({
+            "from": {"party": task.party_kind, "name": task.party_name, "assignee": task.assignee_id},
+            "to": {"party": party.as_str(), "name": party_name, "assignee": assignee_id},
+            "note": note,
+        }),
     )
     .await?;
     txn.commit().await?;

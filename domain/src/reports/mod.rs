@@ -472,27 +472,25 @@ pub(crate) async fn compute(
     let (start, end) = (period.start(), period.end());
     let backend = db.get_database_backend();
 
-    // Opinions received: by community, channel, category, status and month,
-    // in one pass over the period's opinions (the monthly trend reads its
-    // column from here rather than scanning them again).
+    // Opinions received: by community, channel, category and status, a
+    // column per month, in one pass over the period's opinions (the monthly
+    // trend reads its column from here rather than scanning them again).
+    // Grouped by exactly the leading columns of the `opinion_figures` index,
+    // which holds every column read here: the database walks that index in
+    // order, with no sort and no visit to the opinions themselves.
     let months = period.months();
     let mut opinion_months: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+    const RECEIVED: &str = "COALESCE(received_at, created_at)";
     let mut q = Sql::new(backend);
-    q.push("SELECT community_id, channel, category, status, ");
-    if months.len() > 1 {
-        q.push("CAST(CASE");
-        for (i, (_, _, month_end)) in months.iter().enumerate().take(months.len() - 1) {
-            q.push(" WHEN COALESCE(received_at, created_at) < ")
-                .bind(*month_end)
-                .push(&format!(" THEN {i}"));
-        }
-        q.push(&format!(" ELSE {} END AS BIGINT)", months.len() - 1));
-    } else {
-        q.push("CAST(0 AS BIGINT)");
+    q.push("SELECT community_id, channel, category, status");
+    for (i, (_, a, b)) in months.iter().enumerate() {
+        q.push(", SUM(CASE WHEN ")
+            .within(RECEIVED, *a, *b)
+            .push(&format!(" THEN 1 ELSE 0 END) AS m{i}"));
     }
-    q.push(" AS month, COUNT(*) AS n FROM opinion WHERE ")
-        .within("COALESCE(received_at, created_at)", start, end)
-        .push(" GROUP BY community_id, channel, category, status, month");
+    q.push(" FROM opinion WHERE ")
+        .within(RECEIVED, start, end)
+        .push(" GROUP BY community_id, channel, category, status");
     let opinions = q;
 
     // The other sections run while the database scans the opinions (the
@@ -645,7 +643,10 @@ pub(crate) async fn compute(
         let Some(f) = per.get_mut(&c) else {
             continue;
         };
-        let n = get_i64(&r, "n")?;
+        let by_month = (0..months.len())
+            .map(|i| get_i64(&r, &format!("m{i}")))
+            .collect::<DomainResult<Vec<i64>>>()?;
+        let n: i64 = by_month.iter().sum();
         f.opinions += n;
         *f.by_channel.entry(get_str(&r, "channel")?).or_default() += n;
         *f.by_category.entry(get_str(&r, "category")?).or_default() += n;
@@ -655,14 +656,11 @@ pub(crate) async fn compute(
             crate::opinions::status::MERGED => f.merged += n,
             _ => f.pending += n,
         }
-        let by_month = opinion_months
+        let slots = opinion_months
             .entry(c)
             .or_insert_with(|| vec![0; months.len()]);
-        if let Some(slot) = usize::try_from(get_i64(&r, "month")?)
-            .ok()
-            .and_then(|m| by_month.get_mut(m))
-        {
-            *slot += n;
+        for (slot, m) in slots.iter_mut().zip(by_month) {
+            *slot += m;
         }
     }
 

@@ -2,7 +2,9 @@
 //! opinions as the public sees them (phone numbers and ID numbers masked,
 //! no author), meetings that were announced, plans with their tasks done
 //! and residents' ratings. Public fields only, read by column; a page at a
-//! time, newest first, with the last id as the cursor to the next page.
+//! time, newest first, with where the page ended as the cursor to the next:
+//! opinions by when they were published (then id), the others by id. Each
+//! page reads only its own rows from an index, whatever the filter.
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -28,9 +30,45 @@ pub struct Filter {
     pub from: Option<DateTime<Utc>>,
     /// The first instant after the period.
     pub until: Option<DateTime<Utc>>,
-    /// Records with a smaller id than this (the previous page's cursor).
-    pub before: Option<i64>,
+    /// Where the previous page ended.
+    pub before: Option<Cursor>,
     pub limit: u64,
+}
+
+/// Where a page ended: the last record's id, and for opinions when it was
+/// published. Written `ID` or `NANOS-ID` (nanoseconds since 1970, UTC).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cursor {
+    pub at: Option<DateTime<Utc>>,
+    pub id: i64,
+}
+
+impl Cursor {
+    /// Reads a cursor as [`Cursor::to_string`] writes it; `None` for
+    /// anything else.
+    pub fn parse(s: &str) -> Option<Cursor> {
+        fn number(s: &str, max_len: usize) -> Option<i64> {
+            if s.is_empty() || s.len() > max_len || !s.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            s.parse().ok()
+        }
+        let (at, id) = match s.split_once('-') {
+            Some((at, id)) => (Some(DateTime::from_timestamp_nanos(number(at, 19)?)), id),
+            None => (None, s),
+        };
+        let id = number(id, 18).filter(|id| *id > 0)?;
+        Some(Cursor { at, id })
+    }
+}
+
+impl std::fmt::Display for Cursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.at.and_then(|at| at.timestamp_nanos_opt()) {
+            Some(nanos) => write!(f, "{nanos}-{}", self.id),
+            None => write!(f, "{}", self.id),
+        }
+    }
 }
 
 impl Filter {
@@ -42,10 +80,19 @@ impl Filter {
         if self.limit > PAGE_MAX {
             return Err(DomainError::validation("limit", "invalid"));
         }
-        if self.before.is_some_and(|b| b <= 0) {
+        if self.before.is_some_and(|b| b.id <= 0) {
             return Err(DomainError::validation("cursor", "invalid"));
         }
         Ok(self)
+    }
+
+    /// The id a page of meetings or plans (ordered by id) starts below; an
+    /// opinions' cursor is refused.
+    fn before_id(&self) -> DomainResult<Option<i64>> {
+        match self.before {
+            Some(Cursor { at: Some(_), .. }) => Err(DomainError::validation("cursor", "invalid")),
+            other => Ok(other.map(|c| c.id)),
+        }
     }
 }
 
@@ -56,11 +103,11 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
-fn page<T>(mut items: Vec<T>, limit: u64, id: impl Fn(&T) -> i64) -> Page<T> {
+fn page<T>(mut items: Vec<T>, limit: u64, cursor: impl Fn(&T) -> Cursor) -> Page<T> {
     let more = items.len() as u64 > limit;
     items.truncate(limit as usize);
     let next_cursor = more
-        .then(|| items.last().map(|x| id(x).to_string()))
+        .then(|| items.last().map(|x| cursor(x).to_string()))
         .flatten();
     Page { items, next_cursor }
 }
@@ -77,9 +124,18 @@ pub struct OpenOpinion {
     pub published_at: DateTime<Utc>,
 }
 
-/// Published, visible opinions, newest first, masked as the public sees them.
+/// Published, visible opinions, newest published first, masked as the
+/// public sees them. Ordered by (published, id), which the
+/// `opinion_published` and `opinion_community_published` indexes hold: a
+/// page reads its own rows, however few of the community's opinions fall in
+/// the period.
 pub async fn opinions(s: &Services, f: Filter) -> DomainResult<Page<OpenOpinion>> {
     let f = f.checked()?;
+    let before = match f.before {
+        None => None,
+        Some(Cursor { at: Some(at), id }) => Some((at, id)),
+        Some(_) => return Err(DomainError::validation("cursor", "invalid")),
+    };
     let mut q = opinion::Entity::find()
         .select_only()
         .columns([
@@ -104,8 +160,15 @@ pub async fn opinions(s: &Services, f: Filter) -> DomainResult<Page<OpenOpinion>
     if let Some(t) = f.until {
         q = q.filter(opinion::Column::PublishedAt.lt(t));
     }
-    if let Some(b) = f.before {
-        q = q.filter(opinion::Column::Id.lt(b));
+    if let Some((at, id)) = before {
+        use sea_orm::sea_query::{Expr, ExprTrait};
+        q = q.filter(
+            Expr::tuple([
+                Expr::col(opinion::Column::PublishedAt),
+                Expr::col(opinion::Column::Id),
+            ])
+            .lt(Expr::tuple([Expr::value(at), Expr::value(id)])),
+        );
     }
     type Row = (
         i64,
@@ -118,6 +181,7 @@ pub async fn opinions(s: &Services, f: Filter) -> DomainResult<Page<OpenOpinion>
         Option<DateTime<Utc>>,
     );
     let rows: Vec<Row> = q
+        .order_by_desc(opinion::Column::PublishedAt)
         .order_by_desc(opinion::Column::Id)
         .limit(f.limit + 1)
         .into_tuple()
@@ -138,7 +202,10 @@ pub async fn opinions(s: &Services, f: Filter) -> DomainResult<Page<OpenOpinion>
             },
         )
         .collect();
-    Ok(page(items, f.limit, |o: &OpenOpinion| o.id))
+    Ok(page(items, f.limit, |o: &OpenOpinion| Cursor {
+        at: Some(o.published_at),
+        id: o.id,
+    }))
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -179,7 +246,7 @@ pub async fn meetings(s: &Services, f: Filter) -> DomainResult<Page<OpenMeeting>
     if let Some(t) = f.until {
         q = q.filter(meeting::Column::StartsAt.lt(t));
     }
-    if let Some(b) = f.before {
+    if let Some(b) = f.before_id()? {
         q = q.filter(meeting::Column::Id.lt(b));
     }
     let rows: Vec<(i64, i64, String, String, String, DateTime<Utc>)> = q
@@ -231,7 +298,10 @@ pub async fn meetings(s: &Services, f: Filter) -> DomainResult<Page<OpenMeeting>
             }
         })
         .collect();
-    Ok(page(items, f.limit, |m: &OpenMeeting| m.id))
+    Ok(page(items, f.limit, |m: &OpenMeeting| Cursor {
+        at: None,
+        id: m.id,
+    }))
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -271,7 +341,7 @@ pub async fn plans(s: &Services, f: Filter) -> DomainResult<Page<OpenPlan>> {
     if let Some(t) = f.until {
         q = q.filter(plan::Column::CreatedAt.lt(t));
     }
-    if let Some(b) = f.before {
+    if let Some(b) = f.before_id()? {
         q = q.filter(plan::Column::Id.lt(b));
     }
     type Row = (
@@ -350,5 +420,8 @@ pub async fn plans(s: &Services, f: Filter) -> DomainResult<Page<OpenPlan>> {
             },
         )
         .collect();
-    Ok(page(items, f.limit, |p: &OpenPlan| p.id))
+    Ok(page(items, f.limit, |p: &OpenPlan| Cursor {
+        at: None,
+        id: p.id,
+    }))
 }

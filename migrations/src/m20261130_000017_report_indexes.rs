@@ -1,0 +1,93 @@
+//! Indexes for the street's report and the open-data API at scale:
+//! - `opinion_figures` holds every column the report's opinion figures read,
+//!   led by the columns they are grouped by, so the report walks it in
+//!   order instead of reading (and sorting) the opinions themselves;
+//! - `opinion_published` and `opinion_community_published` order published
+//!   opinions the way the open-data API pages them (when published, then
+//!   id), so a page reads only its own rows, whatever the community and
+//!   period. The first replaces migration 16's index on `published_at`.
+use sea_orm_migration::prelude::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[derive(DeriveIden)]
+enum Opinion {
+    Table,
+    Id,
+    CommunityId,
+    Channel,
+    Category,
+    Status,
+    ReceivedAt,
+    CreatedAt,
+    PublishedAt,
+}
+
+const REPORT: &str = "opinion_figures";
+const PUBLISHED: &str = "opinion_published";
+const COMMUNITY_PUBLISHED: &str = "opinion_community_published";
+/// Migration 16's index, which `opinion_published` replaces.
+const OLD: &str = "opinion_published_at";
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_index(
+                Index::create()
+                    .name(REPORT)
+                    .table(Opinion::Table)
+                    .col(Opinion::CommunityId)
+                    .col(Opinion::Channel)
+                    .col(Opinion::Category)
+                    .col(Opinion::Status)
+                    .col(Opinion::ReceivedAt)
+                    .col(Opinion::CreatedAt)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name(PUBLISHED)
+                    .table(Opinion::Table)
+                    .col(Opinion::PublishedAt)
+                    .col(Opinion::Id)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name(COMMUNITY_PUBLISHED)
+                    .table(Opinion::Table)
+                    .col(Opinion::CommunityId)
+                    .col(Opinion::PublishedAt)
+                    .col(Opinion::Id)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .drop_index(Index::drop().name(OLD).table(Opinion::Table).to_owned())
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_index(
+                Index::create()
+                    .name(OLD)
+                    .table(Opinion::Table)
+                    .col(Opinion::PublishedAt)
+                    .to_owned(),
+            )
+            .await?;
+        for name in [COMMUNITY_PUBLISHED, PUBLISHED, REPORT] {
+            manager
+                .drop_index(Index::drop().name(name).table(Opinion::Table).to_owned())
+                .await?;
+        }
+        Ok(())
+    }
+}
