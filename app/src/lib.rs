@@ -99,6 +99,7 @@ lazy_pages! {
     PlanListRoute => plans::PlanList,
     PlanRoute => plans::PlanPage,
     NewMeetingRoute => meetings::NewMeeting,
+    EditMeetingRoute => meetings::MeetingEditPage,
     VenueSheetRoute => meetings::VenueSheet,
     NewPlanRoute => plans::NewPlan,
     SlaAdminRoute => plans::SlaAdmin,
@@ -170,6 +171,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/plans/:id") view={Lazy::<PlanRoute>::new()} />
                     <Route path=path!("/staff/meetings/new") view={Lazy::<NewMeetingRoute>::new()} />
                     <Route path=path!("/staff/meetings/:id/sheet") view={Lazy::<VenueSheetRoute>::new()} />
+                    <Route path=path!("/staff/meetings/:id/edit") view={Lazy::<EditMeetingRoute>::new()} />
                     <Route path=path!("/staff/plans/new") view={Lazy::<NewPlanRoute>::new()} />
                     <Route path=path!("/admin/sla") view={Lazy::<SlaAdminRoute>::new()} />
                     <Route path=path!("/me") view={Lazy::<ResidentHomeRoute>::new()} />

@@ -105,6 +105,51 @@ async fn outbox_delivers_each_message_once_and_retries_failures_after_a_backoff(
 }
 
 #[tokio::test]
+async fn a_message_whose_sender_stopped_mid_delivery_is_sent_again_later() {
+    use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+    let s = services().await;
+    let id = enqueue(&s.db, Channel::Sms, "13800000001", "t", "stuck")
+        .await
+        .unwrap();
+    let noon = china("2026-11-30 12:00");
+    // Claimed by a sender that then died (a crash during the gateway call).
+    crate::entities::outbox::Entity::update_many()
+        .set(crate::entities::outbox::ActiveModel {
+            status: Set("sending".into()),
+            attempts: Set(1),
+            next_attempt_at: Set(Some(
+                noon + chrono::Duration::seconds(crate::outbox::CLAIM_TTL_SECONDS),
+            )),
+            ..Default::default()
+        })
+        .filter(crate::entities::outbox::Column::Id.eq(id))
+        .exec(&s.db)
+        .await
+        .unwrap();
+    let r = Recorder {
+        sent: Mutex::new(vec![]),
+        fail_first: Mutex::new(false),
+    };
+    assert_eq!(
+        deliver_pending_at(&s.db, &r, 10, noon + chrono::Duration::seconds(60))
+            .await
+            .unwrap(),
+        0,
+        "its claim still holds"
+    );
+    let later = noon + chrono::Duration::seconds(crate::outbox::CLAIM_TTL_SECONDS + 1);
+    assert_eq!(deliver_pending_at(&s.db, &r, 10, later).await.unwrap(), 1);
+    assert_eq!(deliver_pending_at(&s.db, &r, 10, later).await.unwrap(), 0);
+    assert_eq!(r.sent.lock().unwrap().clone(), vec!["stuck"]);
+    let row = crate::entities::outbox::Entity::find_by_id(id)
+        .one(&s.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((row.status.as_str(), row.attempts), ("sent", 2));
+}
+
+#[tokio::test]
 async fn sms_that_is_not_urgent_waits_for_morning_and_urgent_work_does_not() {
     let s = services().await;
     enqueue(&s.db, Channel::Sms, "13800000001", "t", "notice")

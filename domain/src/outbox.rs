@@ -233,6 +233,17 @@ pub fn backoff(attempts: i32) -> chrono::Duration {
     chrono::Duration::seconds(std::cmp::min(secs, 3600))
 }
 
+/// How long a claimed message may stay `sending`: if its sender stopped
+/// (a crash or a restart during a gateway call), it is claimed again after
+/// this, counting as one more attempt; the gateway can drop a repeat by the
+/// outbox id it is given.
+pub const CLAIM_TTL_SECONDS: i64 = 300;
+
+/// How long one batch may take: the rest waits for the next tick (the
+/// outbox lease lasts 30 s, and a slow gateway must not hold up the codes
+/// and notices behind it for longer).
+const BATCH_BUDGET: std::time::Duration = std::time::Duration::from_secs(20);
+
 /// Delivers up to `batch` pending messages whose time has come. Each is
 /// claimed with a guarded update first, so two server instances never send
 /// the same message. A failure is tried again after [`backoff`], five
@@ -245,29 +256,55 @@ pub(crate) async fn deliver_pending_in<C: ConnectionTrait>(
     deliver_pending_at(conn, channel, batch, crate::clock::now()).await
 }
 
-/// [`deliver_pending_in`] as if it were `now`.
+/// [`deliver_pending_in`] as if the batch started at `start`: each message's
+/// own time is `start` plus the time the batch has taken so far, so a slow
+/// gateway does not put retries or quiet hours in the past.
 pub(crate) async fn deliver_pending_at<C: ConnectionTrait>(
     conn: &C,
     channel: &dyn Deliver,
     batch: u64,
-    now: chrono::DateTime<chrono::Utc>,
+    start: chrono::DateTime<chrono::Utc>,
 ) -> DomainResult<usize> {
+    let began = std::time::Instant::now();
+    let now = || {
+        start
+            + chrono::Duration::from_std(began.elapsed())
+                .unwrap_or_else(|_| chrono::Duration::zero())
+    };
+    // Pending and due, or claimed by a sender that never finished.
+    let due = |at: chrono::DateTime<chrono::Utc>| {
+        sea_orm::Condition::any()
+            .add(
+                sea_orm::Condition::all()
+                    .add(outbox::Column::Status.eq("pending"))
+                    .add(
+                        sea_orm::Condition::any()
+                            .add(outbox::Column::NextAttemptAt.is_null())
+                            .add(outbox::Column::NextAttemptAt.lte(at)),
+                    ),
+            )
+            .add(
+                sea_orm::Condition::all()
+                    .add(outbox::Column::Status.eq("sending"))
+                    .add(outbox::Column::NextAttemptAt.lte(at)),
+            )
+    };
     let pending = outbox::Entity::find()
-        .filter(outbox::Column::Status.eq("pending"))
-        .filter(
-            sea_orm::Condition::any()
-                .add(outbox::Column::NextAttemptAt.is_null())
-                .add(outbox::Column::NextAttemptAt.lte(now)),
-        )
+        .filter(due(start))
         .order_by_asc(outbox::Column::Id)
         .limit(batch)
         .all(conn)
         .await?;
     let mut sent = 0;
     for msg in pending {
+        if began.elapsed() > BATCH_BUDGET {
+            break;
+        }
+        let at = now();
         if msg.channel == Channel::Sms.as_str()
             && !msg.urgent
-            && let Some(until) = quiet_until(now)
+            && msg.status == "pending"
+            && let Some(until) = quiet_until(at)
         {
             outbox::Entity::update_many()
                 .col_expr(outbox::Column::NextAttemptAt, Expr::value(Some(until)))
@@ -277,14 +314,21 @@ pub(crate) async fn deliver_pending_at<C: ConnectionTrait>(
                 .await?;
             continue;
         }
+        // Claimed for CLAIM_TTL_SECONDS; the guard makes one claimant win.
         let claimed = outbox::Entity::update_many()
             .col_expr(outbox::Column::Status, Expr::value("sending"))
             .col_expr(
                 outbox::Column::Attempts,
                 Expr::col(outbox::Column::Attempts).add(1),
             )
+            .col_expr(
+                outbox::Column::NextAttemptAt,
+                Expr::value(Some(at + chrono::Duration::seconds(CLAIM_TTL_SECONDS))),
+            )
             .filter(outbox::Column::Id.eq(msg.id))
-            .filter(outbox::Column::Status.eq("pending"))
+            .filter(outbox::Column::Status.eq(msg.status.as_str()))
+            .filter(outbox::Column::Attempts.eq(msg.attempts))
+            .filter(due(at))
             .exec(conn)
             .await?;
         if claimed.rows_affected != 1 {
@@ -300,7 +344,7 @@ pub(crate) async fn deliver_pending_at<C: ConnectionTrait>(
         } else {
             sent += 1;
         }
-        let retry_at = (status == "pending").then(|| now + backoff(msg.attempts));
+        let retry_at = (status == "pending").then(|| now() + backoff(msg.attempts));
         outbox::Entity::update_many()
             .col_expr(outbox::Column::Status, Expr::value(status))
             .col_expr(outbox::Column::LastError, Expr::value(error))
@@ -336,7 +380,7 @@ pub(crate) async fn redact_stale_secrets_in<C: ConnectionTrait>(
         // Still undelivered when its code expired: never send it any more.
         .col_expr(
             outbox::Column::Status,
-            Expr::cust("CASE WHEN status = 'pending' THEN 'failed' ELSE status END"),
+            Expr::cust("CASE WHEN status IN ('pending', 'sending') THEN 'failed' ELSE status END"),
         )
         .filter(outbox::Column::Sensitive.eq(true))
         .filter(outbox::Column::Body.ne(REDACTED))

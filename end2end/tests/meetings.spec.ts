@@ -70,6 +70,17 @@ test("a live hybrid meeting: a resident online votes on a poll that appears with
   await staff.getByRole("button", { name: "邀请提出意见的居民" }).click();
   await staff.locator("#schedule").click();
   await expect(staff.locator("#meeting-status")).toHaveText("已发布");
+  // A new place after scheduling: staff edit it, the invited resident is told.
+  await staff.locator("#edit-meeting-link").click();
+  await hydrated(staff);
+  await expect(staff.getByLabel("会议名称")).toHaveValue("南门路灯议事会 " + tag);
+  await staff.getByLabel("地点").fill("长乐社区文化家园 " + tag);
+  await staff.locator("#edit-meeting button[type=submit]").click();
+  await expect(staff).toHaveURL(meetingUrl);
+  await hydrated(staff);
+  await expect(staff.locator("body")).toContainText("长乐社区文化家园 " + tag);
+  await resident.goto("/me");
+  await expect(resident.locator("#inbox")).toContainText("长乐社区文化家园 " + tag);
   await staff.locator("#go-live").click();
   await expect(staff.locator("#meeting-status")).toHaveText("进行中");
 

@@ -293,10 +293,11 @@ pub struct Analyzer {
 /// weighs in keywords than a general word of the same TF-IDF.
 pub const MATTER_BOOST: f64 = 2.0;
 
-/// Words either side of a word that count as its neighbours in
-/// [`Analyzer::phrases`] (jieba's default span is 5 tokens; here every
-/// other token is the space between two words).
-const PHRASE_SPAN: usize = 8;
+/// Tokens after a word within which another word is its neighbour in
+/// [`Analyzer::phrases`]: jieba's default span is 5 (four following
+/// words); here every other token is the space between two words, so 9
+/// reaches the same four words.
+const PHRASE_SPAN: usize = 9;
 
 /// A word worth ranking as a keyword: two or more characters, not a number
 /// or a masked run of digits.
@@ -411,14 +412,17 @@ impl Analyzer {
     /// out), so residents' different names for one matter rank as one word.
     pub fn phrases<'a>(&self, texts: impl IntoIterator<Item = &'a str>, k: usize) -> Vec<String> {
         // Word, space, word …: jieba cuts the joined text back into the
-        // same words; a line break keeps texts apart.
+        // same words, each space a token of its own. A span's worth of line
+        // breaks between texts keeps one text's words from neighbouring the
+        // next one's.
+        let gap = "\n".repeat(PHRASE_SPAN);
         let mut joined = String::new();
         for text in texts {
             for w in self.words(text).into_iter().filter(|w| keyword_like(w)) {
                 joined.push_str(&w);
                 joined.push(' ');
             }
-            joined.push('\n');
+            joined.push_str(&gap);
         }
         self.textrank
             .extract_keywords(&self.jieba, &joined, k, Vec::new())

@@ -72,6 +72,16 @@ pub struct Config {
     pub sms_gateway_url: Option<String>,
     /// Bearer token for the SMS gateway.
     pub sms_gateway_token: Option<String>,
+    /// The SMS gateway's JSON request body, with `"{{to}}"`, `"{{text}}"`,
+    /// `"{{id}}"` and `"{{subject}}"` as values to fill in (default
+    /// `{"id": "{{id}}", "to": "{{to}}", "text": "{{text}}"}`).
+    pub sms_gateway_template: Option<String>,
+    /// An SMTP server for e-mail: `smtps://user:pass@host:465`,
+    /// `smtp://user:pass@host:587?tls=required`, or `smtp://127.0.0.1:25`
+    /// (a relay on this machine). Unset: e-mail goes to the development log.
+    pub smtp_url: Option<String>,
+    /// The sender of e-mail, e.g. `红茶议事会 <noreply@example.org>`.
+    pub smtp_from: Option<String>,
 }
 
 /// Attempts allowed per window (minutes).
@@ -134,6 +144,9 @@ impl Default for Config {
             background_jobs: true,
             sms_gateway_url: None,
             sms_gateway_token: None,
+            sms_gateway_template: None,
+            smtp_url: None,
+            smtp_from: None,
         }
     }
 }
@@ -221,7 +234,16 @@ impl Config {
             self.sms_gateway_url = Some(v).filter(|v| !v.trim().is_empty());
         }
         if let Some(v) = get("HONGCHA_SMS_GATEWAY_TOKEN") {
-            self.sms_gateway_token = Some(v).filter(|v| !v.is_empty());
+            self.sms_gateway_token = Some(v.trim().to_owned()).filter(|v| !v.is_empty());
+        }
+        if let Some(v) = get("HONGCHA_SMS_GATEWAY_TEMPLATE") {
+            self.sms_gateway_template = Some(v).filter(|v| !v.trim().is_empty());
+        }
+        if let Some(v) = get("HONGCHA_SMTP_URL") {
+            self.smtp_url = Some(v).filter(|v| !v.trim().is_empty());
+        }
+        if let Some(v) = get("HONGCHA_SMTP_FROM") {
+            self.smtp_from = Some(v).filter(|v| !v.trim().is_empty());
         }
         if let Some(v) = get("HONGCHA_REPORT_HIDE_THRESHOLD") {
             self.report_hide_threshold = parse("HONGCHA_REPORT_HIDE_THRESHOLD", v)?;

@@ -61,10 +61,22 @@ impl Jobs {
         let holder = format!("{}-{}", std::process::id(), rand::random::<u32>());
         let sms = match &cfg.sms_gateway_url {
             Some(url) => Some(
-                HttpGateway::new(url, cfg.sms_gateway_token.clone())
-                    .map_err(|e| anyhow::anyhow!("sms_gateway_url: {e}"))?,
+                HttpGateway::new(
+                    url,
+                    cfg.sms_gateway_token.clone(),
+                    cfg.sms_gateway_template.as_deref(),
+                )
+                .map_err(|e| anyhow::anyhow!("sms_gateway_url: {e}"))?,
             ),
             None => None,
+        };
+        let mail = match (&cfg.smtp_url, &cfg.smtp_from) {
+            (Some(url), Some(from)) => Some(
+                crate::mail::SmtpMail::new(url, from)
+                    .map_err(|e| anyhow::anyhow!("smtp_url / smtp_from: {e}"))?,
+            ),
+            (Some(_), None) => anyhow::bail!("smtp_url is set: set smtp_from (the sender) too"),
+            _ => None,
         };
         Ok(Self {
             services,
@@ -74,6 +86,7 @@ impl Jobs {
                     reveal_secrets: cfg.dev_reveal_codes,
                 },
                 sms,
+                mail,
             },
             holder,
             heat_every: (cfg.heat_every_minutes > 0)

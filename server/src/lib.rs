@@ -6,6 +6,7 @@ pub mod assets;
 pub mod config;
 pub mod jobs;
 pub mod live;
+pub mod mail;
 pub mod media;
 pub mod middleware;
 mod openapi;

@@ -104,6 +104,18 @@ async fn sms_go_to_the_gateway_once_with_its_token_and_failures_wait_with_the_re
                 "the code is in the SMS: {text}"
             );
         }
+        // The gateway has answered; wait for the outbox to record it.
+        for to in ["13800000001", "13800000002"] {
+            for _ in 0..100 {
+                if outbox_row(&app, to)
+                    .await
+                    .is_some_and(|(st, _, _)| st != "sending")
+                {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+        }
         // Delivered: sent once, and the code is no longer kept.
         let (status, body, error) = outbox_row(&app, "13800000001").await.unwrap();
         assert_eq!(status, "sent", "{backend:?}");

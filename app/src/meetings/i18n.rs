@@ -10,6 +10,23 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "The community brings what residents care about most to a council meeting. Come in person or join online.",
     ),
     ("meet.empty", "还没有议事会。", "No meetings yet."),
+    ("meet.edit", "修改安排", "Edit"),
+    (
+        "meet.edit_intro",
+        "修改议事会的议题、时间、地点和方式。已发布的议事会改了时间、地点或方式，会通知每位受邀人。",
+        "Change the meeting's items, time, place and mode. When a scheduled meeting's time, place or mode changes, every invitee is told.",
+    ),
+    (
+        "meet.edit_tells",
+        "这场议事会已发布：改动时间、地点或方式后，会通知每位受邀人。",
+        "This meeting is scheduled: changing its time, place or mode tells every invitee.",
+    ),
+    (
+        "meet.edit_closed",
+        "议事会已经开始或结束，不能再修改安排。",
+        "The meeting has started or ended; its arrangements can no longer change.",
+    ),
+    ("meet.back", "返回议事会", "Back to the meeting"),
     ("meet.new", "发起议事会", "New meeting"),
     (
         "meet.new_intro",

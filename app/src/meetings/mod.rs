@@ -9,7 +9,7 @@
 pub mod i18n;
 mod pages;
 
-pub use pages::{MeetingList, MeetingPage, NewMeeting, VenueSheet};
+pub use pages::{MeetingEditPage, MeetingList, MeetingPage, NewMeeting, VenueSheet};
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
@@ -229,6 +229,50 @@ pub async fn meeting_choices() -> Result<(i64, Vec<(i64, String)>), AppError> {
     ))
 }
 
+/// The meeting form's fields as the domain takes them.
+#[cfg(feature = "ssr")]
+#[allow(clippy::too_many_arguments)]
+fn meeting_input(
+    community_id: i64,
+    title: String,
+    summary: String,
+    mode: &str,
+    venue: String,
+    starts_at: &str,
+    minutes_long: i32,
+    video_url: String,
+    items: Vec<i64>,
+    quorum: i32,
+    majority_pct: i32,
+) -> Result<domain::meetings::MeetingInput, AppError> {
+    use domain::meetings::Mode;
+    let invalid = |field: &str| AppError::Validation {
+        field: field.into(),
+        rule: "invalid".into(),
+    };
+    let mode = match mode {
+        "onsite" => Mode::Onsite,
+        "online" => Mode::Online,
+        "hybrid" => Mode::Hybrid,
+        _ => return Err(invalid("mode")),
+    };
+    let starts_at =
+        domain::clock::parse_china_local(starts_at).ok_or_else(|| invalid("starts_at"))?;
+    Ok(domain::meetings::MeetingInput {
+        community_id,
+        title,
+        summary,
+        mode,
+        venue,
+        starts_at,
+        minutes_long,
+        video_url,
+        agenda_items: items,
+        quorum,
+        majority_pct,
+    })
+}
+
 #[server(prefix = "/api", endpoint = "create_meeting")]
 pub async fn create_meeting(
     community_id: i64,
@@ -243,46 +287,65 @@ pub async fn create_meeting(
     quorum: i32,
     majority_pct: i32,
 ) -> Result<i64, AppError> {
-    use domain::meetings::{MeetingInput, Mode};
     let st = state::state()?;
     let actor = state::require_principal().await?;
-    let mode = match mode.as_str() {
-        "onsite" => Mode::Onsite,
-        "online" => Mode::Online,
-        "hybrid" => Mode::Hybrid,
-        _ => {
-            return Err(AppError::Validation {
-                field: "mode".into(),
-                rule: "invalid".into(),
-            });
-        }
-    };
-    let starts_at =
-        domain::clock::parse_china_local(&starts_at).ok_or_else(|| AppError::Validation {
-            field: "starts_at".into(),
-            rule: "invalid".into(),
-        })?;
-    let id = domain::meetings::create(
-        &st.services,
-        &actor,
-        MeetingInput {
-            community_id,
-            title,
-            summary,
-            mode,
-            venue,
-            starts_at,
-            minutes_long,
-            video_url,
-            agenda_items: items,
-            quorum,
-            majority_pct,
-        },
-    )
-    .await
-    .map_err(map_err)?;
+    let input = meeting_input(
+        community_id,
+        title,
+        summary,
+        &mode,
+        venue,
+        &starts_at,
+        minutes_long,
+        video_url,
+        items,
+        quorum,
+        majority_pct,
+    )?;
+    let id = domain::meetings::create(&st.services, &actor, input)
+        .await
+        .map_err(map_err)?;
     leptos_axum::redirect(&format!("/meetings/{id}"));
     Ok(id)
+}
+
+/// Staff change a draft or scheduled meeting; invitees of a scheduled one
+/// are told when its time, place or mode moved.
+#[server(prefix = "/api", endpoint = "edit_meeting")]
+pub async fn edit_meeting(
+    id: i64,
+    community_id: i64,
+    title: String,
+    summary: String,
+    mode: String,
+    venue: String,
+    starts_at: String,
+    minutes_long: i32,
+    video_url: String,
+    items: Vec<i64>,
+    quorum: i32,
+    majority_pct: i32,
+) -> Result<(), AppError> {
+    let st = state::state()?;
+    let actor = state::require_principal().await?;
+    let input = meeting_input(
+        community_id,
+        title,
+        summary,
+        &mode,
+        venue,
+        &starts_at,
+        minutes_long,
+        video_url,
+        items,
+        quorum,
+        majority_pct,
+    )?;
+    domain::meetings::edit(&st.services, &actor, id, input)
+        .await
+        .map_err(map_err)?;
+    leptos_axum::redirect(&format!("/meetings/{id}"));
+    Ok(())
 }
 
 /// Staff steps on a meeting: `schedule`, `live`, `close`, `invite_authors`.

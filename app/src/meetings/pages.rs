@@ -60,6 +60,79 @@ pub fn MeetingList() -> impl IntoView {
     }
 }
 
+/// What the meeting form starts with: a new meeting's defaults, or the
+/// meeting's own values when staff edit it.
+#[derive(Clone)]
+struct Draft {
+    title: String,
+    summary: String,
+    mode: String,
+    venue: String,
+    /// `YYYY-MM-DDTHH:MM`, China time (a `datetime-local` value).
+    starts: String,
+    minutes_long: i32,
+    video_url: String,
+    quorum: i32,
+    majority_pct: i32,
+}
+
+impl Default for Draft {
+    fn default() -> Self {
+        Draft {
+            title: String::new(),
+            summary: String::new(),
+            mode: "hybrid".into(),
+            venue: String::new(),
+            starts: String::new(),
+            minutes_long: 90,
+            video_url: String::new(),
+            quorum: 0,
+            majority_pct: 50,
+        }
+    }
+}
+
+/// The meeting form's fields (inside the page's own `ActionForm`): the
+/// agenda items to choose from, each with whether it is ticked.
+#[component]
+fn MeetingFields(community: i64, items: Vec<(i64, String, bool)>, d: Draft) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <input type="hidden" name="community_id" value=community.to_string() />
+        <fieldset>
+            <legend>{i18n.t("meet.items")}</legend>
+            {items.into_iter().enumerate().map(|(i, (id, title, on))| view! {
+                <label class="check">
+                    <input type="checkbox" name=format!("items[{i}]") value=id.to_string() checked=on />
+                    {title}
+                </label>
+            }).collect_view()}
+        </fieldset>
+        <label for="m-title">{i18n.t("meet.field.title")}</label>
+        <input id="m-title" name="title" required minlength="4" maxlength="80" value=d.title />
+        <label for="m-summary">{i18n.t("meet.field.summary")}</label>
+        <textarea id="m-summary" name="summary" rows="3" maxlength="2000" prop:value=d.summary></textarea>
+        <label for="m-mode">{i18n.t("meet.field.mode")}</label>
+        <select id="m-mode" name="mode">
+            {["hybrid", "onsite", "online"].into_iter().map(|m| view! {
+                <option value=m selected=d.mode == m>{i18n.tr(&format!("meet.mode.{m}"))}</option>
+            }).collect_view()}
+        </select>
+        <label for="m-venue">{i18n.t("meet.field.venue")}</label>
+        <input id="m-venue" name="venue" maxlength="120" value=d.venue />
+        <label for="m-starts">{i18n.t("meet.field.starts")}</label>
+        <input id="m-starts" name="starts_at" type="datetime-local" required value=d.starts />
+        <label for="m-long">{i18n.t("meet.field.minutes_long")}</label>
+        <input id="m-long" name="minutes_long" type="number" min="15" max="480" value=d.minutes_long.to_string() inputmode="numeric" />
+        <label for="m-video">{i18n.t("meet.field.video")}</label>
+        <input id="m-video" name="video_url" type="url" maxlength="500" placeholder="https://" value=d.video_url />
+        <label for="m-quorum">{i18n.t("meet.field.quorum")}</label>
+        <input id="m-quorum" name="quorum" type="number" min="0" max="1000" value=d.quorum.to_string() inputmode="numeric" />
+        <label for="m-majority">{i18n.t("meet.field.majority")}</label>
+        <input id="m-majority" name="majority_pct" type="number" min="50" max="100" value=d.majority_pct.to_string() inputmode="numeric" />
+    }
+}
+
 /// Staff: a new meeting from agenda items.
 #[component]
 pub fn NewMeeting() -> impl IntoView {
@@ -73,43 +146,85 @@ pub fn NewMeeting() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match choices.await {
                         Ok((_, items)) if items.is_empty() => view! { <p class="empty">{i18n.t("meet.no_items")}</p> }.into_any(),
-                        Ok((community, items)) => view! {
-                            <ActionForm action=create attr:class="stack" attr:id="new-meeting">
-                                <input type="hidden" name="community_id" value=community.to_string() />
-                                <fieldset>
-                                    <legend>{i18n.t("meet.items")}</legend>
-                                    {items.into_iter().enumerate().map(|(i, (id, title))| view! {
-                                        <label class="check">
-                                            <input type="checkbox" name=format!("items[{i}]") value=id.to_string() checked=i == 0 />
-                                            {title}
-                                        </label>
-                                    }).collect_view()}
-                                </fieldset>
-                                <label for="m-title">{i18n.t("meet.field.title")}</label>
-                                <input id="m-title" name="title" required minlength="4" maxlength="80" />
-                                <label for="m-summary">{i18n.t("meet.field.summary")}</label>
-                                <textarea id="m-summary" name="summary" rows="3" maxlength="2000"></textarea>
-                                <label for="m-mode">{i18n.t("meet.field.mode")}</label>
-                                <select id="m-mode" name="mode">
-                                    <option value="hybrid" selected>{i18n.t("meet.mode.hybrid")}</option>
-                                    <option value="onsite">{i18n.t("meet.mode.onsite")}</option>
-                                    <option value="online">{i18n.t("meet.mode.online")}</option>
-                                </select>
-                                <label for="m-venue">{i18n.t("meet.field.venue")}</label>
-                                <input id="m-venue" name="venue" maxlength="120" />
-                                <label for="m-starts">{i18n.t("meet.field.starts")}</label>
-                                <input id="m-starts" name="starts_at" type="datetime-local" required />
-                                <label for="m-long">{i18n.t("meet.field.minutes_long")}</label>
-                                <input id="m-long" name="minutes_long" type="number" min="15" max="480" value="90" inputmode="numeric" />
-                                <label for="m-video">{i18n.t("meet.field.video")}</label>
-                                <input id="m-video" name="video_url" type="url" maxlength="500" placeholder="https://" />
-                                <label for="m-quorum">{i18n.t("meet.field.quorum")}</label>
-                                <input id="m-quorum" name="quorum" type="number" min="0" max="1000" value="0" inputmode="numeric" />
-                                <label for="m-majority">{i18n.t("meet.field.majority")}</label>
-                                <input id="m-majority" name="majority_pct" type="number" min="50" max="100" value="50" inputmode="numeric" />
-                                <button type="submit">{i18n.t("meet.create")}</button>
-                            </ActionForm>
+                        Ok((community, items)) => {
+                            let items = items.into_iter().enumerate().map(|(i, (id, t))| (id, t, i == 0)).collect();
+                            view! {
+                                <ActionForm action=create attr:class="stack" attr:id="new-meeting">
+                                    <MeetingFields community items d=Draft::default() />
+                                    <button type="submit">{i18n.t("meet.create")}</button>
+                                </ActionForm>
+                            }.into_any()
+                        }
+                        Err(e) => view! { <crate::pages::ErrorMessage key=e.message_key() /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </AreaPage>
+    }
+}
+
+/// Staff: change a draft or scheduled meeting (its invitees are told when
+/// the time, place or mode moved).
+#[component]
+pub fn MeetingEditPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let params = use_params_map();
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(0)
+    };
+    let edit = ServerAction::<EditMeeting>::new();
+    let data = Resource::new(id, |id| async move {
+        let m = meeting(id, None).await?;
+        let (_, choices) = meeting_choices().await?;
+        Ok::<_, AppError>((m, choices))
+    });
+    view! {
+        <AreaPage area="staff" title="meet.edit" intro="meet.edit_intro">
+            <ErrorNotice error=action_error(edit) />
+            <Transition fallback=move || view! { <p>{i18n.t("page.loading")}</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok((m, _)) if !m.may_manage => view! { <crate::pages::ErrorMessage key="err.forbidden" /> }.into_any(),
+                        Ok((m, _)) if m.status != "draft" && m.status != "scheduled" => view! {
+                            <p class="notice">{i18n.t("meet.edit_closed")}</p>
+                            <A href=format!("/meetings/{}", m.id)>{i18n.t("meet.back")}</A>
                         }.into_any(),
+                        Ok((m, choices)) => {
+                            // The meeting's own items ticked, then the others staff may add.
+                            let mut items: Vec<(i64, String, bool)> = m.items.iter()
+                                .map(|i| (i.agenda_item_id, i.title.clone(), true))
+                                .collect();
+                            for (cid, title) in choices {
+                                if !items.iter().any(|(x, _, _)| *x == cid) {
+                                    items.push((cid, title, false));
+                                }
+                            }
+                            let d = Draft {
+                                title: m.title.clone(),
+                                summary: m.summary.clone(),
+                                mode: m.mode.clone(),
+                                venue: m.venue.clone(),
+                                starts: m.starts_local.replace(' ', "T"),
+                                minutes_long: m.minutes_long,
+                                video_url: m.video_url.clone().unwrap_or_default(),
+                                quorum: m.quorum,
+                                majority_pct: m.majority_pct,
+                            };
+                            let mid = m.id;
+                            view! {
+                                {(m.status == "scheduled").then(|| view! { <p class="notice">{i18n.t("meet.edit_tells")}</p> })}
+                                <ActionForm action=edit attr:class="stack" attr:id="edit-meeting">
+                                    <input type="hidden" name="id" value=mid.to_string() />
+                                    <MeetingFields community=m.community_id items d />
+                                    <button type="submit">{i18n.t("meet.save")}</button>
+                                </ActionForm>
+                                <p><A href=format!("/meetings/{mid}")>{i18n.t("meet.back")}</A></p>
+                            }.into_any()
+                        }
                         Err(e) => view! { <crate::pages::ErrorMessage key=e.message_key() /> }.into_any(),
                     }
                 })}
@@ -608,6 +723,7 @@ fn Chair(
             })}
             <div class="actions">
                 {(status == "draft" || status == "scheduled").then(|| view! {
+                    <A href=format!("/staff/meetings/{id}/edit") attr:id="edit-meeting-link">{i18n.t("meet.edit")}</A>
                     <button type="button" on:click=go("invite_authors")>{i18n.t("meet.invite_authors")}</button>
                 })}
                 {(status == "draft").then(|| view! { <button type="button" id="schedule" on:click=go("schedule")>{i18n.t("meet.schedule")}</button> })}

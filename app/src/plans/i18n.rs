@@ -222,6 +222,16 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "The responsible party's name is too short.",
     ),
     (
+        "err.party_name.too_long",
+        "责任方名称太长了（最多 80 字）。",
+        "The responsible party's name is too long (80 characters at most).",
+    ),
+    (
+        "err.note.too_long",
+        "说明太长了（最多 1000 字）。",
+        "The note is too long (1,000 characters at most).",
+    ),
+    (
         "err.party_name.unchanged",
         "责任方和负责人都没有变。",
         "Neither the party nor the person changed.",

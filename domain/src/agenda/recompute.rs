@@ -495,7 +495,7 @@ const MEMBER_BATCH: usize = 5_000;
 
 /// Removes the memberships of `stale` opinions (no longer in any group) and
 /// writes `fresh` ones (opinion, topic, copy of), replacing an opinion's
-/// earlier membership. The first run over a new street changes nearly every
+/// earlier membership (never a staff placement). The first run over a new street changes nearly every
 /// membership, so rows go as literal numbers, thousands per statement: every
 /// value is an integer this code formats itself, so there is nothing to
 /// quote, and neither database binds a parameter per value.
@@ -529,7 +529,7 @@ async fn write_members<C: ConnectionTrait>(
         }
         sql.push_str(
             " ON CONFLICT (opinion_id) DO UPDATE SET topic_id = excluded.topic_id, \
-             copy_of = excluded.copy_of, pinned = false",
+             copy_of = excluded.copy_of WHERE topic_member.pinned = false",
         );
         conn.execute_unprepared(&sql).await?;
     }

@@ -558,6 +558,26 @@ async fn a_task_handed_over_tells_its_new_assignee_and_keeps_its_deadline() {
         )
         .await
         .unwrap();
+        // Handed back to the community: the property company is told it is
+        // no longer theirs.
+        reassign_task(
+            s,
+            &staff,
+            task,
+            Handover {
+                party: Some(Party::Community),
+                party_name: "长乐社区".into(),
+                assignee_phone: String::new(),
+                note: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+        assert!(
+            notices(s, property.account_id)
+                .await
+                .contains(&"任务已转交".to_owned())
+        );
         // A finished task stays with whoever finished it.
         update_task(
             s,

@@ -688,7 +688,11 @@ pub async fn reassign_task(
     row.assignee_id = Set(assignee_id);
     row.updated_at = Set(now);
     row.update(&txn).await?;
-    let mut body = format!("{} → {party_name}", task.party_name);
+    let mut body = if party_name == task.party_name {
+        format!("{party_name}：负责人变更")
+    } else {
+        format!("{} → {party_name}", task.party_name)
+    };
     if !note.is_empty() {
         body.push_str(" — ");
         body.push_str(&note);
@@ -703,21 +707,42 @@ pub async fn reassign_task(
         by,
     )
     .await?;
-    if let Some(a) = assignee.filter(|a| Some(a.id) != task.assignee_id) {
-        crate::outbox::enqueue(
-            &txn,
-            crate::outbox::Channel::InApp,
-            &a.id.to_string(),
-            "任务已交给您",
-            &format!(
-                "共治方案「{}」的任务「{}」现由您负责，截止 {}。查看：/plans/{}#task-{task_id}",
-                p.title,
-                task.title,
-                clock::china_time(task.deadline),
-                p.id
-            ),
-        )
-        .await?;
+    if assignee_id != task.assignee_id {
+        // The deadline as the SLA engine counts it (pauses move it).
+        let due = sla::views_in(&txn, &[task.case_id])
+            .await?
+            .get(&task.case_id)
+            .and_then(|c| c.due_at)
+            .unwrap_or(task.deadline);
+        let link = format!("/plans/{}#task-{task_id}", p.id);
+        if let Some(a) = &assignee {
+            crate::outbox::enqueue(
+                &txn,
+                crate::outbox::Channel::InApp,
+                &a.id.to_string(),
+                "任务已交给您",
+                &format!(
+                    "共治方案「{}」的任务「{}」现由您负责，截止 {}。查看：{link}",
+                    p.title,
+                    task.title,
+                    clock::china_time(due)
+                ),
+            )
+            .await?;
+        }
+        if let Some(before) = task.assignee_id {
+            crate::outbox::enqueue(
+                &txn,
+                crate::outbox::Channel::InApp,
+                &before.to_string(),
+                "任务已转交",
+                &format!(
+                    "共治方案「{}」的任务「{}」已转交{party_name}，不再由您负责。查看：{link}",
+                    p.title, task.title
+                ),
+            )
+            .await?;
+        }
     }
     touch(&txn, p.id).await?;
     audit::append(
