@@ -232,26 +232,11 @@ pub async fn attach(
     }
     let mut cleaned = Vec::with_capacity(files.len());
     for bytes in files {
-        if bytes.is_empty() {
-            return Err(DomainError::validation("photo", "required"));
-        }
-        if bytes.len() > MAX_BYTES {
-            return Err(DomainError::validation("photo", "too_large"));
-        }
-        let kind = sniff(bytes).ok_or(DomainError::validation("photo", "invalid_type"))?;
-        let raw = bytes.clone();
-        let _slot = reencode_slots()
-            .acquire()
-            .await
-            .map_err(|e| DomainError::Internal(e.to_string()))?;
-        let renditions = tokio::task::spawn_blocking(move || reencode(kind, &raw))
-            .await
-            .map_err(|e| DomainError::Internal(e.to_string()))??;
-        cleaned.push(renditions);
+        cleaned.push(clean(bytes).await?);
     }
     // Again after the (slow) re-encoding: it may have been moderated since.
     own_pending_opinion(s, actor, opinion_id).await?;
-    let dir = s.settings.data_dir.join("photos");
+    let dir = dir(s);
     let (_gate, txn) = s.begin_write().await?;
     let count = opinion_photo::Entity::find()
         .filter(opinion_photo::Column::OpinionId.eq(opinion_id))
@@ -264,19 +249,9 @@ pub async fn attach(
     let result: DomainResult<Vec<PhotoInfo>> = async {
         let mut out = Vec::new();
         for renditions in cleaned {
-            let mut rnd = [0u8; 12];
-            rand::thread_rng().fill_bytes(&mut rnd);
-            let file_name = format!("{opinion_id}-{}.jpg", hex::encode(rnd));
-            let mut size = 0;
+            let file_name = random_name(&opinion_id.to_string());
             // The files are on disk (synced) before the row that names them commits.
-            for (which, bytes) in renditions {
-                if which == Size::Full {
-                    size = bytes.len() as i64;
-                }
-                let path = dir.join(rendition_name(&file_name, which));
-                written.push(path.clone());
-                write_synced(dir.clone(), path, bytes).await?;
-            }
+            let size = store(&dir, &file_name, renditions, &mut written).await?;
             let m = opinion_photo::ActiveModel {
                 opinion_id: Set(opinion_id),
                 file_name: Set(file_name),
@@ -303,6 +278,74 @@ pub async fn attach(
         }
     }
     result
+}
+
+/// Checks one upload by its bytes and re-encodes it (off the async
+/// runtime, a slot at a time): the renditions to store.
+pub(crate) async fn clean(bytes: &[u8]) -> DomainResult<Vec<(Size, Vec<u8>)>> {
+    if bytes.is_empty() {
+        return Err(DomainError::validation("photo", "required"));
+    }
+    if bytes.len() > MAX_BYTES {
+        return Err(DomainError::validation("photo", "too_large"));
+    }
+    let kind = sniff(bytes).ok_or(DomainError::validation("photo", "invalid_type"))?;
+    let raw = bytes.to_vec();
+    let _slot = reencode_slots()
+        .acquire()
+        .await
+        .map_err(|e| DomainError::Internal(e.to_string()))?;
+    tokio::task::spawn_blocking(move || reencode(kind, &raw))
+        .await
+        .map_err(|e| DomainError::Internal(e.to_string()))?
+}
+
+/// A file name nobody can guess: `<prefix>-<24 hex digits>.jpg`.
+pub(crate) fn random_name(prefix: &str) -> String {
+    let mut rnd = [0u8; 12];
+    rand::thread_rng().fill_bytes(&mut rnd);
+    format!("{prefix}-{}.jpg", hex::encode(rnd))
+}
+
+/// Writes a photo's renditions under `dir` (each synced to disk), noting
+/// every path in `written` (to remove them if what follows fails); returns
+/// the full-size rendition's bytes.
+pub(crate) async fn store(
+    dir: &std::path::Path,
+    file_name: &str,
+    renditions: Vec<(Size, Vec<u8>)>,
+    written: &mut Vec<PathBuf>,
+) -> DomainResult<i64> {
+    let mut size = 0;
+    for (which, bytes) in renditions {
+        if which == Size::Full {
+            size = bytes.len() as i64;
+        }
+        let path = dir.join(rendition_name(file_name, which));
+        written.push(path.clone());
+        write_synced(dir.to_path_buf(), path, bytes).await?;
+    }
+    Ok(size)
+}
+
+/// The stored photos' directory.
+pub(crate) fn dir(s: &Services) -> PathBuf {
+    s.settings.data_dir.join("photos")
+}
+
+/// A stored photo in one of its sizes (the full one when that size is
+/// missing: photos stored before renditions existed).
+pub(crate) async fn read_file(s: &Services, file_name: &str, size: Size) -> DomainResult<Vec<u8>> {
+    let dir = dir(s);
+    let wanted = dir.join(rendition_name(file_name, size));
+    let path = if tokio::fs::try_exists(&wanted).await.unwrap_or(false) {
+        wanted
+    } else {
+        dir.join(file_name)
+    };
+    tokio::fs::read(path)
+        .await
+        .map_err(|e| DomainError::Internal(format!("photo read: {e}")))
 }
 
 async fn write_synced(dir: PathBuf, path: PathBuf, bytes: Vec<u8>) -> DomainResult<()> {
@@ -353,17 +396,7 @@ pub async fn read(
         .await?
         .ok_or(DomainError::NotFound)?;
     crate::opinions::detail(s, viewer, m.opinion_id).await?;
-    let dir = s.settings.data_dir.join("photos");
-    let wanted = dir.join(rendition_name(&m.file_name, size));
-    let path = if tokio::fs::try_exists(&wanted).await.unwrap_or(false) {
-        wanted
-    } else {
-        dir.join(&m.file_name)
-    };
-    let bytes = tokio::fs::read(path)
-        .await
-        .map_err(|e| DomainError::Internal(format!("photo read: {e}")))?;
-    Ok((m.content_type, bytes))
+    Ok((m.content_type, read_file(s, &m.file_name, size).await?))
 }
 
 #[cfg(test)]

@@ -2,10 +2,14 @@
 //! - `opinion_figures` holds every column the report's opinion figures read,
 //!   led by the columns they are grouped by, so the report walks it in
 //!   order instead of reading (and sorting) the opinions themselves;
-//! - `opinion_published` and `opinion_community_published` order published
-//!   opinions the way the open-data API pages them (when published, then
-//!   id), so a page reads only its own rows, whatever the community and
-//!   period. The first replaces migration 16's index on `published_at`.
+//! - `opinion_published` (status, published, id) and
+//!   `opinion_community_published` (community, status, published, id) order
+//!   published opinions the way the open-data API pages them (when
+//!   published, then id), so a page reads only its own rows, whatever the
+//!   community and period. The status leads: with it behind, SQLite took
+//!   the older (status, id) index for `status = 'published'` and sorted
+//!   every published opinion for each page. The first replaces migration
+//!   16's index on `published_at`.
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
@@ -52,6 +56,7 @@ impl MigrationTrait for Migration {
                 Index::create()
                     .name(PUBLISHED)
                     .table(Opinion::Table)
+                    .col(Opinion::Status)
                     .col(Opinion::PublishedAt)
                     .col(Opinion::Id)
                     .to_owned(),
@@ -63,6 +68,7 @@ impl MigrationTrait for Migration {
                     .name(COMMUNITY_PUBLISHED)
                     .table(Opinion::Table)
                     .col(Opinion::CommunityId)
+                    .col(Opinion::Status)
                     .col(Opinion::PublishedAt)
                     .col(Opinion::Id)
                     .to_owned(),

@@ -201,6 +201,11 @@ pub fn router(
             "/staff/import/upload",
             post(media::upload_import).layer(DefaultBodyLimit::max(import_limit)),
         )
+        .route(
+            "/plans/tasks/{id}/photos",
+            post(media::upload_task_photo)
+                .layer(DefaultBodyLimit::max(domain::photos::MAX_BYTES + 64 * 1024)),
+        )
         .with_state(state.clone());
     let pages = Router::new()
         .route("/healthz", get(healthz))
@@ -213,6 +218,7 @@ pub fn router(
         .route("/api/v1/docs", get(api_v1::docs))
         .route("/live/meetings/{id}", get(live::events).with_state(hub))
         .route("/media/photos/{id}", get(media::photo))
+        .route("/media/task-photos/{id}", get(media::task_photo))
         .route("/reports/export", get(media::report_file))
         // The site's files: conditional requests answered with 304, and a
         // `.br` / `.gz` file next to one is sent instead when accepted.

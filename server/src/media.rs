@@ -120,6 +120,85 @@ pub async fn upload_photos(
     answer(&headers, &page, result)
 }
 
+/// `POST /plans/tasks/{id}/photos` (multipart: one file `photo`, and a
+/// `note`): a photo of the task's progress on the plan's timeline.
+pub async fn upload_task_photo(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    mut form: Multipart,
+) -> Response {
+    let page = match domain::plans::plan_of_task(&st.services, id).await {
+        Ok(plan) => format!("/plans/{plan}"),
+        Err(e) => return answer(&headers, "/plans", Err(e)),
+    };
+    let actor = match principal(&st, &headers).await {
+        Ok(Some(p)) => p,
+        Ok(None) => return answer(&headers, &page, Err(domain::DomainError::Unauthenticated)),
+        Err(r) => return r,
+    };
+    let result = async {
+        // Nothing of the upload is read before the permission check passes.
+        domain::plans::photos::may_add(&st.services, &actor, id).await?;
+        let bad = || domain::DomainError::validation("file", "invalid");
+        let (mut photo, mut note) = (None, String::new());
+        while let Some(f) = form.next_field().await.map_err(|_| bad())? {
+            match f.name() {
+                Some("photo") if photo.is_none() => {
+                    let bytes = f.bytes().await.map_err(|_| bad())?;
+                    if !bytes.is_empty() {
+                        photo = Some(bytes.to_vec());
+                    }
+                }
+                Some("photo") => {
+                    return Err(domain::DomainError::validation("photo", "one_at_a_time"));
+                }
+                Some("note") => {
+                    let text = f.text().await.map_err(|_| bad())?;
+                    if text.chars().count() > domain::plans::NOTE_MAX {
+                        return Err(domain::DomainError::validation("note", "too_long"));
+                    }
+                    note = text;
+                }
+                _ => {}
+            }
+        }
+        let photo = photo.ok_or(domain::DomainError::validation("photo", "required"))?;
+        let line = domain::plans::photos::add(&st.services, &actor, id, &photo, &note).await?;
+        Ok(serde_json::json!({ "update": line }))
+    }
+    .await;
+    answer(&headers, &page, result)
+}
+
+/// `GET /media/task-photos/{id}[?size=phone|thumb]`: a task's photo (plans
+/// are public).
+pub async fn task_photo(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    let size = domain::photos::Size::parse(q.get("size").map(String::as_str).unwrap_or(""));
+    match domain::plans::photos::read(&st.services, id, size).await {
+        Ok(bytes) => image_response(bytes, "image/jpeg", "public, max-age=3600"),
+        Err(e) => (status_of(&e), e.message_key()).into_response(),
+    }
+}
+
+fn image_response(bytes: Vec<u8>, content_type: &str, cache: &'static str) -> Response {
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(content_type) {
+        h.insert(header::CONTENT_TYPE, v);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("inline"),
+    );
+    res
+}
+
 /// `GET /media/photos/{id}[?size=phone|thumb]`: the photo, for whoever may
 /// see its opinion.
 pub async fn photo(
@@ -134,22 +213,7 @@ pub async fn photo(
         Err(r) => return r,
     };
     match domain::photos::read(&st.services, viewer.as_ref(), id, size).await {
-        Ok((content_type, bytes)) => {
-            let mut res = bytes.into_response();
-            let h = res.headers_mut();
-            if let Ok(v) = HeaderValue::from_str(&content_type) {
-                h.insert(header::CONTENT_TYPE, v);
-            }
-            h.insert(
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("private, max-age=3600"),
-            );
-            h.insert(
-                header::CONTENT_DISPOSITION,
-                HeaderValue::from_static("inline"),
-            );
-            res
-        }
+        Ok((content_type, bytes)) => image_response(bytes, &content_type, "private, max-age=3600"),
         Err(e) => (status_of(&e), e.message_key()).into_response(),
     }
 }

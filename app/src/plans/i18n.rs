@@ -68,6 +68,29 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("plan.update.progress", "进度", "Progress"),
     ("plan.update.note", "说明", "Note"),
     ("plan.update.photo", "照片", "Photo"),
+    ("plan.photo", "现场照片", "Photo of the work"),
+    (
+        "plan.photo_note",
+        "照片说明（选填）",
+        "What it shows (optional)",
+    ),
+    ("plan.photo_submit", "上传照片", "Upload the photo"),
+    ("plan.photo_done", "照片已上传。", "The photo is uploaded."),
+    (
+        "err.conflict.too_many_task_photos",
+        "一项任务最多 20 张照片。",
+        "A task can have at most 20 photos.",
+    ),
+    (
+        "err.photo.one_at_a_time",
+        "请一次上传一张照片。",
+        "Upload one photo at a time.",
+    ),
+    (
+        "plan.photo_alt",
+        "任务进展照片",
+        "Photo of the task's progress",
+    ),
     ("plan.update.reassign", "转交", "Handed over"),
     (
         "plan.reassign",

@@ -34,11 +34,13 @@ pub struct TaskView {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct UpdateView {
+    pub id: i64,
     pub task_id: Option<i64>,
     pub kind: String,
     pub body: String,
     pub progress: Option<i32>,
     pub at: String,
+    pub photo: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -135,11 +137,13 @@ pub async fn plan(id: i64) -> Result<PlanView, AppError> {
             .timeline
             .into_iter()
             .map(|u| UpdateView {
+                id: u.id,
                 task_id: u.task_id,
                 kind: u.kind,
                 body: u.body,
                 progress: u.progress,
                 at: t(u.at),
+                photo: u.photo,
             })
             .collect(),
         rating_count: p.rating.count,

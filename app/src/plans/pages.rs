@@ -147,8 +147,19 @@ pub fn PlanPage() -> impl IntoView {
         },
         |(id, _)| plan(id),
     );
+    // A photo upload (a plain form) comes back with its outcome.
+    let query = use_query_map();
+    let uploaded = move || query.read().get("upload").is_some_and(|v| v == "ok");
+    let upload_error = move || {
+        query
+            .read()
+            .get("upload_error")
+            .filter(|k| k.starts_with("err."))
+    };
     view! {
         <section class="page plan">
+            {move || uploaded().then(|| view! { <p class="notice" role="status">{i18n.t("plan.photo_done")}</p> })}
+            {move || upload_error().map(|k| view! { <crate::pages::ErrorMessage key=k /> })}
             <ErrorNotice error=action_error(add) />
             <ErrorNotice error=action_error(update) />
             <ErrorNotice error=action_error(reassign) />
@@ -238,6 +249,15 @@ fn PlanBody(
                                     <textarea id=format!("tn-{tid}") name="note" rows="2" maxlength="1000"></textarea>
                                     <button type="submit">{i18n.t("meet.save")}</button>
                                 </ActionForm>
+                                // A plain form (works without JavaScript): the
+                                // server redirects back with the outcome.
+                                <form method="post" action=format!("/plans/tasks/{tid}/photos") enctype="multipart/form-data" class="stack task-photo">
+                                    <label for=format!("tf-{tid}")>{i18n.t("plan.photo")}</label>
+                                    <input id=format!("tf-{tid}") name="photo" type="file" accept="image/jpeg,image/png,image/webp" capture="environment" required />
+                                    <label for=format!("tfn-{tid}")>{i18n.t("plan.photo_note")}</label>
+                                    <input id=format!("tfn-{tid}") name="note" maxlength="1000" />
+                                    <button type="submit" class="secondary">{i18n.t("plan.photo_submit")}</button>
+                                </form>
                             </details>
                         })}
                         {handing.then(|| view! {
@@ -308,9 +328,19 @@ fn PlanBody(
         })}
         <h2>{i18n.t("plan.timeline")}</h2>
         <ol class="timeline" id="timeline">
-            {p.timeline.iter().map(|u| view! {
-                <li><time>{u.at.clone()}</time> " " {i18n.tr(&format!("plan.update.{}", u.kind))}
-                    {u.progress.map(|x| format!(" {x}"))} " " {u.body.clone()}</li>
+            {p.timeline.iter().map(|u| {
+                let uid = u.id;
+                view! {
+                    <li><time>{u.at.clone()}</time> " " {i18n.tr(&format!("plan.update.{}", u.kind))}
+                        {u.progress.map(|x| format!(" {x}"))} " " {u.body.clone()}
+                        {u.photo.then(|| view! {
+                            <a class="task-photo-link" href=format!("/media/task-photos/{uid}")>
+                                <img src=format!("/media/task-photos/{uid}?size=thumb") loading="lazy" width="160"
+                                    alt=i18n.tr("plan.photo_alt") />
+                            </a>
+                        })}
+                    </li>
+                }
             }).collect_view()}
         </ol>
     }

@@ -5,6 +5,7 @@
 //! When every task is done the plan waits for residents' ratings
 //! (`evaluation`), which close it or reopen it.
 pub(crate) mod entities;
+pub mod photos;
 
 #[cfg(test)]
 mod db_tests;
@@ -429,6 +430,15 @@ async fn task_under_lock<C: ConnectionTrait>(
     Ok((p, task))
 }
 
+/// The plan a task belongs to (uploads redirect back to it).
+pub async fn plan_of_task(s: &Services, task_id: i64) -> DomainResult<i64> {
+    Ok(plan_task::Entity::find_by_id(task_id)
+        .one(&s.db)
+        .await?
+        .ok_or(DomainError::NotFound)?
+        .plan_id)
+}
+
 /// A change to a task: a new status, progress, a new deadline, and a note
 /// (any of them; at least one).
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
@@ -816,11 +826,14 @@ pub struct TaskView {
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UpdateView {
+    pub id: i64,
     pub task_id: Option<i64>,
     pub kind: String,
     pub body: String,
     pub progress: Option<i32>,
     pub at: DateTime<Utc>,
+    /// A photo line: its picture is `/media/task-photos/{id}`.
+    pub photo: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -873,6 +886,8 @@ pub async fn view(
         .await?
         .into_iter()
         .map(|u| UpdateView {
+            id: u.id,
+            photo: u.kind == photos::PHOTO && u.photo.is_some(),
             task_id: u.task_id,
             kind: u.kind,
             body: u.body,
