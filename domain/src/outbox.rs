@@ -39,6 +39,18 @@ pub(crate) async fn enqueue<C: ConnectionTrait>(
     insert(conn, channel, recipient, subject, body, false, false).await
 }
 
+/// A message the recipient is waiting for now (the answer to something
+/// they just asked for): sent even in quiet hours.
+pub(crate) async fn enqueue_urgent<C: ConnectionTrait>(
+    conn: &C,
+    channel: Channel,
+    recipient: &str,
+    subject: &str,
+    body: &str,
+) -> DomainResult<i64> {
+    insert(conn, channel, recipient, subject, body, false, true).await
+}
+
 /// Many urgent messages at once (an SLA sweep's batch): one statement per
 /// 1,000 rows. `(channel, recipient, subject, body)`.
 pub(crate) async fn enqueue_urgent_many<C: ConnectionTrait>(

@@ -48,8 +48,10 @@ pub async fn request_register_code(s: &Services, client_ip: &str, phone: &str) -
     let phone = PhoneNumber::parse(phone)?;
     s.hit(Bucket::CodePhone, phone.as_str()).await?;
     if find_by_phone(&s.db, &phone).await?.is_some() {
+        // Urgent like the code it stands in for: whoever asked is waiting
+        // for it now, also at night (and a delay would tell them which).
         let (_gate, txn) = s.begin_write().await?;
-        outbox::enqueue(
+        outbox::enqueue_urgent(
             &txn,
             outbox::Channel::Sms,
             phone.as_str(),
