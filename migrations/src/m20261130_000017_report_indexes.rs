@@ -34,46 +34,40 @@ const COMMUNITY_PUBLISHED: &str = "opinion_community_published";
 /// Migration 16's index, which `opinion_published` replaces.
 const OLD: &str = "opinion_published_at";
 
+/// Each index this migration adds: its name and columns.
+fn indexes() -> [(&'static str, Vec<Opinion>); 3] {
+    use Opinion::*;
+    [
+        (
+            REPORT,
+            vec![
+                CommunityId,
+                Channel,
+                Category,
+                Status,
+                ReceivedAt,
+                CreatedAt,
+            ],
+        ),
+        (PUBLISHED, vec![Status, PublishedAt, Id]),
+        (
+            COMMUNITY_PUBLISHED,
+            vec![CommunityId, Status, PublishedAt, Id],
+        ),
+    ]
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .create_index(
-                Index::create()
-                    .name(REPORT)
-                    .table(Opinion::Table)
-                    .col(Opinion::CommunityId)
-                    .col(Opinion::Channel)
-                    .col(Opinion::Category)
-                    .col(Opinion::Status)
-                    .col(Opinion::ReceivedAt)
-                    .col(Opinion::CreatedAt)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name(PUBLISHED)
-                    .table(Opinion::Table)
-                    .col(Opinion::Status)
-                    .col(Opinion::PublishedAt)
-                    .col(Opinion::Id)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name(COMMUNITY_PUBLISHED)
-                    .table(Opinion::Table)
-                    .col(Opinion::CommunityId)
-                    .col(Opinion::Status)
-                    .col(Opinion::PublishedAt)
-                    .col(Opinion::Id)
-                    .to_owned(),
-            )
-            .await?;
+        for (name, columns) in indexes() {
+            let mut index = Index::create();
+            index.name(name).table(Opinion::Table);
+            for c in columns {
+                index.col(c);
+            }
+            manager.create_index(index.to_owned()).await?;
+        }
         manager
             .drop_index(Index::drop().name(OLD).table(Opinion::Table).to_owned())
             .await
@@ -89,7 +83,7 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        for name in [COMMUNITY_PUBLISHED, PUBLISHED, REPORT] {
+        for (name, _) in indexes().into_iter().rev() {
             manager
                 .drop_index(Index::drop().name(name).table(Opinion::Table).to_owned())
                 .await?;

@@ -25,20 +25,7 @@ const TIMEOUT: Duration = Duration::from_secs(15);
 /// or plain SMTP to a loopback address.
 pub fn check_url(raw: &str) -> Result<url::Url, String> {
     let url = url::Url::parse(raw.trim()).map_err(|e| format!("not a URL: {e}"))?;
-    let loopback = match url.host() {
-        // `smtp:` is no special scheme to the URL parser: an address comes
-        // back as a name.
-        Some(url::Host::Domain(d)) => {
-            d.eq_ignore_ascii_case("localhost")
-                || d.trim_start_matches('[')
-                    .trim_end_matches(']')
-                    .parse::<std::net::IpAddr>()
-                    .is_ok_and(|ip| ip.is_loopback())
-        }
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => return Err("the URL names no host".into()),
-    };
+    let loopback = crate::sms::is_loopback(&url)?;
     let tls = url
         .query_pairs()
         .find(|(k, _)| k == "tls")

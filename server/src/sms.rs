@@ -129,18 +129,30 @@ impl HttpGateway {
     }
 }
 
+/// Whether a URL's host is this machine (`localhost` or a loopback
+/// address, also where the parser leaves an address as a name, as it does
+/// for schemes it does not know such as `smtp:`); an error if it names none.
+pub(crate) fn is_loopback(url: &url::Url) -> Result<bool, String> {
+    let loopback = |ip: std::net::IpAddr| ip.is_loopback();
+    match url.host() {
+        Some(url::Host::Domain(d)) => Ok(d.eq_ignore_ascii_case("localhost")
+            || d.trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(loopback)),
+        Some(url::Host::Ipv4(ip)) => Ok(ip.is_loopback()),
+        Some(url::Host::Ipv6(ip)) => Ok(ip.is_loopback()),
+        None => Err("the URL names no host".into()),
+    }
+}
+
 /// The gateway's address: `https://…`, or `http://` to a loopback address.
 pub fn check_url(raw: &str) -> Result<url::Url, String> {
     let url = url::Url::parse(raw.trim()).map_err(|e| format!("not a URL: {e}"))?;
     if !url.username().is_empty() || url.password().is_some() {
         return Err("put the gateway's credentials in its token, not in the URL".into());
     }
-    let loopback = match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => return Err("the URL names no host".into()),
-    };
+    let loopback = is_loopback(&url)?;
     match url.scheme() {
         "https" => Ok(url),
         "http" if loopback => Ok(url),
