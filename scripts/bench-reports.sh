@@ -7,7 +7,8 @@
 #     over a year) and its SQL statements, at a handful and at OPINIONS;
 #   - the XLSX and CSV export time for that year;
 #   - wrk, 64 connections, DURATION seconds: `/api/v1/opinions` (a page of
-#     20, and the tenth page by cursor) and `/api/v1/plans`.
+#     20, and the tenth page by cursor), `/api/v1/plans` and
+#     `/api/v1/topics/all`.
 #   bash scripts/bench-reports.sh sqlite|postgres [DURATION] [OPINIONS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -74,3 +75,4 @@ wrk_line api "/api/v1/opinions?limit=100&cursor=$CURSOR"
 wrk_line api "/api/v1/opinions?community=1&from=$YEAR-03&to=$YEAR-04"
 wrk_line api "/api/v1/opinions?community=1&from=$YEAR-01&to=$YEAR-12"
 wrk_line api "/api/v1/plans"
+wrk_line api "/api/v1/topics/all"

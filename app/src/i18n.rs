@@ -237,6 +237,18 @@ const MESSAGES: &[(&str, &str, &str)] = &[
         "方案、进度、评价，全程公开。",
         "Plans, progress and ratings are public from start to finish.",
     ),
+    ("home.latest", "最新动态", "Latest activity"),
+    (
+        "home.latest.empty",
+        "还没有新动态。",
+        "Nothing has happened yet.",
+    ),
+    ("home.latest.opinion", "已公开", "Published"),
+    ("home.latest.topic", "列入议题", "On the agenda"),
+    ("home.latest.kind.opinion", "意见", "Opinion"),
+    ("home.latest.kind.topic", "议题", "Topic"),
+    ("home.latest.kind.meeting", "议事会", "Meeting"),
+    ("home.latest.kind.plan", "共治方案", "Plan"),
     ("home.your_areas", "您可以进入", "Your areas"),
     (
         "home.start",

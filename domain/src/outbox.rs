@@ -435,6 +435,43 @@ mod tests {
     }
 
     #[test]
+    fn e_mail_addresses_are_checked_as_people_type_them() {
+        for (given, kept) in [
+            ("  wang.fang@Example.COM ", Some("wang.fang@example.com")),
+            ("a+notices@mail.hz.gov.cn", Some("a+notices@mail.hz.gov.cn")),
+            ("li@例子.中国", Some("li@例子.中国")),
+            ("", None),
+            ("   ", None),
+        ] {
+            assert_eq!(email_address(given).unwrap().as_deref(), kept, "{given}");
+        }
+        let long = format!("{}@example.com", "a".repeat(250));
+        for bad in [
+            "no-at-sign",
+            "two@@example.com",
+            "a@b@example.com",
+            "@example.com",
+            "name@",
+            "name@localhost",
+            "name@example.",
+            "name@-example.com",
+            "name@example..com",
+            ".name@example.com",
+            "na..me@example.com",
+            "name with space@example.com",
+            "name@example.com\r\nBcc: x@evil.example",
+            "name@example.com\nX: y",
+            "\"quoted\"@example.com",
+            "name@[127.0.0.1]",
+            "name@127.0.0.1",
+            "名字@example.com",
+            long.as_str(),
+        ] {
+            assert!(email_address(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
     fn quiet_hours_run_from_ten_at_night_to_seven_in_the_morning_china_time() {
         assert_eq!(quiet_until(china("2026-11-29 21:59")), None);
         assert_eq!(
@@ -486,37 +523,146 @@ pub async fn inbox(s: &crate::Services, actor: &crate::Principal) -> DomainResul
         .collect())
 }
 
-/// Whether loop notices also go to the actor's phone by SMS.
-pub async fn sms_preference(s: &crate::Services, actor: &crate::Principal) -> DomainResult<bool> {
+/// How notices reach a person besides the app: by SMS to their phone, by
+/// e-mail to an address they gave.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Preferences {
+    pub sms: bool,
+    pub email: Option<String>,
+    pub email_on: bool,
+}
+
+/// The actor's own choices.
+pub async fn preferences(
+    s: &crate::Services,
+    actor: &crate::Principal,
+) -> DomainResult<Preferences> {
     Ok(
         crate::entities::account::Entity::find_by_id(actor.account_id)
             .one(&s.db)
             .await?
-            .is_some_and(|a| a.notify_sms),
+            .map(|a| Preferences {
+                sms: a.notify_sms,
+                email: a.email,
+                email_on: a.notify_email,
+            })
+            .unwrap_or_default(),
     )
 }
 
-/// Residents choose: notices in the app only, or by SMS as well.
-pub async fn set_sms_preference(
+/// An e-mail address as a person types it: trimmed, at most 254
+/// characters, one `@`, a plain local part and a domain of at least two
+/// labels (international names allowed); the domain is kept in lower
+/// case. Empty: none. Anything else — spaces, line breaks (header
+/// injection), quotes, comments, IP literals — is refused.
+pub fn email_address(given: &str) -> DomainResult<Option<String>> {
+    let bad = || DomainError::validation("email", "invalid");
+    let t = given.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    if t.chars().count() > 254 {
+        return Err(DomainError::validation("email", "too_long"));
+    }
+    let (local, domain) = t.split_once('@').ok_or_else(bad)?;
+    const LOCAL_SPECIAL: &str = ".!#$%&'*+/=?^_`{|}~-";
+    let local_ok = !local.is_empty()
+        && local.len() <= 64
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && !local.contains("..")
+        && local
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || LOCAL_SPECIAL.contains(c));
+    let labels: Vec<&str> = domain.split('.').collect();
+    let domain_ok = labels.len() >= 2
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && l.chars().count() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c == '-' || c.is_alphanumeric())
+        })
+        // A top-level label of digits only is an address, not a name.
+        && !labels
+            .last()
+            .is_some_and(|l| l.chars().all(|c| c.is_ascii_digit()));
+    if !local_ok || !domain_ok {
+        return Err(bad());
+    }
+    Ok(Some(format!("{local}@{}", domain.to_lowercase())))
+}
+
+/// People choose how notices reach them: SMS on or off; e-mail on or off
+/// with the address to use (required when on). Audited with the address
+/// masked.
+pub async fn set_preferences(
     s: &crate::Services,
     actor: &crate::Principal,
-    on: bool,
-) -> DomainResult<()> {
+    sms: bool,
+    email: &str,
+    email_on: bool,
+) -> DomainResult<Preferences> {
     use crate::entities::account;
+    let email = email_address(email)?;
+    if email_on && email.is_none() {
+        return Err(DomainError::validation("email", "required"));
+    }
     let (_gate, txn) = s.begin_write().await?;
     account::Entity::update_many()
-        .col_expr(account::Column::NotifySms, Expr::value(on))
+        .col_expr(account::Column::NotifySms, Expr::value(sms))
+        .col_expr(account::Column::Email, Expr::value(email.clone()))
+        .col_expr(account::Column::NotifyEmail, Expr::value(email_on))
         .filter(account::Column::Id.eq(actor.account_id))
         .exec(&txn)
         .await?;
     crate::audit::append(
         &txn,
         Some(actor.account_id),
-        "account.notify_sms",
+        "account.notify",
         &format!("account:{}", actor.account_id),
-        serde_json::json!({ "sms": on }),
+        serde_json::json!({
+            "sms": sms,
+            "email": email.as_deref().map(nlp::mask),
+            "email_on": email_on,
+        }),
     )
     .await?;
     txn.commit().await?;
+    Ok(Preferences {
+        sms,
+        email,
+        email_on,
+    })
+}
+
+/// A notice to an account on the channels it chose: in the app always
+/// (`in_app` text, with a link inside the app), and by SMS and e-mail
+/// (`outside` text, with full links) when it asked for them. A disabled
+/// account gets nothing outside the app.
+pub(crate) async fn to_account<C: ConnectionTrait>(
+    conn: &C,
+    account: &crate::entities::account::Model,
+    subject: &str,
+    in_app: &str,
+    outside: &str,
+) -> DomainResult<()> {
+    enqueue(
+        conn,
+        Channel::InApp,
+        &account.id.to_string(),
+        subject,
+        in_app,
+    )
+    .await?;
+    if account.disabled {
+        return Ok(());
+    }
+    if account.notify_sms {
+        enqueue(conn, Channel::Sms, &account.phone, subject, outside).await?;
+    }
+    if let (true, Some(email)) = (account.notify_email, &account.email) {
+        enqueue(conn, Channel::Email, email, subject, outside).await?;
+    }
     Ok(())
 }

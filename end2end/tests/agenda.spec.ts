@@ -21,6 +21,11 @@ test("a visitor sees what is hot and why, on the home page and a topic's page", 
   await expect(hot.first()).toBeVisible();
   expect(await hot.count()).toBeGreaterThanOrEqual(3);
   await expect(hot.first().locator(".explain")).toContainText("位居民");
+  // The latest activity beside it, each line a link to its page.
+  const latest = page.locator("#home-activity > li");
+  await expect(latest.first()).toBeVisible();
+  await expect(page.getByRole("heading", { name: "最新动态" })).toBeVisible();
+  await expect(latest.first().locator("a")).toHaveAttribute("href", /^\/(opinions|topics|meetings|plans)\/\d+$/);
   await hot.first().locator("h2 a").click();
   await expect(page).toHaveURL(/\/topics\/\d+$/);
   await expect(page.getByRole("heading", { name: "热度怎么算" })).toBeVisible();
@@ -150,6 +155,21 @@ test("staff import a hotline export published at once, then reject one topic and
   await second.locator("summary", { hasText: "合并到另一个话题" }).click();
   await second.getByRole("button", { name: "合并到另一个话题" }).click();
   await expect(page.locator(`#suggestions li[data-topic="${merged}"]`)).toHaveCount(0);
+
+  // Split an opinion that is about something else off a topic: it leaves
+  // this topic's list and makes a topic of its own.
+  const kept = await page.locator("#suggestions > li").first().getAttribute("data-topic");
+  await page.goto(`/topics/${kept}`);
+  await hydrated(page);
+  const opinions = page.locator("#topic-opinions > li");
+  expect(await opinions.count()).toBeGreaterThan(1);
+  const href = await opinions.first().locator("a").first().getAttribute("href");
+  await opinions.first().getByRole("button", { name: "拆出" }).click();
+  await expect(page.locator("#split-done")).toContainText("拆出");
+  await expect(page.locator(`#topic-opinions a[href="${href}"]`)).toHaveCount(0);
+  await page.locator("#split-done a").click();
+  await expect(page).toHaveURL(/\/topics\/\d+$/);
+  await expect(page.locator(`#topic-opinions a[href="${href}"]`)).toHaveCount(1);
 
   const visitor = page.context();
   const pub = await visitor.newPage();

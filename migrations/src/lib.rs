@@ -21,6 +21,7 @@ mod m20261129_000014_loop;
 mod m20261129_000015_report_snapshot;
 mod m20261129_000016_open_data_index;
 mod m20261130_000017_report_indexes;
+mod m20261201_000018_account_email;
 
 pub struct Migrator;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000015_report_snapshot::Migration),
             Box::new(m20261129_000016_open_data_index::Migration),
             Box::new(m20261130_000017_report_indexes::Migration),
+            Box::new(m20261201_000018_account_email::Migration),
         ]
     }
 }

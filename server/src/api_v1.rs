@@ -1,7 +1,7 @@
 //! `/api/v1`: the public, read-only open-data API. Hot topics with their
-//! heat explained; published opinions (masked), announced meetings and
-//! plans with their ratings, a page at a time (`cursor`), by community and
-//! period, as JSON or CSV. Described by its own OpenAPI 3 document
+//! heat explained; every topic with what became of it, published opinions
+//! (masked), announced meetings and plans with their ratings, a page at a
+//! time (`cursor`), by community and period, as JSON or CSV. Described by its own OpenAPI 3 document
 //! (`/api/v1/openapi.json`, see `openapi.rs`) and a page for people
 //! (`/api/v1/docs`); the test command checks every answer against it.
 use axum::extract::rejection::QueryRejection;
@@ -210,6 +210,9 @@ impl CsvRow for domain::reports::open::OpenMeeting {
         "invited",
         "attended_onsite",
         "attended_online",
+        "ratings",
+        "rating_average",
+        "outcome_use",
     ];
     fn cells(&self) -> Vec<String> {
         vec![
@@ -222,6 +225,45 @@ impl CsvRow for domain::reports::open::OpenMeeting {
             self.invited.to_string(),
             self.attended_onsite.to_string(),
             self.attended_online.to_string(),
+            self.ratings.iter().sum::<i64>().to_string(),
+            average(self.rating_average),
+            self.outcome_use.clone().unwrap_or_default(),
+        ]
+    }
+}
+
+/// A rating average as a CSV cell: two decimals, empty when nobody rated.
+fn average(a: Option<f64>) -> String {
+    a.map(|a| format!("{a:.2}")).unwrap_or_default()
+}
+
+impl CsvRow for domain::reports::open::OpenTopic {
+    const HEADER: &'static [&'static str] = &[
+        "id",
+        "title",
+        "status",
+        "reject_reason",
+        "merged_into",
+        "heat",
+        "residents",
+        "posts",
+        "first_at",
+        "last_at",
+        "decided_at",
+    ];
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.id.to_string(),
+            self.title.clone(),
+            self.status.clone(),
+            self.reject_reason.clone().unwrap_or_default(),
+            self.merged_into.map(|m| m.to_string()).unwrap_or_default(),
+            format!("{:.2}", self.heat),
+            self.residents.to_string(),
+            self.posts.to_string(),
+            self.first_at.to_rfc3339(),
+            self.last_at.to_rfc3339(),
+            self.decided_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
         ]
     }
 }
@@ -252,9 +294,7 @@ impl CsvRow for domain::reports::open::OpenPlan {
             self.tasks.to_string(),
             self.tasks_done.to_string(),
             self.ratings.iter().sum::<i64>().to_string(),
-            self.rating_average
-                .map(|a| a.to_string())
-                .unwrap_or_default(),
+            average(self.rating_average),
         ]
     }
 }
@@ -310,6 +350,17 @@ fn answer<T: serde::Serialize + CsvRow>(
         h.insert("x-next-cursor", next);
     }
     res
+}
+
+/// `GET /api/v1/topics/all`: every topic, newest first, with what became of it.
+pub async fn all_topics(
+    State(state): State<AppState>,
+    q: Result<Query<ListQuery>, QueryRejection>,
+) -> Response {
+    match list_query(&state, q).await {
+        Ok((f, csv)) => answer(domain::reports::open::topics(&state.services, f).await, csv),
+        Err(res) => res,
+    }
 }
 
 /// `GET /api/v1/opinions`: published opinions, masked, newest first.

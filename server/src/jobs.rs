@@ -8,6 +8,10 @@ use crate::sms::{HttpGateway, Outbound};
 
 use crate::Config;
 
+/// How long after an opinion fit no topic the heat job regroups (a burst of
+/// publishing makes one run).
+const REGROUP_AFTER: Duration = Duration::from_secs(30);
+
 pub struct Jobs {
     services: domain::Services,
     outbox: Outbound,
@@ -264,7 +268,15 @@ impl Jobs {
                 let Some(every) = every else { return };
                 let mut tick = tokio::time::interval(every);
                 loop {
-                    tick.tick().await;
+                    // On the tick, or soon after an opinion fit no topic
+                    // (a while later, so that a burst is one run).
+                    tokio::select! {
+                        _ = tick.tick() => {}
+                        _ = domain::agenda::regroup_wanted(&services) => {
+                            tokio::time::sleep(REGROUP_AFTER.min(every)).await;
+                            tick.reset();
+                        }
+                    }
                     let ttl = domain::clock::Duration::seconds(every.as_secs().max(60) as i64);
                     match domain::jobs::try_lease(&services, "heat", &holder, ttl).await {
                         Ok(true) => {

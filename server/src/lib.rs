@@ -210,6 +210,7 @@ pub fn router(
     let pages = Router::new()
         .route("/healthz", get(healthz))
         .route("/api/v1/topics", get(api_v1::topics))
+        .route("/api/v1/topics/all", get(api_v1::all_topics))
         .route("/api/v1/communities", get(api_v1::communities))
         .route("/api/v1/opinions", get(api_v1::opinions))
         .route("/api/v1/meetings", get(api_v1::meetings))

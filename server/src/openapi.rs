@@ -48,6 +48,15 @@ fn list(summary: &str, description: &str, item: &str) -> Value {
     })
 }
 
+/// How many gave 1, 2, 3, 4 and 5.
+fn ratings() -> Value {
+    json!({
+        "type": "array", "minItems": 5, "maxItems": 5,
+        "description": "How many gave 1, 2, 3, 4 and 5.",
+        "items": integer()
+    })
+}
+
 fn date_time() -> Value {
     json!({ "type": "string", "format": "date-time" })
 }
@@ -82,7 +91,7 @@ pub fn document() -> Value {
         "info": {
             "title": "红茶议事会 Hongcha open data",
             "version": "1.0.0",
-            "description": "Read-only open data of a street's council: hot topics and why they are hot, published opinions (personal data masked), council meetings, co-governance plans and residents' ratings. No login; nothing personal."
+            "description": "Read-only open data of a street's council: hot topics and why they are hot, every topic and what became of it, published opinions (personal data masked), council meetings, co-governance plans and residents' ratings. No login; nothing personal."
         },
         "paths": {
             "/api/v1/communities": {
@@ -121,6 +130,11 @@ pub fn document() -> Value {
                     }
                 }
             },
+            "/api/v1/topics/all": list(
+                "Every topic",
+                "Every topic with what became of it (open, accepted onto the council agenda, rejected with the reason, merged into another), its heat now and the residents behind it, newest first. A community's are the topics its opinions are in; a period's are those with opinions in it.",
+                "TopicRecord"
+            ),
             "/api/v1/opinions": list(
                 "Published opinions",
                 "Opinions staff published, as the public sees them: phone numbers, ID numbers and the like masked, no author. By when they were published.",
@@ -156,7 +170,7 @@ pub fn document() -> Value {
                 },
                 "cursor": {
                     "name": "cursor", "in": "query", "required": false,
-                    "description": "The `next_cursor` of the previous page, as it was given: `NANOS-ID` for opinions (they page by when they were published), `ID` for meetings and plans.",
+                    "description": "The `next_cursor` of the previous page, as it was given: `NANOS-ID` for opinions (they page by when they were published), `ID` for topics, meetings and plans.",
                     "schema": { "type": "string", "pattern": "^(([0-9]{1,19}-)?[1-9][0-9]{0,17})?$" }
                 },
                 "limit": {
@@ -198,7 +212,7 @@ pub fn document() -> Value {
                 ),
                 "OpinionPage": page_of("Opinion"),
                 "Meeting": object(
-                    &["id", "community_id", "title", "mode", "status", "starts_at", "invited", "attended_onsite", "attended_online"],
+                    &["id", "community_id", "title", "mode", "status", "starts_at", "invited", "attended_onsite", "attended_online", "ratings", "rating_average", "outcome_use"],
                     json!({
                         "id": integer(),
                         "community_id": integer(),
@@ -208,7 +222,13 @@ pub fn document() -> Value {
                         "starts_at": date_time(),
                         "invited": integer(),
                         "attended_onsite": integer(),
-                        "attended_online": integer()
+                        "attended_online": integer(),
+                        "ratings": ratings(),
+                        "rating_average": { "type": "number", "nullable": true },
+                        "outcome_use": {
+                            "type": "string", "nullable": true,
+                            "description": "How the meeting's outcomes were used (成果运用), once staff recorded it."
+                        }
                     })
                 ),
                 "MeetingPage": page_of("Meeting"),
@@ -224,15 +244,28 @@ pub fn document() -> Value {
                         "closed_at": { "type": "string", "format": "date-time", "nullable": true },
                         "tasks": integer(),
                         "tasks_done": integer(),
-                        "ratings": {
-                            "type": "array", "minItems": 5, "maxItems": 5,
-                            "description": "How many residents gave 1, 2, 3, 4 and 5.",
-                            "items": integer()
-                        },
+                        "ratings": ratings(),
                         "rating_average": { "type": "number", "nullable": true }
                     })
                 ),
                 "PlanPage": page_of("Plan"),
+                "TopicRecord": object(
+                    &["id", "title", "status", "reject_reason", "merged_into", "heat", "residents", "posts", "first_at", "last_at", "decided_at"],
+                    json!({
+                        "id": integer(),
+                        "title": string(),
+                        "status": { "type": "string", "enum": ["open", "accepted", "rejected", "merged"] },
+                        "reject_reason": { "type": "string", "nullable": true },
+                        "merged_into": { "type": "integer", "format": "int64", "nullable": true },
+                        "heat": { "type": "number", "minimum": 0 },
+                        "residents": { "type": "integer" },
+                        "posts": { "type": "integer" },
+                        "first_at": date_time(),
+                        "last_at": date_time(),
+                        "decided_at": { "type": "string", "format": "date-time", "nullable": true }
+                    })
+                ),
+                "TopicRecordPage": page_of("TopicRecord"),
                 "Topics": object(
                     &["community", "half_life_days", "topics"],
                     json!({

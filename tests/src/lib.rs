@@ -53,6 +53,8 @@ pub struct Options {
     pub sla_sweep_seconds: u64,
     /// An HTTP SMS gateway: (URL, bearer token).
     pub sms_gateway: Option<(String, Option<String>)>,
+    /// An SMTP server: (URL, sender).
+    pub smtp: Option<(String, String)>,
 }
 
 impl Default for Options {
@@ -75,6 +77,7 @@ impl Default for Options {
             https_origin: None,
             sla_sweep_seconds: 60,
             sms_gateway: None,
+            smtp: None,
         }
     }
 }
@@ -130,6 +133,8 @@ pub async fn spawn_app_with(backend: Backend, opts: Options) -> TestApp {
         sla_sweep_seconds: opts.sla_sweep_seconds,
         sms_gateway_url: opts.sms_gateway.as_ref().map(|(u, _)| u.clone()),
         sms_gateway_token: opts.sms_gateway.and_then(|(_, t)| t),
+        smtp_url: opts.smtp.as_ref().map(|(u, _)| u.clone()),
+        smtp_from: opts.smtp.map(|(_, f)| f),
         ..Config::default()
     };
     let config = cfg.clone();
@@ -430,4 +435,66 @@ pub fn jpeg_with_exif() -> Vec<u8> {
     out.extend_from_slice(&plain[2..]);
     out.extend_from_slice(b"HIDDEN-TRAILER");
     out
+}
+
+/// An SMTP server on this machine that speaks just enough of the protocol
+/// and hands back each mail's envelope (the `MAIL FROM` and `RCPT TO`
+/// lines) and data; `reject` refuses every recipient. Returns its port.
+pub async fn smtp_stand_in(
+    reject: bool,
+) -> (u16, tokio::sync::mpsc::Receiver<(Vec<String>, String)>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = tokio::sync::mpsc::channel(16);
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let (r, mut w) = stream.into_split();
+                let mut lines = BufReader::new(r).lines();
+                let mut say = async |text: &[u8]| w.write_all(text).await.is_ok();
+                if !say(b"220 stand-in ESMTP\r\n").await {
+                    return;
+                }
+                let mut envelope = Vec::new();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let cmd = line.to_ascii_uppercase();
+                    let answer: &[u8] = if cmd.starts_with("EHLO") || cmd.starts_with("HELO") {
+                        b"250-stand-in\r\n250 8BITMIME\r\n"
+                    } else if cmd.starts_with("MAIL FROM") || cmd.starts_with("RCPT TO") {
+                        envelope.push(line.clone());
+                        if reject && cmd.starts_with("RCPT") {
+                            b"550 no such mailbox\r\n"
+                        } else {
+                            b"250 ok\r\n"
+                        }
+                    } else if cmd == "DATA" {
+                        if !say(b"354 go on\r\n").await {
+                            return;
+                        }
+                        let mut data = String::new();
+                        while let Ok(Some(l)) = lines.next_line().await {
+                            if l == "." {
+                                break;
+                            }
+                            data.push_str(&l);
+                            data.push('\n');
+                        }
+                        let _ = tx.send((std::mem::take(&mut envelope), data)).await;
+                        b"250 queued\r\n"
+                    } else if cmd == "QUIT" {
+                        say(b"221 bye\r\n").await;
+                        return;
+                    } else {
+                        b"250 ok\r\n"
+                    };
+                    if !say(answer).await {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (port, rx)
 }

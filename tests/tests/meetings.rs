@@ -574,3 +574,155 @@ async fn the_sweeper_escalates_overdue_work_once_across_instances() {
         app.stop().await;
     }
 }
+
+/// The body of a mail as the stand-in SMTP server received it: headers,
+/// an empty line, then base64 (as `mail::SmtpMail` writes it).
+fn mail_text(data: &str) -> String {
+    let (_, body) = data.split_once("\n\n").expect("headers, then the body");
+    let body: String = body.lines().collect();
+    String::from_utf8(
+        base64::Engine::decode(&base64::engine::general_purpose::STANDARD, body.trim()).unwrap(),
+    )
+    .unwrap()
+}
+
+/// E-mail, a channel residents choose: a bad address (a line break that
+/// would add a header, or none at all with e-mail on) is refused and
+/// nothing changes; a good one is kept with its domain in lower case, and
+/// the meeting's invitation reaches the SMTP server once, readable, with
+/// the meeting's link. A server that refuses the recipient is a failure
+/// that names the SMTP answer, never the text.
+#[tokio::test]
+async fn a_resident_who_chose_e_mail_gets_the_invitation_over_smtp_once() {
+    for backend in backends() {
+        let (port, mut mails) = blackbox::smtp_stand_in(false).await;
+        let app = spawn_app_with(
+            backend,
+            Options {
+                smtp: Some((
+                    format!("smtp://127.0.0.1:{port}"),
+                    "红茶议事会 <noreply@hongcha.example>".into(),
+                )),
+                ..Options::default()
+            },
+        )
+        .await;
+        let (staff, resident, _, item) = accepted(&app).await;
+        for form in [
+            [
+                ("email", "li@example.org\r\nBcc: x@evil.example"),
+                ("email_on", "1"),
+            ],
+            [("email", ""), ("email_on", "1")],
+            [("email", "li@[127.0.0.1]"), ("email_on", "1")],
+        ] {
+            let res = app.call(&resident, "set_notify", &form).await;
+            assert_eq!(
+                res.status(),
+                StatusCode::BAD_REQUEST,
+                "{backend:?} {form:?}"
+            );
+        }
+        let (channels, _): (serde_json::Value, serde_json::Value) =
+            serde_json::from_value(app.get_json(&resident, "/api/inbox").await).unwrap();
+        assert_eq!(channels["email"], "", "{backend:?}: nothing kept");
+        ok(
+            &app,
+            &resident,
+            "set_notify",
+            &[("email", " Li.Wei@Example.ORG "), ("email_on", "1")],
+        )
+        .await;
+        let (channels, _): (serde_json::Value, serde_json::Value) =
+            serde_json::from_value(app.get_json(&resident, "/api/inbox").await).unwrap();
+        assert_eq!(channels["email"], "Li.Wei@example.org");
+        assert_eq!(channels["email_on"], true);
+        assert_eq!(channels["sms"], false);
+
+        let id = create_meeting(&app, &staff, item).await;
+        let sid = id.to_string();
+        for step in ["invite_authors", "schedule"] {
+            ok(
+                &app,
+                &staff,
+                "meeting_step",
+                &[("id", &sid), ("step", step)],
+            )
+            .await;
+        }
+        // Two mails: the invitation, and the loop's notice that the topic
+        // the resident raised is on a meeting's agenda — each once.
+        let mut texts = Vec::new();
+        for _ in 0..2 {
+            let (envelope, data) = tokio::time::timeout(Duration::from_secs(30), mails.recv())
+                .await
+                .expect("a mail within 30 s")
+                .unwrap();
+            assert!(
+                envelope[0].contains("<noreply@hongcha.example>")
+                    && envelope[1].contains("<Li.Wei@example.org>"),
+                "{backend:?}: {envelope:?}"
+            );
+            assert!(data.contains("Subject: =?utf-8?"), "{data}");
+            texts.push(mail_text(&data));
+        }
+        texts.sort();
+        let link = format!("/meetings/{id}");
+        assert!(
+            texts.iter().all(|t| t.contains(&link)),
+            "{backend:?}: {texts:?}"
+        );
+        assert_eq!(
+            texts
+                .iter()
+                .filter(|t| t.contains("邀请您参加红茶议事会「南门路灯议事会」"))
+                .count(),
+            1,
+            "{backend:?}: {texts:?}"
+        );
+        assert_eq!(
+            texts
+                .iter()
+                .filter(|t| t.contains("您关心的议题「南门路灯维修」"))
+                .count(),
+            1,
+            "{backend:?}: {texts:?}"
+        );
+        assert!(
+            tokio::time::timeout(Duration::from_secs(3), mails.recv())
+                .await
+                .is_err(),
+            "{backend:?}: a third mail"
+        );
+        // Nothing went to the development log instead.
+        assert!(!app.outbox_log().contains("\"channel\":\"email\""));
+        app.stop().await;
+    }
+
+    // A server that refuses the recipient: the delivery fails with its
+    // answer, and the text does not leak into the reason.
+    let (port, _mails) = blackbox::smtp_stand_in(true).await;
+    let refused = hongcha_server::mail::SmtpMail::new(
+        &format!("smtp://127.0.0.1:{port}"),
+        "noreply@hongcha.example",
+    )
+    .unwrap();
+    let message = |to: &str| domain::outbox::Message {
+        id: 7,
+        channel: "email".into(),
+        recipient: to.into(),
+        subject: "议事会安排有变".into(),
+        body: "议事会「南门路灯」改在长乐社区文化家园。".into(),
+        sensitive: false,
+    };
+    use domain::outbox::Deliver;
+    let err = refused
+        .deliver(&message("wang@example.com"))
+        .await
+        .unwrap_err();
+    assert!(
+        err.starts_with("smtp:") && !err.contains("文化家园"),
+        "{err}"
+    );
+    assert!(refused.deliver(&message("not an address")).await.is_err());
+}

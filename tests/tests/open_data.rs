@@ -89,6 +89,7 @@ async fn opinions_page_by_cursor_and_filter_by_community_and_period() {
             ("opinions", "12"),
             ("meetings", next.as_str()),
             ("plans", next.as_str()),
+            ("topics/all", next.as_str()),
         ] {
             let res = get(format!("/api/v1/{list}?cursor={c}")).await;
             assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{list}?cursor={c}");
@@ -144,6 +145,121 @@ async fn opinions_page_by_cursor_and_filter_by_community_and_period() {
                 .iter()
                 .all(|m| m["status"] != "draft")
         );
+        // The demo's closed meeting carries its evaluation: a participant's
+        // 5 and how its outcomes were used.
+        let rated = meetings["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["status"] == "closed")
+            .expect("a closed meeting");
+        assert_eq!(rated["ratings"][4].as_i64(), Some(1), "{rated}");
+        assert_eq!(rated["rating_average"].as_f64(), Some(5.0));
+        assert!(
+            rated["outcome_use"]
+                .as_str()
+                .is_some_and(|t| t.contains("民生实事")),
+            "{rated}"
+        );
+
+        // Every topic once by cursor, newest first, as the database holds
+        // them; a community's are exactly those its opinions are in.
+        let every = |q: String| {
+            let get = &get;
+            async move {
+                let mut ids: Vec<i64> = Vec::new();
+                let mut cursor = String::new();
+                loop {
+                    let res = get(format!("/api/v1/topics/all?limit=7{q}&cursor={cursor}")).await;
+                    assert_eq!(res.status(), StatusCode::OK);
+                    let page: serde_json::Value = res.json().await.unwrap();
+                    ids.extend(
+                        page["items"]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .map(|t| t["id"].as_i64().unwrap()),
+                    );
+                    match page["next_cursor"].as_str() {
+                        Some(next) => cursor = next.to_owned(),
+                        None => break ids,
+                    }
+                }
+            }
+        };
+        let ids_of = |sql: String| {
+            let db = &app.db;
+            async move {
+                db.query_all_raw(sea_orm::Statement::from_string(
+                    db.get_database_backend(),
+                    sql,
+                ))
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.try_get::<i64>("", "id").unwrap())
+                .collect::<Vec<i64>>()
+            }
+        };
+        let all = every(String::new()).await;
+        assert!(all.len() > 7, "{backend:?}: several pages ({})", all.len());
+        assert_eq!(
+            all,
+            ids_of("SELECT id FROM topic ORDER BY id DESC".into()).await
+        );
+        let theirs = ids_of(format!(
+            "SELECT t.id FROM topic t WHERE EXISTS (SELECT 1 FROM topic_community tc \
+             WHERE tc.topic_id = t.id AND tc.community_id = {community}) ORDER BY t.id DESC"
+        ))
+        .await;
+        assert!(
+            !theirs.is_empty() && theirs.len() < all.len(),
+            "{backend:?}"
+        );
+        assert_eq!(
+            every(format!("&community={community}")).await,
+            theirs,
+            "{backend:?}"
+        );
+        let old: serde_json::Value = get("/api/v1/topics/all?to=2001-01".into())
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(old["items"].as_array().unwrap().len(), 0);
+
+        // The home page's latest activity: newest first, public pages only;
+        // its opinions are the community's newest published ones, in order.
+        let latest = domain::reports::open::latest(&app.services, community.parse().ok(), 20)
+            .await
+            .unwrap();
+        assert!(!latest.is_empty() && latest.len() <= 20);
+        assert!(latest.windows(2).all(|w| w[0].at >= w[1].at), "{latest:?}");
+        let kinds = ["opinion", "topic", "meeting", "plan"];
+        assert!(
+            latest
+                .iter()
+                .all(|a| kinds.contains(&a.kind.as_str()) && a.link.starts_with('/')),
+            "{latest:?}"
+        );
+        let listed: Vec<i64> = latest
+            .iter()
+            .filter(|a| a.kind == "opinion")
+            .map(|a| a.link.rsplit('/').next().unwrap().parse().unwrap())
+            .collect();
+        let newest = ids_of(format!(
+            "SELECT id FROM opinion WHERE status = 'published' AND hidden = FALSE \
+             AND published_at IS NOT NULL AND community_id = {community} \
+             ORDER BY published_at DESC, id DESC LIMIT {}",
+            listed.len()
+        ))
+        .await;
+        assert_eq!(listed, newest, "{backend:?}");
+        let res = get(format!("/api/latest_activity?community={community}")).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let lines: serde_json::Value = res.json().await.unwrap();
+        assert!(!lines.as_array().unwrap().is_empty());
+
         let plans: serde_json::Value = get("/api/v1/plans".into()).await.json().await.unwrap();
         let plan = &plans["items"][0];
         assert_eq!(plan["ratings"].as_array().unwrap().len(), 5);
@@ -167,7 +283,7 @@ async fn opinions_page_by_cursor_and_filter_by_community_and_period() {
             ("format=xml", 400, "format"),
             ("community=没有这个社区", 404, "community"),
         ] {
-            for list in ["opinions", "meetings", "plans"] {
+            for list in ["opinions", "meetings", "plans", "topics/all"] {
                 let res = get(format!("/api/v1/{list}?{q}")).await;
                 assert_eq!(res.status().as_u16(), status, "{list}?{q}");
                 let body: serde_json::Value = res.json().await.unwrap();
@@ -223,6 +339,21 @@ async fn csv_dumps_mask_phone_numbers_and_neutralise_formulas() {
     );
     assert!(titles.iter().all(|t| !t.starts_with('=')));
 
+    // Topics as CSV: the same header as the JSON's fields, one row each.
+    let res = app
+        .client()
+        .get(app.url("/api/v1/topics/all?format=csv"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let bytes = res.bytes().await.unwrap();
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    assert!(
+        text.starts_with("id,title,status,reject_reason,merged_into,heat"),
+        "{text}"
+    );
+
     // The document and the page for people.
     let doc: serde_json::Value = app.get_json(&app.client(), "/api/v1/openapi.json").await;
     assert_eq!(doc["openapi"], "3.0.3");
@@ -231,6 +362,7 @@ async fn csv_dumps_mask_phone_numbers_and_neutralise_formulas() {
         "/api/v1/meetings",
         "/api/v1/plans",
         "/api/v1/topics",
+        "/api/v1/topics/all",
     ] {
         assert!(doc["paths"][path]["get"].is_object(), "{path}");
     }

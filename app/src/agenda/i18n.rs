@@ -127,6 +127,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ),
     ("agenda.prevote_open", "开始预投票", "Open the pre-vote"),
     ("agenda.split", "拆出", "Split off"),
+    (
+        "agenda.split_done",
+        "这条意见已拆出，成为单独的话题：",
+        "The opinion was split off into a topic of its own:",
+    ),
     ("prevote.title", "居民预投票", "Residents' pre-vote"),
     (
         "prevote.intro",

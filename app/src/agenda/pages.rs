@@ -212,12 +212,17 @@ pub fn TopicPage() -> impl IntoView {
     let i18n = use_i18n();
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|v| v.parse::<i64>().ok());
-    let detail = Resource::new(id, |id| async move {
-        match id {
-            Some(id) => topic_detail(id).await,
-            None => Err(AppError::NotFound),
-        }
-    });
+    // Staff split an opinion off: the page reads the topic again.
+    let split = ServerAction::<SplitOpinion>::new();
+    let detail = Resource::new(
+        move || (id(), split.version().get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => topic_detail(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
     view! {
         <Transition fallback=move || view! { <p>{i18n.t("page.loading")}</p> }>
             {move || Suspend::new(async move {
@@ -250,7 +255,7 @@ pub fn TopicPage() -> impl IntoView {
                             <TrendTable trend=card.trend.clone() />
                         </section>
                         <PrevoteCard id=card.id />
-                        <WhyCard d />
+                        <WhyCard d split />
                     </article>
                 }.into_any()
             })}
@@ -361,10 +366,9 @@ fn PrevoteCard(id: i64) -> AnyView {
 /// "Why is this here": channels, communities and the opinions behind it
 /// (staff may split one off that is about something else).
 #[component]
-fn WhyCard(d: TopicDetailView) -> AnyView {
+fn WhyCard(d: TopicDetailView, split: ServerAction<SplitOpinion>) -> AnyView {
     let i18n = use_i18n();
     let session = crate::use_session();
-    let split = ServerAction::<SplitOpinion>::new();
     let topic_id = d.card.id;
     let by_channel = d.card.heat.by_channel.clone();
     view! {
@@ -398,6 +402,12 @@ fn WhyCard(d: TopicDetailView) -> AnyView {
             })}
             <h3>{i18n.t("topics.opinions")} " (" {d.total_opinions} ")"</h3>
             <ErrorNotice error=action_error(split) />
+            {move || split.value().get().and_then(Result::ok).map(|new_topic| view! {
+                <p class="notice" id="split-done" role="status">
+                    {i18n.t("agenda.split_done")} " "
+                    <A href=format!("/topics/{new_topic}")>{format!("#{new_topic}")}</A>
+                </p>
+            })}
             <ul class="opinions" id="topic-opinions">
                 {d.opinions.into_iter().map(|o| {
                     let key = format!("channel.{}", o.channel);

@@ -1,8 +1,85 @@
 use leptos::prelude::*;
+use leptos::server_fn::codec::GetUrl;
 use leptos_router::components::A;
+use serde::{Deserialize, Serialize};
 
 use crate::i18n::use_i18n;
+use crate::model::AppError;
 use crate::use_session;
+
+/// One line of the home page's latest activity.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ActivityView {
+    /// `opinion`, `topic`, `meeting` or `plan`.
+    pub kind: String,
+    pub state: String,
+    pub title: String,
+    /// China time, `YYYY-MM-DD HH:MM`.
+    pub at: String,
+    pub link: String,
+}
+
+/// The latest public activity of a community, or of the street.
+#[server(prefix = "/api", endpoint = "latest_activity", input = GetUrl)]
+pub async fn latest_activity(community: Option<i64>) -> Result<Vec<ActivityView>, AppError> {
+    let st = crate::state::state()?;
+    Ok(
+        // Eight lines.
+        domain::reports::open::latest(&st.services, community, 8)
+            .await
+            .map_err(crate::state::map_err)?
+            .into_iter()
+            .map(|a| ActivityView {
+                kind: a.kind,
+                state: a.state,
+                title: a.title,
+                at: domain::clock::china_time(a.at),
+                link: a.link,
+            })
+            .collect(),
+    )
+}
+
+/// 最新动态: what happened lately, newest first, each line a link.
+#[component]
+fn LatestActivity(community: Option<i64>) -> impl IntoView {
+    let i18n = use_i18n();
+    let lines = Resource::new(move || community, latest_activity);
+    view! {
+        <section class="card" aria-labelledby="latest-title">
+            <h2 id="latest-title">{i18n.t("home.latest")}</h2>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match lines.await {
+                        Ok(list) if !list.is_empty() => view! {
+                            <ol class="activity" id="home-activity">
+                                {list.into_iter().map(|a| {
+                                    let what = match a.kind.as_str() {
+                                        "opinion" => "home.latest.opinion".to_owned(),
+                                        "topic" => "home.latest.topic".to_owned(),
+                                        "meeting" => format!("meet.status.{}", a.state),
+                                        _ => format!("plan.status.{}", a.state),
+                                    };
+                                    let kind = format!("home.latest.kind.{}", a.kind);
+                                    view! {
+                                        <li>
+                                            <span class="tag">{move || i18n.tr(&kind)} " · " {move || i18n.tr(&what)}</span>
+                                            " "
+                                            <A href=a.link>{a.title}</A>
+                                            " "
+                                            <time>{a.at}</time>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ol>
+                        }.into_any(),
+                        _ => view! { <p class="empty">{i18n.t("home.latest.empty")}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
 
 #[component]
 pub fn Home() -> impl IntoView {
@@ -37,7 +114,10 @@ pub fn Home() -> impl IntoView {
                     Ok(Some(me)) => me.community_id,
                     _ => None,
                 };
-                view! { <crate::agenda::HotOnHome community /> }
+                view! {
+                    <crate::agenda::HotOnHome community />
+                    <LatestActivity community />
+                }
             })}
         </Transition>
         <Transition fallback=|| ()>

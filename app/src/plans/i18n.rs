@@ -118,6 +118,27 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "重要进展同时发短信给我（22:00–7:00 不发）",
         "Also tell me by SMS (never 22:00–07:00)",
     ),
+    (
+        "inbox.email_on",
+        "重要进展同时发邮件给我",
+        "Also tell me by e-mail",
+    ),
+    ("inbox.email", "电子邮箱", "E-mail address"),
+    (
+        "err.email.invalid",
+        "电子邮箱格式不对，例如 name@example.com。",
+        "That is not an e-mail address (for example name@example.com).",
+    ),
+    (
+        "err.email.required",
+        "要发邮件，请先填写电子邮箱。",
+        "Give an e-mail address to get notices by e-mail.",
+    ),
+    (
+        "err.email.too_long",
+        "电子邮箱太长（最多 254 个字符）。",
+        "That e-mail address is too long (254 characters at most).",
+    ),
     ("path.title", "这条意见的去向", "Where this opinion went"),
     ("path.not_yet", "（尚未到这一步）", "(not yet)"),
     ("path.received", "收到", "Received"),

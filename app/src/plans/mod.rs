@@ -428,16 +428,28 @@ pub struct InboxItem {
     pub at: String,
 }
 
-/// The signed-in person's notices, and whether they also get SMS.
+/// How notices reach the signed-in person besides the app.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Channels {
+    pub sms: bool,
+    pub email: String,
+    pub email_on: bool,
+}
+
+/// The signed-in person's notices, and how they also get them.
 #[server(prefix = "/api", endpoint = "inbox", input = GetUrl)]
-pub async fn inbox() -> Result<(bool, Vec<InboxItem>), AppError> {
+pub async fn inbox() -> Result<(Channels, Vec<InboxItem>), AppError> {
     let st = state::state()?;
     let actor = state::require_principal().await?;
-    let sms = domain::outbox::sms_preference(&st.services, &actor)
+    let p = domain::outbox::preferences(&st.services, &actor)
         .await
         .map_err(map_err)?;
     Ok((
-        sms,
+        Channels {
+            sms: p.sms,
+            email: p.email.unwrap_or_default(),
+            email_on: p.email_on,
+        },
         domain::outbox::inbox(&st.services, &actor)
             .await
             .map_err(map_err)?
@@ -451,11 +463,23 @@ pub async fn inbox() -> Result<(bool, Vec<InboxItem>), AppError> {
     ))
 }
 
-#[server(prefix = "/api", endpoint = "set_notify_sms")]
-pub async fn set_notify_sms(on: Option<String>) -> Result<(), AppError> {
+/// The person chooses SMS and e-mail (with the address) for notices.
+#[server(prefix = "/api", endpoint = "set_notify")]
+pub async fn set_notify(
+    sms: Option<String>,
+    #[server(default)] email: String,
+    email_on: Option<String>,
+) -> Result<(), AppError> {
     let st = state::state()?;
     let actor = state::require_principal().await?;
-    domain::outbox::set_sms_preference(&st.services, &actor, on.is_some())
-        .await
-        .map_err(map_err)
+    domain::outbox::set_preferences(
+        &st.services,
+        &actor,
+        sms.is_some(),
+        &email,
+        email_on.is_some(),
+    )
+    .await
+    .map(|_| ())
+    .map_err(map_err)
 }

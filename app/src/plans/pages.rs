@@ -455,7 +455,7 @@ pub fn SlaAdmin() -> impl IntoView {
 #[component]
 pub fn Inbox() -> impl IntoView {
     let i18n = use_i18n();
-    let set = ServerAction::<SetNotifySms>::new();
+    let set = ServerAction::<SetNotify>::new();
     let data = Resource::new(move || set.version().get(), |_| inbox());
     view! {
         <section class="card" id="inbox">
@@ -463,12 +463,19 @@ pub fn Inbox() -> impl IntoView {
             <ErrorNotice error=action_error(set) />
             <Transition fallback=move || view! { <p>{i18n.t("page.loading")}</p> }>
                 {move || Suspend::new(async move {
-                    data.await.ok().map(|(sms, items)| view! {
-                        <ActionForm action=set attr:class="inline-filters">
+                    data.await.ok().map(|(ch, items)| view! {
+                        <ActionForm action=set attr:class="stack" attr:id="notify-channels">
                             <label class="check">
-                                <input type="checkbox" name="on" value="1" checked=sms />
+                                <input type="checkbox" name="sms" value="1" checked=ch.sms />
                                 {i18n.t("inbox.sms")}
                             </label>
+                            <label class="check">
+                                <input type="checkbox" name="email_on" value="1" checked=ch.email_on />
+                                {i18n.t("inbox.email_on")}
+                            </label>
+                            <label for="notify-email">{i18n.t("inbox.email")}</label>
+                            <input id="notify-email" name="email" type="email" maxlength="254"
+                                autocomplete="email" inputmode="email" value=ch.email />
                             <button type="submit" class="secondary">{i18n.t("meet.save")}</button>
                         </ActionForm>
                         {if items.is_empty() {

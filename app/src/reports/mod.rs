@@ -167,8 +167,10 @@ pub struct RecordsView {
 
 /// The records behind one of the report's figures (`figure`: opinions,
 /// meetings, plans, cases_closed, overdue, ratings; opinions narrowed `by`
-/// `channel:CODE`, `category:CODE` or `outcome:published|rejected|merged|pending`),
-/// for the same reader, scope and period as the report.
+/// `channel:CODE`, `category:CODE` or `outcome:published|rejected|merged|pending`;
+/// opinions, meetings or plans `by` `corrected:snapshot`: those changed after
+/// the saved month's snapshot), for the same reader, scope and period as the
+/// report.
 #[server(prefix = "/api", endpoint = "report_records", input = GetUrl)]
 pub async fn report_records(
     #[server(default)] community: Option<i64>,
@@ -191,13 +193,15 @@ pub async fn report_records(
         if value.is_empty() {
             return Err(map_err(domain::DomainError::validation("by", "invalid")));
         }
-        let slot = match what {
-            "channel" => &mut narrow.channel,
-            "category" => &mut narrow.category,
-            "outcome" => &mut narrow.outcome,
+        let value = Some(value.to_owned());
+        match what {
+            // The corrections listed beside a saved month's report.
+            "corrected" if value.as_deref() == Some("snapshot") => narrow.corrected = true,
+            "channel" => narrow.channel = value,
+            "category" => narrow.category = value,
+            "outcome" => narrow.outcome = value,
             _ => return Err(map_err(domain::DomainError::validation("by", "invalid"))),
-        };
-        *slot = Some(value.to_owned());
+        }
     }
     let page = records::records(
         &st.services,

@@ -280,11 +280,18 @@ fn Report(r: ReportView) -> impl IntoView {
         </p>
         {r.snapshot_at.clone().map(|at| {
             let c = r.corrections.clone();
+            // Each count opens the records corrected since the snapshot.
+            let corrected = |figure: &str, n: i64| {
+                let href = drill(figure, "&by=corrected:snapshot");
+                view! { <a href=href>{n.to_string()}</a> }
+            };
             view! {
                 <p class="notice" id="report-snapshot">
                     {i18n.t("report.snapshot")} " " {at} ". "
                     {i18n.t("report.corrections")} " "
-                    {format!("{} / {} / {}", c.opinions, c.meetings, c.plans)}
+                    {corrected("opinions", c.opinions)} " / "
+                    {corrected("meetings", c.meetings)} " / "
+                    {corrected("plans", c.plans)}
                 </p>
             }
         })}

@@ -154,6 +154,12 @@ async fn a_published_opinion_joins_its_topic_at_once() {
             .unwrap()
             .is_none()
     );
+    // (Whatever the demo's publishing asked of the heat job is taken.)
+    let _ = tokio::time::timeout(
+        std::time::Duration::from_millis(50),
+        super::regroup_wanted(&s),
+    )
+    .await;
     opinions::moderate(&s, &staff, submitted.id, Decision::Approve)
         .await
         .unwrap();
@@ -188,6 +194,44 @@ async fn a_published_opinion_joins_its_topic_at_once() {
     assert_eq!(
         row.resident_key.as_deref(),
         Some(format!("a:{}", resident.account_id).as_str())
+    );
+    // Placed: the heat job is not asked to regroup.
+    let soon = std::time::Duration::from_millis(200);
+    assert!(
+        tokio::time::timeout(soon, super::regroup_wanted(&s))
+            .await
+            .is_err()
+    );
+    // A matter no topic is about stays alone, and the heat job is asked to
+    // regroup soon (a new topic may start from it and the like).
+    let lone = opinions::submit(
+        &s,
+        &resident,
+        SubmitInput {
+            community_id: community,
+            location: String::new(),
+            category: "public_management".into(),
+            title: "建议社区开设书法兴趣班".into(),
+            body: "退休老人想学毛笔字，希望社区活动室每周开一次书法课。".into(),
+            anonymous: false,
+            idempotency_key: "lone-1".into(),
+        },
+    )
+    .await
+    .unwrap();
+    opinions::moderate(&s, &staff, lone.id, Decision::Approve)
+        .await
+        .unwrap();
+    assert!(
+        super::topic_of_opinion(&s, lone.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        tokio::time::timeout(soon, super::regroup_wanted(&s))
+            .await
+            .is_ok()
     );
 }
 

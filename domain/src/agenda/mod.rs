@@ -82,6 +82,17 @@ impl Default for Settings {
 #[derive(Default)]
 pub(crate) struct State {
     custom: std::sync::RwLock<Option<(i64, Arc<nlp::Analyzer>)>>,
+    /// Raised when a published opinion fit no topic: a regrouping may
+    /// start a new topic from it and the like (see [`regroup_wanted`]).
+    regroup: tokio::sync::Notify,
+}
+
+/// Waits until a published opinion fit no existing topic since the last
+/// call, so the heat job can regroup soon instead of at its next tick (a
+/// new matter then shows up within a minute or so, not within the job's
+/// interval).
+pub async fn regroup_wanted(s: &Services) {
+    s.agenda.regroup.notified().await;
 }
 
 pub(crate) enum Current {
@@ -515,7 +526,8 @@ pub(crate) fn json<T: Serialize>(v: &T) -> String {
 /// or corrected: analyse them, and place each into the topic it belongs to
 /// (an open or accepted one whose centroid is close enough), updating that
 /// topic's heat. Opinions that fit no topic wait for the next
-/// recomputation, which may start a new topic from them. Runs after the
+/// recomputation, which may start a new topic from them; the heat job is
+/// told ([`regroup_wanted`]) so that it comes soon. Runs after the
 /// publishing transaction; if it fails, the next recomputation repairs it.
 pub async fn after_publish(s: &Services, ids: &[i64]) -> DomainResult<()> {
     if ids.is_empty() {
@@ -561,6 +573,7 @@ pub async fn after_publish(s: &Services, ids: &[i64]) -> DomainResult<()> {
         .map(|(id, k)| (id, nlp::topics::Centroid::from_terms(&decode_keywords(&k))))
         .collect();
     let mut touched: HashSet<i64> = HashSet::new();
+    let mut unplaced = false;
     let mut prints: HashMap<i64, Vec<(i64, i64)>> = HashMap::new();
     for row in rows {
         let analysis = analyse(
@@ -587,6 +600,7 @@ pub async fn after_publish(s: &Services, ids: &[i64]) -> DomainResult<()> {
             candidates.iter().map(|(id, c)| (*id, c)),
             &settings.grouping,
         ) else {
+            unplaced = true;
             continue;
         };
         // A near-identical copy of a member speaks with its voice. Each
@@ -636,6 +650,9 @@ pub async fn after_publish(s: &Services, ids: &[i64]) -> DomainResult<()> {
         .await?;
     }
     txn.commit().await?;
+    if unplaced {
+        s.agenda.regroup.notify_one();
+    }
     Ok(())
 }
 

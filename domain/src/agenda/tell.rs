@@ -116,23 +116,17 @@ pub(crate) async fn tell<C: ConnectionTrait>(
         if fresh == 0 {
             continue;
         }
-        let body = format!("{text} 查看：{link}");
-        outbox::enqueue(
+        let Some(a) = account::Entity::find_by_id(account_id).one(conn).await? else {
+            continue;
+        };
+        outbox::to_account(
             conn,
-            outbox::Channel::InApp,
-            &account_id.to_string(),
+            &a,
             step.subject(),
-            &body,
+            &format!("{text} 查看：{link}"),
+            &format!("{text} 查看：{}", s.link(link)),
         )
         .await?;
-        let sms = account::Entity::find_by_id(account_id)
-            .one(conn)
-            .await?
-            .filter(|a| a.notify_sms && !a.disabled);
-        if let Some(a) = sms {
-            let body = format!("{text} 查看：{}", s.link(link));
-            outbox::enqueue(conn, outbox::Channel::Sms, &a.phone, step.subject(), &body).await?;
-        }
         told += 1;
     }
     Ok(told)

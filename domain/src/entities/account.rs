@@ -18,6 +18,10 @@ pub struct Model {
     pub phone_verified_at: Option<DateTimeUtc>,
     /// The resident wants loop notices by SMS as well as in the app.
     pub notify_sms: bool,
+    /// An e-mail address the resident gave for notices (checked, ≤ 254).
+    pub email: Option<String>,
+    /// The resident wants loop notices by e-mail as well.
+    pub notify_email: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -28,6 +28,7 @@ use sha2::{Digest, Sha256};
 
 use crate::agenda::entities::{agenda_item, topic_community};
 use crate::agenda::tell::{self, Step};
+use crate::entities::account;
 use crate::error::{DomainError, DomainResult};
 use crate::opinions::clean;
 use crate::{Principal, Services, audit, clock, outbox};
@@ -572,8 +573,8 @@ async fn participants_of<C: ConnectionTrait>(
         .await?)
 }
 
-/// A message to one participant: in the app for accounts, by SMS to a
-/// guest's phone.
+/// A message to one participant: to an account on the channels it chose
+/// (in the app always), by SMS to a guest's phone.
 async fn notify<C: ConnectionTrait>(
     conn: &C,
     p: &meeting_participant::Model,
@@ -581,15 +582,17 @@ async fn notify<C: ConnectionTrait>(
     body: &str,
 ) -> DomainResult<()> {
     if let Some(a) = p.account_id {
-        outbox::enqueue(conn, outbox::Channel::InApp, &a.to_string(), subject, body).await?;
+        if let Some(acc) = account::Entity::find_by_id(a).one(conn).await? {
+            outbox::to_account(conn, &acc, subject, body, body).await?;
+        }
     } else if let Some(phone) = &p.phone {
         outbox::enqueue(conn, outbox::Channel::Sms, phone, subject, body).await?;
     }
     Ok(())
 }
 
-/// Sends a participant their invitation: an account in the app (it signs
-/// in to take part); a guest by SMS with a fresh personal link (only its
+/// Sends a participant their invitation: an account on the channels it
+/// chose (it signs in to take part); a guest by SMS with a fresh personal link (only its
 /// hash is kept, and the SMS text is dropped once delivered).
 async fn send_invitation<C: ConnectionTrait>(
     conn: &C,
@@ -609,15 +612,16 @@ async fn send_invitation<C: ConnectionTrait>(
     );
     match (p.account_id, &p.phone) {
         (Some(a), _) => {
-            let body = format!("{text} 查看：/meetings/{}", m.id);
-            outbox::enqueue(
-                conn,
-                outbox::Channel::InApp,
-                &a.to_string(),
-                "议事会邀请",
-                &body,
-            )
-            .await?;
+            if let Some(acc) = account::Entity::find_by_id(a).one(conn).await? {
+                outbox::to_account(
+                    conn,
+                    &acc,
+                    "议事会邀请",
+                    &format!("{text} 查看：/meetings/{}", m.id),
+                    &format!("{text} 查看：{}/meetings/{}", origin.unwrap_or(""), m.id),
+                )
+                .await?;
+            }
         }
         (None, Some(phone)) => {
             let token = new_token();

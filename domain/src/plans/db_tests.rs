@@ -26,9 +26,12 @@ async fn a_plan_runs_from_resolution_to_residents_rating_and_tells_each_author_o
     for db in testdb::each().await {
         let s = &db.s;
         let (staff, resident, item, topic, opinion) = testdb::accepted_topic(s).await;
-        crate::outbox::set_sms_preference(s, &resident, true)
-            .await
-            .unwrap();
+        // SMS and e-mail (an address given with a capitalised domain).
+        let chosen =
+            crate::outbox::set_preferences(s, &resident, true, " li.wei@Example.ORG ", true)
+                .await
+                .unwrap();
+        assert_eq!(chosen.email.as_deref(), Some("li.wei@example.org"));
         let community = staff.community_id.unwrap();
         let new = || NewPlan {
             community_id: community,
@@ -322,6 +325,17 @@ async fn a_plan_runs_from_resolution_to_residents_rating_and_tells_each_author_o
             .map(|m| m.body)
             .collect();
         assert_eq!(sms.len(), 4, "{}: {sms:?}", db.name);
+        // The same notices by e-mail, to the address as it was kept.
+        let mail: Vec<String> = outbox::Entity::find()
+            .filter(outbox::Column::Recipient.eq("li.wei@example.org"))
+            .filter(outbox::Column::Channel.eq("email"))
+            .all(&s.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| m.body)
+            .collect();
+        assert_eq!(mail, sms, "{}", db.name);
         for body in &sms {
             assert!(
                 body.contains(&format!("查看：{}/", testdb::ORIGIN)),

@@ -807,6 +807,53 @@ async fn a_past_month_reads_from_its_snapshot_and_lists_later_corrections() {
         );
         let mine = report(s, &officer, Some(a), march).await.unwrap();
         assert_eq!(mine.corrections.opinions, 1, "{}", db.name);
+        // The corrections are listed: the one rejected opinion, for the
+        // street and for its community; none for meetings.
+        let corrected = records::Narrow {
+            corrected: true,
+            ..records::Narrow::default()
+        };
+        for scope in [None, Some(a)] {
+            let listed = all_records(
+                s,
+                &officer,
+                scope,
+                march,
+                records::Figure::Opinions,
+                corrected.clone(),
+            )
+            .await;
+            assert_eq!(listed.len(), 1, "{}: {listed:?}", db.name);
+            assert_eq!(listed[0].state, "rejected");
+            assert_eq!(listed[0].community_id, Some(a));
+        }
+        let meetings = all_records(
+            s,
+            &officer,
+            None,
+            march,
+            records::Figure::Meetings,
+            corrected.clone(),
+        )
+        .await;
+        assert!(meetings.is_empty(), "{}", db.name);
+        // Nothing saved to correct (no snapshot), or a figure corrections
+        // are not counted for: refused.
+        for (period, figure) in [
+            (
+                Period::parse("2025-04", "2025-04").unwrap(),
+                records::Figure::Opinions,
+            ),
+            (march, records::Figure::Tasks),
+        ] {
+            let r =
+                records::records(s, &officer, None, period, figure, corrected.clone(), None).await;
+            assert!(
+                matches!(r, Err(DomainError::Validation { .. })),
+                "{}: {figure:?} {r:?}",
+                db.name
+            );
+        }
         // Two months: counted now, the correction in it.
         let spring = Period::parse("2025-03", "2025-04").unwrap();
         let now_counted = report(s, &officer, None, spring).await.unwrap();

@@ -482,11 +482,20 @@ pub(crate) async fn compute(
     let mut opinion_months: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
     const RECEIVED: &str = "COALESCE(received_at, created_at)";
     let mut q = Sql::new(backend);
-    q.push("SELECT community_id, channel, category, status");
-    for (i, (_, a, b)) in months.iter().enumerate() {
-        q.push(", SUM(CASE WHEN ")
-            .within(RECEIVED, *a, *b)
-            .push(&format!(" THEN 1 ELSE 0 END) AS m{i}"));
+    // Months are counted cumulatively (received before the end of month i;
+    // the last month ends with the period, so its count is every row): one
+    // comparison per month and row, the months' own counts are differences.
+    q.push("SELECT community_id, channel, category, status, COUNT(*) AS total");
+    for (i, (_, _, end)) in months
+        .iter()
+        .enumerate()
+        .take(months.len().saturating_sub(1))
+    {
+        q.push(", COUNT(*) FILTER (WHERE ")
+            .push(RECEIVED)
+            .push(" < ")
+            .bind(*end)
+            .push(&format!(") AS c{i}"));
     }
     q.push(" FROM opinion WHERE ")
         .within(RECEIVED, start, end)
@@ -643,9 +652,17 @@ pub(crate) async fn compute(
         let Some(f) = per.get_mut(&c) else {
             continue;
         };
-        let by_month = (0..months.len())
-            .map(|i| get_i64(&r, &format!("m{i}")))
-            .collect::<DomainResult<Vec<i64>>>()?;
+        let mut by_month = Vec::with_capacity(months.len());
+        let mut before = 0;
+        for i in 0..months.len() {
+            let upto = if i + 1 == months.len() {
+                get_i64(&r, "total")?
+            } else {
+                get_i64(&r, &format!("c{i}"))?
+            };
+            by_month.push(upto - before);
+            before = upto;
+        }
         let n: i64 = by_month.iter().sum();
         f.opinions += n;
         *f.by_channel.entry(get_str(&r, "channel")?).or_default() += n;

@@ -12,9 +12,10 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 
 use crate::Services;
+use crate::agenda::entities::{topic, topic_community};
 use crate::entities::opinion;
 use crate::error::{DomainError, DomainResult};
-use crate::meetings::entities::{meeting, meeting_participant};
+use crate::meetings::entities::{meeting, meeting_participant, meeting_rating};
 use crate::plans::entities::{plan, plan_rating, plan_task};
 
 /// Most records in one page.
@@ -219,6 +220,11 @@ pub struct OpenMeeting {
     pub invited: i64,
     pub attended_onsite: i64,
     pub attended_online: i64,
+    /// Participants' ratings of the meeting (跟踪评价): how many gave 1 … 5.
+    pub ratings: [i64; 5],
+    pub rating_average: Option<f64>,
+    /// How staff used its outcomes (成果运用), once recorded.
+    pub outcome_use: Option<String>,
 }
 
 /// Meetings that were announced (not drafts), newest first, with how many
@@ -235,6 +241,7 @@ pub async fn meetings(s: &Services, f: Filter) -> DomainResult<Page<OpenMeeting>
             meeting::Column::Mode,
             meeting::Column::Status,
             meeting::Column::StartsAt,
+            meeting::Column::OutcomeUse,
         ])
         .filter(meeting::Column::Status.ne(status::DRAFT));
     if let Some(c) = f.community {
@@ -249,16 +256,39 @@ pub async fn meetings(s: &Services, f: Filter) -> DomainResult<Page<OpenMeeting>
     if let Some(b) = f.before_id()? {
         q = q.filter(meeting::Column::Id.lt(b));
     }
-    let rows: Vec<(i64, i64, String, String, String, DateTime<Utc>)> = q
+    type Row = (
+        i64,
+        i64,
+        String,
+        String,
+        String,
+        DateTime<Utc>,
+        Option<String>,
+    );
+    let rows: Vec<Row> = q
         .order_by_desc(meeting::Column::Id)
         .limit(f.limit + 1)
         .into_tuple()
         .all(&s.db)
         .await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
-    // Invitations and attendance of the page's meetings: one query.
+    // Invitations and attendance of the page's meetings, and their
+    // ratings: one query each.
     let mut people: HashMap<i64, (i64, i64, i64)> = HashMap::new();
+    let mut ratings: HashMap<i64, [i64; 5]> = HashMap::new();
     if !ids.is_empty() {
+        let scored: Vec<(i64, i32, i64)> = meeting_rating::Entity::find()
+            .select_only()
+            .column(meeting_rating::Column::MeetingId)
+            .column(meeting_rating::Column::Score)
+            .column_as(meeting_rating::Column::ParticipantId.count(), "n")
+            .filter(meeting_rating::Column::MeetingId.is_in(ids.clone()))
+            .group_by(meeting_rating::Column::MeetingId)
+            .group_by(meeting_rating::Column::Score)
+            .into_tuple()
+            .all(&s.db)
+            .await?;
+        tally(&mut ratings, scored);
         let counted: Vec<(i64, Option<String>, i64)> = meeting_participant::Entity::find()
             .select_only()
             .column(meeting_participant::Column::MeetingId)
@@ -282,21 +312,27 @@ pub async fn meetings(s: &Services, f: Filter) -> DomainResult<Page<OpenMeeting>
     }
     let items = rows
         .into_iter()
-        .map(|(id, community_id, title, mode, status, starts_at)| {
-            let (invited, attended_onsite, attended_online) =
-                people.get(&id).copied().unwrap_or_default();
-            OpenMeeting {
-                id,
-                community_id,
-                title,
-                mode,
-                status,
-                starts_at,
-                invited,
-                attended_onsite,
-                attended_online,
-            }
-        })
+        .map(
+            |(id, community_id, title, mode, status, starts_at, outcome_use)| {
+                let (invited, attended_onsite, attended_online) =
+                    people.get(&id).copied().unwrap_or_default();
+                let r = ratings.get(&id).copied().unwrap_or_default();
+                OpenMeeting {
+                    id,
+                    community_id,
+                    title,
+                    mode,
+                    status,
+                    starts_at,
+                    invited,
+                    attended_onsite,
+                    attended_online,
+                    ratings: r,
+                    rating_average: super::average_of(&r),
+                    outcome_use,
+                }
+            },
+        )
         .collect();
     Ok(page(items, f.limit, |m: &OpenMeeting| Cursor {
         at: None,
@@ -392,11 +428,7 @@ pub async fn plans(s: &Services, f: Filter) -> DomainResult<Page<OpenPlan>> {
             .into_tuple()
             .all(&s.db)
             .await?;
-        for (p, score, n) in scored {
-            if (1..=5).contains(&score) {
-                ratings.entry(p).or_default()[score as usize - 1] += n;
-            }
-        }
+        tally(&mut ratings, scored);
     }
     let items = rows
         .into_iter()
@@ -424,4 +456,288 @@ pub async fn plans(s: &Services, f: Filter) -> DomainResult<Page<OpenPlan>> {
         at: None,
         id: p.id,
     }))
+}
+
+/// Counts of (record, score 1–5, how many) into five columns per record.
+fn tally(into: &mut HashMap<i64, [i64; 5]>, scored: Vec<(i64, i32, i64)>) {
+    for (id, score, n) in scored {
+        if (1..=5).contains(&score) {
+            into.entry(id).or_default()[score as usize - 1] += n;
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct OpenTopic {
+    pub id: i64,
+    pub title: String,
+    /// `open`, `accepted` (on the council agenda), `rejected` or `merged`.
+    pub status: String,
+    /// Why staff did not take it up (rejected topics).
+    pub reject_reason: Option<String>,
+    /// The topic it was folded into (merged topics).
+    pub merged_into: Option<i64>,
+    /// Its heat now: the street's, or the community's when one is asked.
+    pub heat: f64,
+    /// Distinct residents and posts behind it (the street's).
+    pub residents: i32,
+    pub posts: i32,
+    pub first_at: DateTime<Utc>,
+    pub last_at: DateTime<Utc>,
+    pub decided_at: Option<DateTime<Utc>>,
+}
+
+/// Every topic, newest first, whatever became of it: the record beside the
+/// live ranking of `/api/v1/topics`. A community's are the topics its
+/// opinions are in; a period's those with opinions in it.
+pub async fn topics(s: &Services, f: Filter) -> DomainResult<Page<OpenTopic>> {
+    use sea_orm::sea_query::Query;
+    let f = f.checked()?;
+    let mut q = topic::Entity::find().select_only().columns([
+        topic::Column::Id,
+        topic::Column::Title,
+        topic::Column::Label,
+        topic::Column::Status,
+        topic::Column::RejectReason,
+        topic::Column::MergedInto,
+        topic::Column::Heat,
+        topic::Column::Residents,
+        topic::Column::Posts,
+        topic::Column::FirstAt,
+        topic::Column::LastAt,
+        topic::Column::DecidedAt,
+    ]);
+    if let Some(c) = f.community {
+        q = q.filter(
+            topic::Column::Id.in_subquery(
+                Query::select()
+                    .column(topic_community::Column::TopicId)
+                    .from(topic_community::Entity)
+                    .and_where(topic_community::Column::CommunityId.eq(c))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(t) = f.from {
+        q = q.filter(topic::Column::LastAt.gte(t));
+    }
+    if let Some(t) = f.until {
+        q = q.filter(topic::Column::FirstAt.lt(t));
+    }
+    if let Some(b) = f.before_id()? {
+        q = q.filter(topic::Column::Id.lt(b));
+    }
+    type Row = (
+        i64,
+        Option<String>,
+        String,
+        String,
+        Option<String>,
+        Option<i64>,
+        f64,
+        i32,
+        i32,
+        DateTime<Utc>,
+        DateTime<Utc>,
+        Option<DateTime<Utc>>,
+    );
+    let rows: Vec<Row> = q
+        .order_by_desc(topic::Column::Id)
+        .limit(f.limit + 1)
+        .into_tuple()
+        .all(&s.db)
+        .await?;
+    // A community's own heat of the page's topics: one query.
+    let mut scoped: HashMap<i64, f64> = HashMap::new();
+    if let Some(c) = f.community
+        && !rows.is_empty()
+    {
+        let heats: Vec<(i64, f64)> = topic_community::Entity::find()
+            .select_only()
+            .column(topic_community::Column::TopicId)
+            .column(topic_community::Column::Heat)
+            .filter(topic_community::Column::CommunityId.eq(c))
+            .filter(topic_community::Column::TopicId.is_in(rows.iter().map(|r| r.0)))
+            .into_tuple()
+            .all(&s.db)
+            .await?;
+        scoped.extend(heats);
+    }
+    let items = rows
+        .into_iter()
+        .map(
+            |(
+                id,
+                title,
+                label,
+                status,
+                reject_reason,
+                merged_into,
+                heat,
+                residents,
+                posts,
+                first_at,
+                last_at,
+                decided_at,
+            )| OpenTopic {
+                id,
+                title: title.unwrap_or(label),
+                status,
+                reject_reason,
+                merged_into,
+                heat: match f.community {
+                    Some(_) => scoped.get(&id).copied().unwrap_or(0.0),
+                    None => heat,
+                },
+                residents,
+                posts,
+                first_at,
+                last_at,
+                decided_at,
+            },
+        )
+        .collect();
+    Ok(page(items, f.limit, |t: &OpenTopic| Cursor {
+        at: None,
+        id: t.id,
+    }))
+}
+
+/// Something that happened lately, as the home page lists it.
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
+pub struct Activity {
+    /// `opinion` (published), `topic` (put on the council agenda),
+    /// `meeting` or `plan` (with its status in `state`).
+    pub kind: String,
+    pub state: String,
+    /// The public title, masked.
+    pub title: String,
+    pub at: DateTime<Utc>,
+    pub link: String,
+}
+
+/// Most items of [`latest`].
+pub const LATEST_MAX: u64 = 20;
+
+/// The latest public activity of a community (or the street), newest
+/// first: opinions published, topics put on the agenda, meetings announced
+/// or held, plans made or moved on. Four small queries, each reading its
+/// newest `n` rows from an index, whatever the data size.
+pub async fn latest(s: &Services, community: Option<i64>, n: u64) -> DomainResult<Vec<Activity>> {
+    use sea_orm::sea_query::Query;
+    let n = n.clamp(1, LATEST_MAX);
+    let mut out: Vec<Activity> = Vec::new();
+    let item = |kind: &str, state: &str, id: i64, title: &str, at: DateTime<Utc>| Activity {
+        kind: kind.to_owned(),
+        state: state.to_owned(),
+        title: nlp::mask(title),
+        at,
+        link: format!("/{kind}s/{id}"),
+    };
+
+    let mut q = opinion::Entity::find()
+        .select_only()
+        .columns([
+            opinion::Column::Id,
+            opinion::Column::TitlePublic,
+            opinion::Column::PublishedAt,
+        ])
+        .filter(opinion::Column::Status.eq(crate::opinions::status::PUBLISHED))
+        .filter(opinion::Column::Hidden.eq(false))
+        .filter(opinion::Column::PublishedAt.is_not_null());
+    if let Some(c) = community {
+        q = q.filter(opinion::Column::CommunityId.eq(c));
+    }
+    let rows: Vec<(i64, String, Option<DateTime<Utc>>)> = q
+        .order_by_desc(opinion::Column::PublishedAt)
+        .order_by_desc(opinion::Column::Id)
+        .limit(n)
+        .into_tuple()
+        .all(&s.db)
+        .await?;
+    out.extend(
+        rows.into_iter().filter_map(|(id, title, at)| {
+            at.map(|at| item("opinion", "published", id, &title, at))
+        }),
+    );
+
+    let mut q = topic::Entity::find()
+        .select_only()
+        .columns([
+            topic::Column::Id,
+            topic::Column::Title,
+            topic::Column::Label,
+            topic::Column::DecidedAt,
+        ])
+        .filter(topic::Column::Status.eq(crate::agenda::status::ACCEPTED))
+        .filter(topic::Column::DecidedAt.is_not_null());
+    if let Some(c) = community {
+        q = q.filter(
+            topic::Column::Id.in_subquery(
+                Query::select()
+                    .column(topic_community::Column::TopicId)
+                    .from(topic_community::Entity)
+                    .and_where(topic_community::Column::CommunityId.eq(c))
+                    .to_owned(),
+            ),
+        );
+    }
+    type TopicRow = (i64, Option<String>, String, Option<DateTime<Utc>>);
+    let rows: Vec<TopicRow> = q
+        .order_by_desc(topic::Column::DecidedAt)
+        .limit(n)
+        .into_tuple()
+        .all(&s.db)
+        .await?;
+    out.extend(rows.into_iter().filter_map(|(id, title, label, at)| {
+        at.map(|at| item("topic", "accepted", id, &title.unwrap_or(label), at))
+    }));
+
+    let mut q = meeting::Entity::find()
+        .select_only()
+        .columns([
+            meeting::Column::Id,
+            meeting::Column::Status,
+            meeting::Column::Title,
+            meeting::Column::UpdatedAt,
+        ])
+        .filter(meeting::Column::Status.ne(crate::meetings::status::DRAFT));
+    if let Some(c) = community {
+        q = q.filter(meeting::Column::CommunityId.eq(c));
+    }
+    let rows: Vec<(i64, String, String, DateTime<Utc>)> = q
+        .order_by_desc(meeting::Column::UpdatedAt)
+        .limit(n)
+        .into_tuple()
+        .all(&s.db)
+        .await?;
+    out.extend(
+        rows.into_iter()
+            .map(|(id, state, title, at)| item("meeting", &state, id, &title, at)),
+    );
+
+    let mut q = plan::Entity::find().select_only().columns([
+        plan::Column::Id,
+        plan::Column::Status,
+        plan::Column::Title,
+        plan::Column::UpdatedAt,
+    ]);
+    if let Some(c) = community {
+        q = q.filter(plan::Column::CommunityId.eq(c));
+    }
+    let rows: Vec<(i64, String, String, DateTime<Utc>)> = q
+        .order_by_desc(plan::Column::UpdatedAt)
+        .limit(n)
+        .into_tuple()
+        .all(&s.db)
+        .await?;
+    out.extend(
+        rows.into_iter()
+            .map(|(id, state, title, at)| item("plan", &state, id, &title, at)),
+    );
+
+    // Stable: each kind keeps its own order among equal times.
+    out.sort_by_key(|a| std::cmp::Reverse(a.at));
+    out.truncate(n as usize);
+    Ok(out)
 }

@@ -72,6 +72,10 @@ pub struct Narrow {
     /// `published`, `rejected`, `merged` or `pending` (anything else a
     /// moderator has not decided).
     pub outcome: Option<String>,
+    /// Only records changed after the period's snapshot was taken (the
+    /// corrections a saved month's report lists): opinions, meetings and
+    /// plans of a whole month that has a snapshot.
+    pub corrected: bool,
 }
 
 /// One record behind a figure.
@@ -157,6 +161,18 @@ pub async fn records(
     {
         return Err(DomainError::validation("figure", "invalid"));
     }
+    let corrected_since = if narrow.corrected {
+        if !matches!(figure, Figure::Opinions | Figure::Meetings | Figure::Plans) {
+            return Err(DomainError::validation("figure", "invalid"));
+        }
+        match super::snapshot::taken_at(s, community, &period).await? {
+            Some(at) => Some(at),
+            // No snapshot: nothing of this period was saved to correct.
+            None => return Err(DomainError::validation("by", "invalid")),
+        }
+    } else {
+        None
+    };
     let (start, end) = (period.start(), period.end());
     let db = &s.db;
     let mut q = Sql::new(db.get_database_backend());
@@ -312,6 +328,9 @@ pub async fn records(
             }
             q.push(")");
         }
+    }
+    if let Some(since) = corrected_since {
+        q.push(" AND updated_at > ").bind(since);
     }
     if let Some(b) = before {
         q.push(" AND ").push(key).push(" < ").bind(b);

@@ -98,6 +98,24 @@ pub async fn due(s: &Services, now: DateTime<Utc>) -> DomainResult<usize> {
     take(s, Period::month_of(last_day), now).await
 }
 
+/// When the snapshot of `period` for `community` was taken, if `period` is
+/// a whole month that has one.
+pub(crate) async fn taken_at(
+    s: &Services,
+    community: Option<i64>,
+    period: &Period,
+) -> DomainResult<Option<DateTime<Utc>>> {
+    if !whole_month(period) {
+        return Ok(None);
+    }
+    Ok(entity::Entity::find()
+        .filter(entity::Column::Month.eq(month_key(period)))
+        .filter(entity::Column::Scope.eq(community.unwrap_or(0)))
+        .one(&s.db)
+        .await?
+        .map(|row| row.taken_at))
+}
+
 /// The saved report of `period` for `community`, when `period` is a whole
 /// month that has a snapshot, with the corrections made since.
 pub(crate) async fn of(
@@ -123,7 +141,9 @@ pub(crate) async fn of(
     Ok(Some(r))
 }
 
-/// Records of the period changed after `since`: one query.
+/// Records of the period changed after `since`, each counted by the same
+/// condition as the records page lists them (`by=corrected:snapshot`):
+/// one query.
 async fn corrections(
     s: &Services,
     community: Option<i64>,
@@ -135,6 +155,10 @@ async fn corrections(
     let part = |q: &mut Sql, alias: &str, table: &str, when: &str, first: bool| {
         q.push(if first { "SELECT " } else { ", " });
         q.push("(SELECT COUNT(*) FROM ").push(table).push(" WHERE ");
+        // Meetings count when held (as the report's figure does).
+        if table == "meeting" {
+            q.push("status = 'closed' AND ");
+        }
         q.within(when, start, end)
             .push(" AND updated_at > ")
             .bind(since);

@@ -624,9 +624,16 @@ pub async fn sweep(s: &Services, now: DateTime<Utc>) -> DomainResult<Sweep> {
         };
         let mut events = Vec::new();
         let mut messages = Vec::new();
+        // The new level and next step of each claim; the rows are written
+        // grouped by (level read, level reached, next step), a handful of
+        // statements per batch instead of one per case.
+        let mut moves: Vec<(&sla_case::Model, i32, policy::Stage)> = Vec::new();
+        // (stage start, level read, level reached, next step) → cases
+        type Group = (i64, i32, i32, Option<DateTime<Utc>>);
+        let mut groups: HashMap<Group, Vec<i64>> = HashMap::new();
         for (case, level) in claims {
             let dedupe = format!("{}:{level}", case.stage_seq);
-            if written.contains(&(case.id, dedupe.clone())) {
+            if written.contains(&(case.id, dedupe)) {
                 refresh(&txn, &cal, case, now).await?;
                 continue;
             }
@@ -635,22 +642,33 @@ pub async fn sweep(s: &Services, now: DateTime<Utc>) -> DomainResult<Sweep> {
                 .cloned()
                 .expect("checked above");
             let steps = policy::step_times(&stage, case.due_at.unwrap_or(now), &cal);
+            let next = steps.get(level as usize + 1).copied();
+            groups
+                .entry((case.stage_seq, case.level, level, next))
+                .or_default()
+                .push(case.id);
+            moves.push((case, level, stage));
+        }
+        for ((stage_seq, from, level, next), ids) in groups {
+            // The rows are locked (read above in this transaction), so each
+            // one moves; anything else rolls the batch back for the next
+            // sweep rather than writing events for rows that did not move.
             let moved = sla_case::Entity::update_many()
                 .col_expr(sla_case::Column::Level, (level + 1).into())
                 .col_expr(sla_case::Column::Overdue, true.into())
-                .col_expr(
-                    sla_case::Column::NextAt,
-                    steps.get(level as usize + 1).copied().into(),
-                )
+                .col_expr(sla_case::Column::NextAt, next.into())
                 .col_expr(sla_case::Column::UpdatedAt, now.into())
-                .filter(sla_case::Column::Id.eq(case.id))
-                .filter(sla_case::Column::Level.eq(case.level))
-                .filter(sla_case::Column::StageSeq.eq(case.stage_seq))
+                .filter(sla_case::Column::Id.is_in(ids.iter().copied()))
+                .filter(sla_case::Column::Level.eq(from))
+                .filter(sla_case::Column::StageSeq.eq(stage_seq))
                 .exec(&txn)
                 .await?;
-            if moved.rows_affected != 1 {
-                continue;
+            if moved.rows_affected != ids.len() as u64 {
+                return Err(DomainError::Conflict("sla_case"));
             }
+        }
+        for (case, level, stage) in moves {
+            let dedupe = format!("{}:{level}", case.stage_seq);
             events.push(sla_event::ActiveModel {
                 case_id: Set(case.id),
                 kind: Set(Kind::Escalated.as_str().to_owned()),
