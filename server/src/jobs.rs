@@ -9,8 +9,9 @@ use crate::sms::{HttpGateway, Outbound};
 use crate::Config;
 
 /// How long after an opinion fit no topic the heat job regroups (a burst of
-/// publishing makes one run).
-const REGROUP_AFTER: Duration = Duration::from_secs(30);
+/// publishing makes one run), and how often it looks.
+const REGROUP_AFTER: Duration = Duration::from_secs(60);
+const REGROUP_POLL: Duration = Duration::from_secs(5);
 
 pub struct Jobs {
     services: domain::Services,
@@ -266,17 +267,18 @@ impl Jobs {
             let every = self.heat_every;
             tokio::spawn(async move {
                 let Some(every) = every else { return };
-                let mut tick = tokio::time::interval(every);
+                // Every `every`, or soon after an opinion fit no topic.
+                let mut poll = tokio::time::interval(REGROUP_POLL.min(every));
+                let mut last: Option<tokio::time::Instant> = None;
                 loop {
-                    // On the tick, or soon after an opinion fit no topic
-                    // (a while later, so that a burst is one run).
-                    tokio::select! {
-                        _ = tick.tick() => {}
-                        _ = domain::agenda::regroup_wanted(&services) => {
-                            tokio::time::sleep(REGROUP_AFTER.min(every)).await;
-                            tick.reset();
-                        }
+                    poll.tick().await;
+                    let due = last.is_none_or(|t| t.elapsed() >= every);
+                    if !due && !domain::agenda::regroup_asked(&services, REGROUP_AFTER) {
+                        continue;
                     }
+                    last = Some(tokio::time::Instant::now());
+                    // What was published so far is in this run.
+                    domain::agenda::regroup_taken(&services);
                     let ttl = domain::clock::Duration::seconds(every.as_secs().max(60) as i64);
                     match domain::jobs::try_lease(&services, "heat", &holder, ttl).await {
                         Ok(true) => {

@@ -132,7 +132,7 @@ pub fn document() -> Value {
             },
             "/api/v1/topics/all": list(
                 "Every topic",
-                "Every topic with what became of it (open, accepted onto the council agenda, rejected with the reason, merged into another), its heat now and the residents behind it, newest first. A community's are the topics its opinions are in; a period's are those with opinions in it.",
+                "Every topic with what became of it (open, accepted onto the council agenda, rejected with the reason, merged into another), its heat now and the residents behind it, newest first. A community's are the topics its opinions are in; a period's are those whose span, from their first opinion to their last, overlaps it.",
                 "TopicRecord"
             ),
             "/api/v1/opinions": list(

@@ -55,6 +55,9 @@ pub struct Options {
     pub sms_gateway: Option<(String, Option<String>)>,
     /// An SMTP server: (URL, sender).
     pub smtp: Option<(String, String)>,
+    /// The leased background jobs (heat, outbox, SLA …); off for tests that
+    /// compare what they read with the database while nothing else writes.
+    pub background_jobs: bool,
 }
 
 impl Default for Options {
@@ -78,6 +81,7 @@ impl Default for Options {
             sla_sweep_seconds: 60,
             sms_gateway: None,
             smtp: None,
+            background_jobs: true,
         }
     }
 }
@@ -133,6 +137,7 @@ pub async fn spawn_app_with(backend: Backend, opts: Options) -> TestApp {
         sla_sweep_seconds: opts.sla_sweep_seconds,
         sms_gateway_url: opts.sms_gateway.as_ref().map(|(u, _)| u.clone()),
         sms_gateway_token: opts.sms_gateway.and_then(|(_, t)| t),
+        background_jobs: opts.background_jobs,
         smtp_url: opts.smtp.as_ref().map(|(u, _)| u.clone()),
         smtp_from: opts.smtp.map(|(_, f)| f),
         ..Config::default()

@@ -663,7 +663,12 @@ async fn a_resident_who_chose_e_mail_gets_the_invitation_over_smtp_once() {
                     && envelope[1].contains("<Li.Wei@example.org>"),
                 "{backend:?}: {envelope:?}"
             );
-            assert!(data.contains("Subject: =?utf-8?"), "{data}");
+            assert!(
+                data.contains("Subject: =?utf-8?")
+                    && data.contains("Content-Type: text/plain; charset=utf-8")
+                    && data.contains("Content-Transfer-Encoding: base64"),
+                "{data}"
+            );
             texts.push(mail_text(&data));
         }
         texts.sort();

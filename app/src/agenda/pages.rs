@@ -402,7 +402,8 @@ fn WhyCard(d: TopicDetailView, split: ServerAction<SplitOpinion>) -> AnyView {
             })}
             <h3>{i18n.t("topics.opinions")} " (" {d.total_opinions} ")"</h3>
             <ErrorNotice error=action_error(split) />
-            {move || split.value().get().and_then(Result::ok).map(|new_topic| view! {
+            // On the topic split from (this page is reused for the new one).
+            {move || split.value().get().and_then(Result::ok).filter(|n| *n != topic_id).map(|new_topic| view! {
                 <p class="notice" id="split-done" role="status">
                     {i18n.t("agenda.split_done")} " "
                     <A href=format!("/topics/{new_topic}")>{format!("#{new_topic}")}</A>

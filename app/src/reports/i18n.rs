@@ -83,6 +83,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Opinions per community",
     ),
     ("report.records", "报告明细", "Records behind the figure"),
+    (
+        "report.corrected",
+        "快照保存后更正过的",
+        "Corrected since the snapshot",
+    ),
     ("report.back", "返回成果报告", "Back to the report"),
     (
         "report.no_records",

@@ -282,7 +282,7 @@ fn Report(r: ReportView) -> impl IntoView {
             let c = r.corrections.clone();
             // Each count opens the records corrected since the snapshot.
             let corrected = |figure: &str, n: i64| {
-                let href = drill(figure, "&by=corrected:snapshot");
+                let href = drill(figure, "&corrected=snapshot");
                 view! { <a href=href>{n.to_string()}</a> }
             };
             view! {
@@ -447,10 +447,11 @@ fn PrintButton() -> impl IntoView {
     }
 }
 
-/// The query keys of the records page that narrow what it lists.
-const NARROW: [&str; 3] = ["channel", "category", "outcome"];
+/// The query keys of the records page that narrow what it lists
+/// (`corrected=snapshot`: changed since the saved month's snapshot).
+const NARROW: [&str; 4] = ["channel", "category", "outcome", "corrected"];
 
-/// `/reports/records?figure=…&community=&from=&to=[&channel=|category=|outcome=]`:
+/// `/reports/records?figure=…&community=&from=&to=[&channel=|category=|outcome=|corrected=snapshot]`:
 /// the records behind one figure of the report, newest first, 50 a page.
 #[component]
 pub fn RecordsPage() -> impl IntoView {
@@ -464,7 +465,8 @@ pub fn RecordsPage() -> impl IntoView {
                 get("from").unwrap_or_default(),
                 get("to").unwrap_or_default(),
                 get("figure").unwrap_or_default(),
-                // The first of channel, category, outcome given, as `key:value`.
+                // The first of channel, category, outcome, corrected given,
+                // as `key:value`.
                 NARROW
                     .iter()
                     .find_map(|k| get(k).map(|v| format!("{k}:{v}"))),
@@ -508,6 +510,7 @@ fn Records(r: RecordsView, figure: String, narrow: Vec<(String, String)>) -> imp
             parts.push(match k.as_str() {
                 "channel" => i18n.tr(&format!("channel.{v}")).to_owned(),
                 "outcome" => i18n.tr(&format!("report.outcome.{v}")).to_owned(),
+                "corrected" => i18n.tr("report.corrected").to_owned(),
                 _ => r.categories.get(v).cloned().unwrap_or_else(|| v.clone()),
             });
         }

@@ -155,11 +155,7 @@ async fn a_published_opinion_joins_its_topic_at_once() {
             .is_none()
     );
     // (Whatever the demo's publishing asked of the heat job is taken.)
-    let _ = tokio::time::timeout(
-        std::time::Duration::from_millis(50),
-        super::regroup_wanted(&s),
-    )
-    .await;
+    super::regroup_taken(&s);
     opinions::moderate(&s, &staff, submitted.id, Decision::Approve)
         .await
         .unwrap();
@@ -196,12 +192,8 @@ async fn a_published_opinion_joins_its_topic_at_once() {
         Some(format!("a:{}", resident.account_id).as_str())
     );
     // Placed: the heat job is not asked to regroup.
-    let soon = std::time::Duration::from_millis(200);
-    assert!(
-        tokio::time::timeout(soon, super::regroup_wanted(&s))
-            .await
-            .is_err()
-    );
+    let now = std::time::Duration::ZERO;
+    assert!(!super::regroup_asked(&s, now));
     // A matter no topic is about stays alone, and the heat job is asked to
     // regroup soon (a new topic may start from it and the like).
     let lone = opinions::submit(
@@ -228,11 +220,14 @@ async fn a_published_opinion_joins_its_topic_at_once() {
             .unwrap()
             .is_none()
     );
-    assert!(
-        tokio::time::timeout(soon, super::regroup_wanted(&s))
-            .await
-            .is_ok()
-    );
+    assert!(super::regroup_asked(&s, now));
+    // Not before the wait is over, and no longer once a regrouping took it.
+    assert!(!super::regroup_asked(
+        &s,
+        std::time::Duration::from_secs(60)
+    ));
+    super::regroup_taken(&s);
+    assert!(!super::regroup_asked(&s, now));
 }
 
 #[tokio::test]

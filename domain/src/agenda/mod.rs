@@ -82,17 +82,26 @@ impl Default for Settings {
 #[derive(Default)]
 pub(crate) struct State {
     custom: std::sync::RwLock<Option<(i64, Arc<nlp::Analyzer>)>>,
-    /// Raised when a published opinion fit no topic: a regrouping may
-    /// start a new topic from it and the like (see [`regroup_wanted`]).
-    regroup: tokio::sync::Notify,
+    /// When (unix seconds) a published opinion first fit no topic since
+    /// the last regrouping; 0: none (see [`regroup_asked`]).
+    regroup: std::sync::atomic::AtomicI64,
 }
 
-/// Waits until a published opinion fit no existing topic since the last
-/// call, so the heat job can regroup soon instead of at its next tick (a
-/// new matter then shows up within a minute or so, not within the job's
-/// interval).
-pub async fn regroup_wanted(s: &Services) {
-    s.agenda.regroup.notified().await;
+/// Whether a published opinion fit no existing topic at least `after` ago
+/// and no regrouping has run since: the heat job then regroups soon
+/// instead of at its next tick, so a new matter shows up within a minute
+/// or two rather than within the job's interval. A burst counts from its
+/// first opinion, so it makes one run.
+pub fn regroup_asked(s: &Services, after: std::time::Duration) -> bool {
+    let since = s.agenda.regroup.load(std::sync::atomic::Ordering::Acquire);
+    since > 0 && clock::now().timestamp() - since >= after.as_secs() as i64
+}
+
+/// A regrouping starts: what was published so far is in it.
+pub fn regroup_taken(s: &Services) {
+    s.agenda
+        .regroup
+        .store(0, std::sync::atomic::Ordering::Release);
 }
 
 pub(crate) enum Current {
@@ -527,9 +536,16 @@ pub(crate) fn json<T: Serialize>(v: &T) -> String {
 /// (an open or accepted one whose centroid is close enough), updating that
 /// topic's heat. Opinions that fit no topic wait for the next
 /// recomputation, which may start a new topic from them; the heat job is
-/// told ([`regroup_wanted`]) so that it comes soon. Runs after the
+/// told ([`regroup_asked`]) so that it comes soon. Runs after the
 /// publishing transaction; if it fails, the next recomputation repairs it.
 pub async fn after_publish(s: &Services, ids: &[i64]) -> DomainResult<()> {
+    place(s, ids, true).await
+}
+
+/// [`after_publish`]; `ask_regroup`: tell the heat job when an opinion fit
+/// no topic (not from a regrouping's own late pass, which would only ask
+/// for itself again).
+pub(crate) async fn place(s: &Services, ids: &[i64], ask_regroup: bool) -> DomainResult<()> {
     if ids.is_empty() {
         return Ok(());
     }
@@ -650,8 +666,14 @@ pub async fn after_publish(s: &Services, ids: &[i64]) -> DomainResult<()> {
         .await?;
     }
     txn.commit().await?;
-    if unplaced {
-        s.agenda.regroup.notify_one();
+    if unplaced && ask_regroup {
+        // The first since the last regrouping sets the time.
+        let _ = s.agenda.regroup.compare_exchange(
+            0,
+            now.timestamp(),
+            std::sync::atomic::Ordering::AcqRel,
+            std::sync::atomic::Ordering::Acquire,
+        );
     }
     Ok(())
 }

@@ -362,19 +362,26 @@ async fn recompute_once(
     let at = |secs: i64| DateTime::<Utc>::from_timestamp(secs, 0).unwrap_or(now);
     let write_topic = |id: Option<i64>, label: Option<(String, String)>, ms: &[Member]| {
         let b = super::breakdown(ms, now_secs, &settings.heat);
-        let first = ms.iter().map(|m| m.at).min().unwrap_or(now_secs);
-        let last = ms.iter().map(|m| m.at).max().unwrap_or(now_secs);
         let mut am = topic::ActiveModel {
             heat: Set(b.value),
             breakdown: Set(json(&b)),
             residents: Set(b.residents as i32),
             posts: Set(b.posts as i32),
             trend: Set(json(&super::trend(ms, now_secs, settings.trend_weeks))),
-            first_at: Set(at(first)),
-            last_at: Set(at(last)),
             updated_at: Set(now),
             ..Default::default()
         };
+        // A topic left without public members (merged, or its opinions
+        // withdrawn) keeps the span it had: it did not happen now.
+        if let (Some(first), Some(last)) =
+            (ms.iter().map(|m| m.at).min(), ms.iter().map(|m| m.at).max())
+        {
+            am.first_at = Set(at(first));
+            am.last_at = Set(at(last));
+        } else if id.is_none() {
+            am.first_at = Set(now);
+            am.last_at = Set(now);
+        }
         if let Some((label, keywords)) = label {
             am.label = Set(label);
             am.keywords = Set(keywords);
@@ -474,7 +481,7 @@ async fn recompute_once(
         .all(&s.db)
         .await?;
     for chunk in late.chunks(2_000) {
-        super::after_publish(s, chunk).await?;
+        super::place(s, chunk, false).await?;
     }
     Ok(Recomputed {
         opinions: docs.len(),

@@ -2,7 +2,7 @@
 //! a plan from the meeting's resolution, tasks on the SLA engine, the last
 //! task done asks residents to rate, a low rating reopens the plan, a good
 //! one closes it — and every author hears of each step once.
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
 use super::*;
 use crate::entities::outbox;
@@ -318,6 +318,7 @@ async fn a_plan_runs_from_resolution_to_residents_rating_and_tells_each_author_o
         let sms: Vec<String> = outbox::Entity::find()
             .filter(outbox::Column::Recipient.eq(phone))
             .filter(outbox::Column::Channel.eq("sms"))
+            .order_by_asc(outbox::Column::Id)
             .all(&s.db)
             .await
             .unwrap()
@@ -329,6 +330,7 @@ async fn a_plan_runs_from_resolution_to_residents_rating_and_tells_each_author_o
         let mail: Vec<String> = outbox::Entity::find()
             .filter(outbox::Column::Recipient.eq("li.wei@example.org"))
             .filter(outbox::Column::Channel.eq("email"))
+            .order_by_asc(outbox::Column::Id)
             .all(&s.db)
             .await
             .unwrap()

@@ -404,6 +404,21 @@ impl Sql {
         self
     }
 
+    /// `column IN (ids…)`, or `column IN (NULL)` (nothing) for no ids.
+    fn any_of(&mut self, column: &str, ids: &[i64]) -> &mut Self {
+        self.push(column).push(" IN (");
+        for (i, id) in ids.iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.bind(*id);
+        }
+        if ids.is_empty() {
+            self.push("NULL");
+        }
+        self.push(")")
+    }
+
     /// `column >= start AND column < end`
     fn within(&mut self, column: &str, start: DateTime<Utc>, end: DateTime<Utc>) -> &mut Self {
         self.push(column).push(" >= ").bind(start);

@@ -489,7 +489,8 @@ pub struct OpenTopic {
 
 /// Every topic, newest first, whatever became of it: the record beside the
 /// live ranking of `/api/v1/topics`. A community's are the topics its
-/// opinions are in; a period's those with opinions in it.
+/// opinions are in; a period's those whose span (first to last opinion)
+/// overlaps it.
 pub async fn topics(s: &Services, f: Filter) -> DomainResult<Page<OpenTopic>> {
     use sea_orm::sea_query::Query;
     let f = f.checked()?;
@@ -621,8 +622,9 @@ pub const LATEST_MAX: u64 = 20;
 
 /// The latest public activity of a community (or the street), newest
 /// first: opinions published, topics put on the agenda, meetings announced
-/// or held, plans made or moved on. Four small queries, each reading its
-/// newest `n` rows from an index, whatever the data size.
+/// or held, plans made or moved on. Four queries of at most `n` rows each:
+/// the opinions' from the published-order indexes, the others from tables
+/// of a street's few hundred meetings, plans and decided topics.
 pub async fn latest(s: &Services, community: Option<i64>, n: u64) -> DomainResult<Vec<Activity>> {
     use sea_orm::sea_query::Query;
     let n = n.clamp(1, LATEST_MAX);

@@ -316,17 +316,7 @@ pub async fn records(
             Figure::TopicsProposed | Figure::TopicsAccepted | Figure::TopicsRejected
         ) => {}
         None => {
-            q.push(" AND ").push(scope_column).push(" IN (");
-            for (i, c) in communities.iter().enumerate() {
-                if i > 0 {
-                    q.push(", ");
-                }
-                q.bind(*c);
-            }
-            if communities.is_empty() {
-                q.push("NULL");
-            }
-            q.push(")");
+            q.push(" AND ").any_of(scope_column, &communities);
         }
     }
     if let Some(since) = corrected_since {

@@ -151,6 +151,15 @@ async fn corrections(
     since: DateTime<Utc>,
 ) -> DomainResult<Corrections> {
     let (start, end) = (period.start(), period.end());
+    // The street: its current communities, as the report and the list.
+    let current: Vec<i64> = match community {
+        Some(_) => Vec::new(),
+        None => crate::org::communities(s)
+            .await?
+            .into_iter()
+            .map(|c| c.id)
+            .collect(),
+    };
     let mut q = Sql::new(s.db.get_database_backend());
     let part = |q: &mut Sql, alias: &str, table: &str, when: &str, first: bool| {
         q.push(if first { "SELECT " } else { ", " });
@@ -162,8 +171,13 @@ async fn corrections(
         q.within(when, start, end)
             .push(" AND updated_at > ")
             .bind(since);
-        if let Some(c) = community {
-            q.push(" AND community_id = ").bind(c);
+        match community {
+            Some(c) => {
+                q.push(" AND community_id = ").bind(c);
+            }
+            None => {
+                q.push(" AND ").any_of("community_id", &current);
+            }
         }
         q.push(") AS ").push(alias);
     };

@@ -649,10 +649,12 @@ pub async fn sweep(s: &Services, now: DateTime<Utc>) -> DomainResult<Sweep> {
                 .push(case.id);
             moves.push((case, level, stage));
         }
+        let mut moved_all = true;
         for ((stage_seq, from, level, next), ids) in groups {
             // The rows are locked (read above in this transaction), so each
-            // one moves; anything else rolls the batch back for the next
-            // sweep rather than writing events for rows that did not move.
+            // one moves; anything else rolls the batch back (the next sweep
+            // looks at it again) rather than write events for rows that did
+            // not move.
             let moved = sla_case::Entity::update_many()
                 .col_expr(sla_case::Column::Level, (level + 1).into())
                 .col_expr(sla_case::Column::Overdue, true.into())
@@ -664,8 +666,20 @@ pub async fn sweep(s: &Services, now: DateTime<Utc>) -> DomainResult<Sweep> {
                 .exec(&txn)
                 .await?;
             if moved.rows_affected != ids.len() as u64 {
-                return Err(DomainError::Conflict("sla_case"));
+                moved_all = false;
+                break;
             }
+        }
+        if !moved_all {
+            tracing::warn!(
+                after_id,
+                "SLA sweep: a batch changed under it, left for the next sweep"
+            );
+            drop(txn);
+            if (batch.len() as u64) < SWEEP_BATCH {
+                break;
+            }
+            continue;
         }
         for (case, level, stage) in moves {
             let dedupe = format!("{}:{level}", case.stage_seq);
