@@ -103,6 +103,7 @@ lazy_pages! {
     VenueSheetRoute => meetings::VenueSheet,
     NewPlanRoute => plans::NewPlan,
     SlaAdminRoute => plans::SlaAdmin,
+    EmailConfirmRoute => plans::EmailConfirmPage,
     ResidentHomeRoute => pages::ResidentHome,
     StaffPanelRoute => pages::StaffPanel,
     ImportRoute => pages::ImportPage,
@@ -175,6 +176,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/staff/plans/new") view={Lazy::<NewPlanRoute>::new()} />
                     <Route path=path!("/admin/sla") view={Lazy::<SlaAdminRoute>::new()} />
                     <Route path=path!("/me") view={Lazy::<ResidentHomeRoute>::new()} />
+                    <Route path=path!("/email/confirm") view={Lazy::<EmailConfirmRoute>::new()} />
                     <Route path=path!("/staff") view={Lazy::<StaffPanelRoute>::new()} />
                     <Route path=path!("/staff/import") view={Lazy::<ImportRoute>::new()} />
                     <Route path=path!("/staff/agenda") view={Lazy::<SuggestionsRoute>::new()} />

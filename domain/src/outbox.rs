@@ -525,13 +525,20 @@ pub async fn inbox(s: &crate::Services, actor: &crate::Principal) -> DomainResul
 }
 
 /// How notices reach a person besides the app: by SMS to their phone, by
-/// e-mail to an address they gave.
+/// e-mail to an address they gave and confirmed (`pending`: given, its
+/// confirmation link sent, not opened yet).
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Preferences {
     pub sms: bool,
     pub email: Option<String>,
     pub email_on: bool,
+    pub pending: Option<String>,
 }
+
+/// How long an e-mail confirmation link works.
+pub const EMAIL_CONFIRM_HOURS: i64 = 24;
+/// Least time between two confirmation mails of one account.
+pub const EMAIL_CONFIRM_GAP_SECONDS: i64 = 60;
 
 /// The actor's own choices.
 pub async fn preferences(
@@ -546,6 +553,7 @@ pub async fn preferences(
                 sms: a.notify_sms,
                 email: a.email,
                 email_on: a.notify_email,
+                pending: a.email_pending,
             })
             .unwrap_or_default(),
     )
@@ -595,8 +603,11 @@ pub fn email_address(given: &str) -> DomainResult<Option<String>> {
 }
 
 /// People choose how notices reach them: SMS on or off; e-mail on or off
-/// with the address to use (required when on). Audited with the address
-/// left out (the log keeps only whether one was given).
+/// with the address to use (required when on). A new address is used once
+/// its owner opens the link sent to it ([`confirm_email`]): nobody can
+/// have notices sent to somebody else's mailbox. One confirmation mail a
+/// minute at most. Audited without the address (the log keeps whether one
+/// was given and whether a link went out).
 pub async fn set_preferences(
     s: &crate::Services,
     actor: &crate::Principal,
@@ -605,18 +616,65 @@ pub async fn set_preferences(
     email_on: bool,
 ) -> DomainResult<Preferences> {
     use crate::entities::account;
-    let email = email_address(email)?;
-    if email_on && email.is_none() {
+    use crate::secrets::{new_token, token_hash};
+    let given = email_address(email)?;
+    if email_on && given.is_none() {
         return Err(DomainError::validation("email", "required"));
     }
     let (_gate, txn) = s.begin_write().await?;
-    account::Entity::update_many()
-        .col_expr(account::Column::NotifySms, Expr::value(sms))
-        .col_expr(account::Column::Email, Expr::value(email.clone()))
-        .col_expr(account::Column::NotifyEmail, Expr::value(email_on))
-        .filter(account::Column::Id.eq(actor.account_id))
-        .exec(&txn)
+    let acc = account::Entity::find_by_id(actor.account_id)
+        .one(&txn)
+        .await?
+        .ok_or(DomainError::NotFound)?;
+    let now = crate::clock::now();
+    let since_sent = acc.email_token_at.map(|at| (now - at).num_seconds());
+    let recent = since_sent.is_some_and(|n| n < EMAIL_CONFIRM_GAP_SECONDS);
+    let mut am: account::ActiveModel = acc.clone().into();
+    am.notify_sms = Set(sms);
+    am.notify_email = Set(email_on);
+    let mut send: Option<(String, String)> = None;
+    match &given {
+        None => {
+            am.email = Set(None);
+            am.email_pending = Set(None);
+            am.email_token = Set(None);
+            am.email_token_at = Set(None);
+        }
+        // The confirmed address: nothing waits any more.
+        Some(a) if acc.email.as_deref() == Some(a.as_str()) => {
+            am.email_pending = Set(None);
+            am.email_token = Set(None);
+        }
+        // Waiting already, its link just sent.
+        Some(a) if acc.email_pending.as_deref() == Some(a.as_str()) && recent => {}
+        Some(_) if recent => {
+            return Err(DomainError::RateLimited {
+                retry_after_secs: Ord::max(EMAIL_CONFIRM_GAP_SECONDS - since_sent.unwrap_or(0), 1)
+                    as u64,
+            });
+        }
+        Some(a) => {
+            let token = new_token();
+            am.email_pending = Set(Some(a.clone()));
+            am.email_token = Set(Some(token_hash(&token)));
+            am.email_token_at = Set(Some(now));
+            send = Some((a.clone(), token));
+        }
+    }
+    let saved = am.update(&txn).await?;
+    if let Some((address, token)) = &send {
+        let link = s.link(&format!("/email/confirm?t={token}"));
+        enqueue_private(
+            &txn,
+            Channel::Email,
+            address,
+            "请确认您的电子邮箱",
+            &format!(
+                "您在红茶议事会填写了这个电子邮箱，用来接收通知。请在 {EMAIL_CONFIRM_HOURS} 小时内打开下面的链接确认；如果不是您本人填写的，请忽略这封邮件。{link}"
+            ),
+        )
         .await?;
+    }
     crate::audit::append(
         &txn,
         Some(actor.account_id),
@@ -625,17 +683,60 @@ pub async fn set_preferences(
         serde_json::json!({
             "sms": sms,
             // Whether an address was given, never the address.
-            "email_given": email.is_some(),
+            "email_given": given.is_some(),
             "email_on": email_on,
+            "confirmation_sent": send.is_some(),
         }),
     )
     .await?;
     txn.commit().await?;
     Ok(Preferences {
-        sms,
-        email,
-        email_on,
+        sms: saved.notify_sms,
+        email: saved.email,
+        email_on: saved.notify_email,
+        pending: saved.email_pending,
     })
+}
+
+/// The owner of an address opened its confirmation link: notices go there
+/// from now on. A link works once, for [`EMAIL_CONFIRM_HOURS`]; anything
+/// else is refused without saying whose it was.
+pub async fn confirm_email(s: &crate::Services, token: &str) -> DomainResult<()> {
+    use crate::entities::account;
+    use crate::secrets::token_hash;
+    let token = token.trim();
+    if token.len() != 48 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(DomainError::validation("token", "invalid"));
+    }
+    let (_gate, txn) = s.begin_write().await?;
+    let acc = account::Entity::find()
+        .filter(account::Column::EmailToken.eq(token_hash(&token.to_ascii_lowercase())))
+        .one(&txn)
+        .await?
+        .ok_or(DomainError::validation("token", "invalid"))?;
+    let fresh = acc
+        .email_token_at
+        .is_some_and(|at| crate::clock::now() - at < chrono::Duration::hours(EMAIL_CONFIRM_HOURS));
+    let Some(address) = acc.email_pending.clone().filter(|_| fresh) else {
+        return Err(DomainError::validation("token", "expired"));
+    };
+    let id = acc.id;
+    let mut am: account::ActiveModel = acc.into();
+    am.email = Set(Some(address));
+    am.email_pending = Set(None);
+    am.email_token = Set(None);
+    am.email_token_at = Set(None);
+    am.update(&txn).await?;
+    crate::audit::append(
+        &txn,
+        Some(id),
+        "account.email_confirmed",
+        &format!("account:{id}"),
+        serde_json::json!({}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// A notice to an account on the channels it chose: in the app always

@@ -86,6 +86,19 @@ pub(crate) fn keyed_hash(secret: &str, data: &str) -> String {
     hex::encode(outer)[..32].to_owned()
 }
 
+/// A fresh secret for a link (48 hex characters, 192 random bits): a
+/// meeting's personal join link, an e-mail confirmation.
+pub(crate) fn new_token() -> String {
+    let mut bytes = [0u8; 24];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// What is kept of a link's secret: its SHA-256, in hex.
+pub(crate) fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

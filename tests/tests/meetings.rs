@@ -365,7 +365,7 @@ async fn a_resident_sees_a_poll_pushed_votes_once_and_follows_the_outcome_to_the
         assert_eq!(done.last().unwrap().0, "closed");
         // The resident's inbox holds the notices; they may ask for SMS too.
         let inbox = app.get_json(&resident, "/api/inbox").await;
-        assert_eq!(inbox[0], false);
+        assert_eq!(inbox[0]["sms"], false);
         let subjects: Vec<&str> = inbox[1]
             .as_array()
             .unwrap()
@@ -373,8 +373,8 @@ async fn a_resident_sees_a_poll_pushed_votes_once_and_follows_the_outcome_to_the
             .map(|m| m["subject"].as_str().unwrap())
             .collect();
         assert!(subjects.contains(&"您关心的议题已办结"), "{subjects:?}");
-        ok(&app, &resident, "set_notify_sms", &[("on", "1")]).await;
-        assert_eq!(app.get_json(&resident, "/api/inbox").await[0], true);
+        ok(&app, &resident, "set_notify", &[("sms", "1")]).await;
+        assert_eq!(app.get_json(&resident, "/api/inbox").await[0]["sms"], true);
         let anon = app
             .client()
             .get(app.url("/api/inbox"))
@@ -588,9 +588,10 @@ fn mail_text(data: &str) -> String {
 
 /// E-mail, a channel residents choose: a bad address (a line break that
 /// would add a header, or none at all with e-mail on) is refused and
-/// nothing changes; a good one is kept with its domain in lower case, and
-/// the meeting's invitation reaches the SMTP server once, readable, with
-/// the meeting's link. A server that refuses the recipient is a failure
+/// nothing changes; a good one is kept with its domain in lower case and
+/// used once the link mailed to it is opened; then the meeting's
+/// invitation reaches the SMTP server once, readable, with the meeting's
+/// link. A server that refuses the recipient is a failure
 /// that names the SMTP answer, never the text.
 #[tokio::test]
 async fn a_resident_who_chose_e_mail_gets_the_invitation_over_smtp_once() {
@@ -619,7 +620,7 @@ async fn a_resident_who_chose_e_mail_gets_the_invitation_over_smtp_once() {
             let res = app.call(&resident, "set_notify", &form).await;
             assert_eq!(
                 res.status(),
-                StatusCode::BAD_REQUEST,
+                StatusCode::UNPROCESSABLE_ENTITY,
                 "{backend:?} {form:?}"
             );
         }
@@ -635,9 +636,39 @@ async fn a_resident_who_chose_e_mail_gets_the_invitation_over_smtp_once() {
         .await;
         let (channels, _): (serde_json::Value, serde_json::Value) =
             serde_json::from_value(app.get_json(&resident, "/api/inbox").await).unwrap();
-        assert_eq!(channels["email"], "Li.Wei@example.org");
+        assert_eq!(
+            channels["email"], "",
+            "{backend:?}: not before it is confirmed"
+        );
+        assert_eq!(channels["pending"], "Li.Wei@example.org");
         assert_eq!(channels["email_on"], true);
         assert_eq!(channels["sms"], false);
+        // The confirmation link goes to the address; opened (by anyone who
+        // holds it: no sign-in needed), the address is in use.
+        let (envelope, data) = tokio::time::timeout(Duration::from_secs(30), mails.recv())
+            .await
+            .expect("the confirmation within 30 s")
+            .unwrap();
+        assert!(envelope[1].contains("<Li.Wei@example.org>"), "{envelope:?}");
+        let text = mail_text(&data);
+        let token = text
+            .rsplit("/email/confirm?t=")
+            .next()
+            .filter(|t| t.len() == 48)
+            .unwrap_or_else(|| panic!("a link in {text}"))
+            .to_owned();
+        let anyone = app.client();
+        for bad in ["0".repeat(48), format!("{token}x")] {
+            let res = app
+                .call(&anyone, "confirm_email", &[("t", bad.as_str())])
+                .await;
+            assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        }
+        ok(&app, &anyone, "confirm_email", &[("t", token.as_str())]).await;
+        let (channels, _): (serde_json::Value, serde_json::Value) =
+            serde_json::from_value(app.get_json(&resident, "/api/inbox").await).unwrap();
+        assert_eq!(channels["email"], "Li.Wei@example.org");
+        assert!(channels["pending"].is_null());
 
         let id = create_meeting(&app, &staff, item).await;
         let sid = id.to_string();

@@ -125,6 +125,38 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ),
     ("inbox.email", "电子邮箱", "E-mail address"),
     (
+        "inbox.email_pending",
+        "确认邮件已发出，请打开邮件里的链接。确认之前不会发邮件到：",
+        "We sent a confirmation mail; open its link. Until then nothing is sent to:",
+    ),
+    (
+        "email.confirm_title",
+        "确认电子邮箱",
+        "Confirm your e-mail address",
+    ),
+    (
+        "email.confirm_text",
+        "确认后，红茶议事会的重要进展会同时发到这个邮箱。",
+        "Once confirmed, the council's news for you also goes to this address.",
+    ),
+    ("email.confirm", "确认", "Confirm"),
+    (
+        "email.confirmed",
+        "已确认，以后会发邮件给您。",
+        "Confirmed: you will get notices by e-mail.",
+    ),
+    ("email.to_me", "回到我的页面", "Back to my page"),
+    (
+        "err.token.invalid",
+        "这个确认链接不对，请检查是否完整。",
+        "This confirmation link is not valid; check that it is complete.",
+    ),
+    (
+        "err.token.expired",
+        "这个确认链接已过期（24 小时内有效），请重新填写邮箱。",
+        "This confirmation link has expired (it works for 24 hours); give the address again.",
+    ),
+    (
         "err.email.invalid",
         "电子邮箱格式不对，例如 name@example.com。",
         "That is not an e-mail address (for example name@example.com).",

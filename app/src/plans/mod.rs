@@ -5,7 +5,7 @@
 pub mod i18n;
 mod pages;
 
-pub use pages::{Inbox, NewPlan, OpinionPath, PlanList, PlanPage, SlaAdmin};
+pub use pages::{EmailConfirmPage, Inbox, NewPlan, OpinionPath, PlanList, PlanPage, SlaAdmin};
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
@@ -434,6 +434,8 @@ pub struct Channels {
     pub sms: bool,
     pub email: String,
     pub email_on: bool,
+    /// An address given, its confirmation link not opened yet.
+    pub pending: Option<String>,
 }
 
 /// The signed-in person's notices, and how they also get them.
@@ -449,6 +451,7 @@ pub async fn inbox() -> Result<(Channels, Vec<InboxItem>), AppError> {
             sms: p.sms,
             email: p.email.unwrap_or_default(),
             email_on: p.email_on,
+            pending: p.pending,
         },
         domain::outbox::inbox(&st.services, &actor)
             .await
@@ -461,6 +464,15 @@ pub async fn inbox() -> Result<(Channels, Vec<InboxItem>), AppError> {
             })
             .collect(),
     ))
+}
+
+/// The owner of an address confirms it (the link in the mail sent to it).
+#[server(prefix = "/api", endpoint = "confirm_email")]
+pub async fn confirm_email(t: String) -> Result<(), AppError> {
+    let st = state::state()?;
+    domain::outbox::confirm_email(&st.services, &t)
+        .await
+        .map_err(map_err)
 }
 
 /// The person chooses SMS and e-mail (with the address) for notices.

@@ -451,6 +451,36 @@ pub fn SlaAdmin() -> impl IntoView {
     }
 }
 
+/// `/email/confirm?t=…`: the owner of an e-mail address confirms it with a
+/// button (a mail scanner that opens the link confirms nothing).
+#[component]
+pub fn EmailConfirmPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let query = use_query_map();
+    let token = move || query.read().get("t").unwrap_or_default();
+    let confirm = ServerAction::<ConfirmEmail>::new();
+    let done = move || matches!(confirm.value().get(), Some(Ok(())));
+    view! {
+        <section class="page narrow">
+            <h1>{i18n.t("email.confirm_title")}</h1>
+            <ErrorNotice error=action_error(confirm) />
+            <Show
+                when=done
+                fallback=move || view! {
+                    <p>{i18n.t("email.confirm_text")}</p>
+                    <ActionForm action=confirm attr:id="email-confirm">
+                        <input type="hidden" name="t" value=token />
+                        <button type="submit">{i18n.t("email.confirm")}</button>
+                    </ActionForm>
+                }
+            >
+                <p class="notice" id="email-confirmed" role="status">{i18n.t("email.confirmed")}</p>
+                <p><a href="/me">{i18n.t("email.to_me")}</a></p>
+            </Show>
+        </section>
+    }
+}
+
 /// 我的通知: what the loop told the person, and the SMS choice.
 #[component]
 pub fn Inbox() -> impl IntoView {
@@ -475,7 +505,13 @@ pub fn Inbox() -> impl IntoView {
                             </label>
                             <label for="notify-email">{i18n.t("inbox.email")}</label>
                             <input id="notify-email" name="email" type="email" maxlength="254"
-                                autocomplete="email" inputmode="email" value=ch.email />
+                                autocomplete="email" inputmode="email"
+                                value=ch.pending.clone().unwrap_or(ch.email.clone()) />
+                            {ch.pending.clone().map(|p| view! {
+                                <p class="hint" id="email-pending" role="status">
+                                    {i18n.t("inbox.email_pending")} " " <strong>{p}</strong>
+                                </p>
+                            })}
                             <button type="submit" class="secondary">{i18n.t("meet.save")}</button>
                         </ActionForm>
                         {if items.is_empty() {

@@ -18,10 +18,15 @@ pub struct Model {
     pub phone_verified_at: Option<DateTimeUtc>,
     /// The resident wants loop notices by SMS as well as in the app.
     pub notify_sms: bool,
-    /// An e-mail address the resident gave for notices (checked, ≤ 254).
+    /// The e-mail address notices go to: given and confirmed by its owner.
     pub email: Option<String>,
     /// The resident wants loop notices by e-mail as well.
     pub notify_email: bool,
+    /// An address given but not confirmed yet.
+    pub email_pending: Option<String>,
+    /// SHA-256 of the confirmation link's token, and when it was sent.
+    pub email_token: Option<String>,
+    pub email_token_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -31,6 +31,7 @@ use crate::agenda::tell::{self, Step};
 use crate::entities::account;
 use crate::error::{DomainError, DomainResult};
 use crate::opinions::clean;
+use crate::secrets::{new_token, token_hash};
 use crate::{Principal, Services, audit, clock, outbox};
 use entities::{
     meeting, meeting_hand, meeting_item, meeting_message, meeting_motion, meeting_participant,
@@ -127,15 +128,6 @@ impl Rsvp {
 pub enum Who<'a> {
     Account(&'a Principal),
     Token(&'a str),
-}
-
-fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
-
-fn new_token() -> String {
-    let bytes: [u8; 24] = rand::thread_rng().r#gen();
-    hex::encode(bytes)
 }
 
 fn new_code() -> String {

@@ -21,17 +21,128 @@ async fn notices(s: &Services, account: i64) -> Vec<String> {
         .collect()
 }
 
+/// Opens the confirmation link last sent to `address`.
+async fn confirm_by_link(s: &Services, address: &str) -> String {
+    let body = outbox::Entity::find()
+        .filter(outbox::Column::Recipient.eq(address))
+        .filter(outbox::Column::Channel.eq("email"))
+        .filter(outbox::Column::Sensitive.eq(true))
+        .order_by_desc(outbox::Column::Id)
+        .one(&s.db)
+        .await
+        .unwrap()
+        .expect("a confirmation mail")
+        .body;
+    let token = body.rsplit("t=").next().unwrap().to_owned();
+    crate::outbox::confirm_email(s, &token).await.unwrap();
+    token
+}
+
+/// An address is used once the person who owns it opens the link sent to
+/// it: before that nothing goes there; a link works once and for a day; a
+/// second address within the minute is refused; an address typed again
+/// while waiting sends no second link.
+#[tokio::test]
+async fn e_mail_goes_to_an_address_once_its_owner_confirms_it() {
+    use crate::outbox::{confirm_email, preferences, set_preferences};
+    for db in testdb::each().await {
+        let s = &db.s;
+        let (_, resident, ..) = testdb::accepted_topic(s).await;
+        let links = |address: &'static str| async move {
+            outbox::Entity::find()
+                .filter(outbox::Column::Recipient.eq(address))
+                .filter(outbox::Column::Sensitive.eq(true))
+                .count(&s.db)
+                .await
+                .unwrap()
+        };
+        let p = set_preferences(s, &resident, false, "Wang@Mail.Example", true)
+            .await
+            .unwrap();
+        assert_eq!(
+            (p.email, p.pending.as_deref()),
+            (None, Some("Wang@mail.example"))
+        );
+        // Typed again: the same link stands.
+        set_preferences(s, &resident, false, "Wang@mail.example", true)
+            .await
+            .unwrap();
+        assert_eq!(links("Wang@mail.example").await, 1, "{}", db.name);
+        // Another address within the minute: refused, nothing sent.
+        assert!(matches!(
+            set_preferences(s, &resident, false, "other@mail.example", true).await,
+            Err(DomainError::RateLimited { .. })
+        ));
+        assert_eq!(links("other@mail.example").await, 0);
+        // Wrong or malformed links are refused alike.
+        for bad in ["0".repeat(48), "xyz".into(), String::new()] {
+            assert!(confirm_email(s, &bad).await.is_err(), "{bad}");
+        }
+        let token = confirm_by_link(s, "Wang@mail.example").await;
+        let p = preferences(s, &resident).await.unwrap();
+        assert_eq!(
+            (p.email.as_deref(), p.pending),
+            (Some("Wang@mail.example"), None)
+        );
+        assert!(confirm_email(s, &token).await.is_err(), "once");
+        // A link older than a day no longer works.
+        let later = crate::clock::now() - chrono::Duration::minutes(2);
+        crate::entities::account::Entity::update_many()
+            .col_expr(
+                crate::entities::account::Column::EmailTokenAt,
+                sea_orm::sea_query::Expr::value(Some(later)),
+            )
+            .filter(crate::entities::account::Column::Id.eq(resident.account_id))
+            .exec(&s.db)
+            .await
+            .unwrap();
+        set_preferences(s, &resident, false, "new@mail.example", true)
+            .await
+            .unwrap();
+        let old = crate::clock::now() - chrono::Duration::hours(25);
+        crate::entities::account::Entity::update_many()
+            .col_expr(
+                crate::entities::account::Column::EmailTokenAt,
+                sea_orm::sea_query::Expr::value(Some(old)),
+            )
+            .filter(crate::entities::account::Column::Id.eq(resident.account_id))
+            .exec(&s.db)
+            .await
+            .unwrap();
+        let body = outbox::Entity::find()
+            .filter(outbox::Column::Recipient.eq("new@mail.example"))
+            .one(&s.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .body;
+        let stale = body.rsplit("t=").next().unwrap();
+        assert!(matches!(
+            confirm_email(s, stale).await,
+            Err(DomainError::Validation {
+                rule: "expired",
+                ..
+            })
+        ));
+        // The confirmed address stays in use meanwhile.
+        let p = preferences(s, &resident).await.unwrap();
+        assert_eq!(p.email.as_deref(), Some("Wang@mail.example"));
+    }
+}
+
 #[tokio::test]
 async fn a_plan_runs_from_resolution_to_residents_rating_and_tells_each_author_once_per_step() {
     for db in testdb::each().await {
         let s = &db.s;
         let (staff, resident, item, topic, opinion) = testdb::accepted_topic(s).await;
-        // SMS and e-mail (an address given with a capitalised domain).
+        // SMS and e-mail (an address given with a capitalised domain, then
+        // confirmed through the link sent to it).
         let chosen =
             crate::outbox::set_preferences(s, &resident, true, " li.wei@Example.ORG ", true)
                 .await
                 .unwrap();
-        assert_eq!(chosen.email.as_deref(), Some("li.wei@example.org"));
+        assert_eq!(chosen.pending.as_deref(), Some("li.wei@example.org"));
+        confirm_by_link(s, "li.wei@example.org").await;
         let community = staff.community_id.unwrap();
         let new = || NewPlan {
             community_id: community,
@@ -330,6 +441,7 @@ async fn a_plan_runs_from_resolution_to_residents_rating_and_tells_each_author_o
         let mail: Vec<String> = outbox::Entity::find()
             .filter(outbox::Column::Recipient.eq("li.wei@example.org"))
             .filter(outbox::Column::Channel.eq("email"))
+            .filter(outbox::Column::Sensitive.eq(false))
             .order_by_asc(outbox::Column::Id)
             .all(&s.db)
             .await
