@@ -179,3 +179,26 @@ test("staff import a hotline export published at once, then reject one topic and
   await pub.goto(`/topics/${merged}`);
   await expect(pub.locator("main")).toContainText("已并入另一个话题");
 });
+
+test("a resident chooses e-mail for notices and is asked to confirm the address", async ({ page }) => {
+  await login(page, "13800000001");
+  await expect(page).toHaveURL(/\/me$/);
+  await hydrated(page);
+  const form = page.locator("#notify-channels");
+  // An address the browser accepts but no mail server would: refused, said why.
+  await form.getByLabel("电子邮箱").fill("li@localhost");
+  await form.getByLabel("重要进展同时发邮件给我").check();
+  await form.getByRole("button", { name: "保存" }).click();
+  await expect(page.locator("#inbox")).toContainText("电子邮箱格式不对");
+  await expect(page.locator("#email-pending")).toHaveCount(0);
+  // A real one: kept waiting until its owner opens the link mailed to it.
+  await form.getByLabel("电子邮箱").fill("Li.Wei@Example.ORG");
+  await form.getByRole("button", { name: "保存" }).click();
+  await expect(page.locator("#email-pending")).toContainText("Li.Wei@example.org");
+  await expect(page.locator("#email-pending")).toContainText("确认");
+  // A confirmation page with a link that is not valid says so.
+  await page.goto("/email/confirm?t=" + "0".repeat(48));
+  await hydrated(page);
+  await page.getByRole("button", { name: "确认" }).click();
+  await expect(page.locator("main")).toContainText("确认链接不对");
+});

@@ -474,7 +474,8 @@ pub struct Sweep {
     pub notified: u64,
 }
 
-/// Accounts (with phone numbers) by target and community, found once per sweep.
+/// Accounts (with phone numbers) by target and community (the assignee: by
+/// the assignee's account), found once per sweep.
 type Recipients = HashMap<(Target, Option<i64>), Vec<(i64, String)>>;
 
 /// Accounts a target names for a case, with their phone numbers.
@@ -484,10 +485,11 @@ async fn recipients<C: ConnectionTrait>(
     case: &sla_case::Model,
     memo: &mut Recipients,
 ) -> DomainResult<Vec<(i64, String)>> {
-    let key = (target, case.community_id);
-    if target != Target::Assignee
-        && let Some(ids) = memo.get(&key)
-    {
+    let key = match target {
+        Target::Assignee => (target, case.assignee_id),
+        _ => (target, case.community_id),
+    };
+    if let Some(ids) = memo.get(&key) {
         return Ok(ids.clone());
     }
     let ids = match target {
@@ -507,9 +509,7 @@ async fn recipients<C: ConnectionTrait>(
             .all(conn)
             .await?
     };
-    if target != Target::Assignee {
-        memo.insert(key, found.clone());
-    }
+    memo.insert(key, found.clone());
     Ok(found)
 }
 
@@ -543,7 +543,7 @@ async fn grantees<C: ConnectionTrait>(
     Ok(q.into_tuple().all(conn).await?)
 }
 
-const SWEEP_BATCH: u64 = 500;
+const SWEEP_BATCH: usize = 500;
 
 /// Marks work that fell due as overdue and escalates it: one step per
 /// case (the highest reached at `now`), each written once — the
@@ -556,24 +556,24 @@ pub async fn sweep(s: &Services, now: DateTime<Utc>) -> DomainResult<Sweep> {
     let mut out = Sweep::default();
     let mut memo = HashMap::new();
     let mut specs: HashMap<(String, i32), Spec> = HashMap::new();
-    let mut after_id = 0i64;
-    loop {
-        // Keyset over ids: every case is looked at once per sweep.
-        let batch = sla_case::Entity::find()
-            .filter(sla_case::Column::State.eq(State::Open.as_str()))
-            .filter(sla_case::Column::NextAt.lte(now))
-            .filter(sla_case::Column::Id.gt(after_id))
-            .order_by_asc(sla_case::Column::Id)
-            .limit(SWEEP_BATCH)
-            .all(&s.db)
-            .await?;
-        let Some(last) = batch.last() else { break };
-        after_id = last.id;
+    // What fell due, once, from the (state, next step) index; then a batch
+    // at a time by id. (Walking the index again for each batch read every
+    // remaining due case per batch: quadratic in a large backlog.)
+    let due: Vec<i64> = sla_case::Entity::find()
+        .select_only()
+        .column(sla_case::Column::Id)
+        .filter(sla_case::Column::State.eq(State::Open.as_str()))
+        .filter(sla_case::Column::NextAt.lte(now))
+        .order_by_asc(sla_case::Column::Id)
+        .into_tuple()
+        .all(&s.db)
+        .await?;
+    for batch in due.chunks(SWEEP_BATCH) {
         let (_gate, txn) = s.begin_write().await?;
-        // Read again under lock (PostgreSQL): a change made meanwhile (a new
+        // Read under lock (PostgreSQL): a change made meanwhile (a new
         // deadline, a pause) is seen, and none can slip in until commit.
         let locked = sla_case::Entity::find()
-            .filter(sla_case::Column::Id.is_in(batch.iter().map(|c| c.id)))
+            .filter(sla_case::Column::Id.is_in(batch.iter().copied()))
             .filter(sla_case::Column::State.eq(State::Open.as_str()))
             .order_by_asc(sla_case::Column::Id)
             .lock_exclusive()
@@ -672,13 +672,10 @@ pub async fn sweep(s: &Services, now: DateTime<Utc>) -> DomainResult<Sweep> {
         }
         if !moved_all {
             tracing::warn!(
-                after_id,
+                first_id = batch[0],
                 "SLA sweep: a batch changed under it, left for the next sweep"
             );
             drop(txn);
-            if (batch.len() as u64) < SWEEP_BATCH {
-                break;
-            }
             continue;
         }
         for (case, level, stage) in moves {
@@ -763,9 +760,6 @@ pub async fn sweep(s: &Services, now: DateTime<Utc>) -> DomainResult<Sweep> {
         out.notified += messages.len() as u64;
         outbox::enqueue_urgent_many(&txn, messages).await?;
         txn.commit().await?;
-        if (batch.len() as u64) < SWEEP_BATCH {
-            break;
-        }
     }
     if out.escalated > 0 {
         tracing::info!(due = out.due, escalated = out.escalated, "SLA sweep");
