@@ -141,6 +141,10 @@ async fn main() -> anyhow::Result<()> {
             ))
             .await?;
         }
+        // A running street's tables are analysed as they grow (autovacuum);
+        // a bulk load the moment before is not, and PostgreSQL would plan
+        // the sweep's statements for empty tables.
+        db.execute_unprepared("ANALYZE").await?;
     }
     println!(
         "{cases} open cases written in {:.1} s ({backend})",
