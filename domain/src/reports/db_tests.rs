@@ -667,79 +667,81 @@ async fn staff_see_their_own_community_and_residents_see_no_report() {
 #[tokio::test]
 async fn exports_read_back_as_the_report_says() {
     use sea_orm::{ColumnTrait, QueryFilter};
-    let db = testdb::each().await.remove(0);
-    let s = &db.s;
-    let (_, b) = fixture(s).await;
-    // A hostile name, as an admin could type it.
-    crate::entities::community::Entity::update_many()
-        .col_expr(
-            crate::entities::community::Column::Name,
-            sea_orm::sea_query::Expr::value("=HYPERLINK(\"http://x\",\"点我\")"),
-        )
-        .filter(crate::entities::community::Column::Id.eq(b))
-        .exec(&s.db)
-        .await
-        .unwrap();
-    crate::refdata::changed(&s.db).await.unwrap();
-    let officer = testdb::principal(s, "13800000003").await;
-    let period = Period::parse("2025-03", "2025-04").unwrap();
-    let r = report(s, &officer, None, period).await.unwrap();
-    let names = export::Names::default();
-    let sections = export::sections(&r, &names);
+    // Both databases: the same figures, the same files.
+    for db in testdb::each().await {
+        let s = &db.s;
+        let (_, b) = fixture(s).await;
+        // A hostile name, as an admin could type it.
+        crate::entities::community::Entity::update_many()
+            .col_expr(
+                crate::entities::community::Column::Name,
+                sea_orm::sea_query::Expr::value("=HYPERLINK(\"http://x\",\"点我\")"),
+            )
+            .filter(crate::entities::community::Column::Id.eq(b))
+            .exec(&s.db)
+            .await
+            .unwrap();
+        crate::refdata::changed(&s.db).await.unwrap();
+        let officer = testdb::principal(s, "13800000003").await;
+        let period = Period::parse("2025-03", "2025-04").unwrap();
+        let r = report(s, &officer, None, period).await.unwrap();
+        let names = export::Names::default();
+        let sections = export::sections(&r, &names);
 
-    // CSV: a byte-order mark, then every section's rows as written.
-    let bytes = export::csv(&r, &names).unwrap();
-    assert!(bytes.starts_with(b"\xEF\xBB\xBF"));
-    let mut rd = ::csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(&bytes[3..]);
-    let rows: Vec<Vec<String>> = rd
-        .records()
-        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
-        .collect();
-    let find = |label: &str| rows.iter().find(|r| r[0] == label).unwrap().clone();
-    assert_eq!(find("收到意见")[1], "8");
-    assert_eq!(find("平均满意度（1–5）")[1], "3.5");
-    assert_eq!(find("开始日期")[1], "2025-03-01");
-    let hostile = rows
-        .iter()
-        .find(|r| r[0].contains("HYPERLINK"))
-        .expect("the community's row");
-    assert!(hostile[0].starts_with("'="), "{:?}", hostile[0]);
-    assert!(
-        rows.iter().all(|r| r.iter().all(|c| !c.starts_with('='))),
-        "no cell starts a formula"
-    );
-
-    // XLSX: a sheet per section, numbers as numbers, days as dates, the
-    // hostile name a plain string.
-    use calamine::{Data, Reader};
-    let bytes = export::xlsx(&r, &names).unwrap();
-    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
-    assert_eq!(
-        book.sheet_names(),
-        sections
+        // CSV: a byte-order mark, then every section's rows as written.
+        let bytes = export::csv(&r, &names).unwrap();
+        assert!(bytes.starts_with(b"\xEF\xBB\xBF"));
+        let mut rd = ::csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(&bytes[3..]);
+        let rows: Vec<Vec<String>> = rd
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+            .collect();
+        let find = |label: &str| rows.iter().find(|r| r[0] == label).unwrap().clone();
+        assert_eq!(find("收到意见")[1], "8");
+        assert_eq!(find("平均满意度（1–5）")[1], "3.5");
+        assert_eq!(find("开始日期")[1], "2025-03-01");
+        let hostile = rows
             .iter()
-            .map(|s| s.name.to_owned())
-            .collect::<Vec<_>>()
-    );
-    for section in &sections {
-        let range = book.worksheet_range(section.name).unwrap();
-        assert_eq!(range.height(), section.rows.len() + 1, "{}", section.name);
-        for (i, row) in section.rows.iter().enumerate() {
-            for (j, cell) in row.iter().enumerate() {
-                let got = range.get((i + 1, j)).cloned().unwrap_or(Data::Empty);
-                match (cell, &got) {
-                    (export::Cell::Text(t), Data::String(g)) => assert_eq!(t, g),
-                    (export::Cell::Number(n), Data::Float(g)) => assert_eq!(n, g),
-                    (export::Cell::Number(n), Data::Int(g)) => assert_eq!(*n, *g as f64),
-                    (export::Cell::Day(d), Data::DateTime(g)) => {
-                        assert_eq!(g.as_datetime().unwrap().date(), *d)
-                    }
-                    (export::Cell::Empty, Data::Empty) => {}
-                    (want, got) => {
-                        panic!("{} ({i}, {j}): {want:?} written as {got:?}", section.name)
+            .find(|r| r[0].contains("HYPERLINK"))
+            .expect("the community's row");
+        assert!(hostile[0].starts_with("'="), "{:?}", hostile[0]);
+        assert!(
+            rows.iter().all(|r| r.iter().all(|c| !c.starts_with('='))),
+            "no cell starts a formula"
+        );
+
+        // XLSX: a sheet per section, numbers as numbers, days as dates, the
+        // hostile name a plain string.
+        use calamine::{Data, Reader};
+        let bytes = export::xlsx(&r, &names).unwrap();
+        let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+        assert_eq!(
+            book.sheet_names(),
+            sections
+                .iter()
+                .map(|s| s.name.to_owned())
+                .collect::<Vec<_>>()
+        );
+        for section in &sections {
+            let range = book.worksheet_range(section.name).unwrap();
+            assert_eq!(range.height(), section.rows.len() + 1, "{}", section.name);
+            for (i, row) in section.rows.iter().enumerate() {
+                for (j, cell) in row.iter().enumerate() {
+                    let got = range.get((i + 1, j)).cloned().unwrap_or(Data::Empty);
+                    match (cell, &got) {
+                        (export::Cell::Text(t), Data::String(g)) => assert_eq!(t, g),
+                        (export::Cell::Number(n), Data::Float(g)) => assert_eq!(n, g),
+                        (export::Cell::Number(n), Data::Int(g)) => assert_eq!(*n, *g as f64),
+                        (export::Cell::Day(d), Data::DateTime(g)) => {
+                            assert_eq!(g.as_datetime().unwrap().date(), *d)
+                        }
+                        (export::Cell::Empty, Data::Empty) => {}
+                        (want, got) => {
+                            panic!("{} ({i}, {j}): {want:?} written as {got:?}", section.name)
+                        }
                     }
                 }
             }
