@@ -530,7 +530,7 @@ pub async fn edit(
                 &c.venue
             }
         );
-        for p in participants_of(&txn, id).await? {
+        for p in with_accounts(&txn, participants_of(&txn, id).await?).await? {
             notify(&txn, &p, "议事会安排有变", &text).await?;
             told += 1;
         }
@@ -565,17 +565,44 @@ async fn participants_of<C: ConnectionTrait>(
         .await?)
 }
 
+/// The participants, each with their account if they have one: two
+/// queries, however many there are.
+async fn with_accounts<C: ConnectionTrait>(
+    conn: &C,
+    participants: Vec<meeting_participant::Model>,
+) -> DomainResult<Vec<(meeting_participant::Model, Option<account::Model>)>> {
+    let ids: Vec<i64> = participants.iter().filter_map(|p| p.account_id).collect();
+    let mut accounts: HashMap<i64, account::Model> = if ids.is_empty() {
+        HashMap::new()
+    } else {
+        account::Entity::find()
+            .filter(account::Column::Id.is_in(ids))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|a| (a.id, a))
+            .collect()
+    };
+    Ok(participants
+        .into_iter()
+        .map(|p| {
+            let acc = p.account_id.and_then(|a| accounts.remove(&a));
+            (p, acc)
+        })
+        .collect())
+}
+
 /// A message to one participant: to an account on the channels it chose
 /// (in the app always), by SMS to a guest's phone.
 async fn notify<C: ConnectionTrait>(
     conn: &C,
-    p: &meeting_participant::Model,
+    (p, acc): &(meeting_participant::Model, Option<account::Model>),
     subject: &str,
     body: &str,
 ) -> DomainResult<()> {
-    if let Some(a) = p.account_id {
-        if let Some(acc) = account::Entity::find_by_id(a).one(conn).await? {
-            outbox::to_account(conn, &acc, subject, body, body).await?;
+    if p.account_id.is_some() {
+        if let Some(acc) = acc {
+            outbox::to_account(conn, acc, subject, body, body).await?;
         }
     } else if let Some(phone) = &p.phone {
         outbox::enqueue(conn, outbox::Channel::Sms, phone, subject, body).await?;
@@ -590,7 +617,7 @@ async fn send_invitation<C: ConnectionTrait>(
     conn: &C,
     origin: Option<&str>,
     m: &meeting::Model,
-    p: &meeting_participant::Model,
+    (p, acc): &(meeting_participant::Model, Option<account::Model>),
 ) -> DomainResult<()> {
     let place = if m.venue.is_empty() {
         "线上".to_owned()
@@ -603,11 +630,11 @@ async fn send_invitation<C: ConnectionTrait>(
         local(m.starts_at)
     );
     match (p.account_id, &p.phone) {
-        (Some(a), _) => {
-            if let Some(acc) = account::Entity::find_by_id(a).one(conn).await? {
+        (Some(_), _) => {
+            if let Some(acc) = acc {
                 outbox::to_account(
                     conn,
-                    &acc,
+                    acc,
                     "议事会邀请",
                     &format!("{text} 查看：/meetings/{}", m.id),
                     &format!("{text} 查看：{}/meetings/{}", origin.unwrap_or(""), m.id),
@@ -737,10 +764,12 @@ pub async fn invite(
         }
         .insert(&txn)
         .await?;
-        if m.status != status::DRAFT {
-            send_invitation(&txn, s.settings.public_origin.as_deref(), &m, &p).await?;
-        }
         ids.push(p.id);
+        if m.status != status::DRAFT {
+            for p in with_accounts(&txn, vec![p]).await? {
+                send_invitation(&txn, s.settings.public_origin.as_deref(), &m, &p).await?;
+            }
+        }
     }
     audited(
         s,
@@ -830,7 +859,7 @@ pub async fn schedule(s: &Services, actor: &Principal, id: i64) -> DomainResult<
     if done.rows_affected != 1 {
         return Err(DomainError::Conflict("meeting_not_draft"));
     }
-    for p in participants_of(&txn, id).await? {
+    for p in with_accounts(&txn, participants_of(&txn, id).await?).await? {
         send_invitation(&txn, s.settings.public_origin.as_deref(), &m, &p).await?;
     }
     for it in items_of(&txn, id).await? {
@@ -893,7 +922,7 @@ pub async fn cancel(s: &Services, actor: &Principal, id: i64, reason: &str) -> D
             .await?;
     }
     if m.status == status::SCHEDULED {
-        for p in participants_of(&txn, id).await? {
+        for p in with_accounts(&txn, participants_of(&txn, id).await?).await? {
             notify(
                 &txn,
                 &p,

@@ -467,6 +467,18 @@ fn tally(into: &mut HashMap<i64, [i64; 5]>, scored: Vec<(i64, i32, i64)>) {
     }
 }
 
+/// Topics a community's opinions are in.
+fn of_community(c: i64) -> sea_orm::sea_query::SimpleExpr {
+    use sea_orm::sea_query::Query;
+    topic::Column::Id.in_subquery(
+        Query::select()
+            .column(topic_community::Column::TopicId)
+            .from(topic_community::Entity)
+            .and_where(topic_community::Column::CommunityId.eq(c))
+            .to_owned(),
+    )
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct OpenTopic {
     pub id: i64,
@@ -492,7 +504,6 @@ pub struct OpenTopic {
 /// opinions are in; a period's those whose span (first to last opinion)
 /// overlaps it.
 pub async fn topics(s: &Services, f: Filter) -> DomainResult<Page<OpenTopic>> {
-    use sea_orm::sea_query::Query;
     let f = f.checked()?;
     let mut q = topic::Entity::find().select_only().columns([
         topic::Column::Id,
@@ -509,15 +520,7 @@ pub async fn topics(s: &Services, f: Filter) -> DomainResult<Page<OpenTopic>> {
         topic::Column::DecidedAt,
     ]);
     if let Some(c) = f.community {
-        q = q.filter(
-            topic::Column::Id.in_subquery(
-                Query::select()
-                    .column(topic_community::Column::TopicId)
-                    .from(topic_community::Entity)
-                    .and_where(topic_community::Column::CommunityId.eq(c))
-                    .to_owned(),
-            ),
-        );
+        q = q.filter(of_community(c));
     }
     if let Some(t) = f.from {
         q = q.filter(topic::Column::LastAt.gte(t));
@@ -626,7 +629,6 @@ pub const LATEST_MAX: u64 = 20;
 /// the opinions' from the published-order indexes, the others from tables
 /// of a street's few hundred meetings, plans and decided topics.
 pub async fn latest(s: &Services, community: Option<i64>, n: u64) -> DomainResult<Vec<Activity>> {
-    use sea_orm::sea_query::Query;
     let n = n.clamp(1, LATEST_MAX);
     let mut out: Vec<Activity> = Vec::new();
     let item = |kind: &str, state: &str, id: i64, title: &str, at: DateTime<Utc>| Activity {
@@ -674,15 +676,7 @@ pub async fn latest(s: &Services, community: Option<i64>, n: u64) -> DomainResul
         .filter(topic::Column::Status.eq(crate::agenda::status::ACCEPTED))
         .filter(topic::Column::DecidedAt.is_not_null());
     if let Some(c) = community {
-        q = q.filter(
-            topic::Column::Id.in_subquery(
-                Query::select()
-                    .column(topic_community::Column::TopicId)
-                    .from(topic_community::Entity)
-                    .and_where(topic_community::Column::CommunityId.eq(c))
-                    .to_owned(),
-            ),
-        );
+        q = q.filter(of_community(c));
     }
     type TopicRow = (i64, Option<String>, String, Option<DateTime<Utc>>);
     let rows: Vec<TopicRow> = q
