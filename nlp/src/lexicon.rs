@@ -9,6 +9,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, OnceLock};
 
 use jieba_rs::{Jieba, KeywordExtract, KeywordExtractConfig, TextRank};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::text::normalise;
 
@@ -170,7 +171,9 @@ impl Lexicon {
 /// (the median, as jieba does).
 #[derive(Clone, Debug)]
 pub struct Idf {
-    map: HashMap<String, f64>,
+    /// Looked up for every word of every text: a fast hash (the keys are
+    /// the shipped table and admins' refreshes, not attacker-chosen).
+    map: FxHashMap<String, f64>,
     median: f64,
     max: f64,
 }
@@ -178,7 +181,7 @@ pub struct Idf {
 impl Idf {
     /// Parses "word idf" lines; others are skipped.
     pub fn parse(text: &str) -> Idf {
-        let mut map = HashMap::with_capacity(text.len() / 24);
+        let mut map = FxHashMap::with_capacity_and_hasher(text.len() / 24, Default::default());
         for line in text.lines() {
             let mut parts = line.split_whitespace();
             if let (Some(w), Some(v)) = (parts.next(), parts.next().and_then(|v| v.parse().ok())) {
@@ -188,7 +191,7 @@ impl Idf {
         Idf::from_map(map)
     }
 
-    fn from_map(map: HashMap<String, f64>) -> Idf {
+    fn from_map(map: FxHashMap<String, f64>) -> Idf {
         let mut values: Vec<f64> = map.values().copied().collect();
         let (median, max) = if values.is_empty() {
             (1.0, 1.0)
@@ -282,10 +285,10 @@ pub struct Analyzer {
     /// jieba's TextRank, with the lexicon's stop words and no HMM (built
     /// once with the analyser, like the dictionary).
     textrank: TextRank,
-    synonyms: HashMap<String, String>,
-    stop: HashSet<String>,
+    synonyms: FxHashMap<String, String>,
+    stop: FxHashSet<String>,
     /// Dictionary words and canonical terms: the names of matters.
-    matters: HashSet<String>,
+    matters: FxHashSet<String>,
     idf: Arc<Idf>,
 }
 
@@ -314,7 +317,7 @@ impl Analyzer {
         for (w, f) in lexicon.dictionary_words() {
             jieba.add_word(w, Some(f), None);
         }
-        let stop: HashSet<String> = lexicon.stop.iter().map(|s| s.to_lowercase()).collect();
+        let stop: FxHashSet<String> = lexicon.stop.iter().map(|s| s.to_lowercase()).collect();
         let textrank = TextRank::new(
             PHRASE_SPAN,
             KeywordExtractConfig::builder()
@@ -366,16 +369,24 @@ impl Analyzer {
     /// does not know are not guessed (no HMM): a guess such as 楼想 says
     /// nothing, and the lexicon is where residents' words are added.
     pub fn words(&self, text: &str) -> Vec<String> {
-        let text = normalise(text);
-        self.jieba
-            .cut(&text, false)
-            .into_iter()
-            .map(|t| t.word.trim())
-            .filter(|w| !w.is_empty() && w.chars().any(char::is_alphanumeric))
-            .map(|w| self.fold(w))
-            .filter(|w| !self.stop.contains(*w))
-            .map(str::to_owned)
-            .collect()
+        let mut out = Vec::new();
+        self.each_word(&normalise(text), |w| out.push(w.to_owned()));
+        out
+    }
+
+    /// [`words`](Self::words) of already normalised text, each handed to
+    /// `f` as it is cut (borrowed: nothing allocated per word).
+    fn each_word<'t>(&'t self, text: &'t str, mut f: impl FnMut(&'t str)) {
+        for t in self.jieba.cut(text, false) {
+            let w = t.word.trim();
+            if w.is_empty() || !w.chars().any(char::is_alphanumeric) {
+                continue;
+            }
+            let w = self.fold(w);
+            if !self.stop.contains(w) {
+                f(w);
+            }
+        }
     }
 
     /// The `k` keywords of `text` by TF-IDF over its [`words`](Self::words)
@@ -383,26 +394,29 @@ impl Analyzer {
     /// matters weighed [`MATTER_BOOST`] times; ties go to the word that came
     /// first.
     pub fn keywords(&self, text: &str, k: usize) -> Vec<Keyword> {
-        let words: Vec<String> = self
-            .words(text)
-            .into_iter()
-            .filter(|w| keyword_like(w))
-            .collect();
-        let mut ranked: Vec<Keyword> =
-            rank(words.iter().map(String::as_str), &self.idf, usize::MAX)
-                .into_iter()
-                .map(|(term, weight)| Keyword {
-                    term: term.to_owned(),
-                    weight: if self.matters.contains(term) {
-                        weight * MATTER_BOOST
-                    } else {
-                        weight
-                    },
-                })
-                .collect();
-        ranked.sort_by(|a, b| b.weight.total_cmp(&a.weight));
-        ranked.truncate(k);
+        let text = normalise(text);
+        let mut words: Vec<&str> = Vec::with_capacity(text.len() / 4);
+        self.each_word(&text, |w| {
+            if keyword_like(w) {
+                words.push(w);
+            }
+        });
+        let mut ranked = rank(words.into_iter(), &self.idf, usize::MAX);
+        for (term, weight) in &mut ranked {
+            if self.matters.contains(*term) {
+                *weight *= MATTER_BOOST;
+            }
+        }
+        // Stable: among equal weights the word that came first.
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
         ranked
+            .into_iter()
+            .take(k)
+            .map(|(term, weight)| Keyword {
+                term: term.to_owned(),
+                weight,
+            })
+            .collect()
     }
 
     /// The `k` words that carry a set of texts (a topic's opinions), by
@@ -449,20 +463,23 @@ impl Analyzer {
 
 /// Term frequency × IDF, highest first; ties keep first appearance.
 fn rank<'a>(words: impl Iterator<Item = &'a str>, idf: &Idf, k: usize) -> Vec<(&'a str, f64)> {
-    let mut order: Vec<&str> = Vec::new();
-    let mut freq: HashMap<&str, f64> = HashMap::new();
+    // Each word once, in order of first appearance, with its count.
+    let mut at: FxHashMap<&str, usize> = FxHashMap::default();
+    let mut scored: Vec<(&str, f64)> = Vec::new();
+    let mut total = 0.0;
     for w in words {
-        let f = freq.entry(w).or_insert_with(|| {
-            order.push(w);
-            0.0
-        });
-        *f += 1.0;
+        total += 1.0;
+        match at.entry(w) {
+            std::collections::hash_map::Entry::Occupied(e) => scored[*e.get()].1 += 1.0,
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(scored.len());
+                scored.push((w, 1.0));
+            }
+        }
     }
-    let total: f64 = freq.values().sum();
-    let mut scored: Vec<(&str, f64)> = order
-        .into_iter()
-        .map(|w| (w, freq[w] * idf.get(w) / total))
-        .collect();
+    for (w, f) in &mut scored {
+        *f = *f * idf.get(w) / total;
+    }
     // A stable sort keeps first appearance among equal weights.
     scored.sort_by(|a, b| b.1.total_cmp(&a.1));
     scored.truncate(k);

@@ -19,7 +19,17 @@ pub fn normalise(text: &str) -> String {
         regex::Regex::new(r"(?i)\b(?:https?://|www\.)[^\s\u{3000}，。！？、；]+")
             .expect("link pattern")
     });
-    let without_links = link.replace_all(text, " ");
+    // Most texts hold no link: the pattern needs "://" or "www.".
+    let may_link = text.contains("://")
+        || text
+            .as_bytes()
+            .windows(4)
+            .any(|w| w.eq_ignore_ascii_case(b"www."));
+    let without_links = if may_link {
+        link.replace_all(text, " ")
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    };
     let mut out = String::with_capacity(without_links.len());
     let mut last: Option<char> = None;
     for c in without_links.chars() {
