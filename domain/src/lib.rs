@@ -28,6 +28,7 @@ pub mod plans;
 pub mod ratelimit;
 mod refdata;
 pub mod reports;
+pub mod risk;
 mod secrets;
 pub mod seed;
 pub mod sla;
@@ -105,6 +106,8 @@ pub struct Services {
     agenda: Arc<agenda::State>,
     /// The business calendar (see `sla`).
     sla: Arc<sla::Cache>,
+    /// Live warning models (see `risk`).
+    risk: Arc<risk::Cache>,
     /// Meetings whose live room changed (see `meetings`).
     live: tokio::sync::broadcast::Sender<i64>,
 }
@@ -128,6 +131,7 @@ impl Services {
             refdata: Arc::default(),
             agenda: Arc::default(),
             sla: Arc::default(),
+            risk: Arc::default(),
             live: tokio::sync::broadcast::channel(1024).0,
         }
     }

@@ -17,6 +17,9 @@ pub enum Channel {
     Sms,
     InApp,
     Email,
+    /// A voice call: the body is the script a voice gateway reads out, the
+    /// answer comes back to the risk module (`risk::dispose::voice_answer`).
+    Voice,
 }
 
 impl Channel {
@@ -25,6 +28,7 @@ impl Channel {
             Channel::Sms => "sms",
             Channel::InApp => "in_app",
             Channel::Email => "email",
+            Channel::Voice => "voice",
         }
     }
 }

@@ -22,6 +22,7 @@ mod m20261129_000015_report_snapshot;
 mod m20261129_000016_open_data_index;
 mod m20261130_000017_report_indexes;
 mod m20261201_000018_account_email;
+mod m20261207_000019_risk;
 
 pub struct Migrator;
 
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000016_open_data_index::Migration),
             Box::new(m20261130_000017_report_indexes::Migration),
             Box::new(m20261201_000018_account_email::Migration),
+            Box::new(m20261207_000019_risk::Migration),
         ]
     }
 }

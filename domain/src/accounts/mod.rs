@@ -6,6 +6,6 @@ mod roles;
 mod service;
 
 pub use password::Password;
-pub use phone::PhoneNumber;
+pub use phone::{PhoneNumber, mask_phone};
 pub use roles::{Area, Grant, Principal, Role, Scope};
 pub use service::*;

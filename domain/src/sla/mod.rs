@@ -387,13 +387,19 @@ pub struct CaseView {
     /// Escalation steps taken in this stage.
     pub level: i32,
     pub closed_at: Option<DateTime<Utc>>,
+    /// The policy's stages in order (their keys), as the case holds it.
+    pub stages: Vec<String>,
 }
 
 fn view(c: &sla_case::Model) -> CaseView {
-    let stage_name = Spec::parse(&c.spec)
-        .ok()
+    let spec = Spec::parse(&c.spec).ok();
+    let stage_name = spec
+        .as_ref()
         .and_then(|s| s.stage(&c.stage).map(|st| st.name.clone()))
         .unwrap_or_else(|| c.stage.clone());
+    let stages = spec
+        .map(|s| s.stages.into_iter().map(|st| st.key).collect())
+        .unwrap_or_default();
     CaseView {
         id: c.id,
         stage: c.stage.clone(),
@@ -407,6 +413,7 @@ fn view(c: &sla_case::Model) -> CaseView {
         overdue: c.overdue,
         level: (c.level - 1).max(0),
         closed_at: c.closed_at,
+        stages,
     }
 }
 

@@ -1,0 +1,408 @@
+//! 全域感知 readings in: a batch from a source is checked whole, stored
+//! once per (source, reading id), and the live models of the indicators it
+//! touched are checked for each subject it touched — warnings opened or
+//! closed, cases opened and the first notifications queued in the same
+//! transaction as the readings.
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use serde::Serialize;
+
+use super::entities::{risk_reading, risk_source, risk_subject, risk_warning};
+use super::model::{self, Action, Point};
+use super::{Live, Models, dispose};
+use crate::error::{DomainError, DomainResult};
+use crate::{Services, clock};
+
+/// Readings per request.
+pub const MAX_BATCH: usize = 1000;
+/// How far back a reading may be dated (older history is imported, not sent).
+pub const MAX_AGE_DAYS: i64 = 90;
+/// How far ahead of the server's clock a reading may be dated.
+pub const MAX_AHEAD_MINUTES: i64 = 5;
+
+/// Why one reading was refused.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ReadingError {
+    /// Its place in the batch, from 0.
+    pub index: usize,
+    /// Its id, when it had a readable one.
+    pub id: Option<String>,
+    /// `id`, `subject`, `unknown_subject`, `indicator`, `value`, `at`,
+    /// `too_old`, `in_future`, `not_an_object`, `conflict` (the id given
+    /// twice in one batch with different contents).
+    pub error: &'static str,
+}
+
+/// What a batch did.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Report {
+    pub stored: usize,
+    /// Readings whose id this source sent before (not stored again).
+    pub duplicates: usize,
+    pub warnings_opened: usize,
+    pub warnings_closed: usize,
+}
+
+/// A batch's outcome: stored, or refused with an error per bad reading.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Outcome {
+    Stored(Report),
+    Refused { errors: Vec<ReadingError> },
+}
+
+#[derive(Clone, Debug)]
+struct Parsed {
+    index: usize,
+    id: String,
+    subject: String,
+    indicator: String,
+    value: f64,
+    at: DateTime<Utc>,
+}
+
+fn parse_one(
+    v: &serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<Parsed, (&'static str, Option<String>)> {
+    let Some(o) = v.as_object() else {
+        return Err(("not_an_object", None));
+    };
+    let id = o
+        .get("id")
+        .and_then(|x| x.as_str())
+        .map(str::to_owned)
+        .filter(|i| !i.is_empty() && i.len() <= 80 && i.chars().all(|c| c.is_ascii_graphic()));
+    let Some(id) = id else {
+        return Err(("id", None));
+    };
+    let err = |e: &'static str| (e, Some(id.clone()));
+    let subject = o
+        .get("subject")
+        .and_then(|x| x.as_str())
+        .filter(|s| !s.is_empty() && s.len() <= 80)
+        .ok_or_else(|| err("subject"))?;
+    let indicator = o
+        .get("indicator")
+        .and_then(|x| x.as_str())
+        .filter(|s| {
+            !s.is_empty()
+                && s.len() <= 40
+                && s.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.')
+        })
+        .ok_or_else(|| err("indicator"))?;
+    let value = o
+        .get("value")
+        .and_then(|x| x.as_f64())
+        .filter(|v| v.is_finite())
+        .ok_or_else(|| err("value"))?;
+    let at = o
+        .get("at")
+        .and_then(|x| x.as_str())
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&Utc))
+        .ok_or_else(|| err("at"))?;
+    if at < now - Duration::days(MAX_AGE_DAYS) {
+        return Err(err("too_old"));
+    }
+    if at > now + Duration::minutes(MAX_AHEAD_MINUTES) {
+        return Err(err("in_future"));
+    }
+    Ok(Parsed {
+        index: 0,
+        id,
+        subject: subject.to_owned(),
+        indicator: indicator.to_owned(),
+        value,
+        at,
+    })
+}
+
+/// Takes a batch of readings from the source a token belongs to (kind
+/// `readings`). A bad token: `Unauthenticated`. A batch with any bad
+/// reading is refused whole, each bad reading named.
+pub async fn ingest(
+    s: &Services,
+    token: &str,
+    batch: &[serde_json::Value],
+) -> DomainResult<Outcome> {
+    if batch.is_empty() {
+        return Err(DomainError::validation("readings", "required"));
+    }
+    if batch.len() > MAX_BATCH {
+        return Err(DomainError::validation("readings", "too_many"));
+    }
+    let source = super::source_for(&s.db, token, "readings").await?;
+    let now = clock::now();
+    let mut errors = Vec::new();
+    let mut parsed: Vec<Parsed> = Vec::with_capacity(batch.len());
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for (index, v) in batch.iter().enumerate() {
+        match parse_one(v, now) {
+            Ok(mut p) => {
+                p.index = index;
+                if let Some(&first) = seen.get(&p.id) {
+                    let f = &parsed[first];
+                    if f.subject != p.subject
+                        || f.indicator != p.indicator
+                        || f.value != p.value
+                        || f.at != p.at
+                    {
+                        errors.push(ReadingError {
+                            index,
+                            id: Some(p.id),
+                            error: "conflict",
+                        });
+                    }
+                    // The same reading twice: once.
+                    continue;
+                }
+                seen.insert(p.id.clone(), parsed.len());
+                parsed.push(p);
+            }
+            Err((error, id)) => errors.push(ReadingError { index, id, error }),
+        }
+    }
+    // Subjects by code, one query.
+    let codes: Vec<String> = parsed
+        .iter()
+        .map(|p| p.subject.clone())
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let subjects: HashMap<String, risk_subject::Model> = risk_subject::Entity::find()
+        .filter(risk_subject::Column::Code.is_in(codes))
+        .all(&s.db)
+        .await?
+        .into_iter()
+        .map(|m| (m.code.clone(), m))
+        .collect();
+    for p in &parsed {
+        if !subjects.contains_key(&p.subject) {
+            errors.push(ReadingError {
+                index: p.index,
+                id: Some(p.id.clone()),
+                error: "unknown_subject",
+            });
+        }
+    }
+    if !errors.is_empty() {
+        errors.sort_by_key(|e| e.index);
+        return Ok(Outcome::Refused { errors });
+    }
+    let models = super::models(s).await?;
+    let (_gate, txn) = s.begin_write().await?;
+    // What this source sent before.
+    let ids: Vec<String> = parsed.iter().map(|p| p.id.clone()).collect();
+    let known: HashSet<String> = risk_reading::Entity::find()
+        .select_only()
+        .column(risk_reading::Column::ReadingKey)
+        .filter(risk_reading::Column::SourceId.eq(source.id))
+        .filter(risk_reading::Column::ReadingKey.is_in(ids))
+        .into_tuple::<String>()
+        .all(&txn)
+        .await?
+        .into_iter()
+        .collect();
+    let fresh: Vec<&Parsed> = parsed.iter().filter(|p| !known.contains(&p.id)).collect();
+    let mut report = Report {
+        stored: fresh.len(),
+        duplicates: parsed.len() - fresh.len(),
+        ..Default::default()
+    };
+    for chunk in fresh.chunks(500) {
+        let rows = chunk.iter().map(|p| risk_reading::ActiveModel {
+            source_id: Set(source.id),
+            reading_key: Set(p.id.clone()),
+            subject_id: Set(subjects[&p.subject].id),
+            indicator: Set(p.indicator.clone()),
+            value: Set(p.value),
+            at: Set(p.at),
+            received_at: Set(now),
+            ..Default::default()
+        });
+        risk_reading::Entity::insert_many(rows)
+            .on_conflict(
+                sea_orm::sea_query::OnConflict::columns([
+                    risk_reading::Column::SourceId,
+                    risk_reading::Column::ReadingKey,
+                ])
+                .do_nothing()
+                .to_owned(),
+            )
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    risk_source::Entity::update_many()
+        .col_expr(risk_source::Column::LastSeenAt, Some(now).into())
+        .filter(risk_source::Column::Id.eq(source.id))
+        .exec(&txn)
+        .await?;
+    // Each subject and indicator touched, with its latest reading time.
+    let mut touched: HashMap<(i64, String), DateTime<Utc>> = HashMap::new();
+    for p in &fresh {
+        if models.by_indicator.contains_key(&p.indicator) {
+            let k = (subjects[&p.subject].id, p.indicator.clone());
+            let t = touched.entry(k).or_insert(p.at);
+            *t = (*t).max(p.at);
+        }
+    }
+    if !touched.is_empty() {
+        let by_id: HashMap<i64, &risk_subject::Model> =
+            subjects.values().map(|m| (m.id, m)).collect();
+        let (opened, closed) = evaluate(s, &txn, &models, &touched, &by_id, now).await?;
+        report.warnings_opened = opened;
+        report.warnings_closed = closed;
+    }
+    txn.commit().await?;
+    Ok(Outcome::Stored(report))
+}
+
+/// Each touched subject's series of each touched indicator, from the
+/// furthest lookback its models need: one query.
+pub(crate) async fn series_of<C: ConnectionTrait>(
+    conn: &C,
+    models: &Models,
+    touched: &HashMap<(i64, String), DateTime<Utc>>,
+) -> DomainResult<HashMap<(i64, String), Vec<Point>>> {
+    let mut subjects: Vec<i64> = touched.keys().map(|(s, _)| *s).collect();
+    subjects.sort_unstable();
+    subjects.dedup();
+    let mut indicators: Vec<String> = touched.keys().map(|(_, i)| i.clone()).collect();
+    indicators.sort_unstable();
+    indicators.dedup();
+    let from = touched
+        .iter()
+        .filter_map(|((_, ind), at)| models.lookback(ind).map(|l| *at - l))
+        .min()
+        .unwrap_or_else(clock::now);
+    let rows: Vec<(i64, String, DateTime<Utc>, f64)> = risk_reading::Entity::find()
+        .select_only()
+        .column(risk_reading::Column::SubjectId)
+        .column(risk_reading::Column::Indicator)
+        .column(risk_reading::Column::At)
+        .column(risk_reading::Column::Value)
+        .filter(risk_reading::Column::SubjectId.is_in(subjects))
+        .filter(risk_reading::Column::Indicator.is_in(indicators))
+        .filter(risk_reading::Column::At.gte(from))
+        .order_by_asc(risk_reading::Column::At)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut out: HashMap<(i64, String), Vec<Point>> = HashMap::new();
+    for (subject, indicator, at, value) in rows {
+        let k = (subject, indicator);
+        if touched.contains_key(&k) {
+            out.entry(k).or_default().push(Point { at, value });
+        }
+    }
+    Ok(out)
+}
+
+/// The open warning of each (model, subject) among `pairs`, and when each
+/// pair's last warning closed.
+pub(crate) async fn warnings_of<C: ConnectionTrait>(
+    conn: &C,
+    subjects: &[i64],
+    model_keys: &[String],
+) -> DomainResult<(
+    HashMap<(String, i64), risk_warning::Model>,
+    HashMap<(String, i64), DateTime<Utc>>,
+)> {
+    let rows = risk_warning::Entity::find()
+        .filter(risk_warning::Column::SubjectId.is_in(subjects.to_vec()))
+        .filter(risk_warning::Column::ModelKey.is_in(model_keys.to_vec()))
+        .filter(
+            sea_orm::Condition::any()
+                .add(risk_warning::Column::State.eq("open"))
+                .add(
+                    risk_warning::Column::ClosedAt
+                        .gte(clock::now() - Duration::days(model::MAX_WINDOW_DAYS)),
+                ),
+        )
+        .all(conn)
+        .await?;
+    let mut open = HashMap::new();
+    let mut closed: HashMap<(String, i64), DateTime<Utc>> = HashMap::new();
+    for w in rows {
+        let k = (w.model_key.clone(), w.subject_id);
+        if w.state == "open" {
+            open.insert(k, w);
+        } else if let Some(c) = w.closed_at {
+            let e = closed.entry(k).or_insert(c);
+            *e = (*e).max(c);
+        }
+    }
+    Ok((open, closed))
+}
+
+async fn evaluate<C: ConnectionTrait>(
+    s: &Services,
+    conn: &C,
+    models: &Models,
+    touched: &HashMap<(i64, String), DateTime<Utc>>,
+    subjects: &HashMap<i64, &risk_subject::Model>,
+    now: DateTime<Utc>,
+) -> DomainResult<(usize, usize)> {
+    let series = series_of(conn, models, touched).await?;
+    let mut subject_ids: Vec<i64> = touched.keys().map(|(s, _)| *s).collect();
+    subject_ids.sort_unstable();
+    subject_ids.dedup();
+    let mut keys: Vec<String> = touched
+        .keys()
+        .flat_map(|(_, ind)| {
+            models.by_indicator[ind]
+                .iter()
+                .map(|&i| models.all[i].key.clone())
+        })
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let (open, closed) = warnings_of(conn, &subject_ids, &keys).await?;
+    let (mut opened, mut closed_n) = (0, 0);
+    let empty = Vec::new();
+    let mut order: Vec<(&(i64, String), &DateTime<Utc>)> = touched.iter().collect();
+    order.sort();
+    for ((subject_id, indicator), latest) in order {
+        let pts = series
+            .get(&(*subject_id, indicator.clone()))
+            .unwrap_or(&empty);
+        for &i in &models.by_indicator[indicator] {
+            let m: &Live = &models.all[i];
+            let k = (m.key.clone(), *subject_id);
+            let is_open = open.get(&k);
+            let verdict = model::check(&m.spec.rule, pts, *latest);
+            match model::decide(
+                verdict,
+                is_open.is_some(),
+                closed.get(&k).copied(),
+                m.spec.cooldown(),
+                *latest,
+            ) {
+                Action::Open(why) => {
+                    dispose::open_warning(s, conn, models, m, subjects[subject_id], why, now)
+                        .await?;
+                    opened += 1;
+                }
+                Action::Close => {
+                    // Under the machine's steps the re-check closes it
+                    // (and records that it did).
+                    if let Some(w) = is_open
+                        .filter(|w| !matches!(w.auto_step.as_deref(), Some("voice" | "recheck")))
+                    {
+                        dispose::close_warning(s, conn, w, "recovered", "指标恢复正常", None, now)
+                            .await?;
+                        closed_n += 1;
+                    }
+                }
+                Action::Suppressed | Action::Nothing => {}
+            }
+        }
+    }
+    Ok((opened, closed_n))
+}
