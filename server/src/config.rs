@@ -54,6 +54,10 @@ pub struct Config {
     pub resident_key: Option<String>,
     /// Seconds between SLA sweeps (default 60; 0 = never).
     pub sla_sweep_seconds: u64,
+    /// Seconds between the risk job's runs: the machine's disposal steps
+    /// that fell due (default 5; 0 = never). Absence and compound models
+    /// are checked every twelfth run.
+    pub risk_tick_seconds: u64,
     /// A rated plan reopens when residents' average is below this
     /// (default 3) or at least this share rated 1–2 (default 0.3).
     pub reopen_below: f64,
@@ -138,6 +142,7 @@ impl Default for Config {
             heat_every_minutes: 10,
             resident_key: None,
             sla_sweep_seconds: 60,
+            risk_tick_seconds: 5,
             reopen_below: 3.0,
             reopen_dissatisfied: 0.3,
             plan_min_ratings: 1,
@@ -226,6 +231,9 @@ impl Config {
         }
         if let Some(v) = get("HONGCHA_SLA_SWEEP_SECONDS") {
             self.sla_sweep_seconds = parse("HONGCHA_SLA_SWEEP_SECONDS", v)?;
+        }
+        if let Some(v) = get("HONGCHA_RISK_TICK_SECONDS") {
+            self.risk_tick_seconds = parse("HONGCHA_RISK_TICK_SECONDS", v)?;
         }
         if let Some(v) = get("HONGCHA_HEAT_EVERY_MINUTES") {
             self.heat_every_minutes = parse("HONGCHA_HEAT_EVERY_MINUTES", v)?;

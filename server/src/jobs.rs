@@ -19,6 +19,7 @@ pub struct Jobs {
     holder: String,
     heat_every: Option<Duration>,
     sla_every: Option<Duration>,
+    risk_every: Option<Duration>,
     database_url: String,
     pub hub: crate::live::Hub,
 }
@@ -98,6 +99,8 @@ impl Jobs {
                 .then(|| Duration::from_secs(cfg.heat_every_minutes.saturating_mul(60))),
             sla_every: (cfg.sla_sweep_seconds > 0)
                 .then(|| Duration::from_secs(cfg.sla_sweep_seconds)),
+            risk_every: (cfg.risk_tick_seconds > 0)
+                .then(|| Duration::from_secs(cfg.risk_tick_seconds)),
             database_url: cfg.database_url.clone(),
             hub: crate::live::Hub::new(services_for_hub),
         })
@@ -329,6 +332,40 @@ impl Jobs {
                 }
             })
         };
+        // Risk: the machine's disposal steps that fell due (voice calls,
+        // re-checks) each run; models no reading triggers (absence of data,
+        // compound risks) every twelfth.
+        let risk = {
+            let services = self.services.clone();
+            let holder = self.holder.clone();
+            let every = self.risk_every;
+            tokio::spawn(async move {
+                let Some(every) = every else { return };
+                let mut tick = tokio::time::interval(every);
+                let mut runs: u64 = 0;
+                loop {
+                    tick.tick().await;
+                    let ttl = domain::clock::Duration::seconds(every.as_secs().max(30) as i64 * 2);
+                    match domain::jobs::try_lease(&services, "risk", &holder, ttl).await {
+                        Ok(true) => {
+                            let all = runs.is_multiple_of(12);
+                            runs += 1;
+                            match domain::risk::dispose::tick(&services, domain::clock::now(), all)
+                                .await
+                            {
+                                Ok(t) if t != Default::default() => {
+                                    tracing::info!(?t, "risk job")
+                                }
+                                Ok(_) => {}
+                                Err(e) => tracing::error!(error = %e, "risk job failed"),
+                            }
+                        }
+                        Ok(false) => {}
+                        Err(e) => tracing::error!(error = %e, "risk lease failed"),
+                    }
+                }
+            })
+        };
         // Monthly report snapshots: once a month is over, its reports are
         // saved (checked hourly, by one instance).
         let snapshots = {
@@ -387,6 +424,7 @@ impl Jobs {
                 work,
                 heat,
                 sla,
+                risk,
                 snapshots,
                 hub,
                 listen,

@@ -12,6 +12,7 @@ pub mod middleware;
 mod openapi;
 pub mod page_cache;
 pub mod precompress;
+pub mod risk_api;
 pub mod sms;
 
 use std::net::SocketAddr;
@@ -25,6 +26,10 @@ use axum::routing::{get, post};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tokio::net::TcpListener;
+
+/// The largest reading batch a source may send (1,000 readings at well
+/// under 512 bytes each).
+pub const RISK_BODY_LIMIT: usize = 512 * 1024;
 
 pub use config::Config;
 
@@ -192,6 +197,7 @@ pub fn router(
     // Uploads get their own, larger body limit; everything else the configured one.
     let photo_limit = domain::photos::MAX_BYTES * domain::photos::MAX_PHOTOS as usize + 64 * 1024;
     let import_limit = domain::import::MAX_BYTES + 64 * 1024;
+    let state_for_machines = state.clone();
     let uploads = Router::new()
         .route(
             "/opinions/{id}/photos",
@@ -246,6 +252,13 @@ pub fn router(
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             cfg.body_limit,
         ));
+    // Machine-to-machine: a source's bearer token, never a cookie, so the
+    // cross-origin guard (which protects sessions) is not in front of it.
+    let machines = Router::new()
+        .route("/api/v1/risk/readings", post(risk_api::readings))
+        .route("/api/v1/risk/voice", post(risk_api::voice))
+        .with_state(state_for_machines)
+        .layer(DefaultBodyLimit::max(RISK_BODY_LIMIT));
     uploads
         .merge(pages)
         .layer(axum::middleware::from_fn_with_state(
@@ -256,6 +269,7 @@ pub fn router(
             guard.clone(),
             middleware::origin_guard,
         ))
+        .merge(machines)
         .layer(axum::middleware::from_fn_with_state(
             guard.clone(),
             middleware::client_ip,

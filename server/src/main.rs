@@ -78,6 +78,11 @@ enum Command {
         #[command(subcommand)]
         command: OrgCommand,
     },
+    /// Risk warning: sources and their tokens, replaying a model.
+    Risk {
+        #[command(subcommand)]
+        command: RiskCommand,
+    },
     /// Create an administrator (or reset one's password). The password is
     /// read from HONGCHA_ADMIN_PASSWORD, else generated and printed.
     CreateAdmin {
@@ -95,6 +100,25 @@ enum HeatCommand {
         /// Extract every opinion's keywords again first (after a lexicon change).
         #[arg(long)]
         reanalyse: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum RiskCommand {
+    /// Register a source of readings (or, with --voice, the voice gateway)
+    /// and print its API token: shown this once, only its hash is kept.
+    Source {
+        name: String,
+        #[arg(long)]
+        voice: bool,
+    },
+    /// What a model version (live or shadow) would have raised over the
+    /// stored readings of the last DAYS days.
+    Replay {
+        /// The model's id (`risk_model.id`).
+        model: i64,
+        #[arg(long, default_value_t = 30)]
+        days: i64,
     },
 }
 
@@ -151,6 +175,9 @@ async fn main() -> anyhow::Result<()> {
             let accounts = domain::seed::seed_demo(&services, fixed.as_deref())
                 .await
                 .context("loading demo data")?;
+            domain::risk::demo::seed(&services)
+                .await
+                .context("loading the demo risk catalogue")?;
             let opinions = domain::seed::seed_demo_street(&services)
                 .await
                 .context("loading demo opinions")?;
@@ -201,6 +228,24 @@ async fn main() -> anyhow::Result<()> {
             let db = open_database(&cfg).await?;
             let services = domain::Services::new(db, cfg.settings());
             print_topics(&services, community, limit, json).await
+        }
+        Command::Risk { command } => {
+            let db = open_database(&cfg).await?;
+            let services = domain::Services::new(db, cfg.settings());
+            match command {
+                RiskCommand::Source { name, voice } => {
+                    let kind = if voice { "voice" } else { "readings" };
+                    let (id, token) =
+                        domain::risk::create_source(&services, None, &name, kind).await?;
+                    println!("来源 source #{id} ({kind})");
+                    println!("令牌 token (只显示这一次 shown once): {token}");
+                }
+                RiskCommand::Replay { model, days } => {
+                    let r = domain::risk::replay_model(&services, None, model, days).await?;
+                    println!("{}", serde_json::to_string_pretty(&r)?);
+                }
+            }
+            Ok(())
         }
         Command::Org {
             command: OrgCommand::Import { file, dry_run },

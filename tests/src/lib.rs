@@ -51,6 +51,9 @@ pub struct Options {
     pub https_origin: Option<String>,
     /// Seconds between SLA sweeps (0: none).
     pub sla_sweep_seconds: u64,
+    /// Seconds between the risk job's runs (0: none; tests that drive
+    /// the machine's steps call `domain::risk::dispose::tick` themselves).
+    pub risk_tick_seconds: u64,
     /// An HTTP SMS gateway: (URL, bearer token).
     pub sms_gateway: Option<(String, Option<String>)>,
     /// An SMTP server: (URL, sender).
@@ -79,6 +82,7 @@ impl Default for Options {
             dev_reveal_codes: true,
             https_origin: None,
             sla_sweep_seconds: 60,
+            risk_tick_seconds: 5,
             sms_gateway: None,
             smtp: None,
             background_jobs: true,
@@ -135,6 +139,7 @@ pub async fn spawn_app_with(backend: Backend, opts: Options) -> TestApp {
         secure_cookies: opts.https_origin.is_some(),
         public_origin: opts.https_origin,
         sla_sweep_seconds: opts.sla_sweep_seconds,
+        risk_tick_seconds: opts.risk_tick_seconds,
         sms_gateway_url: opts.sms_gateway.as_ref().map(|(u, _)| u.clone()),
         sms_gateway_token: opts.sms_gateway.and_then(|(_, t)| t),
         background_jobs: opts.background_jobs,

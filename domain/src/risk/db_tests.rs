@@ -199,7 +199,7 @@ async fn the_machine_reminds_calls_and_rechecks_then_closes_or_hands_to_people()
         );
         // Ten minutes on: the voice call.
         let t1 = clock::now() + Duration::minutes(11);
-        let tick = dispose::tick(s, t1).await.unwrap();
+        let tick = dispose::tick(s, t1, true).await.unwrap();
         assert_eq!(tick.voice_calls, 2, "{}", db.name);
         let calls = sent(s, "voice", &phone_a).await;
         assert_eq!(calls.len(), 1);
@@ -242,7 +242,7 @@ async fn the_machine_reminds_calls_and_rechecks_then_closes_or_hands_to_people()
                 .is_some()
         );
         let t2 = t1 + Duration::minutes(31);
-        let tick = dispose::tick(s, t2).await.unwrap();
+        let tick = dispose::tick(s, t2, true).await.unwrap();
         assert_eq!(
             (tick.rechecks_passed, tick.rechecks_failed),
             (1, 1),

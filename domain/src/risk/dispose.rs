@@ -393,9 +393,9 @@ pub struct Tick {
 const TICK_BATCH: u64 = 500;
 
 /// The risk job (under the `risk` lease): the machine's disposal steps
-/// that fell due, and the models no reading triggers — absence of data,
-/// compound and systemic risks.
-pub async fn tick(s: &Services, now: DateTime<Utc>) -> DomainResult<Tick> {
+/// that fell due, and with `unprompted` the models no reading triggers —
+/// absence of data and compound risks.
+pub async fn tick(s: &Services, now: DateTime<Utc>, unprompted_too: bool) -> DomainResult<Tick> {
     let mut t = Tick::default();
     let due: Vec<i64> = risk_warning::Entity::find()
         .select_only()
@@ -435,10 +435,12 @@ pub async fn tick(s: &Services, now: DateTime<Utc>) -> DomainResult<Tick> {
         }
         txn.commit().await?;
     }
-    let models = super::models(s).await?;
-    let (o, c) = unprompted(s, &models, now).await?;
-    t.opened += o;
-    t.closed += c;
+    if unprompted_too {
+        let models = super::models(s).await?;
+        let (o, c) = unprompted(s, &models, now).await?;
+        t.opened += o;
+        t.closed += c;
+    }
     Ok(t)
 }
 

@@ -31,8 +31,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
-    Statement,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, Statement,
 };
 use serde::Serialize;
 
@@ -903,4 +903,122 @@ pub(crate) async fn departments_of<C: ConnectionTrait>(
         .into_iter()
         .map(|m| m.department_key)
         .collect())
+}
+
+// ---- shadow replay ---------------------------------------------------------------
+
+/// One warning a replay would have raised.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReplayedWarning {
+    pub subject: String,
+    pub opened_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub summary: String,
+}
+
+/// What a model version would have raised over stored readings.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReplayReport {
+    pub model: String,
+    pub version: i32,
+    pub mode: String,
+    pub days: i64,
+    pub subjects: usize,
+    pub readings: usize,
+    /// Warnings it would have opened.
+    pub raised: usize,
+    /// Of those, still open at the end.
+    pub still_open: usize,
+    /// Firings the cool-down held back.
+    pub suppressed: u32,
+    /// The first 50, oldest first.
+    pub examples: Vec<ReplayedWarning>,
+}
+
+/// Replays a model version (any mode: a shadow one before it goes live)
+/// over the stored readings of the last `days` days, raising nothing.
+/// Single-risk models only. Admins (or the command line).
+pub async fn replay_model(
+    s: &Services,
+    actor: Option<&Principal>,
+    model_id: i64,
+    days: i64,
+) -> DomainResult<ReplayReport> {
+    if let Some(a) = actor {
+        a.require_admin()?;
+    }
+    if !(1..=model::MAX_WINDOW_DAYS).contains(&days) {
+        return Err(DomainError::validation("days", "invalid"));
+    }
+    let m = risk_model::Entity::find_by_id(model_id)
+        .one(&s.db)
+        .await?
+        .ok_or(DomainError::NotFound)?;
+    let spec = Spec::parse(&m.spec).map_err(|_| DomainError::validation("spec", "invalid"))?;
+    let Some(indicator) = spec.rule.indicator() else {
+        return Err(DomainError::validation("kind", "not_replayable"));
+    };
+    let now = clock::now();
+    let from = now - chrono::Duration::days(days);
+    let rows: Vec<(i64, DateTime<Utc>, f64)> = entities::risk_reading::Entity::find()
+        .select_only()
+        .column(entities::risk_reading::Column::SubjectId)
+        .column(entities::risk_reading::Column::At)
+        .column(entities::risk_reading::Column::Value)
+        .filter(entities::risk_reading::Column::Indicator.eq(indicator))
+        .filter(entities::risk_reading::Column::At.gte(from - spec.rule.lookback()))
+        .filter(entities::risk_reading::Column::At.lte(now))
+        .order_by_asc(entities::risk_reading::Column::SubjectId)
+        .order_by_asc(entities::risk_reading::Column::At)
+        .into_tuple()
+        .all(&s.db)
+        .await?;
+    let readings = rows.len();
+    let mut by_subject: Vec<(i64, Vec<model::Point>)> = Vec::new();
+    for (subject, at, value) in rows {
+        match by_subject.last_mut() {
+            Some((s_id, pts)) if *s_id == subject => pts.push(model::Point { at, value }),
+            _ => by_subject.push((subject, vec![model::Point { at, value }])),
+        }
+    }
+    let names: HashMap<i64, String> = risk_subject::Entity::find()
+        .filter(
+            risk_subject::Column::Id
+                .is_in(by_subject.iter().map(|(id, _)| *id).collect::<Vec<_>>()),
+        )
+        .all(&s.db)
+        .await?
+        .into_iter()
+        .map(|x| (x.id, x.name))
+        .collect();
+    let mut all: Vec<ReplayedWarning> = Vec::new();
+    let mut suppressed = 0;
+    for (subject, pts) in &by_subject {
+        let (raised, held) = model::replay(&spec, pts, chrono::Duration::minutes(10));
+        suppressed += held;
+        all.extend(
+            raised
+                .into_iter()
+                .filter(|r| r.opened_at >= from && r.opened_at <= now)
+                .map(|r| ReplayedWarning {
+                    subject: names.get(subject).cloned().unwrap_or_default(),
+                    opened_at: r.opened_at,
+                    closed_at: r.closed_at,
+                    summary: r.summary,
+                }),
+        );
+    }
+    all.sort_by_key(|r| r.opened_at);
+    Ok(ReplayReport {
+        model: m.key,
+        version: m.version,
+        mode: m.mode,
+        days,
+        subjects: by_subject.len(),
+        readings,
+        raised: all.len(),
+        still_open: all.iter().filter(|r| r.closed_at.is_none()).count(),
+        suppressed,
+        examples: all.into_iter().take(50).collect(),
+    })
 }

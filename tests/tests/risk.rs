@@ -1,0 +1,286 @@
+//! Risk warning over real HTTP (SQLite and PostgreSQL): outside systems
+//! send readings with their source's token; bad tokens, malformed readings
+//! and unknown subjects are refused whole, duplicates stored once; a
+//! low-level warning goes SMS → voice call → keypad answer (the voice
+//! gateway's token) → machine re-check that closes its case; another whose
+//! re-check fails goes to people and escalates on time. The machine's
+//! steps are driven by the test (`dispose::tick` with a clock ahead), so
+//! nothing waits on real minutes.
+use blackbox::{Options, backends, spawn_app_with};
+use domain::clock::{Duration, now};
+use reqwest::StatusCode;
+use sea_orm::{ConnectionTrait, Statement};
+use serde_json::{Value, json};
+
+async fn rows(app: &blackbox::TestApp, sql: &str) -> Vec<sea_orm::QueryResult> {
+    app.db
+        .query_all_raw(Statement::from_string(
+            app.db.get_database_backend(),
+            sql.to_owned(),
+        ))
+        .await
+        .unwrap()
+}
+
+async fn count(app: &blackbox::TestApp, sql: &str) -> i64 {
+    rows(app, sql).await[0].try_get_by_index::<i64>(0).unwrap()
+}
+
+fn reading(id: &str, subject: &str, value: f64, ago_min: i64) -> Value {
+    json!({
+        "id": id,
+        "subject": subject,
+        "indicator": "ebike_charging.level",
+        "value": value,
+        "at": (now() - Duration::minutes(ago_min)).to_rfc3339(),
+    })
+}
+
+#[tokio::test]
+async fn readings_warnings_and_the_machines_closed_loop_over_http() {
+    for backend in backends() {
+        let app = spawn_app_with(
+            backend,
+            Options {
+                risk_tick_seconds: 0,
+                sla_sweep_seconds: 0,
+                ..Options::default()
+            },
+        )
+        .await;
+        app.seed_demo().await;
+        domain::risk::demo::seed(&app.services).await.unwrap();
+        let s = &app.services;
+        let (_, token) = domain::risk::create_source(s, None, "物联感知平台", "readings")
+            .await
+            .unwrap();
+        let (_, voice) = domain::risk::create_source(s, None, "语音网关", "voice")
+            .await
+            .unwrap();
+        let subjects = rows(
+            &app,
+            "SELECT code, contact_phone FROM risk_subject ORDER BY id",
+        )
+        .await;
+        let code = |i: usize| subjects[i].try_get::<String>("", "code").unwrap();
+        let phone = |i: usize| subjects[i].try_get::<String>("", "contact_phone").unwrap();
+        let (a, b) = (code(0), code(1));
+        let client = reqwest::Client::new();
+        let post = |path: &str, bearer: Option<&str>, body: Value| {
+            let mut req = client.post(app.url(path)).json(&body);
+            if let Some(t) = bearer {
+                req = req.bearer_auth(t);
+            }
+            req.send()
+        };
+
+        // No token, a wrong one, the voice gateway's: 401, nothing stored.
+        let one = json!({"readings": [reading("r-1", &a, 40.0, 5)]});
+        for t in [None, Some("hc_nope"), Some(voice.as_str())] {
+            let res = post("/api/v1/risk/readings", t, one.clone()).await.unwrap();
+            assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{backend:?} {t:?}");
+        }
+        // Not JSON, or no readings: 400 / 422.
+        let res = client
+            .post(app.url("/api/v1/risk/readings"))
+            .bearer_auth(&token)
+            .header("Content-Type", "application/json")
+            .body("{not json")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+        let res = post(
+            "/api/v1/risk/readings",
+            Some(&token),
+            json!({"readings": []}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let many: Vec<Value> = (0..1001)
+            .map(|i| reading(&format!("m-{i}"), &a, 1.0, 1))
+            .collect();
+        let res = post(
+            "/api/v1/risk/readings",
+            Some(&token),
+            json!({"readings": many}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        // A malformed reading and an unknown subject: 422, each named, none stored.
+        let res = post(
+            "/api/v1/risk/readings",
+            Some(&token),
+            json!({"readings": [
+                reading("r-1", &a, 40.0, 5),
+                {"id": "r-2", "subject": a, "indicator": "ebike_charging.level", "value": 1, "at": "yesterday"},
+                reading("r-3", "compound-0", 1.0, 1),
+            ]}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["errors"][0]["index"], 1);
+        assert_eq!(body["errors"][0]["error"], "at");
+        assert_eq!(body["errors"][1]["error"], "unknown_subject");
+        assert_eq!(count(&app, "SELECT COUNT(*) FROM risk_reading").await, 0);
+
+        // Both subjects' 飞线充电 level goes past 80: two warnings, an SMS each.
+        let batch = json!({"readings": [
+            reading("a-1", &a, 50.0, 10),
+            reading("a-2", &a, 95.0, 9),
+            reading("b-1", &b, 97.0, 9),
+        ]});
+        let res = post("/api/v1/risk/readings", Some(&token), batch.clone())
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{backend:?}");
+        let r: Value = res.json().await.unwrap();
+        assert_eq!(
+            (r["stored"].as_i64(), r["warnings_opened"].as_i64()),
+            (Some(3), Some(2))
+        );
+        // Sent again (a retry): duplicates, nothing new.
+        let r: Value = post("/api/v1/risk/readings", Some(&token), batch)
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            (
+                r["stored"].as_i64(),
+                r["duplicates"].as_i64(),
+                r["warnings_opened"].as_i64()
+            ),
+            (Some(0), Some(3), Some(0))
+        );
+        let sms = |p: String| {
+            format!("SELECT COUNT(*) FROM outbox WHERE channel = 'sms' AND recipient = '{p}'")
+        };
+        assert_eq!(count(&app, &sms(phone(0))).await, 1);
+        assert_eq!(count(&app, &sms(phone(1))).await, 1);
+
+        // Ten minutes on, the voice calls; the gateway reports a's answer.
+        let t1 = now() + Duration::minutes(11);
+        let tick = domain::risk::dispose::tick(s, t1, true).await.unwrap();
+        assert_eq!(tick.voice_calls, 2, "{backend:?}");
+        let call = rows(
+            &app,
+            &format!(
+                "SELECT id FROM outbox WHERE channel = 'voice' AND recipient = '{}'",
+                phone(0)
+            ),
+        )
+        .await[0]
+            .try_get_by_index::<i64>(0)
+            .unwrap();
+        let res = post(
+            "/api/v1/risk/voice",
+            Some(&token),
+            json!({"call": call, "key": "1"}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+        let res = post(
+            "/api/v1/risk/voice",
+            Some(&voice),
+            json!({"call": call, "key": "7"}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let res = post(
+            "/api/v1/risk/voice",
+            Some(&voice),
+            json!({"call": call, "key": "1"}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let res = post(
+            "/api/v1/risk/voice",
+            Some(&voice),
+            json!({"call": call, "key": "1"}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(res.status(), StatusCode::CONFLICT);
+        // a's level came down; b's did not.
+        let res = post(
+            "/api/v1/risk/readings",
+            Some(&token),
+            json!({"readings": [reading("a-3", &a, 30.0, 0)]}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        // The re-check: a closes with its record, b goes to people.
+        let t2 = t1 + Duration::minutes(31);
+        let tick = domain::risk::dispose::tick(s, t2, true).await.unwrap();
+        assert_eq!(
+            (tick.rechecks_passed, tick.rechecks_failed),
+            (1, 1),
+            "{backend:?}"
+        );
+        let state = |code: String| {
+            format!(
+                "SELECT w.state, w.closed_how, c.state, c.stage FROM risk_warning w \
+                 JOIN risk_subject s ON s.id = w.subject_id JOIN sla_case c ON c.id = w.case_id \
+                 WHERE s.code = '{code}'"
+            )
+        };
+        let ra = &rows(&app, &state(a.clone())).await[0];
+        assert_eq!(ra.try_get_by_index::<String>(0).unwrap(), "closed");
+        assert_eq!(
+            ra.try_get_by_index::<Option<String>>(1).unwrap().as_deref(),
+            Some("recheck")
+        );
+        assert_eq!(ra.try_get_by_index::<String>(2).unwrap(), "closed");
+        let steps = |code: String| {
+            format!(
+                "SELECT st.kind FROM risk_step st JOIN risk_warning w ON w.id = st.warning_id \
+                 JOIN risk_subject s ON s.id = w.subject_id WHERE s.code = '{code}' ORDER BY st.id"
+            )
+        };
+        let kinds = |r: Vec<sea_orm::QueryResult>| -> Vec<String> {
+            r.iter()
+                .map(|x| x.try_get_by_index::<String>(0).unwrap())
+                .collect()
+        };
+        assert_eq!(
+            kinds(rows(&app, &steps(a.clone())).await),
+            ["fired", "sms", "voice", "answer", "recheck_ok", "closed"]
+        );
+        let rb = &rows(&app, &state(b.clone())).await[0];
+        assert_eq!(rb.try_get_by_index::<String>(0).unwrap(), "open");
+        assert_eq!(rb.try_get_by_index::<String>(3).unwrap(), "sign");
+        assert_eq!(
+            kinds(rows(&app, &steps(b.clone())).await),
+            ["fired", "sms", "voice", "recheck_failed", "handed"]
+        );
+        // Nobody signs within 24 hours: overdue, escalated once to staff.
+        let escalated = |code: String| {
+            format!(
+                "SELECT COUNT(*) FROM sla_event e JOIN risk_warning w ON w.case_id = e.case_id \
+                 JOIN risk_subject s ON s.id = w.subject_id WHERE s.code = '{code}' AND e.kind = 'escalated'"
+            )
+        };
+        domain::sla::sweep(s, t2 + Duration::hours(23))
+            .await
+            .unwrap();
+        assert_eq!(count(&app, &escalated(b.clone())).await, 0);
+        domain::sla::sweep(s, t2 + Duration::hours(25))
+            .await
+            .unwrap();
+        domain::sla::sweep(s, t2 + Duration::hours(25))
+            .await
+            .unwrap();
+        assert_eq!(count(&app, &escalated(b.clone())).await, 1, "{backend:?}");
+        app.stop().await;
+    }
+}
