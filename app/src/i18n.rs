@@ -1025,6 +1025,7 @@ const TABLES: &[&[(&str, &str, &str)]] = &[
     crate::meetings::i18n::MESSAGES,
     crate::plans::i18n::MESSAGES,
     crate::reports::i18n::MESSAGES,
+    crate::risk::i18n::MESSAGES,
 ];
 
 /// Looks up `key`; unknown keys come back as the key itself, so a missing

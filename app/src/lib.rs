@@ -13,6 +13,7 @@ pub mod model;
 mod pages;
 pub mod plans;
 pub mod reports;
+pub mod risk;
 #[cfg(feature = "ssr")]
 pub mod state;
 
@@ -115,6 +116,10 @@ lazy_pages! {
     AdminAreaRoute => pages::AdminArea,
     ReportRoute => reports::ReportPage,
     ReportRecordsRoute => reports::RecordsPage,
+    RiskOverviewRoute => risk::RiskOverview,
+    RiskCasesRoute => risk::RiskCasesPage,
+    RiskWarningRoute => risk::RiskWarningPage,
+    RiskAdminRoute => risk::RiskAdmin,
 }
 
 #[component]
@@ -187,6 +192,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin") view={Lazy::<AdminAreaRoute>::new()} />
                     <Route path=path!("/reports") view={Lazy::<ReportRoute>::new()} />
                     <Route path=path!("/reports/records") view={Lazy::<ReportRecordsRoute>::new()} />
+                    <Route path=path!("/risk") view={Lazy::<RiskOverviewRoute>::new()} />
+                    <Route path=path!("/risk/warnings/:id") view={Lazy::<RiskWarningRoute>::new()} />
+                    <Route path=path!("/tasks/risk") view={Lazy::<RiskCasesRoute>::new()} />
+                    <Route path=path!("/admin/risk") view={Lazy::<RiskAdminRoute>::new()} />
                 </Routes>
             </main>
         </Router>

@@ -46,3 +46,10 @@ pub fn china_time(at: DateTime<Utc>) -> String {
         .format("%Y-%m-%d %H:%M")
         .to_string()
 }
+
+/// An RFC 3339 time (as stored in JSON) as pages show it, China time.
+pub fn china_time_of(rfc3339: &str) -> Option<String> {
+    DateTime::parse_from_rfc3339(rfc3339)
+        .ok()
+        .map(|t| china_time(t.with_timezone(&Utc)))
+}

@@ -145,6 +145,9 @@ impl MigrationTrait for Migration {
                 s("module_key", 40),
                 s("name", 80),
                 s_null("department_key", 40),
+                // Lexicon terms whose opinions feed this point (Hongcha's
+                // own signal `opinion.<point>`), space-separated.
+                s_null("signal_terms", 200),
                 big_null("updated_by"),
                 ts("updated_at"),
             ],
@@ -186,7 +189,7 @@ impl MigrationTrait for Migration {
             vec![
                 id(),
                 s("name", 80),
-                // readings | voice (the voice gateway's answers)
+                // readings | voice (the voice gateway's answers) | import (files)
                 s("kind", 12),
                 s("token_hash", 64),
                 flag("enabled", true),

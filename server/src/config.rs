@@ -80,6 +80,15 @@ pub struct Config {
     /// `"{{id}}"` and `"{{subject}}"` as values to fill in (default
     /// `{"id": "{{id}}", "to": "{{to}}", "text": "{{text}}"}`).
     pub sms_gateway_template: Option<String>,
+    /// An HTTP voice gateway for risk warnings' calls (same rules as the
+    /// SMS gateway): the outbox POSTs each call as JSON — by default
+    /// `{"id": call id, "to": phone, "text": the script}` — and the
+    /// gateway posts the keypad answer back to `/api/v1/risk/voice` with a
+    /// voice source's token (`hongcha risk source NAME --voice`). Unset:
+    /// calls go to the development log, where a tester answers them.
+    pub voice_gateway_url: Option<String>,
+    pub voice_gateway_token: Option<String>,
+    pub voice_gateway_template: Option<String>,
     /// An SMTP server for e-mail: `smtps://user:pass@host:465`,
     /// `smtp://user:pass@host:587?tls=required`, or `smtp://127.0.0.1:25`
     /// (a relay on this machine). Unset: e-mail goes to the development log.
@@ -150,6 +159,9 @@ impl Default for Config {
             sms_gateway_url: None,
             sms_gateway_token: None,
             sms_gateway_template: None,
+            voice_gateway_url: None,
+            voice_gateway_token: None,
+            voice_gateway_template: None,
             smtp_url: None,
             smtp_from: None,
         }
@@ -246,6 +258,15 @@ impl Config {
         }
         if let Some(v) = get("HONGCHA_SMS_GATEWAY_TEMPLATE") {
             self.sms_gateway_template = Some(v).filter(|v| !v.trim().is_empty());
+        }
+        if let Some(v) = get("HONGCHA_VOICE_GATEWAY_URL") {
+            self.voice_gateway_url = Some(v).filter(|v| !v.trim().is_empty());
+        }
+        if let Some(v) = get("HONGCHA_VOICE_GATEWAY_TOKEN") {
+            self.voice_gateway_token = Some(v.trim().to_owned()).filter(|v| !v.is_empty());
+        }
+        if let Some(v) = get("HONGCHA_VOICE_GATEWAY_TEMPLATE") {
+            self.voice_gateway_template = Some(v).filter(|v| !v.trim().is_empty());
         }
         if let Some(v) = get("HONGCHA_SMTP_URL") {
             self.smtp_url = Some(v).filter(|v| !v.trim().is_empty());

@@ -76,6 +76,17 @@ impl Jobs {
             ),
             None => None,
         };
+        let voice = match &cfg.voice_gateway_url {
+            Some(url) => Some(
+                HttpGateway::new(
+                    url,
+                    cfg.voice_gateway_token.clone(),
+                    cfg.voice_gateway_template.as_deref(),
+                )
+                .map_err(|e| anyhow::anyhow!("voice_gateway_url: {e}"))?,
+            ),
+            None => None,
+        };
         let mail = match (&cfg.smtp_url, &cfg.smtp_from) {
             (Some(url), Some(from)) => Some(
                 crate::mail::SmtpMail::new(url, from)
@@ -92,6 +103,7 @@ impl Jobs {
                     reveal_secrets: cfg.dev_reveal_codes,
                 },
                 sms,
+                voice,
                 mail,
             },
             holder,

@@ -112,6 +112,9 @@ enum RiskCommand {
         #[arg(long)]
         voice: bool,
     },
+    /// Import readings from a CSV or XLSX file (columns 对象, 指标, 数值,
+    /// 时间, optionally 编号): every row checked first, errors by line.
+    Import { file: std::path::PathBuf },
     /// What a model version (live or shadow) would have raised over the
     /// stored readings of the last DAYS days.
     Replay {
@@ -178,6 +181,9 @@ async fn main() -> anyhow::Result<()> {
             domain::risk::demo::seed(&services)
                 .await
                 .context("loading the demo risk catalogue")?;
+            domain::risk::demo::seed_warnings(&services)
+                .await
+                .context("loading the demo risk warnings")?;
             let opinions = domain::seed::seed_demo_street(&services)
                 .await
                 .context("loading demo opinions")?;
@@ -239,6 +245,31 @@ async fn main() -> anyhow::Result<()> {
                         domain::risk::create_source(&services, None, &name, kind).await?;
                     println!("来源 source #{id} ({kind})");
                     println!("令牌 token (只显示这一次 shown once): {token}");
+                }
+                RiskCommand::Import { file } => {
+                    let name = file
+                        .file_name()
+                        .and_then(|n| n.to_str())
+                        .unwrap_or_default()
+                        .to_owned();
+                    let bytes = std::fs::read(&file)
+                        .with_context(|| format!("reading {}", file.display()))?;
+                    match domain::risk::ingest::import_file(&services, None, &name, bytes).await? {
+                        domain::risk::ingest::Outcome::Stored(r) => println!(
+                            "已导入 stored {}，重复 duplicates {}，新预警 warnings opened {}",
+                            r.stored, r.duplicates, r.warnings_opened
+                        ),
+                        domain::risk::ingest::Outcome::Refused { errors } => {
+                            for e in &errors {
+                                eprintln!("第 {} 行 line {}: {}", e.index, e.index, e.error);
+                            }
+                            anyhow::bail!(
+                                "{} 处错误，未导入任何读数 ({} errors, nothing stored)",
+                                errors.len(),
+                                errors.len()
+                            );
+                        }
+                    }
                 }
                 RiskCommand::Replay { model, days } => {
                     let r = domain::risk::replay_model(&services, None, model, days).await?;

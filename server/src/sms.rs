@@ -16,14 +16,17 @@ use domain::outbox::{Deliver, Delivery, LogFileChannel, Message};
 pub struct Outbound {
     pub log: LogFileChannel,
     pub sms: Option<HttpGateway>,
+    /// Risk warnings' voice calls (`channel = voice`).
+    pub voice: Option<HttpGateway>,
     pub mail: Option<crate::mail::SmtpMail>,
 }
 
 impl Deliver for Outbound {
     fn deliver<'a>(&'a self, msg: &'a Message) -> Delivery<'a> {
-        match (msg.channel.as_str(), &self.sms, &self.mail) {
-            ("sms", Some(gateway), _) => gateway.deliver(msg),
-            ("email", _, Some(mail)) => mail.deliver(msg),
+        match (msg.channel.as_str(), &self.sms, &self.mail, &self.voice) {
+            ("sms", Some(gateway), _, _) => gateway.deliver(msg),
+            ("email", _, Some(mail), _) => mail.deliver(msg),
+            ("voice", _, _, Some(gateway)) => gateway.deliver(msg),
             _ => self.log.deliver(msg),
         }
     }

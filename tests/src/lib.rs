@@ -58,6 +58,8 @@ pub struct Options {
     pub sms_gateway: Option<(String, Option<String>)>,
     /// An SMTP server: (URL, sender).
     pub smtp: Option<(String, String)>,
+    /// An HTTP voice gateway (risk warnings' calls): (URL, bearer token).
+    pub voice_gateway: Option<(String, Option<String>)>,
     /// The leased background jobs (heat, outbox, SLA …); off for tests that
     /// compare what they read with the database while nothing else writes.
     pub background_jobs: bool,
@@ -85,6 +87,7 @@ impl Default for Options {
             risk_tick_seconds: 5,
             sms_gateway: None,
             smtp: None,
+            voice_gateway: None,
             background_jobs: true,
         }
     }
@@ -143,6 +146,8 @@ pub async fn spawn_app_with(backend: Backend, opts: Options) -> TestApp {
         sms_gateway_url: opts.sms_gateway.as_ref().map(|(u, _)| u.clone()),
         sms_gateway_token: opts.sms_gateway.and_then(|(_, t)| t),
         background_jobs: opts.background_jobs,
+        voice_gateway_url: opts.voice_gateway.as_ref().map(|(u, _)| u.clone()),
+        voice_gateway_token: opts.voice_gateway.and_then(|(_, t)| t),
         smtp_url: opts.smtp.as_ref().map(|(u, _)| u.clone()),
         smtp_from: opts.smtp.map(|(_, f)| f),
         ..Config::default()

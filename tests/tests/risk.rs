@@ -26,6 +26,12 @@ async fn count(app: &blackbox::TestApp, sql: &str) -> i64 {
     rows(app, sql).await[0].try_get_by_index::<i64>(0).unwrap()
 }
 
+/// `t`, or just after quiet hours when it falls in them (the machine does
+/// not call at night).
+fn daytime(t: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+    domain::outbox::quiet_until(t).map_or(t, |u| u + Duration::minutes(1))
+}
+
 fn reading(id: &str, subject: &str, value: f64, ago_min: i64) -> Value {
     json!({
         "id": id,
@@ -165,7 +171,7 @@ async fn readings_warnings_and_the_machines_closed_loop_over_http() {
         assert_eq!(count(&app, &sms(phone(1))).await, 1);
 
         // Ten minutes on, the voice calls; the gateway reports a's answer.
-        let t1 = now() + Duration::minutes(11);
+        let t1 = daytime(now() + Duration::minutes(11));
         let tick = domain::risk::dispose::tick(s, t1, true).await.unwrap();
         assert_eq!(tick.voice_calls, 2, "{backend:?}");
         let call = rows(
@@ -281,6 +287,109 @@ async fn readings_warnings_and_the_machines_closed_loop_over_http() {
             .await
             .unwrap();
         assert_eq!(count(&app, &escalated(b.clone())).await, 1, "{backend:?}");
+        app.stop().await;
+    }
+}
+
+/// A call the gateway was asked to place: its Authorization header and body.
+type Call = (Option<String>, Value);
+
+/// The voice gateway stand-in: records each call it is asked to place.
+#[derive(Clone, Default)]
+struct VoiceGateway {
+    calls: std::sync::Arc<std::sync::Mutex<Vec<Call>>>,
+}
+
+async fn place_call(
+    axum::extract::State(g): axum::extract::State<VoiceGateway>,
+    headers: axum::http::HeaderMap,
+    axum::Json(body): axum::Json<Value>,
+) -> StatusCode {
+    let auth = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    g.calls.lock().unwrap().push((auth, body));
+    StatusCode::OK
+}
+
+#[tokio::test]
+async fn calls_go_to_the_voice_gateway_and_its_answer_comes_back() {
+    for backend in backends() {
+        let gateway = VoiceGateway::default();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/call", listener.local_addr().unwrap());
+        let router = axum::Router::new()
+            .route("/call", axum::routing::post(place_call))
+            .with_state(gateway.clone());
+        let stand_in = tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        let app = spawn_app_with(
+            backend,
+            Options {
+                risk_tick_seconds: 0,
+                voice_gateway: Some((url, Some("voice-gw-token".into()))),
+                ..Options::default()
+            },
+        )
+        .await;
+        app.seed_demo().await;
+        domain::risk::demo::seed(&app.services).await.unwrap();
+        let s = &app.services;
+        let (_, token) = domain::risk::create_source(s, None, "物联", "readings")
+            .await
+            .unwrap();
+        let (_, voice) = domain::risk::create_source(s, None, "语音网关", "voice")
+            .await
+            .unwrap();
+        let code = rows(&app, "SELECT code FROM risk_subject ORDER BY id").await[0]
+            .try_get::<String>("", "code")
+            .unwrap();
+        let client = reqwest::Client::new();
+        let res = client
+            .post(app.url("/api/v1/risk/readings"))
+            .bearer_auth(&token)
+            .json(&json!({"readings": [reading("v-1", &code, 99.0, 1)]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        domain::risk::dispose::tick(s, daytime(now() + Duration::minutes(11)), false)
+            .await
+            .unwrap();
+        // The outbox job (every half second) places the call through the gateway.
+        for _ in 0..100 {
+            if !gateway.calls.lock().unwrap().is_empty() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let calls = gateway.calls.lock().unwrap().clone();
+        assert_eq!(calls.len(), 1, "{backend:?}: {calls:?}");
+        let (auth, body) = &calls[0];
+        assert_eq!(auth.as_deref(), Some("Bearer voice-gw-token"));
+        assert!(
+            body["text"].as_str().unwrap().contains("已处理请按1"),
+            "{body}"
+        );
+        // The gateway reports the keypad answer with the call's id.
+        let res = client
+            .post(app.url("/api/v1/risk/voice"))
+            .bearer_auth(&voice)
+            .json(&json!({"call": body["id"], "key": "2"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{backend:?}");
+        // "需要帮助": the case goes to people at once.
+        let stage = rows(
+            &app,
+            "SELECT c.stage FROM risk_warning w JOIN sla_case c ON c.id = w.case_id",
+        )
+        .await[0]
+            .try_get_by_index::<String>(0)
+            .unwrap();
+        assert_eq!(stage, "sign");
+        stand_in.abort();
         app.stop().await;
     }
 }

@@ -39,6 +39,7 @@ pub fn AdminArea() -> impl IntoView {
         <AreaPage area="admin" title="admin.title" intro="admin.accounts">
             <nav class="subnav" aria-label=i18n.t("admin.title")>
                 <leptos_router::components::A href="/admin/lexicon">{i18n.t("lexicon.title")}</leptos_router::components::A>
+                <leptos_router::components::A href="/admin/risk">{i18n.t("risk.admin.title")}</leptos_router::components::A>
             </nav>
             <form method="get" action="/admin" class="search" role="search">
                 <label for="admin-q">{i18n.t("admin.search")}</label>

@@ -127,6 +127,7 @@ pub fn StaffPanel() -> impl IntoView {
                 <A href="/staff/import">{i18n.t("import.title")}</A>
                 <A href="/staff/agenda">{i18n.t("agenda.title")}</A>
                 <A href="/reports">{i18n.t("report.title")}</A>
+                <A href="/risk">{i18n.t("risk.overview.title")}</A>
             </nav>
             <section>
                 <h2 id="queue-title">{i18n.t("staff.queue")}</h2>
@@ -152,6 +153,8 @@ pub fn StreetArea() -> impl IntoView {
         <AreaPage area="street" title="street.title" intro="street.intro">
             <p>
                 <A href="/reports" attr:class="button" attr:id="open-report">{i18n.t("report.link")}</A>
+                " "
+                <A href="/risk" attr:class="button secondary" attr:id="open-risk">{i18n.t("risk.overview.title")}</A>
             </p>
             <section class="card">
                 <h2>{i18n.t("street.communities")}</h2>
@@ -177,6 +180,10 @@ pub fn TaskInbox() -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <AreaPage area="tasks" title="tasks.title" intro="tasks.intro">
+            <nav class="subnav" aria-label=i18n.t("tasks.title")>
+                <A href="/tasks/risk" attr:id="open-risk-cases">{i18n.t("risk.cases.title")}</A>
+                <A href="/risk">{i18n.t("risk.overview.title")}</A>
+            </nav>
             <section class="card">
                 <p class="empty">{i18n.t("tasks.empty")}</p>
             </section>

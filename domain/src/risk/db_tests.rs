@@ -57,6 +57,12 @@ fn reading(
     })
 }
 
+/// `t`, or just after quiet hours when it falls in them (the machine does
+/// not call at night).
+fn daytime(t: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+    crate::outbox::quiet_until(t).map_or(t, |u| u + Duration::minutes(1))
+}
+
 async fn sent(s: &Services, channel: &str, to: &str) -> Vec<outbox::Model> {
     outbox::Entity::find()
         .filter(outbox::Column::Channel.eq(channel))
@@ -198,7 +204,7 @@ async fn the_machine_reminds_calls_and_rechecks_then_closes_or_hands_to_people()
             1
         );
         // Ten minutes on: the voice call.
-        let t1 = clock::now() + Duration::minutes(11);
+        let t1 = daytime(clock::now() + Duration::minutes(11));
         let tick = dispose::tick(s, t1, true).await.unwrap();
         assert_eq!(tick.voice_calls, 2, "{}", db.name);
         let calls = sent(s, "voice", &phone_a).await;
@@ -324,23 +330,26 @@ async fn each_party_sees_and_works_only_its_own_cases() {
             v
         };
         assert_eq!(
-            titles(dispose::cases(s, &grid, true).await.unwrap()),
+            titles(dispose::cases(s, &grid, true, None).await.unwrap()),
             ["燃气泄漏"],
             "{}",
             db.name
         );
         // 城管中队 owns the 电动自行车 points only.
         assert_eq!(
-            titles(dispose::cases(s, &dept, true).await.unwrap()),
+            titles(dispose::cases(s, &dept, true, None).await.unwrap()),
             ["电动车进楼入户"]
         );
         assert_eq!(
-            titles(dispose::cases(s, &staff, true).await.unwrap()),
+            titles(dispose::cases(s, &staff, true, None).await.unwrap()),
             ["燃气泄漏"]
         );
-        assert_eq!(dispose::cases(s, &street, true).await.unwrap().len(), 3);
+        assert_eq!(
+            dispose::cases(s, &street, true, None).await.unwrap().len(),
+            3
+        );
         assert!(matches!(
-            dispose::cases(s, &resident, true).await,
+            dispose::cases(s, &resident, true, None).await,
             Err(DomainError::Forbidden)
         ));
 
@@ -531,5 +540,200 @@ async fn a_model_is_versioned_and_a_shadow_one_raises_nothing() {
             "{}",
             db.name
         );
+    }
+}
+
+#[tokio::test]
+async fn portraits_rank_areas_and_drill_down_to_their_warnings() {
+    for db in testdb::each().await {
+        let s = &db.s;
+        let (token, _, a, b) = setup(s).await;
+        // a: one urgent and one low warning; b: one low.
+        ingest::ingest(
+            s,
+            &token,
+            &[
+                reading("p-1", &a.code, "gas_leak.level", 99.0, 2),
+                reading("p-2", &a.code, "fire_exit.level", 99.0, 2),
+                reading("p-3", &b.code, "fire_exit.level", 99.0, 2),
+            ],
+        )
+        .await
+        .unwrap();
+        let street = testdb::principal(s, "13800000003").await;
+        let resident = testdb::principal(s, "13800000001").await;
+        use portrait::Level;
+        let p = portrait::portrait(s, &street, Level::Community)
+            .await
+            .unwrap();
+        let ca = a.community_id.unwrap().to_string();
+        let cb = b.community_id.unwrap().to_string();
+        assert_eq!(p.rows[0].key, ca, "{}", db.name);
+        assert_eq!(p.rows[0].score, 10.0); // urgent 9 + low 1
+        assert_eq!(p.rows[0].open, (1, 0, 1));
+        assert_eq!(p.rows[0].weeks.iter().sum::<u32>(), 2);
+        assert_eq!(p.rows.iter().find(|r| r.key == cb).unwrap().score, 1.0);
+        assert_eq!(p.street.score, 11.0);
+        // Every community ranks, those without warnings at 0.
+        assert_eq!(
+            p.rows.len(),
+            crate::org::communities(s).await.unwrap().len()
+        );
+        let c = portrait::portrait(s, &street, Level::Compound)
+            .await
+            .unwrap();
+        assert_eq!(c.rows[0].key, a.compound_id.unwrap().to_string());
+        assert!(matches!(
+            portrait::portrait(s, &resident, Level::Community).await,
+            Err(DomainError::Forbidden)
+        ));
+        // Drill-down: the community's warnings only.
+        let rows = dispose::cases(s, &street, false, Some((Level::Community, &ca)))
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), 2);
+        let rows = dispose::cases(
+            s,
+            &street,
+            false,
+            Some((Level::Compound, &b.compound_id.unwrap().to_string())),
+        )
+        .await
+        .unwrap();
+        assert_eq!(rows.len(), 1);
+        // The demo's outlines, one per community and compound.
+        let outlines = portrait::outlines(s).await.unwrap();
+        let compounds = crate::entities::compound::Entity::find()
+            .count(&s.db)
+            .await
+            .unwrap() as usize;
+        assert_eq!(outlines.len(), p.rows.len() + compounds);
+        // Uploads: admins only, checked whole.
+        let admin = testdb::principal(s, "13800000008").await;
+        let square = |kind: &str, name: &str| {
+            json!({"type": "Feature", "properties": {"kind": kind, "name": name},
+                   "geometry": {"type": "Polygon", "coordinates": [[[120.0, 30.0], [120.1, 30.0], [120.1, 30.1], [120.0, 30.0]]]}})
+        };
+        let cname = crate::org::communities(s).await.unwrap()[0].name.clone();
+        let good = json!({"type": "FeatureCollection", "features": [square("community", &cname)]})
+            .to_string();
+        assert!(matches!(
+            portrait::set_outlines(s, Some(&street), &good).await,
+            Err(DomainError::Forbidden)
+        ));
+        for bad in [
+            "not json".to_owned(),
+            json!({"type": "FeatureCollection", "features": [square("community", "没有这个社区")]}).to_string(),
+            json!({"type": "FeatureCollection", "features": [square("planet", &cname)]}).to_string(),
+            json!({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"kind": "community", "name": cname},
+                   "geometry": {"type": "Polygon", "coordinates": [[[500.0, 30.0], [120.1, 30.0], [120.1, 30.1], [500.0, 30.0]]]}}]}).to_string(),
+            json!({"type": "FeatureCollection", "features": []}).to_string(),
+        ] {
+            assert!(portrait::set_outlines(s, Some(&admin), &bad).await.is_err(), "{bad}");
+        }
+        assert_eq!(portrait::outlines(s).await.unwrap().len(), outlines.len());
+        assert_eq!(
+            portrait::set_outlines(s, Some(&admin), &good)
+                .await
+                .unwrap(),
+            1
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_readings_file_is_checked_whole_and_imported_once() {
+    for db in testdb::each().await {
+        let s = &db.s;
+        let (_, _, a, _) = setup(s).await;
+        let staff = testdb::principal(s, "13800000002").await;
+        let street = testdb::principal(s, "13800000003").await;
+        let now = crate::clock::china_time(clock::now() - Duration::minutes(5));
+        let bad = format!(
+            "对象,指标,数值,时间\n{},ebike_charging.level,95,{now}\n{},ebike_charging.level,很高,{now}\ncompound-x,ebike_charging.level,1,{now}\n",
+            a.code, a.code
+        );
+        assert!(matches!(
+            ingest::import_file(s, Some(&staff), "r.csv", bad.clone().into_bytes()).await,
+            Err(DomainError::Forbidden)
+        ));
+        match ingest::import_file(s, Some(&street), "r.csv", bad.into_bytes())
+            .await
+            .unwrap()
+        {
+            ingest::Outcome::Refused { errors } => {
+                let got: Vec<(usize, &str)> = errors.iter().map(|e| (e.index, e.error)).collect();
+                assert_eq!(got, [(3, "value"), (4, "unknown_subject")], "{}", db.name);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(risk_reading::Entity::find().count(&s.db).await.unwrap(), 0);
+        assert!(
+            ingest::import_file(s, Some(&street), "r.csv", "名称,数值\n甲,1\n".into())
+                .await
+                .is_err()
+        );
+        let good = format!(
+            "对象,指标,数值,时间\n{},ebike_charging.level,95,{now}\n{},ebike_charging.level,50,{now}\n",
+            a.code, a.code
+        );
+        let ingest::Outcome::Stored(r) =
+            ingest::import_file(s, Some(&street), "r.csv", good.clone().into_bytes())
+                .await
+                .unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(r.stored, 2, "{}", db.name);
+        let ingest::Outcome::Stored(r) = ingest::import_file(s, None, "r.csv", good.into_bytes())
+            .await
+            .unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!((r.stored, r.duplicates), (0, 2));
+    }
+}
+
+#[tokio::test]
+async fn residents_opinions_feed_the_risk_points_they_name() {
+    for db in testdb::each().await {
+        let s = &db.s;
+        // The demo street's opinions (飞线充电 among them), grouped into topics.
+        crate::seed::seed_demo(s, Some("demo-pass-2026"))
+            .await
+            .unwrap();
+        crate::seed::seed_demo_street(s).await.unwrap();
+        demo::seed(s).await.unwrap();
+        let now = clock::now();
+        let models = models(s).await.unwrap();
+        let sent = signals::send(s, &models, now).await.unwrap();
+        let communities = crate::org::communities(s).await.unwrap().len();
+        assert_eq!(
+            sent, communities,
+            "one reading per community for 飞线充电 ({})",
+            db.name
+        );
+        // Again within the hour: nothing new.
+        assert_eq!(signals::send(s, &models, now).await.unwrap(), 0);
+        let readings: Vec<(i64, f64)> = risk_reading::Entity::find()
+            .filter(risk_reading::Column::Indicator.eq("opinion.ebike_charging"))
+            .all(&s.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.subject_id, r.value))
+            .collect();
+        assert!(readings.iter().any(|(_, v)| *v > 0.0), "{readings:?}");
+        // A warning where the heat reached the model's 5, nowhere else.
+        for (subject, value) in readings {
+            let open = open_warning_of(s, subject, "ebike_opinion").await.is_some();
+            assert_eq!(
+                open,
+                value >= 5.0,
+                "{}: subject {subject} at {value}",
+                db.name
+            );
+        }
     }
 }

@@ -152,6 +152,19 @@ pub const MODULES: &[(&str, &str, &str, Points)] = &[
     ),
 ];
 
+/// Points residents' opinions feed (Hongcha's own signal
+/// `opinion.<point>`: the heat of the community's topics that name them).
+pub const SIGNALS: &[(&str, &str)] = &[
+    ("ebike_charging", "飞线充电 电动自行车"),
+    ("fire_exit", "消防通道"),
+    ("rental_crowding", "群租房"),
+    ("gas_bottle", "燃气"),
+    ("flood_level", "积水"),
+    ("work_lift", "电梯"),
+    ("traffic_parking", "停车难"),
+    ("order_theft", "盗窃"),
+];
+
 /// Points whose level is urgent (a leak, a fire alarm) and those handled
 /// by people without the machine's steps.
 const URGENT: &[&str] = &["gas_leak", "fire_alarm", "flood_basement", "ebike_battery"];
@@ -195,6 +208,13 @@ pub fn models() -> Vec<(String, String, String, String)> {
             ));
         }
     }
+    // Residents raising a matter hotly: a community's topics about 飞线充电.
+    out.push((
+        "ebike_opinion".into(),
+        "ebike_charging".into(),
+        "居民热议飞线充电".into(),
+        r#"{"rule":{"kind":"threshold","indicator":"opinion.ebike_charging","op":">=","value":5,"recover":2},"severity":"normal","cooldown":"7d"}"#.into(),
+    ));
     for (key, point, name) in [
         ("order_camera_quiet", "order_camera", "监控长时间无数据"),
         ("care_elderly_quiet", "care_elderly", "独居老人水电无活动"),
@@ -229,13 +249,6 @@ pub fn models() -> Vec<(String, String, String, String)> {
             "后厨燃气叠加证照过期",
             "all",
             r#"["gas_kitchen_level","food_license_level"]"#,
-        ),
-        (
-            "flood_any_compound",
-            "flood_level",
-            "积水或降雨超限",
-            "any",
-            r#"["flood_level_level","flood_rain_level"]"#,
         ),
     ] {
         out.push((
@@ -284,6 +297,10 @@ pub async fn seed(s: &Services) -> DomainResult<()> {
                         module: (*key).into(),
                         name: (*pn).into(),
                         department: Some((*department).into()),
+                        terms: SIGNALS
+                            .iter()
+                            .find(|(k, _)| k == pk)
+                            .map(|(_, t)| (*t).to_owned()),
                     },
                 )
                 .await?;
@@ -330,6 +347,52 @@ pub async fn seed(s: &Services) -> DomainResult<()> {
             .await?;
         }
         txn.commit().await?;
+    }
+    if super::portrait::outlines(s).await?.is_empty() {
+        let geojson = super::portrait::demo_outlines(&s.db).await?;
+        super::portrait::set_outlines(s, None, &geojson).await?;
+    }
+    Ok(())
+}
+
+/// A few warnings so the overview and the cases show something after the
+/// README's run command: an urgent gas leak at the grid worker's compound,
+/// machine-handled ones elsewhere (`hongcha seed-demo`; once).
+pub async fn seed_warnings(s: &Services) -> DomainResult<()> {
+    if super::entities::risk_warning::Entity::find()
+        .count(&s.db)
+        .await?
+        == 0
+    {
+        let codes: Vec<String> = risk_subject::Entity::find()
+            .all(&s.db)
+            .await?
+            .into_iter()
+            .map(|x| x.code)
+            .collect();
+        if codes.len() >= 3 {
+            let (_, token) = super::create_source(s, None, "演示物联感知平台", "readings").await?;
+            let at = crate::clock::now() - chrono::Duration::minutes(3);
+            let readings: Vec<serde_json::Value> = [
+                (0, "gas_leak", 96.0),
+                (0, "ebike_charging", 92.0),
+                (1, "fire_exit", 88.0),
+                (2, "rental_crowding", 90.0),
+                (2, "food_cold", 85.0),
+            ]
+            .iter()
+            .map(|(i, point, value)| {
+                serde_json::json!({
+                    "id": format!("demo-{point}-{i}"),
+                    "subject": codes[*i],
+                    "indicator": format!("{point}.level"),
+                    "value": value,
+                    "at": at.to_rfc3339(),
+                })
+            })
+            .collect();
+            super::ingest::ingest(s, &token, &readings).await?;
+        }
     }
     Ok(())
 }

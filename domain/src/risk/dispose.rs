@@ -173,7 +173,7 @@ pub(crate) async fn open_warning<C: ConnectionTrait>(
             kind: CASE_KIND,
             subject: w.id.to_string(),
             title: title.clone(),
-            link: format!("/tasks/risk/{}", w.id),
+            link: format!("/risk/warnings/{}", w.id),
             community_id: subject.community_id,
             policy: m.spec.severity.policy(),
             assignee: people.first().copied(),
@@ -224,7 +224,7 @@ pub(crate) async fn open_warning<C: ConnectionTrait>(
                 &people,
                 "风险预警",
                 &format!(
-                    "【{}】{title}：{}（/tasks/risk/{}）",
+                    "【{}】{title}：{}（/risk/warnings/{}）",
                     severity_word(m.spec.severity),
                     why.summary,
                     w.id
@@ -353,7 +353,7 @@ async fn hand_to_people<C: ConnectionTrait>(
         &people,
         "风险预警转人工",
         &format!(
-            "预警 #{} 需人工处置：{why}。已做：{history}（/tasks/risk/{}）",
+            "预警 #{} 需人工处置：{why}。已做：{history}（/risk/warnings/{}）",
             w.id, w.id
         ),
         false,
@@ -387,6 +387,8 @@ pub struct Tick {
     pub rechecks_failed: usize,
     pub opened: usize,
     pub closed: usize,
+    /// Hongcha's own readings sent (opinion signals).
+    pub signals: usize,
 }
 
 /// Steps due per tick (the rest wait for the next).
@@ -421,8 +423,18 @@ pub async fn tick(s: &Services, now: DateTime<Utc>, unprompted_too: bool) -> Dom
         }
         match w.auto_step.as_deref() {
             Some("voice") => {
-                call(s, &txn, &w, now).await?;
-                t.voice_calls += 1;
+                // No machine calls at night: the call waits for 07:00
+                // (and the re-check follows the call).
+                if let Some(until) = outbox::quiet_until(now) {
+                    risk_warning::Entity::update_many()
+                        .col_expr(risk_warning::Column::NextStepAt, Some(until).into())
+                        .filter(risk_warning::Column::Id.eq(w.id))
+                        .exec(&txn)
+                        .await?;
+                } else {
+                    call(s, &txn, &w, now).await?;
+                    t.voice_calls += 1;
+                }
             }
             Some("recheck") => {
                 if recheck(s, &txn, &w, now).await? {
@@ -437,6 +449,7 @@ pub async fn tick(s: &Services, now: DateTime<Utc>, unprompted_too: bool) -> Dom
     }
     if unprompted_too {
         let models = super::models(s).await?;
+        t.signals = super::signals::send(s, &models, now).await?;
         let (o, c) = unprompted(s, &models, now).await?;
         t.opened += o;
         t.closed += c;
@@ -640,7 +653,8 @@ async fn unprompted(
                 let ids: Vec<i64> = quiet.iter().map(|(id, _)| *id).collect();
                 let (_gate, txn) = s.begin_write().await?;
                 let (open, last_closed) =
-                    super::ingest::warnings_of(&txn, &ids, std::slice::from_ref(&m.key)).await?;
+                    super::ingest::warnings_of(&txn, &ids, std::slice::from_ref(&m.key), now)
+                        .await?;
                 let subjects: std::collections::HashMap<i64, risk_subject::Model> =
                     risk_subject::Entity::find()
                         .filter(risk_subject::Column::Id.is_in(ids.clone()))
@@ -706,7 +720,8 @@ async fn unprompted(
                 ids.sort_unstable();
                 ids.dedup();
                 let (_, last_closed) =
-                    super::ingest::warnings_of(&txn, &ids, std::slice::from_ref(&m.key)).await?;
+                    super::ingest::warnings_of(&txn, &ids, std::slice::from_ref(&m.key), now)
+                        .await?;
                 let subjects: std::collections::HashMap<i64, risk_subject::Model> =
                     risk_subject::Entity::find()
                         .filter(risk_subject::Column::Id.is_in(ids.clone()))
@@ -762,12 +777,23 @@ async fn unprompted(
 /// The voice gateway's answer to a call (the source kind `voice`): `1` 已处理
 /// (the re-check follows as planned), `2` 需要帮助 (to people now).
 pub async fn voice_answer(s: &Services, token: &str, call_id: i64, key: &str) -> DomainResult<()> {
+    voice_answer_at(s, token, call_id, key, clock::now()).await
+}
+
+/// [`voice_answer`] as if the clock said `now` (a simulated month).
+pub async fn voice_answer_at(
+    s: &Services,
+    token: &str,
+    call_id: i64,
+    key: &str,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
     super::source_for(&s.db, token, "voice").await?;
     let key = key.trim();
     if !matches!(key, "1" | "2") {
         return Err(DomainError::validation("key", "invalid"));
     }
-    let now = clock::now();
+
     let (_gate, txn) = s.begin_write().await?;
     let st = risk_step::Entity::find()
         .filter(risk_step::Column::Kind.eq("voice"))
@@ -854,7 +880,12 @@ pub struct CaseRow {
 }
 
 /// Cases `actor` answers for, open first, newest first (at most 200).
-pub async fn cases(s: &Services, actor: &Principal, open_only: bool) -> DomainResult<Vec<CaseRow>> {
+pub async fn cases(
+    s: &Services,
+    actor: &Principal,
+    open_only: bool,
+    unit: Option<(super::portrait::Level, &str)>,
+) -> DomainResult<Vec<CaseRow>> {
     if !super::works_with_risk(actor) {
         return Err(DomainError::Forbidden);
     }
@@ -889,6 +920,27 @@ pub async fn cases(s: &Services, actor: &Principal, open_only: bool) -> DomainRe
     }
     if open_only {
         q = q.filter(risk_warning::Column::State.eq("open"));
+    }
+    // A portrait's drill-down: one unit's warnings.
+    if let Some((level, key)) = unit {
+        use super::portrait::Level;
+        q = match level {
+            Level::Community => {
+                q.filter(risk_warning::Column::CommunityId.eq(key.parse::<i64>().unwrap_or(-1)))
+            }
+            Level::Compound => {
+                q.filter(risk_warning::Column::CompoundId.eq(key.parse::<i64>().unwrap_or(-1)))
+            }
+            Level::Industry => q.filter(
+                risk_warning::Column::SubjectId.in_subquery(
+                    sea_orm::sea_query::Query::select()
+                        .column(risk_subject::Column::Id)
+                        .from(risk_subject::Entity)
+                        .and_where(risk_subject::Column::Industry.eq(key))
+                        .to_owned(),
+                ),
+            ),
+        };
     }
     let rows = q
         .order_by_desc(risk_warning::Column::OpenedAt)

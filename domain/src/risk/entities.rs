@@ -68,6 +68,7 @@ pub mod risk_point {
         pub module_key: String,
         pub name: String,
         pub department_key: Option<String>,
+        pub signal_terms: Option<String>,
         pub updated_by: Option<i64>,
         pub updated_at: DateTimeUtc,
     }
@@ -224,6 +225,29 @@ pub mod risk_step {
         pub note: Option<String>,
         pub actor_id: Option<i64>,
         pub at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod risk_boundary {
+    use sea_orm::entity::prelude::*;
+
+    /// A community's or compound's outline for the overview map.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "risk_boundary")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub unit_kind: String,
+        pub unit_id: i64,
+        /// `[[lon, lat], …]` as JSON.
+        pub ring: String,
+        pub updated_by: Option<i64>,
+        pub updated_at: DateTimeUtc,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -6,9 +6,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
 use serde::Serialize;
 
 use super::entities::{risk_reading, risk_source, risk_subject, risk_warning};
@@ -131,6 +129,17 @@ pub async fn ingest(
     token: &str,
     batch: &[serde_json::Value],
 ) -> DomainResult<Outcome> {
+    ingest_at(s, token, batch, clock::now()).await
+}
+
+/// [`ingest`] as if the server's clock said `now` (a simulated month;
+/// readings are still refused when far from `now`).
+pub async fn ingest_at(
+    s: &Services,
+    token: &str,
+    batch: &[serde_json::Value],
+    now: DateTime<Utc>,
+) -> DomainResult<Outcome> {
     if batch.is_empty() {
         return Err(DomainError::validation("readings", "required"));
     }
@@ -138,7 +147,18 @@ pub async fn ingest(
         return Err(DomainError::validation("readings", "too_many"));
     }
     let source = super::source_for(&s.db, token, "readings").await?;
-    let now = clock::now();
+    ingest_from(s, &source, batch, now).await
+}
+
+type Checked = (Vec<Parsed>, HashMap<String, risk_subject::Model>);
+
+/// Every reading of a batch parsed and its subject found (one query), or
+/// the errors, each naming its reading.
+async fn check_batch(
+    s: &Services,
+    batch: &[serde_json::Value],
+    now: DateTime<Utc>,
+) -> DomainResult<Result<Checked, Vec<ReadingError>>> {
     let mut errors = Vec::new();
     let mut parsed: Vec<Parsed> = Vec::with_capacity(batch.len());
     let mut seen: HashMap<String, usize> = HashMap::new();
@@ -168,20 +188,23 @@ pub async fn ingest(
             Err((error, id)) => errors.push(ReadingError { index, id, error }),
         }
     }
-    // Subjects by code, one query.
     let codes: Vec<String> = parsed
         .iter()
         .map(|p| p.subject.clone())
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let subjects: HashMap<String, risk_subject::Model> = risk_subject::Entity::find()
-        .filter(risk_subject::Column::Code.is_in(codes))
-        .all(&s.db)
-        .await?
-        .into_iter()
-        .map(|m| (m.code.clone(), m))
-        .collect();
+    let mut subjects: HashMap<String, risk_subject::Model> = HashMap::new();
+    for chunk in codes.chunks(1000) {
+        subjects.extend(
+            risk_subject::Entity::find()
+                .filter(risk_subject::Column::Code.is_in(chunk.to_vec()))
+                .all(&s.db)
+                .await?
+                .into_iter()
+                .map(|m| (m.code.clone(), m)),
+        );
+    }
     for p in &parsed {
         if !subjects.contains_key(&p.subject) {
             errors.push(ReadingError {
@@ -193,8 +216,22 @@ pub async fn ingest(
     }
     if !errors.is_empty() {
         errors.sort_by_key(|e| e.index);
-        return Ok(Outcome::Refused { errors });
+        return Ok(Err(errors));
     }
+    Ok(Ok((parsed, subjects)))
+}
+
+/// A batch from a known source (the API's, a file import's, Hongcha's own).
+pub(crate) async fn ingest_from(
+    s: &Services,
+    source: &risk_source::Model,
+    batch: &[serde_json::Value],
+    now: DateTime<Utc>,
+) -> DomainResult<Outcome> {
+    let (parsed, subjects) = match check_batch(s, batch, now).await? {
+        Ok(c) => c,
+        Err(errors) => return Ok(Outcome::Refused { errors }),
+    };
     let models = super::models(s).await?;
     let (_gate, txn) = s.begin_write().await?;
     // What this source sent before.
@@ -270,36 +307,49 @@ pub(crate) async fn series_of<C: ConnectionTrait>(
     models: &Models,
     touched: &HashMap<(i64, String), DateTime<Utc>>,
 ) -> DomainResult<HashMap<(i64, String), Vec<Point>>> {
-    let mut subjects: Vec<i64> = touched.keys().map(|(s, _)| *s).collect();
-    subjects.sort_unstable();
-    subjects.dedup();
-    let mut indicators: Vec<String> = touched.keys().map(|(_, i)| i.clone()).collect();
-    indicators.sort_unstable();
-    indicators.dedup();
     let from = touched
         .iter()
         .filter_map(|((_, ind), at)| models.lookback(ind).map(|l| *at - l))
         .min()
         .unwrap_or_else(clock::now);
-    let rows: Vec<(i64, String, DateTime<Utc>, f64)> = risk_reading::Entity::find()
-        .select_only()
-        .column(risk_reading::Column::SubjectId)
-        .column(risk_reading::Column::Indicator)
-        .column(risk_reading::Column::At)
-        .column(risk_reading::Column::Value)
-        .filter(risk_reading::Column::SubjectId.is_in(subjects))
-        .filter(risk_reading::Column::Indicator.is_in(indicators))
-        .filter(risk_reading::Column::At.gte(from))
-        .order_by_asc(risk_reading::Column::At)
-        .into_tuple()
-        .all(conn)
+    // Only the touched (subject, indicator) pairs, by the series index.
+    let backend = conn.get_database_backend();
+    let mark = |i: usize| match backend {
+        sea_orm::DbBackend::Postgres => format!("${i}"),
+        _ => "?".to_owned(),
+    };
+    let mut values: Vec<sea_orm::Value> = vec![from.into()];
+    let mut sql = format!(
+        "SELECT subject_id, indicator, at, value FROM risk_reading WHERE at >= {} \
+         AND (subject_id, indicator) IN (VALUES ",
+        mark(1)
+    );
+    let mut pairs: Vec<&(i64, String)> = touched.keys().collect();
+    pairs.sort();
+    for (i, (subject, indicator)) in pairs.into_iter().enumerate() {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        values.push((*subject).into());
+        let a = mark(values.len());
+        values.push(indicator.clone().into());
+        let b = mark(values.len());
+        sql.push_str(&format!("({a}, {b})"));
+    }
+    sql.push_str(") ORDER BY at");
+    let rows = conn
+        .query_all_raw(sea_orm::Statement::from_sql_and_values(
+            backend, sql, values,
+        ))
         .await?;
     let mut out: HashMap<(i64, String), Vec<Point>> = HashMap::new();
-    for (subject, indicator, at, value) in rows {
-        let k = (subject, indicator);
-        if touched.contains_key(&k) {
-            out.entry(k).or_default().push(Point { at, value });
-        }
+    for r in rows {
+        let k: (i64, String) = (r.try_get_by_index(0)?, r.try_get_by_index(1)?);
+        let p = Point {
+            at: r.try_get_by_index(2)?,
+            value: r.try_get_by_index(3)?,
+        };
+        out.entry(k).or_default().push(p);
     }
     Ok(out)
 }
@@ -310,6 +360,7 @@ pub(crate) async fn warnings_of<C: ConnectionTrait>(
     conn: &C,
     subjects: &[i64],
     model_keys: &[String],
+    now: DateTime<Utc>,
 ) -> DomainResult<(
     HashMap<(String, i64), risk_warning::Model>,
     HashMap<(String, i64), DateTime<Utc>>,
@@ -322,7 +373,7 @@ pub(crate) async fn warnings_of<C: ConnectionTrait>(
                 .add(risk_warning::Column::State.eq("open"))
                 .add(
                     risk_warning::Column::ClosedAt
-                        .gte(clock::now() - Duration::days(model::MAX_WINDOW_DAYS)),
+                        .gte(now - Duration::days(model::MAX_WINDOW_DAYS)),
                 ),
         )
         .all(conn)
@@ -363,7 +414,7 @@ async fn evaluate<C: ConnectionTrait>(
         .collect();
     keys.sort_unstable();
     keys.dedup();
-    let (open, closed) = warnings_of(conn, &subject_ids, &keys).await?;
+    let (open, closed) = warnings_of(conn, &subject_ids, &keys, now).await?;
     let (mut opened, mut closed_n) = (0, 0);
     let empty = Vec::new();
     let mut order: Vec<(&(i64, String), &DateTime<Utc>)> = touched.iter().collect();
@@ -405,4 +456,152 @@ async fn evaluate<C: ConnectionTrait>(
         }
     }
     Ok((opened, closed_n))
+}
+
+/// A readings file's columns: the field, and the headers that name it.
+const COLUMNS: [(&str, &[&str]); 5] = [
+    ("id", &["编号", "读数编号", "id"]),
+    ("subject", &["对象", "对象编码", "subject"]),
+    ("indicator", &["指标", "indicator"]),
+    ("value", &["数值", "读数", "value"]),
+    ("at", &["时间", "采集时间", "at", "time"]),
+];
+
+/// The source file imports are recorded under.
+const IMPORT_SOURCE: &str = "文件导入";
+
+/// Readings from a CSV or XLSX file (read by the import machinery, within
+/// its limits): columns 对象, 指标, 数值, 时间 (RFC 3339, or China time
+/// `2026-12-07 09:30`) and optionally 编号. Every row is checked before
+/// anything is stored — errors by row (`index` is the file's line) — then
+/// stored a batch at a time; a file without 编号 gets ids from its digest
+/// and line, so importing it again stores nothing twice. Admins and the
+/// street office, or the command line; audited.
+pub async fn import_file(
+    s: &Services,
+    actor: Option<&crate::Principal>,
+    file_name: &str,
+    bytes: Vec<u8>,
+) -> DomainResult<Outcome> {
+    if let Some(a) = actor
+        && !super::sees_all(a)
+    {
+        return Err(DomainError::Forbidden);
+    }
+    let table = crate::import::read_table_off_runtime(file_name.to_owned(), bytes).await?;
+    let col = |field: &str| -> Option<usize> {
+        let names = COLUMNS.iter().find(|(f, _)| *f == field)?.1;
+        table
+            .headers
+            .iter()
+            .position(|h| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n)))
+    };
+    let (Some(cs), Some(ci), Some(cv), Some(ca)) =
+        (col("subject"), col("indicator"), col("value"), col("at"))
+    else {
+        return Err(DomainError::validation("file", "columns"));
+    };
+    let cid = col("id");
+    let now = clock::now();
+    let cell =
+        |row: &[String], i: usize| row.get(i).map(|c| c.trim().to_owned()).unwrap_or_default();
+    let batch: Vec<serde_json::Value> = table
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let raw_at = cell(row, ca);
+            let at = DateTime::parse_from_rfc3339(&raw_at)
+                .map(|t| t.with_timezone(&Utc).to_rfc3339())
+                .ok()
+                .or_else(|| clock::parse_china_local(&raw_at).map(|t| t.to_rfc3339()))
+                .unwrap_or(raw_at);
+            let raw_value = cell(row, cv);
+            let value = raw_value
+                .parse::<f64>()
+                .ok()
+                .and_then(serde_json::Number::from_f64)
+                .map(serde_json::Value::Number)
+                .unwrap_or(serde_json::Value::String(raw_value));
+            let id = cid
+                .map(|c| cell(row, c))
+                .filter(|x| !x.is_empty())
+                .unwrap_or_else(|| format!("file:{}:{}", &table.digest[..16], i + 2));
+            serde_json::json!({
+                "id": id,
+                "subject": cell(row, cs),
+                "indicator": cell(row, ci),
+                "value": value,
+                "at": at,
+            })
+        })
+        .collect();
+    if batch.is_empty() {
+        return Err(DomainError::validation("file", "empty"));
+    }
+    if let Err(mut errors) = check_batch(s, &batch, now).await? {
+        // Lines of the file: the header is line 1.
+        for e in &mut errors {
+            e.index += 2;
+        }
+        return Ok(Outcome::Refused { errors });
+    }
+    let source = own_source(s, IMPORT_SOURCE, "import", actor.map(|a| a.account_id)).await?;
+    let mut total = Report::default();
+    for chunk in batch.chunks(MAX_BATCH) {
+        match ingest_from(s, &source, chunk, now).await? {
+            Outcome::Stored(r) => {
+                total.stored += r.stored;
+                total.duplicates += r.duplicates;
+                total.warnings_opened += r.warnings_opened;
+                total.warnings_closed += r.warnings_closed;
+            }
+            refused => return Ok(refused),
+        }
+    }
+    if let Some(a) = actor {
+        let (_gate, txn) = s.begin_write().await?;
+        crate::audit::append(
+            &txn,
+            Some(a.account_id),
+            "risk.import",
+            &format!("risk_source:{}", source.id),
+            serde_json::json!({"file": table.digest, "rows": batch.len(), "stored": total.stored}),
+        )
+        .await?;
+        txn.commit().await?;
+    }
+    Ok(Outcome::Stored(total))
+}
+
+/// A source of Hongcha's own (file imports, opinion signals): found by name
+/// and kind, or made with a token nobody holds.
+pub(crate) async fn own_source(
+    s: &Services,
+    name: &str,
+    kind: &str,
+    actor: Option<i64>,
+) -> DomainResult<risk_source::Model> {
+    use sea_orm::ActiveModelTrait;
+    if let Some(src) = risk_source::Entity::find()
+        .filter(risk_source::Column::Name.eq(name))
+        .filter(risk_source::Column::Kind.eq(kind))
+        .one(&s.db)
+        .await?
+    {
+        return Ok(src);
+    }
+    Ok(risk_source::ActiveModel {
+        name: Set(name.to_owned()),
+        kind: Set(kind.to_owned()),
+        // No token reaches this source: the hash of a secret thrown away.
+        token_hash: Set(crate::secrets::token_hash(&crate::secrets::new_token())),
+        enabled: Set(true),
+        created_by: Set(actor),
+        created_at: Set(clock::now()),
+        last_seen_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&s.db)
+    .await?)
 }

@@ -22,6 +22,8 @@ pub mod dispose;
 pub(crate) mod entities;
 pub mod ingest;
 pub mod model;
+pub mod portrait;
+pub mod signals;
 
 #[cfg(test)]
 mod db_tests;
@@ -270,6 +272,8 @@ pub enum Entry {
         module: String,
         name: String,
         department: Option<String>,
+        /// Lexicon terms whose opinions feed the point (space-separated).
+        terms: Option<String>,
     },
     /// An account works for a department (or no longer: `member = false`).
     Member {
@@ -343,7 +347,23 @@ pub(crate) async fn save_entry_in<C: ConnectionTrait>(
             module,
             name: n,
             department,
+            terms,
         } => {
+            let terms = match terms.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+                None => None,
+                Some(t) => {
+                    let words: Vec<String> = t
+                        .split_whitespace()
+                        .map(nlp::lexicon::check_term)
+                        .collect::<Result<_, _>>()
+                        .map_err(|_| DomainError::validation("terms", "invalid"))?;
+                    let joined = words.join(" ");
+                    if words.len() > 12 || joined.chars().count() > 200 {
+                        return Err(DomainError::validation("terms", "too_long"));
+                    }
+                    Some(joined)
+                }
+            };
             let (k, n, module) = (key(&k, "key")?, name(&n)?, key(&module, "module")?);
             if risk_module::Entity::find_by_id(module.clone())
                 .one(conn)
@@ -375,6 +395,7 @@ pub(crate) async fn save_entry_in<C: ConnectionTrait>(
                 module_key: Set(module.clone()),
                 name: Set(n.clone()),
                 department_key: Set(department.clone()),
+                signal_terms: Set(terms.clone()),
                 updated_by: Set(actor),
                 updated_at: Set(now),
             };
@@ -385,7 +406,7 @@ pub(crate) async fn save_entry_in<C: ConnectionTrait>(
             (
                 "risk.point",
                 format!("point:{k}"),
-                serde_json::json!({"name": n, "module": module, "department": department}),
+                serde_json::json!({"name": n, "module": module, "department": department, "terms": terms}),
             )
         }
         Entry::Member {
@@ -725,11 +746,11 @@ pub(crate) async fn save_model_in<C: ConnectionTrait>(
     let point = key(point_key, "point")?;
     let n = name(model_name)?;
     if !MODES.contains(&mode) {
-        return Err(DomainError::validation("mode", "invalid"));
+        return Err(DomainError::validation("model_mode", "invalid"));
     }
     let spec = Spec::parse(spec_text).map_err(|e| {
         tracing::info!(model = %k, error = %e, "model refused");
-        DomainError::validation("spec", "invalid")
+        DomainError::validation("model_spec", "invalid")
     })?;
     if risk_point::Entity::find_by_id(point.clone())
         .one(conn)
@@ -787,7 +808,7 @@ pub async fn set_model_mode(
 ) -> DomainResult<()> {
     actor.require_admin()?;
     if !MODES.contains(&mode) {
-        return Err(DomainError::validation("mode", "invalid"));
+        return Err(DomainError::validation("model_mode", "invalid"));
     }
     let (_gate, txn) = s.begin_write().await?;
     let row = risk_model::Entity::find_by_id(id)
@@ -954,7 +975,8 @@ pub async fn replay_model(
         .one(&s.db)
         .await?
         .ok_or(DomainError::NotFound)?;
-    let spec = Spec::parse(&m.spec).map_err(|_| DomainError::validation("spec", "invalid"))?;
+    let spec =
+        Spec::parse(&m.spec).map_err(|_| DomainError::validation("model_spec", "invalid"))?;
     let Some(indicator) = spec.rule.indicator() else {
         return Err(DomainError::validation("kind", "not_replayable"));
     };
@@ -1021,4 +1043,34 @@ pub async fn replay_model(
         suppressed,
         examples: all.into_iter().take(50).collect(),
     })
+}
+
+/// A source as admins see it (never its token).
+#[derive(Clone, Debug, Serialize)]
+pub struct SourceInfo {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    pub enabled: bool,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: Option<DateTime<Utc>>,
+}
+
+/// Every source (admins).
+pub async fn sources(s: &Services, actor: &Principal) -> DomainResult<Vec<SourceInfo>> {
+    actor.require_admin()?;
+    Ok(risk_source::Entity::find()
+        .order_by_asc(risk_source::Column::Id)
+        .all(&s.db)
+        .await?
+        .into_iter()
+        .map(|x| SourceInfo {
+            id: x.id,
+            name: x.name,
+            kind: x.kind,
+            enabled: x.enabled,
+            created_at: x.created_at,
+            last_seen_at: x.last_seen_at,
+        })
+        .collect())
 }

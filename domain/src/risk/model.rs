@@ -521,8 +521,9 @@ impl Rule {
     pub fn lookback(&self) -> Duration {
         match self {
             Rule::Threshold { hold, .. } => {
-                // The run of readings past the value, and the one before it.
-                hold.map(secs).unwrap_or_else(Duration::zero) + Duration::days(1)
+                // The run past the value that the hold needs, and an hour
+                // before it (a run longer than that has held long enough).
+                hold.map(secs).unwrap_or_else(Duration::zero) + Duration::hours(1)
             }
             Rule::Count { window, .. } | Rule::Sum { window, .. } => secs(*window),
             Rule::Spike { baseline, .. } => secs(*baseline),
