@@ -115,7 +115,9 @@ test("a live hybrid meeting: a resident online votes on a poll that appears with
   await expect(staff).toHaveURL(/\/plans\/\d+$/);
   const planUrl = staff.url();
   await hydrated(staff);
-  await staff.getByText("添加任务").first().click();
+  // The plan's own page (its code may still be arriving after the URL changed).
+  await expect(staff.locator("#plan-status")).toBeVisible();
+  await staff.locator("details summary", { hasText: "添加任务" }).click();
   await staff.locator("#t-title").fill("安装太阳能路灯");
   await staff.locator("#t-party").selectOption("property");
   await staff.locator("#t-party-name").fill("小河物业");

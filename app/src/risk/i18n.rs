@@ -74,6 +74,21 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "现场情况（可选）",
         "What you found (optional)",
     ),
+    (
+        "risk.arrive_place",
+        "位置（门牌或经纬度，可选）",
+        "Where (address or coordinates, optional)",
+    ),
+    (
+        "err.location.too_long",
+        "位置最多 100 个字。",
+        "The location is at most 100 characters.",
+    ),
+    (
+        "err.location.invalid",
+        "位置含有无法识别的字符。",
+        "The location has characters that cannot be used.",
+    ),
     ("risk.feedback", "处置反馈", "How it was handled"),
     ("risk.handle", "办结并反馈", "Close with feedback"),
     ("risk.steps", "处置经过", "What happened"),

@@ -184,13 +184,14 @@ pub async fn risk_act(
     warning: i64,
     step: String,
     #[server(default)] note: String,
+    #[server(default)] location: String,
 ) -> Result<(), AppError> {
     use domain::risk::dispose::Act;
     let st = state::state()?;
     let actor = state::require_principal().await?;
     let act = match step.as_str() {
         "sign" => Act::Sign,
-        "arrive" => Act::Arrive { note },
+        "arrive" => Act::Arrive { note, location },
         "handle" => Act::Handle { feedback: note },
         _ => {
             return Err(AppError::Validation {

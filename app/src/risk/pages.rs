@@ -162,6 +162,8 @@ fn WarningBody(w: WarningItem, act: ServerAction<RiskAct>) -> impl IntoView {
                 <input type="hidden" name="step" value="arrive" />
                 <label for="risk-arrive-note">{i18n.t("risk.arrive_note")}</label>
                 <textarea id="risk-arrive-note" name="note" rows="2" maxlength="500"></textarea>
+                <label for="risk-arrive-place">{i18n.t("risk.arrive_place")}</label>
+                <input id="risk-arrive-place" name="location" maxlength="100" autocomplete="off" />
                 <button type="submit" class="secondary">{i18n.t("risk.arrive")}</button>
             </ActionForm>
         })}
@@ -234,20 +236,25 @@ fn OverviewBody(o: OverviewView) -> impl IntoView {
     };
     let map = (!o.shapes.is_empty()).then(|| {
         let link = link.clone();
+        let navigate = leptos_router::hooks::use_navigate();
         let shapes = o
             .shapes
             .iter()
             .map(|s| {
+                // (An SVG `a` would be made as an HTML one when the page is
+                // drawn in the browser: the shape itself takes the click;
+                // the table below has the same links for keyboards.)
                 let href = link(&s.key);
+                let navigate = navigate.clone();
                 let label = format!("{}：{}", s.name, s.score);
-                let title = label.clone();
                 view! {
-                    <a href=href aria-label=label>
-                        <path d=s.d.clone() class=format!("risk-band-{}", s.band)>
-                            <title>{title}</title>
+                    <g class="map-unit" data-unit=s.key.clone()>
+                        <path d=s.d.clone() class=format!("risk-band-{}", s.band)
+                            on:click=move |_| navigate(&href, Default::default())>
+                            <title>{label}</title>
                         </path>
                         <text x=format!("{:.1}", s.x) y=format!("{:.1}", s.y) text-anchor="middle" class="map-label">{s.name.clone()}</text>
-                    </a>
+                    </g>
                 }
             })
             .collect_view();

@@ -411,6 +411,7 @@ async fn each_party_sees_and_works_only_its_own_cases() {
             gas.id,
             dispose::Act::Arrive {
                 note: "已到楼下，联系 13912345678".into(),
+                location: "30.3201,120.1502".into(),
             },
         )
         .await
@@ -429,6 +430,13 @@ async fn each_party_sees_and_works_only_its_own_cases() {
         assert_eq!(view.case.state, "closed");
         let kinds: Vec<&str> = view.steps.iter().map(|x| x.kind.as_str()).collect();
         assert_eq!(kinds, ["fired", "signed", "arrived", "handled", "closed"]);
+        assert!(
+            view.steps[2]
+                .note
+                .as_deref()
+                .unwrap()
+                .contains("位置：30.3201,120.1502")
+        );
         // Personal data in notes is masked.
         assert!(
             view.steps
@@ -735,5 +743,55 @@ async fn residents_opinions_feed_the_risk_points_they_name() {
                 db.name
             );
         }
+    }
+}
+
+#[tokio::test]
+async fn warnings_massing_in_one_community_raise_a_systemic_one() {
+    for db in testdb::each().await {
+        let s = &db.s;
+        let (token, _, a, b) = setup(s).await;
+        let community = a.community_id.unwrap();
+        let mut batch = Vec::new();
+        for i in 0..3 {
+            save_subject(
+                s,
+                None,
+                SubjectInput {
+                    code: format!("shop-{i}"),
+                    kind: "place".into(),
+                    name: format!("商铺 {i}"),
+                    community_id: Some(community),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+            batch.push(reading(
+                &format!("s-{i}"),
+                &format!("shop-{i}"),
+                "ebike_charging.level",
+                95.0,
+                1,
+            ));
+        }
+        // One elsewhere does not count for this community.
+        batch.push(reading("s-b", &b.code, "ebike_charging.level", 95.0, 1));
+        ingest::ingest(s, &token, &batch).await.unwrap();
+        let t = dispose::tick(s, clock::now(), true).await.unwrap();
+        assert_eq!(t.opened, 1, "{}: {t:?}", db.name);
+        let area = risk_subject::Entity::find()
+            .filter(risk_subject::Column::Code.eq(format!("community-{community}")))
+            .one(&s.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let w = open_warning_of(s, area.id, "ebike_systemic").await.unwrap();
+        assert!(w.why.contains("7d 内 3 条预警"), "{}", w.why);
+        // Once: the next run finds it open.
+        assert_eq!(
+            dispose::tick(s, clock::now(), true).await.unwrap().opened,
+            0
+        );
     }
 }

@@ -208,6 +208,14 @@ pub fn models() -> Vec<(String, String, String, String)> {
             ));
         }
     }
+    // Systemic: 飞线充电 warnings in one community at twice its usual weekly
+    // count (and at least three).
+    out.push((
+        "ebike_systemic".into(),
+        "ebike_charging".into(),
+        "社区飞线充电预警密集".into(),
+        r#"{"rule":{"kind":"systemic","area":"community","models":["ebike_charging_level","ebike_charging_events"],"window":"7d","baseline":"28d","factor":2,"min":3},"severity":"normal","cooldown":"7d"}"#.into(),
+    ));
     // Residents raising a matter hotly: a community's topics about 飞线充电.
     out.push((
         "ebike_opinion".into(),
@@ -218,7 +226,6 @@ pub fn models() -> Vec<(String, String, String, String)> {
     for (key, point, name) in [
         ("order_camera_quiet", "order_camera", "监控长时间无数据"),
         ("care_elderly_quiet", "care_elderly", "独居老人水电无活动"),
-        ("flood_pump_quiet", "flood_pump", "泵站监测中断"),
     ] {
         let ind = format!("{point}.heartbeat");
         out.push((

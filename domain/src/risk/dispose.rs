@@ -768,6 +768,11 @@ async fn unprompted(
                 }
                 txn.commit().await?;
             }
+            Rule::Systemic { .. } => {
+                let (o, c) = systemic(s, models, m, now).await?;
+                opened += o;
+                closed += c;
+            }
             _ => {}
         }
     }
@@ -1077,7 +1082,7 @@ pub enum Act {
     /// 签收: the case is theirs, on to the next stage.
     Sign,
     /// 到场: arrival, with an optional note (place, what they found).
-    Arrive { note: String },
+    Arrive { note: String, location: String },
     /// 办结反馈: handled, with feedback; closes the warning and the case.
     Handle { feedback: String },
 }
@@ -1152,8 +1157,14 @@ pub async fn act(s: &Services, actor: &Principal, id: i64, what: Act) -> DomainR
             step(&txn, id, "signed", None, me, now).await?;
             ("risk.sign", serde_json::json!({}))
         }
-        Act::Arrive { note } => {
+        Act::Arrive { note, location } => {
             let note = crate::opinions::clean(&note, "note", 0, NOTE_MAX)?;
+            let location = crate::opinions::clean(&location, "location", 0, 100)?;
+            let note = match (note.is_empty(), location.is_empty()) {
+                (_, true) => note,
+                (true, false) => format!("位置：{location}"),
+                (false, false) => format!("{note}（位置：{location}）"),
+            };
             let note = nlp::mask(&note);
             if matches!(view.stage.as_str(), "sign" | "auto") {
                 return Err(DomainError::Conflict("not_signed"));
@@ -1206,4 +1217,162 @@ pub async fn act(s: &Services, actor: &Principal, id: i64, what: Act) -> DomainR
     audit::append(&txn, me, action.0, &format!("risk_warning:{id}"), action.1).await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// A systemic model: its models' warnings per area (community, the
+/// street, or industry) in the window against the area's usual count per
+/// window over the baseline before it. The warning is on the area's own
+/// subject (`community-<id>`, `street`, `industry-<code>`).
+async fn systemic(
+    s: &Services,
+    models: &Models,
+    m: &super::Live,
+    now: DateTime<Utc>,
+) -> DomainResult<(usize, usize)> {
+    let Rule::Systemic {
+        area,
+        models: keys,
+        window,
+        baseline,
+        ..
+    } = &m.spec.rule
+    else {
+        return Ok((0, 0));
+    };
+    let cal = sla::calendar(s).await?;
+    let window_start = now - window.duration(sla::Clock::Calendar, &cal);
+    let baseline_start = window_start - baseline.duration(sla::Clock::Calendar, &cal);
+    let rows: Vec<(Option<i64>, i64, DateTime<Utc>)> = risk_warning::Entity::find()
+        .select_only()
+        .column(risk_warning::Column::CommunityId)
+        .column(risk_warning::Column::SubjectId)
+        .column(risk_warning::Column::OpenedAt)
+        .filter(risk_warning::Column::ModelKey.is_in(keys.clone()))
+        .filter(risk_warning::Column::OpenedAt.gte(baseline_start))
+        .filter(risk_warning::Column::OpenedAt.lte(now))
+        .into_tuple()
+        .all(&s.db)
+        .await?;
+    let industries: std::collections::HashMap<i64, Option<String>> =
+        if *area == model::AreaKind::Industry {
+            risk_subject::Entity::find()
+                .all(&s.db)
+                .await?
+                .into_iter()
+                .map(|x| (x.id, x.industry))
+                .collect()
+        } else {
+            Default::default()
+        };
+    // (recent, earlier) per area code.
+    let mut counts: std::collections::BTreeMap<String, (u32, u32, Option<i64>, Option<String>)> =
+        Default::default();
+    for (community, subject, at) in rows {
+        let (code, c, ind) = match area {
+            model::AreaKind::Community => match community {
+                Some(c) => (format!("community-{c}"), Some(c), None),
+                None => continue,
+            },
+            model::AreaKind::Street => ("street".to_owned(), None, None),
+            model::AreaKind::Industry => match industries.get(&subject).cloned().flatten() {
+                Some(i) => (format!("industry-{i}"), None, Some(i)),
+                None => continue,
+            },
+        };
+        let e = counts.entry(code).or_insert((0, 0, c, ind));
+        if at >= window_start {
+            e.0 += 1;
+        } else {
+            e.1 += 1;
+        }
+    }
+    let (_gate, txn) = s.begin_write().await?;
+    let open_now: Vec<risk_warning::Model> = risk_warning::Entity::find()
+        .filter(risk_warning::Column::ModelKey.eq(m.key.clone()))
+        .filter(risk_warning::Column::State.eq("open"))
+        .all(&txn)
+        .await?;
+    let open_codes: std::collections::HashMap<i64, &risk_warning::Model> =
+        open_now.iter().map(|w| (w.subject_id, w)).collect();
+    // Areas with warnings now, and areas with an open systemic warning.
+    let mut codes: Vec<String> = counts.keys().cloned().collect();
+    for w in &open_now {
+        if let Some(x) = risk_subject::Entity::find_by_id(w.subject_id)
+            .one(&txn)
+            .await?
+        {
+            codes.push(x.code);
+        }
+    }
+    codes.sort();
+    codes.dedup();
+    let (mut opened, mut closed) = (0, 0);
+    for code in codes {
+        let (recent, earlier, community, industry) =
+            counts.get(&code).cloned().unwrap_or((0, 0, None, None));
+        let subject = match risk_subject::Entity::find()
+            .filter(risk_subject::Column::Code.eq(code.clone()))
+            .one(&txn)
+            .await?
+        {
+            Some(x) => x,
+            None => {
+                if recent == 0 {
+                    continue;
+                }
+                let id = super::save_subject_in(
+                    &txn,
+                    None,
+                    super::SubjectInput {
+                        name: match (&community, &industry) {
+                            (Some(c), _) => crate::org::communities_in(&txn)
+                                .await?
+                                .into_iter()
+                                .find(|x| x.id == *c)
+                                .map(|x| x.name)
+                                .unwrap_or_else(|| code.clone()),
+                            (_, Some(i)) => format!("行业 {i}"),
+                            _ => "全街道".to_owned(),
+                        },
+                        code: code.clone(),
+                        kind: "area".into(),
+                        community_id: community,
+                        industry: industry.clone(),
+                        ..Default::default()
+                    },
+                )
+                .await?;
+                risk_subject::Entity::find_by_id(id)
+                    .one(&txn)
+                    .await?
+                    .ok_or(DomainError::NotFound)?
+            }
+        };
+        let open = open_codes.get(&subject.id).copied();
+        let (_, last_closed) =
+            super::ingest::warnings_of(&txn, &[subject.id], std::slice::from_ref(&m.key), now)
+                .await?;
+        let verdict = model::check_systemic(&m.spec.rule, recent, earlier);
+        match model::decide(
+            verdict,
+            open.is_some(),
+            last_closed.get(&(m.key.clone(), subject.id)).copied(),
+            m.spec.cooldown(),
+            now,
+        ) {
+            model::Action::Open(why) => {
+                open_warning(s, &txn, models, m, &subject, why, now).await?;
+                opened += 1;
+            }
+            model::Action::Close => {
+                if let Some(w) = open {
+                    close_warning(s, &txn, w, "recovered", "区域预警密度已回落", None, now).await?;
+                    closed += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    txn.commit().await?;
+    Ok((opened, closed))
 }
