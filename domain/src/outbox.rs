@@ -317,7 +317,7 @@ pub(crate) async fn deliver_pending_at<C: ConnectionTrait>(
             break;
         }
         let at = now();
-        if msg.channel == Channel::Sms.as_str()
+        if (msg.channel == Channel::Sms.as_str() || msg.channel == Channel::Voice.as_str())
             && !msg.urgent
             && msg.status == "pending"
             && let Some(until) = quiet_until(at)

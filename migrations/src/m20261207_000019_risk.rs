@@ -337,6 +337,8 @@ impl MigrationTrait for Migration {
         )
         .await?;
         index(m, "risk_step_warning", "risk_step", &["warning_id"], false).await?;
+        // A voice answer finds its call (`note` = `call:<outbox id>`).
+        index(m, "risk_step_call", "risk_step", &["kind", "note"], false).await?;
         table(
             m,
             "risk_boundary",

@@ -65,12 +65,18 @@ pub struct Readings {
 pub async fn readings(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Result<axum::Json<Readings>, JsonRejection>,
+    body: axum::body::Bytes,
 ) -> Response {
     let Some(token) = bearer(&headers) else {
         return error(StatusCode::UNAUTHORIZED, "token");
     };
-    let Ok(axum::Json(body)) = body else {
+    // The token first: a stranger's body is not even parsed.
+    match domain::risk::source_known(&state.services, token, "readings").await {
+        Ok(true) => {}
+        Ok(false) => return error(StatusCode::UNAUTHORIZED, "token"),
+        Err(e) => return domain_error(e),
+    }
+    let Ok(body) = serde_json::from_slice::<Readings>(&body) else {
         return error(StatusCode::BAD_REQUEST, "json");
     };
     match domain::risk::ingest::ingest(&state.services, token, &body.readings).await {

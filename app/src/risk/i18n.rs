@@ -80,11 +80,6 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Where (address or coordinates, optional)",
     ),
     (
-        "err.location.too_long",
-        "位置最多 100 个字。",
-        "The location is at most 100 characters.",
-    ),
-    (
         "err.location.invalid",
         "位置含有无法识别的字符。",
         "The location has characters that cannot be used.",

@@ -112,7 +112,9 @@ async fn tell_people<C: ConnectionTrait>(
 }
 
 /// Opens a warning for a model and subject, its SLA case, and its first
-/// notifications, in the caller's transaction. Returns its id.
+/// notifications, in the caller's transaction. Returns its id, or `None`
+/// when one is open already (another instance opened it meanwhile: the
+/// unique `open_key` decides, and this batch goes on).
 pub(crate) async fn open_warning<C: ConnectionTrait>(
     s: &Services,
     conn: &C,
@@ -121,7 +123,7 @@ pub(crate) async fn open_warning<C: ConnectionTrait>(
     subject: &risk_subject::Model,
     why: Why,
     now: DateTime<Utc>,
-) -> DomainResult<i64> {
+) -> DomainResult<Option<i64>> {
     let auto = m.spec.auto();
     let point_name = models
         .points
@@ -147,9 +149,24 @@ pub(crate) async fn open_warning<C: ConnectionTrait>(
         next_step_at: Set(None),
         answer: Set(None),
         ..Default::default()
-    }
-    .insert(conn)
-    .await?;
+    };
+    let inserted = risk_warning::Entity::insert(w)
+        .on_conflict(
+            sea_orm::sea_query::OnConflict::column(risk_warning::Column::OpenKey)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec(conn)
+        .await;
+    let id = match inserted {
+        Ok(r) => r.last_insert_id,
+        Err(sea_orm::DbErr::RecordNotInserted) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let w = risk_warning::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(DomainError::NotFound)?;
     step(
         conn,
         w.id,
@@ -235,7 +252,7 @@ pub(crate) async fn open_warning<C: ConnectionTrait>(
         }
     }
     row.update(conn).await?;
-    Ok(w.id)
+    Ok(Some(w.id))
 }
 
 fn severity_word(s: model::Severity) -> &'static str {
@@ -410,42 +427,14 @@ pub async fn tick(s: &Services, now: DateTime<Utc>, unprompted_too: bool) -> Dom
         .all(&s.db)
         .await?;
     for id in due {
-        let (_gate, txn) = s.begin_write().await?;
-        let Some(w) = risk_warning::Entity::find_by_id(id)
-            .lock_exclusive()
-            .one(&txn)
-            .await?
-        else {
-            continue;
-        };
-        if w.state != "open" || w.next_step_at.is_none_or(|n| n > now) {
-            continue;
+        // One warning's trouble (a model gone, a conflict) holds up no other.
+        match machine_step(s, id, now).await {
+            Ok(Some(Done::Called)) => t.voice_calls += 1,
+            Ok(Some(Done::Passed)) => t.rechecks_passed += 1,
+            Ok(Some(Done::Failed)) => t.rechecks_failed += 1,
+            Ok(None) => {}
+            Err(e) => tracing::error!(warning = id, error = %e, "risk step failed"),
         }
-        match w.auto_step.as_deref() {
-            Some("voice") => {
-                // No machine calls at night: the call waits for 07:00
-                // (and the re-check follows the call).
-                if let Some(until) = outbox::quiet_until(now) {
-                    risk_warning::Entity::update_many()
-                        .col_expr(risk_warning::Column::NextStepAt, Some(until).into())
-                        .filter(risk_warning::Column::Id.eq(w.id))
-                        .exec(&txn)
-                        .await?;
-                } else {
-                    call(s, &txn, &w, now).await?;
-                    t.voice_calls += 1;
-                }
-            }
-            Some("recheck") => {
-                if recheck(s, &txn, &w, now).await? {
-                    t.rechecks_passed += 1;
-                } else {
-                    t.rechecks_failed += 1;
-                }
-            }
-            _ => {}
-        }
-        txn.commit().await?;
     }
     if unprompted_too {
         let models = super::models(s).await?;
@@ -455,6 +444,83 @@ pub async fn tick(s: &Services, now: DateTime<Utc>, unprompted_too: bool) -> Dom
         t.closed += c;
     }
     Ok(t)
+}
+
+enum Done {
+    Called,
+    Passed,
+    Failed,
+}
+
+/// The machine's next step on one warning, in its own transaction.
+async fn machine_step(s: &Services, id: i64, now: DateTime<Utc>) -> DomainResult<Option<Done>> {
+    let (_gate, txn) = s.begin_write().await?;
+    let Some(w) = risk_warning::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if w.state != "open" || w.next_step_at.is_none_or(|n| n > now) {
+        return Ok(None);
+    }
+    let cal = sla::calendar_in(&txn, &s.sla).await?;
+    let done = match w.auto_step.as_deref() {
+        Some("voice") => {
+            if let Some(until) = outbox::quiet_until(now) {
+                // No machine calls at night: the call waits for 07:00, and
+                // the case's clock stops meanwhile (nobody is late for it).
+                risk_warning::Entity::update_many()
+                    .col_expr(risk_warning::Column::NextStepAt, Some(until).into())
+                    .filter(risk_warning::Column::Id.eq(w.id))
+                    .exec(&txn)
+                    .await?;
+                if let Some(case) = w.case_id {
+                    match sla::change_in(
+                        &txn,
+                        &cal,
+                        case,
+                        sla::Change::Pause,
+                        None,
+                        Some("夜间不外呼"),
+                        now,
+                    )
+                    .await
+                    {
+                        Ok(_) | Err(DomainError::Conflict(_)) => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+                None
+            } else {
+                if let Some(case) = w.case_id {
+                    match sla::change_in(&txn, &cal, case, sla::Change::Resume, None, None, now)
+                        .await
+                    {
+                        Ok(_) | Err(DomainError::Conflict(_)) => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+                // Fixed since the SMS: no call; the re-check closes it.
+                if verdict_now(&txn, &w, now).await? == Check::Normal {
+                    recheck(s, &txn, &w, now).await?;
+                    Some(Done::Passed)
+                } else {
+                    call(s, &txn, &w, now).await?;
+                    Some(Done::Called)
+                }
+            }
+        }
+        Some("recheck") => Some(if recheck(s, &txn, &w, now).await? {
+            Done::Passed
+        } else {
+            Done::Failed
+        }),
+        _ => None,
+    };
+    txn.commit().await?;
+    Ok(done)
 }
 
 /// The model version a warning was raised under.
@@ -525,14 +591,14 @@ async fn call<C: ConnectionTrait>(
 /// The machine re-check: the model asked again about the subject's
 /// readings now. Normal: the warning and its case close with the
 /// re-check's record. Not: to people.
-async fn recheck<C: ConnectionTrait>(
-    s: &Services,
+/// What the warning's model says about the subject's readings now.
+async fn verdict_now<C: ConnectionTrait>(
     conn: &C,
     w: &risk_warning::Model,
     now: DateTime<Utc>,
-) -> DomainResult<bool> {
+) -> DomainResult<Check> {
     let (_, spec) = spec_of(conn, w).await?;
-    let verdict = match spec.rule.indicator() {
+    Ok(match spec.rule.indicator() {
         Some(ind) => {
             let pts = readings(conn, w.subject_id, ind, now - spec.rule.lookback(), now).await?;
             let pts = if matches!(spec.rule, Rule::Absence { .. }) && pts.is_empty() {
@@ -547,7 +613,16 @@ async fn recheck<C: ConnectionTrait>(
         }
         // Area risks are for people to judge.
         None => Check::Between,
-    };
+    })
+}
+
+async fn recheck<C: ConnectionTrait>(
+    s: &Services,
+    conn: &C,
+    w: &risk_warning::Model,
+    now: DateTime<Utc>,
+) -> DomainResult<bool> {
+    let verdict = verdict_now(conn, w, now).await?;
     let latest = match &verdict {
         Check::Fires(why) => why.summary.clone(),
         _ => String::new(),
@@ -680,8 +755,10 @@ async fn unprompted(
                         m.spec.cooldown(),
                         now,
                     ) && let Some(subject) = subjects.get(&id)
+                        && open_warning(s, &txn, models, m, subject, why, now)
+                            .await?
+                            .is_some()
                     {
-                        open_warning(s, &txn, models, m, subject, why, now).await?;
                         opened += 1;
                     }
                 }
@@ -743,8 +820,11 @@ async fn unprompted(
                         now,
                     ) {
                         model::Action::Open(why) => {
-                            if let Some(subject) = subjects.get(&id) {
-                                open_warning(s, &txn, models, m, subject, why, now).await?;
+                            if let Some(subject) = subjects.get(&id)
+                                && open_warning(s, &txn, models, m, subject, why, now)
+                                    .await?
+                                    .is_some()
+                            {
                                 opened += 1;
                             }
                         }
@@ -1361,8 +1441,11 @@ async fn systemic(
             now,
         ) {
             model::Action::Open(why) => {
-                open_warning(s, &txn, models, m, &subject, why, now).await?;
-                opened += 1;
+                opened += usize::from(
+                    open_warning(s, &txn, models, m, &subject, why, now)
+                        .await?
+                        .is_some(),
+                );
             }
             model::Action::Close => {
                 if let Some(w) = open {

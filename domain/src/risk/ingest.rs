@@ -307,26 +307,21 @@ pub(crate) async fn series_of<C: ConnectionTrait>(
     models: &Models,
     touched: &HashMap<(i64, String), DateTime<Utc>>,
 ) -> DomainResult<HashMap<(i64, String), Vec<Point>>> {
-    let from = touched
-        .iter()
-        .filter_map(|((_, ind), at)| models.lookback(ind).map(|l| *at - l))
-        .min()
-        .unwrap_or_else(clock::now);
-    // Only the touched (subject, indicator) pairs, by the series index.
+    // Only the touched (subject, indicator) pairs, each from its own
+    // lookback, by the series index.
     let backend = conn.get_database_backend();
     let mark = |i: usize| match backend {
         sea_orm::DbBackend::Postgres => format!("${i}"),
         _ => "?".to_owned(),
     };
-    let mut values: Vec<sea_orm::Value> = vec![from.into()];
-    let mut sql = format!(
-        "SELECT subject_id, indicator, at, value FROM risk_reading WHERE at >= {} \
-         AND (subject_id, indicator) IN (VALUES ",
-        mark(1)
+    let mut values: Vec<sea_orm::Value> = Vec::new();
+    let mut sql = String::from(
+        "SELECT r.subject_id, r.indicator, r.at, r.value FROM risk_reading r JOIN (VALUES ",
     );
-    let mut pairs: Vec<&(i64, String)> = touched.keys().collect();
+    let mut pairs: Vec<(&(i64, String), &DateTime<Utc>)> = touched.iter().collect();
     pairs.sort();
-    for (i, (subject, indicator)) in pairs.into_iter().enumerate() {
+    for (i, ((subject, indicator), latest)) in pairs.into_iter().enumerate() {
+        let from = *latest - models.lookback(indicator).unwrap_or_else(Duration::zero);
         if i > 0 {
             sql.push_str(", ");
         }
@@ -334,9 +329,14 @@ pub(crate) async fn series_of<C: ConnectionTrait>(
         let a = mark(values.len());
         values.push(indicator.clone().into());
         let b = mark(values.len());
-        sql.push_str(&format!("({a}, {b})"));
+        values.push(from.into());
+        let c = mark(values.len());
+        sql.push_str(&format!("({a}, {b}, {c})"));
     }
-    sql.push_str(") ORDER BY at");
+    sql.push_str(
+        ") AS v ON r.subject_id = v.column1 AND r.indicator = v.column2 AND r.at >= v.column3 \
+         ORDER BY r.at",
+    );
     let rows = conn
         .query_all_raw(sea_orm::Statement::from_sql_and_values(
             backend, sql, values,
@@ -427,18 +427,26 @@ async fn evaluate<C: ConnectionTrait>(
             let m: &Live = &models.all[i];
             let k = (m.key.clone(), *subject_id);
             let is_open = open.get(&k);
-            let verdict = model::check(&m.spec.rule, pts, *latest);
+            // Judged at the newest reading stored, not this batch's newest:
+            // a late, older reading must not close (or open) on old news.
+            let at = pts.last().map_or(*latest, |p| p.at.max(*latest));
+            let verdict = model::check(&m.spec.rule, pts, at);
             match model::decide(
                 verdict,
                 is_open.is_some(),
                 closed.get(&k).copied(),
                 m.spec.cooldown(),
-                *latest,
+                now,
             ) {
+                // History (an import of last month) opens nothing: replay it.
+                Action::Open(_) if now - at > Duration::days(1) => {}
                 Action::Open(why) => {
-                    dispose::open_warning(s, conn, models, m, subjects[subject_id], why, now)
-                        .await?;
-                    opened += 1;
+                    if dispose::open_warning(s, conn, models, m, subjects[subject_id], why, now)
+                        .await?
+                        .is_some()
+                    {
+                        opened += 1;
+                    }
                 }
                 Action::Close => {
                     // Under the machine's steps the re-check closes it
@@ -446,9 +454,22 @@ async fn evaluate<C: ConnectionTrait>(
                     if let Some(w) = is_open
                         .filter(|w| !matches!(w.auto_step.as_deref(), Some("voice" | "recheck")))
                     {
-                        dispose::close_warning(s, conn, w, "recovered", "指标恢复正常", None, now)
-                            .await?;
-                        closed_n += 1;
+                        // Closed meanwhile (a person, another batch): fine.
+                        match dispose::close_warning(
+                            s,
+                            conn,
+                            w,
+                            "recovered",
+                            "指标恢复正常",
+                            None,
+                            now,
+                        )
+                        .await
+                        {
+                            Ok(()) => closed_n += 1,
+                            Err(DomainError::Conflict(_)) => {}
+                            Err(e) => return Err(e),
+                        }
                     }
                 }
                 Action::Suppressed | Action::Nothing => {}
@@ -523,9 +544,12 @@ pub async fn import_file(
                 .and_then(serde_json::Number::from_f64)
                 .map(serde_json::Value::Number)
                 .unwrap_or(serde_json::Value::String(raw_value));
+            // Another supplier's file may number its rows the same way: a
+            // given 编号 is kept under the file's name.
             let id = cid
                 .map(|c| cell(row, c))
                 .filter(|x| !x.is_empty())
+                .map(|x| format!("{}:{x}", file_name.chars().take(40).collect::<String>()))
                 .unwrap_or_else(|| format!("file:{}:{}", &table.digest[..16], i + 2));
             serde_json::json!({
                 "id": id,

@@ -488,6 +488,18 @@ pub async fn save_subject(
         return Err(DomainError::Forbidden);
     }
     let (_gate, txn) = s.begin_write().await?;
+    // Staff may change only their own community's subjects: one that exists
+    // under this code elsewhere is not theirs to move.
+    if let Some(a) = actor
+        && !(a.has_role(Role::Admin) || a.has_role(Role::StreetOfficer))
+        && let Some(existing) = risk_subject::Entity::find()
+            .filter(risk_subject::Column::Code.eq(input.code.trim()))
+            .one(&txn)
+            .await?
+        && !a.is_staff_of(existing.community_id)
+    {
+        return Err(DomainError::Forbidden);
+    }
     let id = save_subject_in(&txn, actor.map(|a| a.account_id), input).await?;
     txn.commit().await?;
     Ok(id)
@@ -520,10 +532,18 @@ pub(crate) async fn save_subject_in<C: ConnectionTrait>(
     {
         return Err(DomainError::validation("community", "unknown"));
     }
-    if let Some(c) = input.compound_id
-        && !crate::org::compound_exists(conn, c).await?
-    {
-        return Err(DomainError::validation("compound", "unknown"));
+    if let Some(c) = input.compound_id {
+        // The compound lies in the subject's community.
+        let compound = crate::entities::compound::Entity::find_by_id(c)
+            .one(conn)
+            .await?
+            .ok_or(DomainError::validation("compound", "unknown"))?;
+        if input
+            .community_id
+            .is_some_and(|x| x != compound.community_id)
+        {
+            return Err(DomainError::validation("compound", "elsewhere"));
+        }
     }
     let industry = match input
         .industry
@@ -544,6 +564,10 @@ pub(crate) async fn save_subject_in<C: ConnectionTrait>(
         .filter(|p| !p.is_empty())
     {
         None => None,
+        // A person is only a hash: no number beside it.
+        Some(_) if kind == "person" => {
+            return Err(DomainError::validation("contact_phone", "person"));
+        }
         Some(p) => Some(crate::accounts::PhoneNumber::parse(p)?.as_str().to_owned()),
     };
     let existing = risk_subject::Entity::find()
@@ -663,6 +687,16 @@ pub async fn set_source_enabled(
     .await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// Whether a token belongs to an enabled source of `kind` (the machine API
+/// asks before it reads a request's body).
+pub async fn source_known(s: &Services, token: &str, kind: &str) -> DomainResult<bool> {
+    match source_for(&s.db, token, kind).await {
+        Ok(_) => Ok(true),
+        Err(DomainError::Unauthenticated) => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 /// The enabled source of `kind` a token belongs to.
@@ -824,12 +858,35 @@ pub async fn set_model_mode(
             .await?;
     }
     let key = row.key.clone();
+    let was_live = row.mode == "live";
     let mut a: risk_model::ActiveModel = row.into();
     a.mode = Set(mode.to_owned());
     a.updated_by = Set(Some(actor.account_id));
     a.updated_at = Set(clock::now());
     a.update(&txn).await?;
     bump(&txn).await?;
+    // No live version left: its open warnings would never close; they
+    // close now, saying why.
+    if was_live && mode != "live" {
+        let now = clock::now();
+        for w in entities::risk_warning::Entity::find()
+            .filter(entities::risk_warning::Column::ModelKey.eq(key.clone()))
+            .filter(entities::risk_warning::Column::State.eq("open"))
+            .all(&txn)
+            .await?
+        {
+            dispose::close_warning(
+                s,
+                &txn,
+                &w,
+                "retired",
+                "预警模型已停用",
+                Some(actor.account_id),
+                now,
+            )
+            .await?;
+        }
+    }
     audit::append(
         &txn,
         Some(actor.account_id),

@@ -521,9 +521,9 @@ impl Rule {
     pub fn lookback(&self) -> Duration {
         match self {
             Rule::Threshold { hold, .. } => {
-                // The run past the value that the hold needs, and an hour
-                // before it (a run longer than that has held long enough).
-                hold.map(secs).unwrap_or_else(Duration::zero) + Duration::hours(1)
+                // The run past the value that the hold needs, and six hours
+                // before it: readings up to six hours apart still show a run.
+                hold.map(secs).unwrap_or_else(Duration::zero) + Duration::hours(6)
             }
             Rule::Count { window, .. } | Rule::Sum { window, .. } => secs(*window),
             Rule::Spike { baseline, .. } => secs(*baseline),
@@ -589,7 +589,8 @@ fn fmt(v: f64) -> String {
 /// [`check_compound`] and [`check_systemic`].
 pub fn check(rule: &Rule, series: &[Point], now: DateTime<Utc>) -> Check {
     let from = now - rule.lookback();
-    let start = series.partition_point(|p| p.at < from);
+    // A window of `w` ending at `now` is (now − w, now].
+    let start = series.partition_point(|p| p.at <= from);
     let end = series.partition_point(|p| p.at <= now);
     let s = &series[start..end.max(start)];
     match rule {
@@ -690,6 +691,11 @@ pub fn check(rule: &Rule, series: &[Point], now: DateTime<Utc>) -> Check {
                 return Check::Between;
             }
             let mean = before.iter().map(|p| p.value).sum::<f64>() / before.len() as f64;
+            // A ratio says nothing about a baseline at or below zero
+            // (temperatures): use a threshold for those.
+            if mean <= 0.0 {
+                return Check::Between;
+            }
             if latest.value >= mean * factor && latest.value > mean {
                 Check::Fires(Why {
                     summary: format!(
@@ -719,6 +725,9 @@ pub fn check(rule: &Rule, series: &[Point], now: DateTime<Utc>) -> Check {
             }
             let mean = |v: &[&Point]| v.iter().map(|p| p.value).sum::<f64>() / v.len() as f64;
             let (a, b) = (mean(&old), mean(&new));
+            if a <= 0.0 {
+                return Check::Between;
+            }
             if b >= a * factor && b > a {
                 Check::Fires(Why {
                     summary: format!("近 {window} 均值 {} ，此前 {}", fmt(b), fmt(a)),
