@@ -125,11 +125,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut events: BTreeMap<DateTime<Utc>, Vec<Event>> = BTreeMap::new();
     let mut parties: HashMap<(String, String), Party> = HashMap::new();
     let mut n = 0u64;
+    // Each warning its own place and point (in a shuffled round over every
+    // pair), so each party's behaviour belongs to its own warning.
+    let mut pairs: Vec<(usize, usize)> = (0..codes.len())
+        .flat_map(|c| (0..low_points.len()).map(move |p| (c, p)))
+        .collect();
+    for i in (1..pairs.len()).rev() {
+        pairs.swap(i, rng.gen_range(0..=i));
+    }
+    let mut next_pair = 0usize;
     for d in 0..days {
         for _ in 0..per_day {
             let at = day0 + Duration::days(d) + Duration::minutes(rng.gen_range(0..12 * 60));
-            let subject = codes[rng.gen_range(0..codes.len())].clone();
-            let point = low_points[rng.gen_range(0..low_points.len())].clone();
+            let (ci, pi) = pairs[next_pair % pairs.len()];
+            next_pair += 1;
+            let subject = codes[ci].clone();
+            let point = low_points[pi].clone();
             let r: f64 = rng.r#gen();
             let party = if r < 0.45 {
                 Party::FixAfterSms(rng.gen_range(2..9))
@@ -273,6 +284,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .await?;
     let still_machine =
         one("SELECT COUNT(*) FROM risk_warning WHERE auto_step IN ('voice', 'recheck')").await?;
+    let drawn_fix = parties
+        .values()
+        .filter(|p| matches!(p, Party::FixAfterSms(_) | Party::FixAfterCall(_)))
+        .count();
     println!(
         "  readings stored {stored}; voice calls {calls}, answered {answers}; simulated in {:.1} s",
         wall.elapsed().as_secs_f64()
@@ -284,6 +299,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     println!(
         "  handed to people {to_people}; still in the machine's steps {still_machine}; closed by the machine without a re-check record {without_record}"
+    );
+    println!(
+        "  parties drawn to fix it (after the SMS or the call): {drawn_fix} of {} = {:.1} %",
+        parties.len(),
+        100.0 * drawn_fix as f64 / parties.len().max(1) as f64
     );
     s.close().await;
     if let Some((admin, name)) = drop_pg {

@@ -67,7 +67,7 @@ def sender(n):
             totals["stored"] += r["stored"]
             totals["duplicates"] += r["duplicates"]
             totals["opened"] += r["warnings_opened"]
-            totals["closed"] += r["warnings_closed"]
+
 
 
 start = time.monotonic()
@@ -81,4 +81,4 @@ latencies.sort()
 q = lambda p: latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000 if latencies else 0
 print(f"  {totals['stored'] / elapsed:,.0f} readings/s ({totals['stored']:,} in {elapsed:.1f} s, "
       f"{len(latencies)} batches of {batch}); batch latency p50 {q(0.5):.0f} ms, p99 {q(0.99):.0f} ms; "
-      f"warnings opened {totals['opened']}, closed {totals['closed']}; errors {totals['errors']}")
+      f"warnings opened {totals['opened']}; errors {totals['errors']}")

@@ -377,6 +377,18 @@ async fn each_party_sees_and_works_only_its_own_cases() {
             dispose::warning(s, &grid, fire.id).await,
             Err(DomainError::NotFound)
         ));
+        // The sensor reads normal again: the case stays with the grid worker
+        // (to close with feedback), who is told once.
+        for id in ["g-2", "g-3"] {
+            ingest::ingest(
+                s,
+                &token,
+                &[reading(id, &a.code, "gas_leak.level", 10.0, 0)],
+            )
+            .await
+            .unwrap();
+        }
+        assert!(open_warning_of(s, a.id, "gas_leak_level").await.is_some());
         // Sign, arrive, handle, in that order.
         assert!(matches!(
             dispose::act(
@@ -429,9 +441,19 @@ async fn each_party_sees_and_works_only_its_own_cases() {
         let view = dispose::warning(s, &grid, gas.id).await.unwrap();
         assert_eq!(view.case.state, "closed");
         let kinds: Vec<&str> = view.steps.iter().map(|x| x.kind.as_str()).collect();
-        assert_eq!(kinds, ["fired", "signed", "arrived", "handled", "closed"]);
+        assert_eq!(
+            kinds,
+            [
+                "fired",
+                "recovered",
+                "signed",
+                "arrived",
+                "handled",
+                "closed"
+            ]
+        );
         assert!(
-            view.steps[2]
+            view.steps[3]
                 .note
                 .as_deref()
                 .unwrap()

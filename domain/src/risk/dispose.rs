@@ -304,6 +304,37 @@ pub(crate) async fn close_warning<C: ConnectionTrait>(
     Ok(())
 }
 
+/// A reading shows the indicator back to normal on an open warning: the
+/// people who hold its case see it (a step, once per warning) and close it
+/// with their feedback; the machine's own re-check closes the others.
+pub(crate) async fn recovered<C: ConnectionTrait>(
+    conn: &C,
+    w: &risk_warning::Model,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
+    if w.auto_step.as_deref() != Some("people") {
+        return Ok(());
+    }
+    let told = risk_step::Entity::find()
+        .filter(risk_step::Column::WarningId.eq(w.id))
+        .filter(risk_step::Column::Kind.eq("recovered"))
+        .one(conn)
+        .await?
+        .is_some();
+    if !told {
+        step(
+            conn,
+            w.id,
+            "recovered",
+            Some("读数已恢复正常，请核实后办结".into()),
+            None,
+            now,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// Hands a warning the machine could not close to people: its case moves
 /// on to 签收指派, assigned to the compound's grid worker (or the
 /// community's staff), who are told what happened so far.
@@ -387,6 +418,7 @@ pub fn step_word(kind: &str) -> &'static str {
         "answer" => "语音应答",
         "recheck_ok" => "机器复核通过",
         "recheck_failed" => "机器复核未通过",
+        "recovered" => "读数恢复正常",
         "handed" => "转人工",
         "signed" => "签收",
         "arrived" => "到达现场",

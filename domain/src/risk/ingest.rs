@@ -42,7 +42,6 @@ pub struct Report {
     /// Readings whose id this source sent before (not stored again).
     pub duplicates: usize,
     pub warnings_opened: usize,
-    pub warnings_closed: usize,
 }
 
 /// A batch's outcome: stored, or refused with an error per bad reading.
@@ -292,9 +291,7 @@ pub(crate) async fn ingest_from(
     if !touched.is_empty() {
         let by_id: HashMap<i64, &risk_subject::Model> =
             subjects.values().map(|m| (m.id, m)).collect();
-        let (opened, closed) = evaluate(s, &txn, &models, &touched, &by_id, now).await?;
-        report.warnings_opened = opened;
-        report.warnings_closed = closed;
+        report.warnings_opened = evaluate(s, &txn, &models, &touched, &by_id, now).await?;
     }
     txn.commit().await?;
     Ok(Outcome::Stored(report))
@@ -399,7 +396,7 @@ async fn evaluate<C: ConnectionTrait>(
     touched: &HashMap<(i64, String), DateTime<Utc>>,
     subjects: &HashMap<i64, &risk_subject::Model>,
     now: DateTime<Utc>,
-) -> DomainResult<(usize, usize)> {
+) -> DomainResult<usize> {
     let series = series_of(conn, models, touched).await?;
     let mut subject_ids: Vec<i64> = touched.keys().map(|(s, _)| *s).collect();
     subject_ids.sort_unstable();
@@ -415,7 +412,7 @@ async fn evaluate<C: ConnectionTrait>(
     keys.sort_unstable();
     keys.dedup();
     let (open, closed) = warnings_of(conn, &subject_ids, &keys, now).await?;
-    let (mut opened, mut closed_n) = (0, 0);
+    let mut opened = 0;
     let empty = Vec::new();
     let mut order: Vec<(&(i64, String), &DateTime<Utc>)> = touched.iter().collect();
     order.sort();
@@ -449,34 +446,19 @@ async fn evaluate<C: ConnectionTrait>(
                     }
                 }
                 Action::Close => {
-                    // Under the machine's steps the re-check closes it
-                    // (and records that it did).
-                    if let Some(w) = is_open
-                        .filter(|w| !matches!(w.auto_step.as_deref(), Some("voice" | "recheck")))
-                    {
-                        // Closed meanwhile (a person, another batch): fine.
-                        match dispose::close_warning(
-                            s,
-                            conn,
-                            w,
-                            "recovered",
-                            "指标恢复正常",
-                            None,
-                            now,
-                        )
-                        .await
-                        {
-                            Ok(()) => closed_n += 1,
-                            Err(DomainError::Conflict(_)) => {}
-                            Err(e) => return Err(e),
-                        }
+                    // The indicator is back. Under the machine's steps the
+                    // re-check closes it (and records that it did); a case
+                    // in people's hands is theirs to close with feedback —
+                    // they are told, once.
+                    if let Some(w) = is_open {
+                        dispose::recovered(conn, w, now).await?;
                     }
                 }
                 Action::Suppressed | Action::Nothing => {}
             }
         }
     }
-    Ok((opened, closed_n))
+    Ok(opened)
 }
 
 /// A readings file's columns: the field, and the headers that name it.
@@ -578,7 +560,6 @@ pub async fn import_file(
                 total.stored += r.stored;
                 total.duplicates += r.duplicates;
                 total.warnings_opened += r.warnings_opened;
-                total.warnings_closed += r.warnings_closed;
             }
             refused => return Ok(refused),
         }
