@@ -727,6 +727,25 @@ async fn last_reading<C: ConnectionTrait>(
         .map(|(at, value)| Point { at, value }))
 }
 
+/// Subjects by id, a thousand ids a query.
+async fn subjects_by_id<C: ConnectionTrait>(
+    conn: &C,
+    ids: &[i64],
+) -> DomainResult<std::collections::HashMap<i64, risk_subject::Model>> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in ids.chunks(1000) {
+        out.extend(
+            risk_subject::Entity::find()
+                .filter(risk_subject::Column::Id.is_in(chunk.to_vec()))
+                .all(conn)
+                .await?
+                .into_iter()
+                .map(|x| (x.id, x)),
+        );
+    }
+    Ok(out)
+}
+
 /// Absence and compound models: checked by the job, not by a reading.
 async fn unprompted(
     s: &Services,
@@ -762,14 +781,7 @@ async fn unprompted(
                 let (open, last_closed) =
                     super::ingest::warnings_of(&txn, &ids, std::slice::from_ref(&m.key), now)
                         .await?;
-                let subjects: std::collections::HashMap<i64, risk_subject::Model> =
-                    risk_subject::Entity::find()
-                        .filter(risk_subject::Column::Id.is_in(ids.clone()))
-                        .all(&txn)
-                        .await?
-                        .into_iter()
-                        .map(|x| (x.id, x))
-                        .collect();
+                let subjects = subjects_by_id(&txn, &ids).await?;
                 for (id, last) in quiet {
                     let k = (m.key.clone(), id);
                     let verdict = model::check(
@@ -831,14 +843,7 @@ async fn unprompted(
                 let (_, last_closed) =
                     super::ingest::warnings_of(&txn, &ids, std::slice::from_ref(&m.key), now)
                         .await?;
-                let subjects: std::collections::HashMap<i64, risk_subject::Model> =
-                    risk_subject::Entity::find()
-                        .filter(risk_subject::Column::Id.is_in(ids.clone()))
-                        .all(&txn)
-                        .await?
-                        .into_iter()
-                        .map(|x| (x.id, x))
-                        .collect();
+                let subjects = subjects_by_id(&txn, &ids).await?;
                 let empty = Vec::new();
                 for id in ids {
                     let present = by_subject.get(&id).unwrap_or(&empty);
