@@ -120,6 +120,7 @@ lazy_pages! {
     RiskCasesRoute => risk::RiskCasesPage,
     RiskWarningRoute => risk::RiskWarningPage,
     RiskAdminRoute => risk::RiskAdmin,
+    MyRiskRoute => risk::MyRiskPage,
 }
 
 #[component]
@@ -181,6 +182,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/staff/plans/new") view={Lazy::<NewPlanRoute>::new()} />
                     <Route path=path!("/admin/sla") view={Lazy::<SlaAdminRoute>::new()} />
                     <Route path=path!("/me") view={Lazy::<ResidentHomeRoute>::new()} />
+                    <Route path=path!("/me/risk") view={Lazy::<MyRiskRoute>::new()} />
                     <Route path=path!("/email/confirm") view={Lazy::<EmailConfirmRoute>::new()} />
                     <Route path=path!("/staff") view={Lazy::<StaffPanelRoute>::new()} />
                     <Route path=path!("/staff/import") view={Lazy::<ImportRoute>::new()} />

@@ -209,11 +209,7 @@ pub async fn may_attach(s: &Services, actor: &Principal, opinion_id: i64) -> Dom
     if count >= MAX_PHOTOS {
         return Err(DomainError::Conflict("too_many_photos"));
     }
-    s.hit(
-        crate::ratelimit::Bucket::UploadAccount,
-        &actor.account_id.to_string(),
-    )
-    .await
+    spend_upload(s, actor).await
 }
 
 /// The author adds photos to their opinion while it waits for moderation:
@@ -272,6 +268,26 @@ pub async fn attach(
         Ok(out)
     }
     .await;
+    kept_if_ok(result, written).await
+}
+
+/// Checks one upload by its bytes and re-encodes it (off the async
+/// runtime, a slot at a time): the renditions to store.
+/// One of `actor`'s hourly uploads spent (before any upload is read).
+pub(crate) async fn spend_upload(s: &Services, actor: &Principal) -> DomainResult<()> {
+    s.hit(
+        crate::ratelimit::Bucket::UploadAccount,
+        &actor.account_id.to_string(),
+    )
+    .await
+}
+
+/// The files written for a photo stay when the row naming them committed
+/// (`result` is `Ok`), and are removed again when it did not.
+pub(crate) async fn kept_if_ok<T>(
+    result: DomainResult<T>,
+    written: Vec<PathBuf>,
+) -> DomainResult<T> {
     if result.is_err() {
         for p in written {
             let _ = tokio::fs::remove_file(p).await;
@@ -280,8 +296,6 @@ pub async fn attach(
     result
 }
 
-/// Checks one upload by its bytes and re-encodes it (off the async
-/// runtime, a slot at a time): the renditions to store.
 pub(crate) async fn clean(bytes: &[u8]) -> DomainResult<Vec<(Size, Vec<u8>)>> {
     if bytes.is_empty() {
         return Err(DomainError::validation("photo", "required"));
@@ -400,7 +414,7 @@ pub async fn read(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// A real JPEG of `w`×`h` with an EXIF segment (fake GPS) spliced in

@@ -67,16 +67,19 @@ pub(crate) async fn each() -> Vec<Db> {
         let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
         let conn = db::connect(&format!("{base}/{name}")).await.expect("pg");
         db::migrate(&conn).await.expect("migrate pg");
+        // Files (photos, imports) go to a directory of its own too.
+        let dir = tempfile::tempdir().expect("tempdir");
         out.push(Db {
             s: Services::new(
                 conn,
                 Settings {
+                    data_dir: dir.path().to_path_buf(),
                     public_origin: Some(ORIGIN.into()),
                     ..Settings::default()
                 },
             ),
             name: "postgres",
-            _dir: None,
+            _dir: Some(dir),
             pg: Some((admin.clone(), name)),
         });
     }

@@ -23,6 +23,8 @@ mod m20261129_000016_open_data_index;
 mod m20261130_000017_report_indexes;
 mod m20261201_000018_account_email;
 mod m20261207_000019_risk;
+mod m20261207_000020_risk_photo;
+mod m20261207_000021_enterprise;
 
 pub struct Migrator;
 
@@ -49,6 +51,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000017_report_indexes::Migration),
             Box::new(m20261201_000018_account_email::Migration),
             Box::new(m20261207_000019_risk::Migration),
+            Box::new(m20261207_000020_risk_photo::Migration),
+            Box::new(m20261207_000021_enterprise::Migration),
         ]
     }
 }

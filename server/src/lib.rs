@@ -212,6 +212,21 @@ pub fn router(
             post(media::upload_task_photo)
                 .layer(DefaultBodyLimit::max(domain::photos::MAX_BYTES + 64 * 1024)),
         )
+        .route(
+            "/admin/risk/readings",
+            post(media::upload_risk_readings).layer(DefaultBodyLimit::max(import_limit)),
+        )
+        .route(
+            "/admin/risk/outlines",
+            post(media::upload_risk_outlines).layer(DefaultBodyLimit::max(
+                domain::risk::portrait::GEOJSON_MAX_BYTES + 64 * 1024,
+            )),
+        )
+        .route(
+            "/risk/warnings/{id}/photos",
+            post(media::upload_risk_photo)
+                .layer(DefaultBodyLimit::max(domain::photos::MAX_BYTES + 64 * 1024)),
+        )
         .with_state(state.clone());
     let pages = Router::new()
         .route("/healthz", get(healthz))
@@ -226,6 +241,7 @@ pub fn router(
         .route("/live/meetings/{id}", get(live::events).with_state(hub))
         .route("/media/photos/{id}", get(media::photo))
         .route("/media/task-photos/{id}", get(media::task_photo))
+        .route("/media/risk-photos/{id}", get(media::risk_photo))
         .route("/reports/export", get(media::report_file))
         // The site's files: conditional requests answered with 304, and a
         // `.br` / `.gz` file next to one is sent instead when accepted.

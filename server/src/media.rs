@@ -95,6 +95,39 @@ async fn files(
     Ok(out)
 }
 
+/// One file `photo` (required, one at a time) and a `note` of at most
+/// `note_max` characters from a multipart form.
+async fn photo_and_note(
+    mut form: Multipart,
+    note_max: usize,
+) -> Result<(Vec<u8>, String), domain::DomainError> {
+    let bad = || domain::DomainError::validation("file", "invalid");
+    let (mut photo, mut note) = (None, String::new());
+    while let Some(f) = form.next_field().await.map_err(|_| bad())? {
+        match f.name() {
+            Some("photo") if photo.is_none() => {
+                let bytes = f.bytes().await.map_err(|_| bad())?;
+                if !bytes.is_empty() {
+                    photo = Some(bytes.to_vec());
+                }
+            }
+            Some("photo") => {
+                return Err(domain::DomainError::validation("photo", "one_at_a_time"));
+            }
+            Some("note") => {
+                let text = f.text().await.map_err(|_| bad())?;
+                if text.chars().count() > note_max {
+                    return Err(domain::DomainError::validation("note", "too_long"));
+                }
+                note = text;
+            }
+            _ => {}
+        }
+    }
+    let photo = photo.ok_or(domain::DomainError::validation("photo", "required"))?;
+    Ok((photo, note))
+}
+
 /// `POST /opinions/{id}/photos` (multipart, field `photo`, several allowed).
 pub async fn upload_photos(
     State(st): State<AppState>,
@@ -126,7 +159,7 @@ pub async fn upload_task_photo(
     State(st): State<AppState>,
     Path(id): Path<i64>,
     headers: HeaderMap,
-    mut form: Multipart,
+    form: Multipart,
 ) -> Response {
     let page = match domain::plans::plan_of_task(&st.services, id).await {
         Ok(plan) => format!("/plans/{plan}"),
@@ -140,35 +173,56 @@ pub async fn upload_task_photo(
     let result = async {
         // Nothing of the upload is read before the permission check passes.
         domain::plans::photos::may_add(&st.services, &actor, id).await?;
-        let bad = || domain::DomainError::validation("file", "invalid");
-        let (mut photo, mut note) = (None, String::new());
-        while let Some(f) = form.next_field().await.map_err(|_| bad())? {
-            match f.name() {
-                Some("photo") if photo.is_none() => {
-                    let bytes = f.bytes().await.map_err(|_| bad())?;
-                    if !bytes.is_empty() {
-                        photo = Some(bytes.to_vec());
-                    }
-                }
-                Some("photo") => {
-                    return Err(domain::DomainError::validation("photo", "one_at_a_time"));
-                }
-                Some("note") => {
-                    let text = f.text().await.map_err(|_| bad())?;
-                    if text.chars().count() > domain::plans::NOTE_MAX {
-                        return Err(domain::DomainError::validation("note", "too_long"));
-                    }
-                    note = text;
-                }
-                _ => {}
-            }
-        }
-        let photo = photo.ok_or(domain::DomainError::validation("photo", "required"))?;
+        let (photo, note) = photo_and_note(form, domain::plans::NOTE_MAX).await?;
         let line = domain::plans::photos::add(&st.services, &actor, id, &photo, &note).await?;
         Ok(serde_json::json!({ "update": line }))
     }
     .await;
     answer(&headers, &page, result)
+}
+
+/// `POST /risk/warnings/{id}/photos` (multipart: one file `photo`, and a
+/// `note`): a photo of the scene on a risk case, for those who work on it.
+pub async fn upload_risk_photo(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    form: Multipart,
+) -> Response {
+    let page = format!("/risk/warnings/{id}");
+    let actor = match principal(&st, &headers).await {
+        Ok(Some(p)) => p,
+        Ok(None) => return answer(&headers, &page, Err(domain::DomainError::Unauthenticated)),
+        Err(r) => return r,
+    };
+    let result = async {
+        // Nothing of the upload is read before the permission check passes.
+        domain::risk::photos::may_add(&st.services, &actor, id).await?;
+        let (photo, note) = photo_and_note(form, domain::risk::dispose::NOTE_MAX).await?;
+        let step = domain::risk::photos::add(&st.services, &actor, id, &photo, &note).await?;
+        Ok(serde_json::json!({ "step": step }))
+    }
+    .await;
+    answer(&headers, &page, result)
+}
+
+/// `GET /media/risk-photos/{id}[?size=phone|thumb]`: a risk case's photo,
+/// for whoever may see the case.
+pub async fn risk_photo(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let size = domain::photos::Size::parse(q.get("size").map(String::as_str).unwrap_or(""));
+    let viewer = match principal(&st, &headers).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    match domain::risk::photos::read(&st.services, viewer.as_ref(), id, size).await {
+        Ok(bytes) => image_response(bytes, "image/jpeg", "private, max-age=3600"),
+        Err(e) => (status_of(&e), e.message_key()).into_response(),
+    }
 }
 
 /// `GET /media/task-photos/{id}[?size=phone|thumb]`: a task's photo (plans
@@ -245,6 +299,99 @@ pub async fn upload_import(
         }
         Ok(token) => axum::Json(serde_json::json!({ "file": token })).into_response(),
         Err(e) => answer(&headers, page, Err(e)),
+    }
+}
+
+/// `POST /admin/risk/readings` (multipart, field `file`: CSV or XLSX):
+/// readings imported, checked whole first. The form comes back to the
+/// admin page with what was stored, or the file's refused lines.
+pub async fn upload_risk_readings(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    form: Multipart,
+) -> Response {
+    let page = "/admin/risk#risk-admin-sources";
+    let actor = match principal(&st, &headers).await {
+        Ok(Some(p)) => p,
+        Ok(None) => return answer(&headers, page, Err(domain::DomainError::Unauthenticated)),
+        Err(r) => return r,
+    };
+    let result = async {
+        // (Who may import is decided in `domain`; it reads no file first.)
+        domain::risk::ingest::may_import(&actor)?;
+        let mut files = files(form, "file", 1).await?;
+        let (name, bytes) = files
+            .pop()
+            .ok_or(domain::DomainError::validation("file", "empty"))?;
+        domain::risk::ingest::import_file(&st.services, Some(&actor), &name, bytes).await
+    }
+    .await;
+    use domain::risk::ingest::Outcome;
+    match result {
+        Ok(outcome) if wants_json(&headers) => {
+            let status = match outcome {
+                Outcome::Stored(_) => StatusCode::OK,
+                Outcome::Refused { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            };
+            (status, axum::Json(outcome)).into_response()
+        }
+        Ok(Outcome::Stored(r)) => Redirect::to(&format!(
+            "/admin/risk?readings={}-{}-{}#risk-admin-sources",
+            r.stored, r.duplicates, r.warnings_opened
+        ))
+        .into_response(),
+        Ok(Outcome::Refused { errors }) => {
+            // The first lines refused (the page names each one's fault).
+            let rows: Vec<String> = errors
+                .iter()
+                .take(20)
+                .map(|e| format!("{}:{}", e.index, e.error))
+                .collect();
+            Redirect::to(&format!(
+                "/admin/risk?readings_rows={}#risk-admin-sources",
+                rows.join(",")
+            ))
+            .into_response()
+        }
+        Err(e) => answer(&headers, page, Err(e)),
+    }
+}
+
+/// `POST /admin/risk/outlines` (multipart, field `file`: GeoJSON): the
+/// overview map's outlines, checked whole like the pasted ones.
+pub async fn upload_risk_outlines(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    form: Multipart,
+) -> Response {
+    let page = "/admin/risk#risk-admin-map";
+    let actor = match principal(&st, &headers).await {
+        Ok(Some(p)) => p,
+        Ok(None) => return answer(&headers, page, Err(domain::DomainError::Unauthenticated)),
+        Err(r) => return r,
+    };
+    let result = async {
+        actor.require_admin()?;
+        let mut files = files(form, "file", 1).await?;
+        let (_, bytes) = files
+            .pop()
+            .ok_or(domain::DomainError::validation("file", "empty"))?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| domain::DomainError::validation("file", "not_utf8"))?;
+        // A byte-order mark some editors write.
+        let text = text.trim_start_matches('\u{feff}');
+        domain::risk::portrait::set_outlines(&st.services, Some(&actor), text).await
+    }
+    .await;
+    match result {
+        Ok(n) if !wants_json(&headers) => {
+            Redirect::to(&format!("/admin/risk?outlines={n}#risk-admin-map")).into_response()
+        }
+        other => answer(
+            &headers,
+            page,
+            other.map(|n| serde_json::json!({ "outlines": n })),
+        ),
     }
 }
 

@@ -91,7 +91,7 @@ pub fn document() -> Value {
         "info": {
             "title": "红茶议事会 Hongcha open data",
             "version": "1.0.0",
-            "description": "Read-only open data of a street's council: hot topics and why they are hot, every topic and what became of it, published opinions (personal data masked), council meetings, co-governance plans and residents' ratings. No login; nothing personal."
+            "description": "Read-only open data of a street's council: hot topics and why they are hot, every topic and what became of it, published opinions (personal data masked), council meetings, co-governance plans and residents' ratings. No login; nothing personal. Beside it, the risk warning module's machine API (`/api/v1/risk/…`): outside systems send indicator readings and the voice gateway keypad answers, each with its source's token."
         },
         "paths": {
             "/api/v1/communities": {
@@ -145,6 +145,60 @@ pub fn document() -> Value {
                 "Meetings that were announced (not drafts), with how many were invited and came on site or online. By when they start.",
                 "Meeting"
             ),
+            "/api/v1/risk/readings": {
+                "post": {
+                    "summary": "Send indicator readings (risk warning)",
+                    "description": "For outside systems with a readings source's token (an admin issues it; `hongcha risk source NAME`). A batch of 1 to 1,000 readings is checked whole: any malformed reading or unknown subject refuses the batch with an error per reading, and nothing is stored. A reading id this source sent before counts as a duplicate and is not stored again, so a failed request can simply be sent again. Readings may be dated up to 90 days back and 5 minutes ahead.",
+                    "security": [{ "sourceToken": [] }],
+                    "requestBody": {
+                        "required": true,
+                        "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Readings" } } }
+                    },
+                    "responses": {
+                        "200": {
+                            "description": "Stored: how many, how many were duplicates, and the warnings it opened.",
+                            "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ReadingsReport" } } }
+                        },
+                        "400": { "$ref": "#/components/responses/BadRequest" },
+                        "401": { "$ref": "#/components/responses/Unauthorized" },
+                        "422": {
+                            "description": "Refused, nothing stored: an error per bad reading (`errors`), or the batch empty or too long (`field`, `rule`).",
+                            "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Refusal" } } }
+                        }
+                    }
+                }
+            },
+            "/api/v1/risk/voice": {
+                "post": {
+                    "summary": "A voice call's keypad answer (risk warning)",
+                    "description": "For the voice gateway, with a voice source's token: `1` 已处理 (the machine's re-check follows), `2` 需要帮助 (the case goes to people at once). One answer per call.",
+                    "security": [{ "sourceToken": [] }],
+                    "requestBody": {
+                        "required": true,
+                        "content": { "application/json": { "schema": { "$ref": "#/components/schemas/VoiceAnswer" } } }
+                    },
+                    "responses": {
+                        "200": {
+                            "description": "Recorded.",
+                            "content": { "application/json": { "schema": object(&["ok"], json!({ "ok": { "type": "boolean" } })) } }
+                        },
+                        "400": { "$ref": "#/components/responses/BadRequest" },
+                        "401": { "$ref": "#/components/responses/Unauthorized" },
+                        "404": {
+                            "description": "No such call.",
+                            "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } }
+                        },
+                        "409": {
+                            "description": "The call was answered already.",
+                            "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } }
+                        },
+                        "422": {
+                            "description": "A key that means nothing.",
+                            "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Refusal" } } }
+                        }
+                    }
+                }
+            },
             "/api/v1/plans": list(
                 "Co-governance plans",
                 "Plans with their tasks done and residents' ratings (every round). By when they were made.",
@@ -184,7 +238,17 @@ pub fn document() -> Value {
                     "schema": { "type": "string", "enum": ["json", "csv"] }
                 }
             },
+            "securitySchemes": {
+                "sourceToken": {
+                    "type": "http", "scheme": "bearer",
+                    "description": "A risk source's token (`hc_…`), shown once when the source is made. Only its SHA-256 is kept."
+                }
+            },
             "responses": {
+                "Unauthorized": {
+                    "description": "No token, or not a token of an enabled source of the right kind.",
+                    "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } }
+                },
                 "BadRequest": {
                     "description": "A parameter is not understood; `error` names it.",
                     "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } }
@@ -196,6 +260,40 @@ pub fn document() -> Value {
             },
             "schemas": {
                 "Error": object(&["error"], json!({ "error": string() })),
+                "Readings": object(&["readings"], json!({
+                    "readings": {
+                        "type": "array", "minItems": 1, "maxItems": domain::risk::ingest::MAX_BATCH,
+                        "items": object(&["id", "subject", "indicator", "value", "at"], json!({
+                            "id": { "type": "string", "minLength": 1, "maxLength": 80, "description": "The source's own id of the reading (printable ASCII); a retry sends the same." },
+                            "subject": { "type": "string", "minLength": 1, "maxLength": 80, "description": "A registered subject's code." },
+                            "indicator": { "type": "string", "pattern": "^[a-z0-9_.]{1,40}$", "example": "ebike_charging.level" },
+                            "value": { "type": "number" },
+                            "at": date_time()
+                        }))
+                    }
+                })),
+                "ReadingsReport": object(&["stored", "duplicates", "warnings_opened"], json!({
+                    "stored": { "type": "integer" },
+                    "duplicates": { "type": "integer" },
+                    "warnings_opened": { "type": "integer" }
+                })),
+                "Refusal": object(&["error"], json!({
+                    "error": string(),
+                    "field": string(),
+                    "rule": string(),
+                    "errors": {
+                        "type": "array",
+                        "items": object(&["index", "id", "error"], json!({
+                            "index": { "type": "integer", "description": "The reading's place in the batch, from 0." },
+                            "id": { "type": "string", "nullable": true },
+                            "error": { "type": "string", "enum": ["id", "subject", "unknown_subject", "indicator", "value", "at", "too_old", "in_future", "not_an_object", "conflict"] }
+                        }))
+                    }
+                })),
+                "VoiceAnswer": object(&["call", "key"], json!({
+                    "call": integer(),
+                    "key": { "type": "string", "enum": ["1", "2"] }
+                })),
                 "Community": object(&["id", "name"], json!({ "id": integer(), "name": string() })),
                 "Opinion": object(
                     &["id", "community_id", "channel", "category", "title", "body", "supports", "published_at"],
@@ -328,9 +426,12 @@ pub fn page() -> String {
     ));
     if let Some(paths) = doc["paths"].as_object() {
         for (path, item) in paths {
-            let op = &item["get"];
+            let (method, op) = match item.get("post") {
+                Some(op) => ("POST", op),
+                None => ("GET", &item["get"]),
+            };
             html.push_str(&format!(
-                "<section><h2><code>GET {}</code></h2><p><strong>{}</strong></p>",
+                "<section><h2><code>{method} {}</code></h2><p><strong>{}</strong></p>",
                 escape(path),
                 escape(op["summary"].as_str().unwrap_or_default())
             ));
@@ -352,7 +453,8 @@ pub fn page() -> String {
                 html.push_str("<ul>");
                 for (code, r) in rs {
                     let d = r["description"].as_str().unwrap_or(match code.as_str() {
-                        "400" => "A parameter is not understood; `error` names it.",
+                        "400" => "A parameter (or the body) is not understood; `error` names it.",
+                        "401" => "No token, or not a token of an enabled source of the right kind.",
                         "404" => "No such community.",
                         _ => "",
                     });

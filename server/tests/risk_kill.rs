@@ -2,7 +2,8 @@
 //! takes batches of readings that raise warnings, is killed with SIGKILL
 //! in the middle, restarted, and the source sends every batch again (as a
 //! source does after a failed request). Each warning has exactly one SMS,
-//! and no SMS is without its warning.
+//! and no SMS is without its warning. On a SQLite file, and on PostgreSQL
+//! when `TEST_DATABASE_URL` is set (a fresh database, dropped after).
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -16,28 +17,25 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn hongcha(dir: &std::path::Path, port: u16) -> Command {
+fn hongcha(dir: &std::path::Path, db_url: &str, port: u16) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_hongcha"));
-    cmd.env(
-        "HONGCHA_DATABASE_URL",
-        format!("sqlite://{}/hongcha.db", dir.display()),
-    )
-    .env("HONGCHA_DATA_DIR", dir)
-    .env("HONGCHA_BIND", format!("127.0.0.1:{port}"))
-    .env("HONGCHA_SITE_ROOT", dir.join("site"))
-    .env("HONGCHA_DEMO_PASSWORD", "demo-pass-2026")
-    .env("HONGCHA_LOG", "warn")
-    // The machine's later steps stay out of the count.
-    .env("HONGCHA_RISK_TICK_SECONDS", "0")
-    .stderr(Stdio::null());
+    cmd.env("HONGCHA_DATABASE_URL", db_url)
+        .env("HONGCHA_DATA_DIR", dir)
+        .env("HONGCHA_BIND", format!("127.0.0.1:{port}"))
+        .env("HONGCHA_SITE_ROOT", dir.join("site"))
+        .env("HONGCHA_DEMO_PASSWORD", "demo-pass-2026")
+        .env("HONGCHA_LOG", "warn")
+        // The machine's later steps stay out of the count.
+        .env("HONGCHA_RISK_TICK_SECONDS", "0")
+        .stderr(Stdio::null());
     cmd
 }
 
 // The caller kills and waits for the child.
 #[allow(clippy::zombie_processes)]
-async fn start(dir: &std::path::Path) -> (Child, String) {
+async fn start(dir: &std::path::Path, db_url: &str) -> (Child, String) {
     let port = free_port();
-    let child = hongcha(dir, port)
+    let child = hongcha(dir, db_url, port)
         .arg("serve")
         .stdout(Stdio::null())
         .spawn()
@@ -67,17 +65,53 @@ async fn count(db: &sea_orm::DatabaseConnection, sql: &str) -> i64 {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_warning_and_its_notification_survive_sigkill_together() {
+async fn a_warning_and_its_notification_survive_sigkill_together_sqlite() {
     let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/hongcha.db", dir.path().display());
+    survives_sigkill(dir.path(), &url).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_warning_and_its_notification_survive_sigkill_together_postgres() {
+    let Some(admin_url) = std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
+        eprintln!("TEST_DATABASE_URL unset: the PostgreSQL run is skipped");
+        return;
+    };
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let name = format!("hongcha_test_kill_{}_{nanos}", std::process::id());
+    let admin = domain::db::connect(&admin_url).await.unwrap();
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    let base = admin_url
+        .rsplit_once('/')
+        .map(|(b, _)| b)
+        .unwrap_or(&admin_url);
+    let dir = tempfile::tempdir().unwrap();
+    survives_sigkill(dir.path(), &format!("{base}/{name}")).await;
+    admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .await
+        .ok();
+}
+
+async fn survives_sigkill(dir: &std::path::Path, db_url: &str) {
     assert!(
-        hongcha(dir.path(), free_port())
+        hongcha(dir, db_url, free_port())
             .arg("seed-demo")
             .stdout(Stdio::null())
             .status()
             .unwrap()
             .success()
     );
-    let out = hongcha(dir.path(), free_port())
+    let out = hongcha(dir, db_url, free_port())
         .args(["risk", "source", "测试来源"])
         .output()
         .unwrap();
@@ -88,9 +122,8 @@ async fn a_warning_and_its_notification_survive_sigkill_together() {
         .find_map(|l| l.rsplit_once(": ").map(|(_, t)| t.trim().to_owned()))
         .filter(|t| t.starts_with("hc_"))
         .expect("token printed");
-    let db_url = format!("sqlite://{}/hongcha.db", dir.path().display());
     let subjects: Vec<String> = {
-        let db = domain::db::connect(&db_url).await.unwrap();
+        let db = domain::db::connect(db_url).await.unwrap();
         let rows = db
             .query_all_raw(Statement::from_string(
                 db.get_database_backend(),
@@ -135,7 +168,7 @@ async fn a_warning_and_its_notification_survive_sigkill_together() {
                 .map(|r| r.status().as_u16())
         }
     };
-    let (mut child, base) = start(dir.path()).await;
+    let (mut child, base) = start(dir, db_url).await;
     // Send in the background and kill the server once the first batch is
     // acknowledged, with the next ones on the way.
     let (first, acked) = tokio::sync::oneshot::channel::<()>();
@@ -163,13 +196,13 @@ async fn a_warning_and_its_notification_survive_sigkill_together() {
     let acknowledged = sender.await.unwrap();
     assert!(acknowledged < batches.len(), "killed too late to matter");
     // Restart; the source sends everything again.
-    let (mut child, base) = start(dir.path()).await;
+    let (mut child, base) = start(dir, db_url).await;
     for b in &batches {
         assert_eq!(send(base.clone(), b.clone()).await, Some(200));
     }
     child.kill().unwrap();
     child.wait().unwrap();
-    let db = domain::db::connect(&db_url).await.unwrap();
+    let db = domain::db::connect(db_url).await.unwrap();
     let warnings = count(&db, "SELECT COUNT(*) FROM risk_warning").await;
     let auto = count(
         &db,

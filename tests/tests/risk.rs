@@ -393,3 +393,238 @@ async fn calls_go_to_the_voice_gateway_and_its_answer_comes_back() {
         app.stop().await;
     }
 }
+
+fn file_form(field: &str, name: &str, bytes: Vec<u8>) -> reqwest::multipart::Form {
+    reqwest::multipart::Form::new().part(
+        field.to_owned(),
+        reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
+    )
+}
+
+/// The admin page's uploads (a readings file, the map's outlines) and a
+/// case's photo, over real HTTP: who may, what a bad file gets back, and
+/// that the photo is shown only to those on the case; the responsible
+/// party reports back on its own warning and on nobody else's.
+#[tokio::test]
+async fn uploads_photos_and_the_partys_report_over_http() {
+    for backend in backends() {
+        let app = spawn_app_with(
+            backend,
+            Options {
+                risk_tick_seconds: 0,
+                ..Options::default()
+            },
+        )
+        .await;
+        app.seed_demo().await;
+        domain::risk::demo::seed(&app.services).await.unwrap();
+        let subjects = rows(&app, "SELECT code FROM risk_subject ORDER BY id").await;
+        let code = |i: usize| subjects[i].try_get::<String>("", "code").unwrap();
+        let admin = app.logged_in("13800000008").await;
+        let resident = app.logged_in("13800000001").await;
+        let upload =
+            |c: &reqwest::Client, path: &str, form: reqwest::multipart::Form, json: bool| {
+                let mut req = c
+                    .post(app.url(path))
+                    .header("Origin", &app.addr)
+                    .multipart(form);
+                if json {
+                    req = req.header("Accept", "application/json");
+                }
+                req.send()
+            };
+        let at = (now() - Duration::minutes(2)).to_rfc3339();
+        // A file with a bad line: refused whole, its lines named (the form
+        // comes back to the page with them).
+        let bad = format!(
+            "对象编码,指标,数值,时间\n{a},gas_leak.level,96,{at}\n{a},gas_leak.level,高,{at}\nnowhere,gas_leak.level,1,{at}\n",
+            a = code(0)
+        );
+        let res = upload(
+            &admin,
+            "/admin/risk/readings",
+            file_form("file", "r.csv", bad.into_bytes()),
+            false,
+        )
+        .await
+        .unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let to = res.headers()["location"].to_str().unwrap().to_owned();
+        assert!(
+            to.contains("readings_rows=3:value,4:unknown_subject"),
+            "{to}"
+        );
+        assert_eq!(
+            count(&app, "SELECT COUNT(*) FROM risk_reading WHERE value = 96").await,
+            0
+        );
+        // A good one: stored, its warning opened; again: duplicates.
+        let good = format!(
+            "对象编码,指标,数值,时间\n{},gas_leak.level,96,{at}\n",
+            code(0)
+        );
+        for (stored, dup) in [(1, 0), (0, 1)] {
+            let res = upload(
+                &admin,
+                "/admin/risk/readings",
+                file_form("file", "r.csv", good.clone().into_bytes()),
+                true,
+            )
+            .await
+            .unwrap();
+            assert_eq!(res.status(), StatusCode::OK);
+            let v: Value = res.json().await.unwrap();
+            assert_eq!(
+                (v["stored"].as_i64(), v["duplicates"].as_i64()),
+                (Some(stored), Some(dup)),
+                "{v}"
+            );
+        }
+        // A resident may not import, nor upload outlines; an outlines file
+        // that is not GeoJSON is refused by name.
+        let res = upload(
+            &resident,
+            "/admin/risk/readings",
+            file_form("file", "r.csv", good.clone().into_bytes()),
+            true,
+        )
+        .await
+        .unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+        let res = upload(
+            &resident,
+            "/admin/risk/outlines",
+            file_form("file", "o.geojson", b"{}".to_vec()),
+            true,
+        )
+        .await
+        .unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+        let res = upload(
+            &admin,
+            "/admin/risk/outlines",
+            file_form("file", "o.geojson", b"\xff\xfe not text".to_vec()),
+            true,
+        )
+        .await
+        .unwrap();
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let res = upload(
+            &admin,
+            "/admin/risk/outlines",
+            file_form(
+                "file",
+                "o.geojson",
+                br#"{"type":"FeatureCollection","features":[]}"#.to_vec(),
+            ),
+            true,
+        )
+        .await
+        .unwrap();
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        // The map's outlines from a file: the demo's own, saved again.
+        let geojson = domain::risk::portrait::demo_outlines(&app.db)
+            .await
+            .unwrap();
+        let res = upload(
+            &admin,
+            "/admin/risk/outlines",
+            file_form("file", "o.geojson", geojson.into_bytes()),
+            false,
+        )
+        .await
+        .unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        assert!(
+            res.headers()["location"]
+                .to_str()
+                .unwrap()
+                .contains("outlines=")
+        );
+
+        // The gas leak's case: the grid worker adds a photo; the street sees
+        // it, a resident does not.
+        let w = count(
+            &app,
+            "SELECT MAX(id) FROM risk_warning WHERE point_key = 'gas_leak'",
+        )
+        .await;
+        let grid = app.logged_in("13800000004").await;
+        let photo = |c: &reqwest::Client, bytes: Vec<u8>| {
+            let form = file_form("photo", "scene.jpg", bytes).text("note", "阀门已关闭");
+            upload(c, &format!("/risk/warnings/{w}/photos"), form, true)
+        };
+        assert_eq!(
+            photo(&resident, blackbox::jpeg_with_exif())
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::NOT_FOUND
+        );
+        let res = photo(&grid, b"GIF89a not a photo".to_vec()).await.unwrap();
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let res = photo(&grid, blackbox::jpeg_with_exif()).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let step = res.json::<Value>().await.unwrap()["step"].as_i64().unwrap();
+        let officer = app.logged_in("13800000003").await;
+        let res = officer
+            .get(app.url(&format!("/media/risk-photos/{step}?size=thumb")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(res.headers()["content-type"], "image/jpeg");
+        assert!(
+            res.headers()["cache-control"]
+                .to_str()
+                .unwrap()
+                .starts_with("private")
+        );
+        for c in [&resident, &app.client()] {
+            let res = c
+                .get(app.url(&format!("/media/risk-photos/{step}")))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), StatusCode::NOT_FOUND);
+        }
+        // The party (the first compound's property company) reports back;
+        // a resident cannot, on its warning or any.
+        let party = app.logged_in("13800000006").await;
+        let mine = app.get_json(&party, "/api/risk_mine").await;
+        let ids: Vec<i64> = mine
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_i64().unwrap())
+            .collect();
+        assert!(ids.contains(&w), "{mine}");
+        assert_eq!(app.get_json(&resident, "/api/risk_mine").await, json!([]));
+        let id = w.to_string();
+        let res = app
+            .call(
+                &resident,
+                "risk_party_report",
+                &[("id", &id), ("note", "已处理")],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND);
+        let res = app
+            .call(
+                &party,
+                "risk_party_report",
+                &[("id", &id), ("note", "已关闭总阀并报修")],
+            )
+            .await;
+        assert!(res.status().is_success(), "{}", res.status());
+        let res = app
+            .call(
+                &party,
+                "risk_party_report",
+                &[("id", &id), ("note", "再报一次")],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::CONFLICT);
+        app.stop().await;
+    }
+}

@@ -83,6 +83,7 @@ pub fn ResidentHome() -> impl IntoView {
                 <super::MyOpinions />
             </section>
             <crate::plans::Inbox />
+            <p><A href="/me/risk" attr:id="open-my-risk" attr:class="button secondary">{i18n.t("risk.mine.title")}</A></p>
             <ChangePassword />
         </AreaPage>
     }

@@ -7,7 +7,7 @@
 pub mod i18n;
 mod pages;
 
-pub use pages::{RiskAdmin, RiskCasesPage, RiskOverview, RiskWarningPage};
+pub use pages::{MyRiskPage, RiskAdmin, RiskCasesPage, RiskOverview, RiskWarningPage};
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
@@ -39,6 +39,8 @@ pub struct StepItem {
     pub word: String,
     pub note: String,
     pub at: String,
+    /// A photo's step id (`/media/risk-photos/{id}`).
+    pub photo: Option<i64>,
 }
 
 /// A warning with why it fired and what happened since.
@@ -166,6 +168,7 @@ pub async fn risk_warning(id: i64) -> Result<WarningItem, AppError> {
                 word: s.word,
                 note: s.note.unwrap_or_default(),
                 at: domain::clock::china_time(s.at),
+                photo: s.photo,
             })
             .collect(),
         subject: w.subject,
@@ -588,6 +591,62 @@ pub async fn risk_outlines(geojson: String) -> Result<usize, AppError> {
     let st = state::state()?;
     let actor = state::require_principal().await?;
     domain::risk::portrait::set_outlines(&st.services, Some(&actor), &geojson)
+        .await
+        .map_err(map_err)
+}
+
+/// A warning on one of the party's own subjects (责任方).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PartyItem {
+    pub id: i64,
+    pub subject: String,
+    pub point: String,
+    pub severity: String,
+    pub open: bool,
+    pub opened: String,
+    pub closed: Option<String>,
+    pub summary: String,
+    /// (what, when) of every step so far.
+    pub steps: Vec<(String, String)>,
+    pub reported: bool,
+}
+
+/// The warnings on the signed-in account's own subjects (its phone is their
+/// contact).
+#[server(prefix = "/api", endpoint = "risk_mine", input = GetUrl)]
+pub async fn risk_mine() -> Result<Vec<PartyItem>, AppError> {
+    let st = state::state()?;
+    let actor = state::require_principal().await?;
+    let cases = domain::risk::party::my_cases(&st.services, &actor)
+        .await
+        .map_err(map_err)?;
+    Ok(cases
+        .into_iter()
+        .map(|c| PartyItem {
+            id: c.warning_id,
+            subject: c.subject,
+            point: c.point,
+            severity: c.severity,
+            open: c.state == "open",
+            opened: domain::clock::china_time(c.opened_at),
+            closed: c.closed_at.map(domain::clock::china_time),
+            summary: c.summary,
+            steps: c
+                .steps
+                .into_iter()
+                .map(|x| (x.word, domain::clock::china_time(x.at)))
+                .collect(),
+            reported: c.reported,
+        })
+        .collect())
+}
+
+/// The responsible party reports that they fixed it, with what they did.
+#[server(prefix = "/api", endpoint = "risk_party_report")]
+pub async fn risk_party_report(id: i64, note: String) -> Result<(), AppError> {
+    let st = state::state()?;
+    let actor = state::require_principal().await?;
+    domain::risk::party::report(&st.services, &actor, id, &note)
         .await
         .map_err(map_err)
 }

@@ -98,8 +98,19 @@ pub fn RiskWarningPage() -> impl IntoView {
         move || (id(), act.version().get()),
         |(id, _)| risk_warning(id),
     );
+    // A photo upload (a plain form) comes back with its outcome.
+    let query = use_query_map();
+    let uploaded = move || query.read().get("upload").is_some_and(|v| v == "ok");
+    let upload_error = move || {
+        query
+            .read()
+            .get("upload_error")
+            .filter(|k| k.starts_with("err."))
+    };
     view! {
         <section class="page risk">
+            {move || uploaded().then(|| view! { <p class="notice" role="status">{i18n.t("risk.photo_done")}</p> })}
+            {move || upload_error().map(|k| view! { <crate::pages::ErrorMessage key=k /> })}
             <ErrorNotice error=action_error(act) />
             <Transition fallback=move || view! { <p>{i18n.t("page.loading")}</p> }>
                 {move || Suspend::new(async move {
@@ -167,6 +178,17 @@ fn WarningBody(w: WarningItem, act: ServerAction<RiskAct>) -> impl IntoView {
                 <button type="submit" class="secondary">{i18n.t("risk.arrive")}</button>
             </ActionForm>
         })}
+        {w.case.open.then(|| view! {
+            // A plain form (works without JavaScript): the server redirects
+            // back with the outcome.
+            <form method="post" action=format!("/risk/warnings/{wid}/photos") enctype="multipart/form-data" class="stack card" id="risk-photo">
+                <label for="risk-photo-file">{i18n.t("risk.photo")}</label>
+                <input id="risk-photo-file" name="photo" type="file" accept="image/jpeg,image/png,image/webp" capture="environment" required />
+                <label for="risk-photo-note">{i18n.t("risk.photo_note")}</label>
+                <input id="risk-photo-note" name="note" maxlength="500" autocomplete="off" />
+                <button type="submit" class="secondary">{i18n.t("risk.photo_submit")}</button>
+            </form>
+        })}
         {w.can_handle.then(|| view! {
             <ActionForm action=act attr:class="stack card" attr:id="risk-handle">
                 <input type="hidden" name="warning" value=wid.to_string() />
@@ -182,11 +204,121 @@ fn WarningBody(w: WarningItem, act: ServerAction<RiskAct>) -> impl IntoView {
                 {w.steps.into_iter().map(|s| view! {
                     <li>
                         <strong>{s.word}</strong> " " <span class="meta">{s.at}</span>
-                        {(!s.note.is_empty()).then(|| view! { <p>{s.note}</p> })}
+                        {(!s.note.is_empty()).then(|| view! { <p>{s.note.clone()}</p> })}
+                        {s.photo.map(|p| view! {
+                            <a href=format!("/media/risk-photos/{p}") target="_blank" rel="noopener">
+                                <img src=format!("/media/risk-photos/{p}?size=thumb") loading="lazy" width="160"
+                                    alt=if s.note.is_empty() { i18n.t("risk.photo")().to_owned() } else { s.note.clone() } />
+                            </a>
+                        })}
                     </li>
                 }).collect_view()}
             </ol>
         </section>
+    }
+}
+
+/// What a file upload on the admin page did (the server redirects back
+/// with it in the query): readings stored, the file's lines refused, the
+/// outlines saved, or the error.
+#[component]
+fn UploadOutcome() -> impl IntoView {
+    let i18n = use_i18n();
+    let query = use_query_map();
+    let get = move |k: &str| query.read().get(k);
+    view! {
+        {move || get("readings").map(|r| {
+            let n: Vec<String> = r.split('-').map(str::to_owned).collect();
+            let at = |i: usize| n.get(i).cloned().unwrap_or_default();
+            view! {
+                <p class="notice ok" role="status" id="risk-readings-done">
+                    {i18n.t("risk.admin.readings_stored")} " " {at(0)} " · "
+                    {i18n.t("risk.admin.readings_duplicates")} " " {at(1)} " · "
+                    {i18n.t("risk.admin.readings_warnings")} " " {at(2)}
+                </p>
+            }
+        })}
+        {move || get("readings_rows").map(|r| view! {
+            <div class="notice error" role="alert" id="risk-readings-rows">
+                <p>{i18n.t("risk.admin.readings_refused")}</p>
+                <ul>
+                    {r.split(',').filter_map(|x| x.split_once(':')).map(|(line, why)| view! {
+                        <li>{i18n.t("risk.admin.line")} " " {line.to_owned()} "：" {i18n.tr(&format!("risk.reading.{why}"))}</li>
+                    }).collect_view()}
+                </ul>
+            </div>
+        })}
+        {move || get("outlines").map(|n| view! {
+            <p class="notice ok" role="status">{i18n.t("risk.admin.outlines_saved")} " " {n}</p>
+        })}
+        {move || get("upload_error").filter(|k| k.starts_with("err.")).map(|k| view! { <crate::pages::ErrorMessage key=k /> })}
+    }
+}
+
+/// 我的隐患提醒: the warnings on the signed-in account's own subjects
+/// (a property company's compound, an enterprise's site), what the
+/// platform did so far, and "已整改" with what they did.
+#[component]
+pub fn MyRiskPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let report = ServerAction::<RiskPartyReport>::new();
+    let data = Resource::new(move || report.version().get(), |_| risk_mine());
+    view! {
+        <section class="page risk">
+            <h1>{i18n.t("risk.mine.title")}</h1>
+            <p class="intro">{i18n.t("risk.mine.intro")}</p>
+            <ErrorNotice error=action_error(report) />
+            {move || report.value().get().and_then(|r| r.ok()).map(|_| view! {
+                <p class="notice" role="status">{i18n.t("risk.mine.reported")}</p>
+            })}
+            <Transition fallback=move || view! { <p>{i18n.t("page.loading")}</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Err(e) => view! { <crate::pages::ErrorMessage key=e.message_key() /> }.into_any(),
+                        Ok(list) if list.is_empty() => view! { <p class="empty">{i18n.t("risk.mine.empty")}</p> }.into_any(),
+                        Ok(list) => view! {
+                            <ul class="cards" id="risk-mine">
+                                {list.into_iter().map(|c| view! { <PartyCard c report /> }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn PartyCard(c: PartyItem, report: ServerAction<RiskPartyReport>) -> impl IntoView {
+    let i18n = use_i18n();
+    let id = c.id;
+    let field = format!("risk-report-{id}");
+    view! {
+        <li class="card risk-case" id=format!("risk-mine-{id}")>
+            <h2>{format!("{}｜{}", c.point, c.subject)}</h2>
+            <p class="meta">
+                <span class=format!("badge risk-{}", c.severity)>{i18n.t(severity_key(&c.severity))}</span>
+                " "
+                <span class="badge">{if c.open { i18n.t("risk.mine.open") } else { i18n.t("risk.closed") }}</span>
+                " " {i18n.t("risk.opened")} " " {c.opened.clone()}
+                {c.closed.clone().map(|d| view! { " · " {i18n.t("risk.mine.closed_at")} " " {d} })}
+            </p>
+            <p>{c.summary.clone()}</p>
+            <ol class="timeline">
+                {c.steps.into_iter().map(|(word, at)| view! {
+                    <li><strong>{word}</strong> " " <span class="meta">{at}</span></li>
+                }).collect_view()}
+            </ol>
+            {(c.open && !c.reported).then(|| view! {
+                <ActionForm action=report attr:class="stack">
+                    <input type="hidden" name="id" value=id.to_string() />
+                    <label for=field.clone()>{i18n.t("risk.mine.note")}</label>
+                    <textarea id=field.clone() name="note" rows="2" minlength="2" maxlength="500" required></textarea>
+                    <button type="submit">{i18n.t("risk.mine.report")}</button>
+                </ActionForm>
+            })}
+            {c.reported.then(|| view! { <p class="meta">{i18n.t("risk.mine.waiting")}</p> })}
+        </li>
     }
 }
 
@@ -391,6 +523,7 @@ pub fn RiskAdmin() -> impl IntoView {
                 <p class="notice ok" role="status">{i18n.t("risk.admin.outlines_saved")} " " {n}</p>
             })}
             {move || replay.value().get().and_then(|r| r.ok()).map(|r| view! { <ReplayResult r /> })}
+            <UploadOutcome />
             <Transition fallback=move || view! { <p>{i18n.t("page.loading")}</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
@@ -591,6 +724,14 @@ fn AdminBody(
                 </select>
                 <button type="submit">{i18n.t("risk.admin.new_source")}</button>
             </ActionForm>
+            // Plain forms (work without JavaScript): the server redirects
+            // back with the outcome.
+            <form method="post" action="/admin/risk/readings" enctype="multipart/form-data" class="stack card" id="risk-readings-upload">
+                <label for="rr-file">{i18n.t("risk.admin.readings_file")}</label>
+                <input id="rr-file" name="file" type="file" accept=".csv,.xlsx" required />
+                <p class="meta">{i18n.t("risk.admin.readings_hint")}</p>
+                <button type="submit" class="secondary">{i18n.t("risk.admin.readings_upload")}</button>
+            </form>
         </section>
         <section id="risk-admin-map">
             <h2>{i18n.t("risk.admin.map")}</h2>
@@ -599,6 +740,11 @@ fn AdminBody(
                 <textarea id="ro-geojson" name="geojson" rows="6" required></textarea>
                 <button type="submit">{i18n.t("risk.admin.save")}</button>
             </ActionForm>
+            <form method="post" action="/admin/risk/outlines" enctype="multipart/form-data" class="stack card" id="risk-outlines-upload">
+                <label for="ro-file">{i18n.t("risk.admin.geojson_file")}</label>
+                <input id="ro-file" name="file" type="file" accept=".geojson,.json,application/geo+json,application/json" required />
+                <button type="submit" class="secondary">{i18n.t("risk.admin.geojson_upload")}</button>
+            </form>
         </section>
     }
 }

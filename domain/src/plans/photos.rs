@@ -46,11 +46,7 @@ async fn check<C: sea_orm::ConnectionTrait>(
 /// one of their uploads is spent.
 pub async fn may_add(s: &Services, actor: &Principal, task_id: i64) -> DomainResult<()> {
     check(&s.db, actor, task_id).await?;
-    s.hit(
-        crate::ratelimit::Bucket::UploadAccount,
-        &actor.account_id.to_string(),
-    )
-    .await
+    photos::spend_upload(s, actor).await
 }
 
 /// Adds one photo, with an optional note, to the task's timeline: the
@@ -103,12 +99,7 @@ pub async fn add(
         Ok(line.id)
     }
     .await;
-    if result.is_err() {
-        for p in written {
-            let _ = tokio::fs::remove_file(p).await;
-        }
-    }
-    result
+    photos::kept_if_ok(result, written).await
 }
 
 /// A task photo in one of its sizes (plans are public).

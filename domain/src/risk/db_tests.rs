@@ -817,3 +817,183 @@ async fn warnings_massing_in_one_community_raise_a_systemic_one() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_responsible_party_sees_its_own_warnings_and_reports_back() {
+    for db in testdb::each().await {
+        let s = &db.s;
+        let (token, _, a, b) = setup(s).await;
+        // The demo's first compound answers through its property company.
+        let party = testdb::principal(s, "13800000006").await;
+        assert_eq!(a.contact_phone.as_deref(), Some(party.phone.as_str()));
+        let resident = testdb::principal(s, "13800000001").await;
+        ingest::ingest(
+            s,
+            &token,
+            &[
+                reading("p-1", &a.code, "ebike_charging.level", 95.0, 2),
+                reading("p-2", &b.code, "ebike_charging.level", 95.0, 2),
+            ],
+        )
+        .await
+        .unwrap();
+        let w = open_warning_of(s, a.id, "ebike_charging_level")
+            .await
+            .unwrap();
+        let other = open_warning_of(s, b.id, "ebike_charging_level")
+            .await
+            .unwrap();
+        // The party sees its own subject's warning only; a resident none.
+        let mine = party::my_cases(s, &party).await.unwrap();
+        assert_eq!(
+            mine.iter().map(|c| c.warning_id).collect::<Vec<_>>(),
+            vec![w.id],
+            "{}",
+            db.name
+        );
+        assert_eq!(mine[0].state, "open");
+        let kinds: Vec<&str> = mine[0].steps.iter().map(|x| x.kind.as_str()).collect();
+        assert_eq!(kinds, ["fired", "sms"], "{}", db.name);
+        assert!(!mine[0].reported);
+        assert!(party::my_cases(s, &resident).await.unwrap().is_empty());
+        // Another's warning, or someone not its party: not found.
+        for (who, id) in [(&party, other.id), (&resident, w.id), (&party, 999_999)] {
+            assert!(
+                matches!(
+                    party::report(s, who, id, "已经清理了").await,
+                    Err(DomainError::NotFound)
+                ),
+                "{}: {id}",
+                db.name
+            );
+        }
+        assert!(matches!(
+            party::report(s, &party, w.id, " ").await,
+            Err(DomainError::Validation { .. })
+        ));
+        // The report, its phone number masked; it replaces the call.
+        party::report(s, &party, w.id, "已拆除飞线，电话13912345678")
+            .await
+            .unwrap();
+        let note = risk_step::Entity::find()
+            .filter(risk_step::Column::WarningId.eq(w.id))
+            .filter(risk_step::Column::Kind.eq("party_report"))
+            .one(&s.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .note
+            .unwrap();
+        assert!(
+            note.contains("已拆除飞线") && !note.contains("13912345678"),
+            "{note}"
+        );
+        let after = risk_warning::Entity::find_by_id(w.id)
+            .one(&s.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(after.auto_step.as_deref(), Some("recheck"), "{}", db.name);
+        assert!(matches!(
+            party::report(s, &party, w.id, "再说一次").await,
+            Err(DomainError::Conflict("already_reported"))
+        ));
+        assert!(party::my_cases(s, &party).await.unwrap()[0].reported);
+        // The call falls due for the other subject only.
+        let t1 = daytime(clock::now() + Duration::minutes(11));
+        dispose::tick(s, t1, false).await.unwrap();
+        assert!(
+            sent(s, "voice", &party.phone).await.is_empty(),
+            "{}",
+            db.name
+        );
+        assert_eq!(
+            sent(s, "voice", b.contact_phone.as_deref().unwrap())
+                .await
+                .len(),
+            1
+        );
+        let audited = crate::entities::audit_log::Entity::find()
+            .filter(crate::entities::audit_log::Column::Action.eq("risk.party_report"))
+            .count(&s.db)
+            .await
+            .unwrap();
+        assert_eq!(audited, 1);
+    }
+}
+
+#[tokio::test]
+async fn a_case_photo_is_cleaned_and_shown_only_to_those_on_the_case() {
+    for db in testdb::each().await {
+        let s = &db.s;
+        let (token, _, a, _) = setup(s).await;
+        let grid = testdb::principal(s, "13800000004").await;
+        let resident = testdb::principal(s, "13800000001").await;
+        let officer = testdb::principal(s, "13800000003").await;
+        ingest::ingest(
+            s,
+            &token,
+            &[reading("g-1", &a.code, "gas_leak.level", 96.0, 1)],
+        )
+        .await
+        .unwrap();
+        let w = open_warning_of(s, a.id, "gas_leak_level").await.unwrap();
+        let jpeg = crate::photos::tests::jpeg_with_exif(64, 48);
+        // Not on the case: not found, before any byte is read.
+        assert!(matches!(
+            photos::may_add(s, &resident, w.id).await,
+            Err(DomainError::NotFound)
+        ));
+        photos::may_add(s, &grid, w.id).await.unwrap();
+        // Not a picture: refused, nothing stored.
+        assert!(
+            photos::add(s, &grid, w.id, b"%PDF-1.7 not a photo", "")
+                .await
+                .is_err()
+        );
+        let id = photos::add(s, &grid, w.id, &jpeg, "燃气阀门处，电话13912345678")
+            .await
+            .unwrap();
+        let view = dispose::warning(s, &grid, w.id).await.unwrap();
+        let st = view.steps.iter().find(|x| x.kind == "photo").unwrap();
+        assert_eq!(st.photo, Some(id));
+        assert!(!st.note.as_deref().unwrap().contains("13912345678"));
+        assert_eq!(
+            view.steps.iter().filter(|x| x.photo.is_some()).count(),
+            1,
+            "{}",
+            db.name
+        );
+        // The grid worker and the street see it, cleaned of EXIF and the
+        // trailer; a resident and nobody at all do not.
+        for who in [&grid, &officer] {
+            let bytes = photos::read(s, Some(who), id, crate::photos::Size::Full)
+                .await
+                .unwrap();
+            assert_eq!(
+                crate::photos::sniff(&bytes),
+                Some(crate::photos::Kind::Jpeg)
+            );
+            assert!(!bytes.windows(4).any(|x| x == b"Exif"));
+            assert!(!bytes.windows(14).any(|x| x == b"HIDDEN-TRAILER"));
+        }
+        for who in [Some(&resident), None] {
+            assert!(matches!(
+                photos::read(s, who, id, crate::photos::Size::Thumb).await,
+                Err(DomainError::NotFound)
+            ));
+        }
+        // A step that is no photo is no photo.
+        let fired = risk_step::Entity::find()
+            .filter(risk_step::Column::WarningId.eq(w.id))
+            .filter(risk_step::Column::Kind.eq("fired"))
+            .one(&s.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(matches!(
+            photos::read(s, Some(&grid), fired.id, crate::photos::Size::Full).await,
+            Err(DomainError::NotFound)
+        ));
+    }
+}

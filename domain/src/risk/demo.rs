@@ -348,7 +348,13 @@ pub async fn seed(s: &Services) -> DomainResult<()> {
                     community_id: Some(c.community_id),
                     compound_id: Some(c.id),
                     industry: None,
-                    contact_phone: Some(format!("1390000{:04}", i + 1)),
+                    // The first compound's property company (a demo account)
+                    // answers for it: it sees its warnings on /me/risk.
+                    contact_phone: Some(if i == 0 {
+                        "13800000006".to_owned()
+                    } else {
+                        format!("1390000{:04}", i + 1)
+                    }),
                 },
             )
             .await?;

@@ -30,7 +30,7 @@ fn open_key(model_key: &str, subject_id: i64) -> String {
     format!("{model_key}:{subject_id}")
 }
 
-async fn step<C: ConnectionTrait>(
+pub(crate) async fn step<C: ConnectionTrait>(
     conn: &C,
     warning_id: i64,
     kind: &str,
@@ -44,11 +44,35 @@ async fn step<C: ConnectionTrait>(
         note: Set(note.map(|n| n.chars().take(NOTE_MAX).collect())),
         actor_id: Set(actor),
         at: Set(at),
+        photo: Set(None),
         ..Default::default()
     }
     .insert(conn)
     .await?;
     Ok(())
+}
+
+/// A `photo` step naming its file; returns the step's id.
+pub(crate) async fn step_with_photo<C: ConnectionTrait>(
+    conn: &C,
+    warning_id: i64,
+    note: Option<String>,
+    actor: Option<i64>,
+    file: &str,
+    at: DateTime<Utc>,
+) -> DomainResult<i64> {
+    let row = risk_step::ActiveModel {
+        warning_id: Set(warning_id),
+        kind: Set("photo".to_owned()),
+        note: Set(note.map(|n| n.chars().take(NOTE_MAX).collect())),
+        actor_id: Set(actor),
+        at: Set(at),
+        photo: Set(Some(file.to_owned())),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(row.id)
 }
 
 /// Accounts that answer for a subject's place: its compound's grid
@@ -424,6 +448,8 @@ pub fn step_word(kind: &str) -> &'static str {
         "arrived" => "到达现场",
         "handled" => "处置反馈",
         "closed" => "关闭",
+        "photo" => "现场照片",
+        "party_report" => "责任方反馈",
         _ => "其他",
     }
 }
@@ -556,7 +582,7 @@ async fn machine_step(s: &Services, id: i64, now: DateTime<Utc>) -> DomainResult
 }
 
 /// The model version a warning was raised under.
-async fn spec_of<C: ConnectionTrait>(
+pub(crate) async fn spec_of<C: ConnectionTrait>(
     conn: &C,
     w: &risk_warning::Model,
 ) -> DomainResult<(risk_model::Model, model::Spec)> {
@@ -954,7 +980,7 @@ pub async fn voice_answer_at(
 /// Whether `actor` answers for (sees and works on) this warning: admins and
 /// the street office all; staff their community's; grid workers their
 /// compounds'; a department its risk points'.
-async fn may_work_on<C: ConnectionTrait>(
+pub(crate) async fn may_work_on<C: ConnectionTrait>(
     conn: &C,
     actor: &Principal,
     w: &risk_warning::Model,
@@ -1119,6 +1145,8 @@ pub struct StepView {
     pub word: String,
     pub note: Option<String>,
     pub at: DateTime<Utc>,
+    /// The step's id when it carries a photo (`/media/risk-photos/{id}`).
+    pub photo: Option<i64>,
 }
 
 /// A warning with why it fired and every step so far.
@@ -1158,6 +1186,7 @@ pub async fn warning(s: &Services, actor: &Principal, id: i64) -> DomainResult<W
             // Call ids are the gateway's business.
             note: st.note.filter(|n| !n.starts_with("call:")),
             at: st.at,
+            photo: st.photo.is_some().then_some(st.id),
         })
         .collect();
     let views = sla::views_in(&s.db, &w.case_id.into_iter().collect::<Vec<_>>()).await?;

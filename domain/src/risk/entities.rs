@@ -225,6 +225,8 @@ pub mod risk_step {
         pub note: Option<String>,
         pub actor_id: Option<i64>,
         pub at: DateTimeUtc,
+        /// A photo's file (`crate::photos`), on a `photo` step.
+        pub photo: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -274,11 +274,6 @@ pub(crate) async fn ingest_from(
             .exec_without_returning(&txn)
             .await?;
     }
-    risk_source::Entity::update_many()
-        .col_expr(risk_source::Column::LastSeenAt, Some(now).into())
-        .filter(risk_source::Column::Id.eq(source.id))
-        .exec(&txn)
-        .await?;
     // Each subject and indicator touched, with its latest reading time.
     let mut touched: HashMap<(i64, String), DateTime<Utc>> = HashMap::new();
     for p in &fresh {
@@ -294,6 +289,24 @@ pub(crate) async fn ingest_from(
         report.warnings_opened = evaluate(s, &txn, &models, &touched, &by_id, now).await?;
     }
     txn.commit().await?;
+    // When the source was last heard from: outside the batch's transaction
+    // (every batch of a source would otherwise queue on its one row), and
+    // written at most once a minute.
+    if source
+        .last_seen_at
+        .is_none_or(|t| now - t >= Duration::minutes(1))
+    {
+        risk_source::Entity::update_many()
+            .col_expr(risk_source::Column::LastSeenAt, Some(now).into())
+            .filter(risk_source::Column::Id.eq(source.id))
+            .filter(
+                sea_orm::Condition::any()
+                    .add(risk_source::Column::LastSeenAt.is_null())
+                    .add(risk_source::Column::LastSeenAt.lt(now - Duration::minutes(1))),
+            )
+            .exec(&s.db)
+            .await?;
+    }
     Ok(Outcome::Stored(report))
 }
 
@@ -486,10 +499,8 @@ pub async fn import_file(
     file_name: &str,
     bytes: Vec<u8>,
 ) -> DomainResult<Outcome> {
-    if let Some(a) = actor
-        && !super::sees_all(a)
-    {
-        return Err(DomainError::Forbidden);
+    if let Some(a) = actor {
+        may_import(a)?;
     }
     let table = crate::import::read_table_off_runtime(file_name.to_owned(), bytes).await?;
     let col = |field: &str| -> Option<usize> {
@@ -577,6 +588,15 @@ pub async fn import_file(
         txn.commit().await?;
     }
     Ok(Outcome::Stored(total))
+}
+
+/// Whether `actor` may import readings files (admins and the street office).
+pub fn may_import(actor: &crate::Principal) -> DomainResult<()> {
+    if super::sees_all(actor) {
+        Ok(())
+    } else {
+        Err(DomainError::Forbidden)
+    }
 }
 
 /// A source of Hongcha's own (file imports, opinion signals): found by name

@@ -22,6 +22,8 @@ pub mod dispose;
 pub(crate) mod entities;
 pub mod ingest;
 pub mod model;
+pub mod party;
+pub mod photos;
 pub mod portrait;
 pub mod signals;
 

@@ -362,7 +362,7 @@ pub async fn set_outlines(
 
 /// Fictional outlines for the demo: the communities side by side, each
 /// compound a block inside its community. Only when none are stored.
-pub(crate) async fn demo_outlines<C: ConnectionTrait>(conn: &C) -> DomainResult<String> {
+pub async fn demo_outlines<C: ConnectionTrait>(conn: &C) -> DomainResult<String> {
     let communities = entities::community::Entity::find().all(conn).await?;
     let compounds = entities::compound::Entity::find().all(conn).await?;
     let (x0, y0, w, h) = (120.150, 30.320, 0.012, 0.016);
