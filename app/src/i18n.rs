@@ -440,6 +440,7 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("admin.scope.street", "街道", "Street"),
     ("admin.scope.community", "社区", "Community"),
     ("admin.scope.compound", "小区", "Compound"),
+    ("admin.scope.building", "楼宇", "Building"),
     ("admin.empty", "没有找到账号。", "No accounts found."),
     ("role.resident", "居民", "Resident"),
     ("role.staff", "社区工作人员", "Community staff"),
@@ -449,6 +450,8 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("role.enterprise", "企业", "Enterprise"),
     ("role.supervisor", "监督员", "Supervisor"),
     ("role.admin", "管理员", "Administrator"),
+    ("role.building_manager", "楼管员", "Building manager"),
+    ("role.property", "物业", "Property company"),
     (
         "page.forbidden",
         "您没有进入这里的权限。",
@@ -1026,6 +1029,7 @@ const TABLES: &[&[(&str, &str, &str)]] = &[
     crate::plans::i18n::MESSAGES,
     crate::reports::i18n::MESSAGES,
     crate::risk::i18n::MESSAGES,
+    crate::enterprise::i18n::MESSAGES,
 ];
 
 /// Looks up `key`; unknown keys come back as the key itself, so a missing

@@ -7,6 +7,7 @@ pub mod api;
 pub mod api_admin;
 pub mod api_import;
 pub mod api_opinions;
+pub mod enterprise;
 pub mod i18n;
 pub mod meetings;
 pub mod model;
@@ -121,6 +122,15 @@ lazy_pages! {
     RiskWarningRoute => risk::RiskWarningPage,
     RiskAdminRoute => risk::RiskAdmin,
     MyRiskRoute => risk::MyRiskPage,
+    EntHomeRoute => enterprise::EnterpriseHome,
+    EntSpaceRoute => enterprise::SpacePage,
+    EntServicesRoute => enterprise::ServicesPage,
+    EntRegisterRoute => enterprise::RegisterPage,
+    EntFileRoute => enterprise::EnterpriseFilePage,
+    EntQueueRoute => enterprise::QueuePage,
+    EntLeasesRoute => enterprise::LeasesPage,
+    EntPoliciesRoute => enterprise::PoliciesPage,
+    EntDashboardRoute => enterprise::DashboardPage,
 }
 
 #[component]
@@ -183,6 +193,15 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/sla") view={Lazy::<SlaAdminRoute>::new()} />
                     <Route path=path!("/me") view={Lazy::<ResidentHomeRoute>::new()} />
                     <Route path=path!("/me/risk") view={Lazy::<MyRiskRoute>::new()} />
+                    <Route path=path!("/enterprise") view={Lazy::<EntHomeRoute>::new()} />
+                    <Route path=path!("/enterprise/space") view={Lazy::<EntSpaceRoute>::new()} />
+                    <Route path=path!("/enterprise/services") view={Lazy::<EntServicesRoute>::new()} />
+                    <Route path=path!("/enterprise/register") view={Lazy::<EntRegisterRoute>::new()} />
+                    <Route path=path!("/enterprise/register/:id") view={Lazy::<EntFileRoute>::new()} />
+                    <Route path=path!("/enterprise/requests") view={Lazy::<EntQueueRoute>::new()} />
+                    <Route path=path!("/enterprise/leases") view={Lazy::<EntLeasesRoute>::new()} />
+                    <Route path=path!("/enterprise/policies") view={Lazy::<EntPoliciesRoute>::new()} />
+                    <Route path=path!("/enterprise/dashboard") view={Lazy::<EntDashboardRoute>::new()} />
                     <Route path=path!("/email/confirm") view={Lazy::<EmailConfirmRoute>::new()} />
                     <Route path=path!("/staff") view={Lazy::<StaffPanelRoute>::new()} />
                     <Route path=path!("/staff/import") view={Lazy::<ImportRoute>::new()} />

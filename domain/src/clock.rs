@@ -19,6 +19,17 @@ pub fn china_day(at: DateTime<Utc>) -> String {
     at.with_timezone(&china).format("%Y-%m-%d").to_string()
 }
 
+/// The calendar date of `at` in China time (UTC+8).
+pub fn china_date(at: DateTime<Utc>) -> chrono::NaiveDate {
+    let china = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
+    at.with_timezone(&china).date_naive()
+}
+
+/// Today in China.
+pub fn china_today() -> chrono::NaiveDate {
+    china_date(now())
+}
+
 /// A China-time `YYYY-MM-DDTHH:MM` (an HTML `datetime-local` value) or
 /// `YYYY-MM-DD HH:MM` as an instant.
 pub fn parse_china_local(s: &str) -> Option<DateTime<Utc>> {

@@ -12,6 +12,7 @@ pub mod clock;
 pub mod comments;
 pub mod crawl;
 pub mod db;
+pub mod enterprise;
 pub(crate) mod entities;
 pub mod error;
 pub mod evaluation;

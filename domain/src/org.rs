@@ -73,6 +73,13 @@ pub(crate) async fn compound_exists<C: ConnectionTrait>(conn: &C, id: i64) -> Do
         .is_some_and(|c| c.retired_at.is_none()))
 }
 
+pub(crate) async fn building_exists<C: ConnectionTrait>(conn: &C, id: i64) -> DomainResult<bool> {
+    Ok(crate::entities::building::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .is_some())
+}
+
 pub(crate) async fn find_or_create_street<C: ConnectionTrait>(
     conn: &C,
     name: &str,
@@ -193,6 +200,14 @@ pub(crate) async fn scope_options<C: ConnectionTrait>(conn: &C) -> DomainResult<
     out.extend(compounds.iter().map(|c| ScopeOption {
         scope: Scope::Compound(c.id),
         label: format!("{} · {}", community_label(c.community_id), c.name),
+    }));
+    let buildings = crate::entities::building::Entity::find()
+        .order_by_asc(crate::entities::building::Column::Id)
+        .all(conn)
+        .await?;
+    out.extend(buildings.iter().map(|b| ScopeOption {
+        scope: Scope::Building(b.id),
+        label: format!("{} · {}", community_label(b.community_id), b.name),
     }));
     Ok(out)
 }

@@ -4,8 +4,8 @@
 //! (one row per unified social credit code, its check recorded, a review
 //! state, lease and figures), tags (from rules or by hand), the accounts
 //! an enterprise answers through, policies 惠企政策 with criteria as data
-//! and versions, each enterprise's match against each policy with its
-//! reasons, pushes (once per policy version), lease warnings 红黄蓝 (one
+//! and versions (each enterprise's match, with its reasons, is worked out
+//! when asked), pushes (once per policy version), lease warnings 红黄蓝 (one
 //! per lease end), visits 走楼访企, requests 企业诉求 (a case on the SLA
 //! engine) and the directory of service providers and funding (找服务 /
 //! 找资金). The SLA policy requests run under is data in `sla_policy`.
@@ -102,7 +102,6 @@ const TABLES: &[&str] = &[
     "ent_visit",
     "ent_lease_alert",
     "ent_push",
-    "ent_match",
     "ent_policy",
     "ent_member",
     "ent_tag",
@@ -268,37 +267,6 @@ impl MigrationTrait for Migration {
                 ts("created_at"),
                 ts("updated_at"),
             ],
-        )
-        .await?;
-        table(
-            m,
-            "ent_match",
-            vec![
-                id(),
-                big("enterprise_id"),
-                big("policy_id"),
-                int("version"),
-                // eligible | ineligible | unknown
-                s("state", 12),
-                // JSON: the failed criteria, or the missing fields.
-                txt("reasons"),
-            ],
-        )
-        .await?;
-        index(
-            m,
-            "ent_match_one",
-            "ent_match",
-            &["enterprise_id", "policy_id"],
-            true,
-        )
-        .await?;
-        index(
-            m,
-            "ent_match_policy",
-            "ent_match",
-            &["policy_id", "state"],
-            false,
         )
         .await?;
         table(

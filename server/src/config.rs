@@ -58,6 +58,9 @@ pub struct Config {
     /// that fell due (default 5; 0 = never). Absence and compound models
     /// are checked every twelfth run.
     pub risk_tick_seconds: u64,
+    /// 红黄蓝: months ahead a lease end turns red, yellow and blue
+    /// (`HONGCHA_LEASE_WARNING_MONTHS=1,2,3`, the default).
+    pub lease_warning_months: [u32; 3],
     /// A rated plan reopens when residents' average is below this
     /// (default 3) or at least this share rated 1–2 (default 0.3).
     pub reopen_below: f64,
@@ -152,6 +155,7 @@ impl Default for Config {
             resident_key: None,
             sla_sweep_seconds: 60,
             risk_tick_seconds: 5,
+            lease_warning_months: domain::enterprise::rules::DEFAULT_MONTHS,
             reopen_below: 3.0,
             reopen_dissatisfied: 0.3,
             plan_min_ratings: 1,
@@ -246,6 +250,21 @@ impl Config {
         }
         if let Some(v) = get("HONGCHA_RISK_TICK_SECONDS") {
             self.risk_tick_seconds = parse("HONGCHA_RISK_TICK_SECONDS", v)?;
+        }
+        if let Some(v) = get("HONGCHA_LEASE_WARNING_MONTHS") {
+            let m: Vec<u32> = v
+                .split(',')
+                .map(|x| x.trim().parse::<u32>())
+                .collect::<Result<_, _>>()
+                .map_err(|e| anyhow::anyhow!("HONGCHA_LEASE_WARNING_MONTHS: {e}"))?;
+            match m[..] {
+                [r, y, b] if 0 < r && r < y && y < b && b <= 24 => {
+                    self.lease_warning_months = [r, y, b]
+                }
+                _ => anyhow::bail!(
+                    "HONGCHA_LEASE_WARNING_MONTHS: three rising month counts up to 24, like 1,2,3"
+                ),
+            }
         }
         if let Some(v) = get("HONGCHA_HEAT_EVERY_MINUTES") {
             self.heat_every_minutes = parse("HONGCHA_HEAT_EVERY_MINUTES", v)?;

@@ -20,6 +20,7 @@ pub struct Jobs {
     heat_every: Option<Duration>,
     sla_every: Option<Duration>,
     risk_every: Option<Duration>,
+    lease_months: [u32; 3],
     database_url: String,
     pub hub: crate::live::Hub,
 }
@@ -111,6 +112,7 @@ impl Jobs {
                 .then(|| Duration::from_secs(cfg.heat_every_minutes.saturating_mul(60))),
             sla_every: (cfg.sla_sweep_seconds > 0)
                 .then(|| Duration::from_secs(cfg.sla_sweep_seconds)),
+            lease_months: cfg.lease_warning_months,
             risk_every: (cfg.risk_tick_seconds > 0)
                 .then(|| Duration::from_secs(cfg.risk_tick_seconds)),
             database_url: cfg.database_url.clone(),
@@ -383,6 +385,7 @@ impl Jobs {
         let snapshots = {
             let services = self.services.clone();
             let holder = self.holder.clone();
+            let lease_months = self.lease_months;
             tokio::spawn(async move {
                 let mut tick = tokio::time::interval(Duration::from_secs(3600));
                 loop {
@@ -402,6 +405,27 @@ impl Jobs {
                         }
                         Ok(false) => {}
                         Err(e) => tracing::error!(error = %e, "reports lease failed"),
+                    }
+                    // 红黄蓝 lease warnings, as of today in China: the run is
+                    // idempotent, so an hourly one keeps the day's colours.
+                    match domain::jobs::try_lease(&services, "leases", &holder, ttl).await {
+                        Ok(true) => {
+                            match domain::enterprise::lease::run(
+                                &services,
+                                domain::clock::china_today(),
+                                lease_months,
+                            )
+                            .await
+                            {
+                                Ok(r) if r.opened + r.changed > 0 => {
+                                    tracing::info!(?r, "lease warnings")
+                                }
+                                Ok(_) => {}
+                                Err(e) => tracing::error!(error = %e, "lease warnings failed"),
+                            }
+                        }
+                        Ok(false) => {}
+                        Err(e) => tracing::error!(error = %e, "leases lease failed"),
                     }
                 }
             })

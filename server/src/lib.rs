@@ -213,6 +213,10 @@ pub fn router(
                 .layer(DefaultBodyLimit::max(domain::photos::MAX_BYTES + 64 * 1024)),
         )
         .route(
+            "/enterprise/register/upload",
+            post(media::upload_register).layer(DefaultBodyLimit::max(import_limit)),
+        )
+        .route(
             "/admin/risk/readings",
             post(media::upload_risk_readings).layer(DefaultBodyLimit::max(import_limit)),
         )
@@ -243,6 +247,7 @@ pub fn router(
         .route("/media/task-photos/{id}", get(media::task_photo))
         .route("/media/risk-photos/{id}", get(media::risk_photo))
         .route("/reports/export", get(media::report_file))
+        .route("/enterprise/dashboard/export", get(media::dashboard_file))
         // The site's files: conditional requests answered with 304, and a
         // `.br` / `.gz` file next to one is sent instead when accepted.
         .route(

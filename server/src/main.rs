@@ -83,6 +83,12 @@ enum Command {
         #[command(subcommand)]
         command: RiskCommand,
     },
+    /// Enterprise service: import the register, re-match policies, run the
+    /// lease warnings.
+    Enterprise {
+        #[command(subcommand)]
+        command: EnterpriseCommand,
+    },
     /// Create an administrator (or reset one's password). The password is
     /// read from HONGCHA_ADMIN_PASSWORD, else generated and printed.
     CreateAdmin {
@@ -123,6 +129,25 @@ enum RiskCommand {
         #[arg(long, default_value_t = 30)]
         days: i64,
     },
+}
+
+#[derive(Subcommand)]
+enum EnterpriseCommand {
+    /// Import enterprises from a CSV or XLSX file (统一社会信用代码, 企业名称,
+    /// … as the web import guesses them): every row checked first, errors by
+    /// row; re-importing updates by credit code. Prints the per-row report,
+    /// flagged credit codes included.
+    Import {
+        file: std::path::PathBuf,
+        /// Check and report only; store nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Judge every open policy against every enterprise and push what fits
+    /// (once per policy version).
+    Rematch,
+    /// The lease warnings (red / yellow / blue) as of today, China time.
+    Leases,
 }
 
 #[derive(Subcommand)]
@@ -184,6 +209,9 @@ async fn main() -> anyhow::Result<()> {
             domain::risk::demo::seed_warnings(&services)
                 .await
                 .context("loading the demo risk warnings")?;
+            let more = domain::enterprise::demo::seed(&services, fixed.as_deref())
+                .await
+                .context("loading the demo enterprise service")?;
             let opinions = domain::seed::seed_demo_street(&services)
                 .await
                 .context("loading demo opinions")?;
@@ -197,7 +225,7 @@ async fn main() -> anyhow::Result<()> {
                 domain::seed::STREET
             );
             println!("演示账号（仅供演示）demo accounts (demo only):");
-            for a in accounts {
+            for a in accounts.into_iter().chain(more) {
                 println!(
                     "  {:<15} {:<10} 手机 {}  密码 {}",
                     a.role.as_str(),
@@ -273,6 +301,89 @@ async fn main() -> anyhow::Result<()> {
                 }
                 RiskCommand::Replay { model, days } => {
                     let r = domain::risk::replay_model(&services, None, model, days).await?;
+                    println!("{}", serde_json::to_string_pretty(&r)?);
+                }
+            }
+            Ok(())
+        }
+        Command::Enterprise { command } => {
+            let db = open_database(&cfg).await?;
+            let services = domain::Services::new(db, cfg.settings());
+            match command {
+                EnterpriseCommand::Import { file, dry_run } => {
+                    let name = file
+                        .file_name()
+                        .and_then(|n| n.to_str())
+                        .unwrap_or_default()
+                        .to_owned();
+                    let bytes = std::fs::read(&file)
+                        .with_context(|| format!("reading {}", file.display()))?;
+                    let table = domain::import::read_table_off_runtime(name, bytes).await?;
+                    let r = domain::enterprise::register::import(
+                        &services,
+                        None,
+                        &table,
+                        &Default::default(),
+                        dry_run,
+                    )
+                    .await?;
+                    for e in &r.errors {
+                        eprintln!("第 {} 行 row {}: {} {}", e.row, e.row, e.field, e.rule);
+                    }
+                    for f in &r.flagged {
+                        println!(
+                            "第 {} 行 row {}: 信用代码待复核 credit code flagged {} ({}{})",
+                            f.row,
+                            f.row,
+                            f.credit_code,
+                            f.problem,
+                            f.expected
+                                .map(|c| format!(", 校验位应为 expected {c}"))
+                                .unwrap_or_default()
+                        );
+                    }
+                    for c in &r.changes {
+                        println!(
+                            "第 {} 行 row {}: 更新 updated {} {}: {}",
+                            c.row,
+                            c.row,
+                            c.credit_code,
+                            c.name,
+                            c.fields.join(", ")
+                        );
+                    }
+                    if !r.errors.is_empty() {
+                        anyhow::bail!(
+                            "{} 处错误，未导入任何企业 ({} errors, nothing stored)",
+                            r.errors.len(),
+                            r.errors.len()
+                        );
+                    }
+                    println!(
+                        "{}共 {} 行 rows：新增 created {}，更新 updated {}，未变 unchanged {}，待复核信用代码 flagged {}",
+                        if r.dry_run {
+                            "（试运行，未保存 dry run, nothing stored）"
+                        } else {
+                            ""
+                        },
+                        r.rows,
+                        r.created,
+                        r.updated,
+                        r.unchanged,
+                        r.flagged.len()
+                    );
+                }
+                EnterpriseCommand::Rematch => {
+                    let r = domain::enterprise::policy::rematch(&services, None).await?;
+                    println!("{}", serde_json::to_string_pretty(&r)?);
+                }
+                EnterpriseCommand::Leases => {
+                    let r = domain::enterprise::lease::run(
+                        &services,
+                        domain::clock::china_today(),
+                        cfg.lease_warning_months,
+                    )
+                    .await?;
                     println!("{}", serde_json::to_string_pretty(&r)?);
                 }
             }

@@ -395,6 +395,86 @@ pub async fn upload_risk_outlines(
     }
 }
 
+/// `POST /enterprise/register/upload` (multipart, field `file`: CSV or
+/// XLSX): keeps the register file and sends the street office on to its
+/// preview.
+pub async fn upload_register(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    form: Multipart,
+) -> Response {
+    let page = "/enterprise/register";
+    let actor = match principal(&st, &headers).await {
+        Ok(Some(p)) => p,
+        Ok(None) => return answer(&headers, page, Err(domain::DomainError::Unauthenticated)),
+        Err(r) => return r,
+    };
+    let result = async {
+        // (Who may import is decided in `domain`; it reads no file first.)
+        domain::enterprise::register::may_import(&actor)?;
+        let mut files = files(form, "file", 1).await?;
+        let (name, bytes) = files
+            .pop()
+            .ok_or(domain::DomainError::validation("file", "empty"))?;
+        domain::enterprise::register::stash(&st.services, &actor, &name, bytes).await
+    }
+    .await;
+    match result {
+        Ok(token) if !wants_json(&headers) => {
+            Redirect::to(&format!("{page}?file={token}#ent-import-preview")).into_response()
+        }
+        Ok(token) => axum::Json(serde_json::json!({ "file": token })).into_response(),
+        Err(e) => answer(&headers, page, Err(e)),
+    }
+}
+
+/// `GET /enterprise/dashboard/export?year=`: the economic dashboard as
+/// XLSX, for the street office.
+pub async fn dashboard_file(
+    State(st): State<AppState>,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let actor = match principal(&st, &headers).await {
+        Ok(Some(p)) => p,
+        Ok(None) => return error_response(domain::DomainError::Unauthenticated),
+        Err(r) => return r,
+    };
+    let year = q
+        .get("year")
+        .and_then(|y| y.parse::<i32>().ok())
+        .unwrap_or_else(|| {
+            domain::clock::china_day(domain::clock::now())[..4]
+                .parse()
+                .unwrap_or(2026)
+        });
+    let result = async {
+        let d = domain::enterprise::dashboard::dashboard(&st.services, &actor, year).await?;
+        domain::enterprise::dashboard::xlsx(&d)
+    }
+    .await;
+    match result {
+        Ok(bytes) => {
+            let mut res = bytes.into_response();
+            let h = res.headers_mut();
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                ),
+            );
+            if let Ok(v) =
+                HeaderValue::from_str(&format!("attachment; filename=\"economy-{year}.xlsx\""))
+            {
+                h.insert(header::CONTENT_DISPOSITION, v);
+            }
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            res
+        }
+        Err(e) => error_response(e),
+    }
+}
+
 #[derive(serde::Deserialize)]
 pub struct ReportQuery {
     format: Option<String>,

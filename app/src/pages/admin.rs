@@ -7,7 +7,7 @@ use crate::i18n::use_i18n;
 use crate::model::{AccountView, CategoryView, CrawlSourceView, OrgUnitView, ScopeView};
 use crate::{api, api_admin};
 
-const ROLES: [&str; 8] = [
+const ROLES: [&str; 10] = [
     "resident",
     "staff",
     "street_officer",
@@ -16,6 +16,8 @@ const ROLES: [&str; 8] = [
     "enterprise",
     "supervisor",
     "admin",
+    "building_manager",
+    "property",
 ];
 
 #[component]

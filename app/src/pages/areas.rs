@@ -129,6 +129,7 @@ pub fn StaffPanel() -> impl IntoView {
                 <A href="/staff/agenda">{i18n.t("agenda.title")}</A>
                 <A href="/reports">{i18n.t("report.title")}</A>
                 <A href="/risk">{i18n.t("risk.overview.title")}</A>
+                <A href="/enterprise/register">{i18n.t("ent.register.title")}</A>
             </nav>
             <section>
                 <h2 id="queue-title">{i18n.t("staff.queue")}</h2>
@@ -156,6 +157,10 @@ pub fn StreetArea() -> impl IntoView {
                 <A href="/reports" attr:class="button" attr:id="open-report">{i18n.t("report.link")}</A>
                 " "
                 <A href="/risk" attr:class="button secondary" attr:id="open-risk">{i18n.t("risk.overview.title")}</A>
+                " "
+                <A href="/enterprise/dashboard" attr:class="button secondary" attr:id="open-economy">{i18n.t("ent.dash.title")}</A>
+                " "
+                <A href="/enterprise/register" attr:class="button secondary" attr:id="open-register">{i18n.t("ent.register.title")}</A>
             </p>
             <section class="card">
                 <h2>{i18n.t("street.communities")}</h2>
@@ -184,6 +189,8 @@ pub fn TaskInbox() -> impl IntoView {
             <nav class="subnav" aria-label=i18n.t("tasks.title")>
                 <A href="/tasks/risk" attr:id="open-risk-cases">{i18n.t("risk.cases.title")}</A>
                 <A href="/risk">{i18n.t("risk.overview.title")}</A>
+                <A href="/enterprise/leases" attr:id="open-leases">{i18n.t("ent.leases.title")}</A>
+                <A href="/enterprise" attr:id="open-enterprise">{i18n.t("ent.title")}</A>
             </nav>
             <section class="card">
                 <p class="empty">{i18n.t("tasks.empty")}</p>

@@ -22,10 +22,14 @@ pub enum Role {
     Supervisor,
     /// 系统管理员
     Admin,
+    /// 楼管员: a building's manager (企服通)
+    BuildingManager,
+    /// 物业: a building's property company (企服通)
+    Property,
 }
 
 impl Role {
-    pub const ALL: [Role; 8] = [
+    pub const ALL: [Role; 10] = [
         Role::Resident,
         Role::Staff,
         Role::StreetOfficer,
@@ -34,6 +38,8 @@ impl Role {
         Role::Enterprise,
         Role::Supervisor,
         Role::Admin,
+        Role::BuildingManager,
+        Role::Property,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -46,6 +52,8 @@ impl Role {
             Role::Enterprise => "enterprise",
             Role::Supervisor => "supervisor",
             Role::Admin => "admin",
+            Role::BuildingManager => "building_manager",
+            Role::Property => "property",
         }
     }
 
@@ -63,6 +71,7 @@ impl Role {
             Role::StreetOfficer | Role::Supervisor => "street",
             Role::GridWorker => "compound",
             Role::Department | Role::Enterprise | Role::Admin => "global",
+            Role::BuildingManager | Role::Property => "building",
         }
     }
 
@@ -72,7 +81,11 @@ impl Role {
             Role::Resident => Area::Resident,
             Role::Staff => Area::Staff,
             Role::StreetOfficer => Area::Street,
-            Role::GridWorker | Role::Department | Role::Enterprise => Area::Tasks,
+            Role::GridWorker
+            | Role::Department
+            | Role::Enterprise
+            | Role::BuildingManager
+            | Role::Property => Area::Tasks,
             Role::Supervisor => Area::Audit,
             Role::Admin => Area::Admin,
         }
@@ -86,6 +99,8 @@ pub enum Scope {
     Community(i64),
     Street(i64),
     Compound(i64),
+    /// A building 楼宇 (企服通's building managers and property companies).
+    Building(i64),
     Global,
 }
 
@@ -95,13 +110,17 @@ impl Scope {
             Scope::Community(_) => "community",
             Scope::Street(_) => "street",
             Scope::Compound(_) => "compound",
+            Scope::Building(_) => "building",
             Scope::Global => "global",
         }
     }
 
     pub fn id(self) -> i64 {
         match self {
-            Scope::Community(id) | Scope::Street(id) | Scope::Compound(id) => id,
+            Scope::Community(id)
+            | Scope::Street(id)
+            | Scope::Compound(id)
+            | Scope::Building(id) => id,
             Scope::Global => 0,
         }
     }
@@ -111,6 +130,7 @@ impl Scope {
             "community" => Ok(Scope::Community(id)),
             "street" => Ok(Scope::Street(id)),
             "compound" => Ok(Scope::Compound(id)),
+            "building" => Ok(Scope::Building(id)),
             "global" => Ok(Scope::Global),
             _ => Err(DomainError::validation("scope", "invalid")),
         }

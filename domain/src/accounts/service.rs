@@ -690,6 +690,7 @@ async fn check_scope<C: ConnectionTrait>(conn: &C, role: Role, scope: Scope) -> 
         Scope::Community(id) => org::community_exists(conn, id).await?,
         Scope::Street(id) => org::street_exists(conn, id).await?,
         Scope::Compound(id) => org::compound_exists(conn, id).await?,
+        Scope::Building(id) => org::building_exists(conn, id).await?,
         Scope::Global => true,
     };
     if exists {

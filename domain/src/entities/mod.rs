@@ -4,6 +4,8 @@
 pub mod account;
 pub mod audit_head;
 pub mod audit_log;
+pub mod building;
+pub mod building_unit;
 pub mod category;
 pub mod community;
 pub mod compound;

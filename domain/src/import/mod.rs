@@ -221,8 +221,26 @@ pub fn mapping(
     table: &Table,
     overrides: &HashMap<String, String>,
 ) -> DomainResult<HashMap<String, usize>> {
+    map_columns(
+        FIELDS,
+        &[("title", "no_title"), ("body", "no_body")],
+        table,
+        overrides,
+    )
+}
+
+/// Any kind of row's field → column index: each field's column guessed
+/// from its header names (`fields`), `overrides` (field → header text, or
+/// [`UNMAPPED`]) winning; a `required` field without a column is refused
+/// with its rule (`mapping`, e.g. `no_title`).
+pub fn map_columns(
+    fields: &[(&str, &[&str])],
+    required: &[(&str, &'static str)],
+    table: &Table,
+    overrides: &HashMap<String, String>,
+) -> DomainResult<HashMap<String, usize>> {
     let mut map = HashMap::new();
-    for (field, guesses) in FIELDS {
+    for (field, guesses) in fields {
         let wanted: Vec<String> = match overrides.get(*field).map(|h| h.trim()) {
             Some(UNMAPPED) => continue,
             Some(h) => vec![h.to_lowercase()],
@@ -238,16 +256,9 @@ pub fn mapping(
             return Err(DomainError::validation("mapping", "unknown_column"));
         }
     }
-    for required in ["title", "body"] {
-        if !map.contains_key(required) {
-            return Err(DomainError::validation(
-                "mapping",
-                if required == "title" {
-                    "no_title"
-                } else {
-                    "no_body"
-                },
-            ));
+    for (field, rule) in required {
+        if !map.contains_key(*field) {
+            return Err(DomainError::validation("mapping", rule));
         }
     }
     Ok(map)
@@ -518,6 +529,16 @@ pub async fn stash(
     bytes: Vec<u8>,
 ) -> DomainResult<String> {
     crate::moderation::require_moderator(actor)?;
+    stash_for(s, actor, file_name, bytes).await
+}
+
+/// [`stash`] for a module that checked who may upload itself.
+pub(crate) async fn stash_for(
+    s: &Services,
+    actor: &Principal,
+    file_name: &str,
+    bytes: Vec<u8>,
+) -> DomainResult<String> {
     let lower = file_name.to_ascii_lowercase();
     let ext = EXTENSIONS
         .iter()
@@ -553,6 +574,11 @@ pub async fn stash(
 /// it (a progress poll asks this).
 pub fn check_stash_owner(actor: &Principal, token: &str) -> DomainResult<()> {
     crate::moderation::require_moderator(actor)?;
+    stash_owner(actor, token)
+}
+
+/// Whether `token` names an upload of `actor`'s (a well-formed name).
+fn stash_owner(actor: &Principal, token: &str) -> DomainResult<()> {
     let (owner, rest) = token.split_once('-').ok_or(DomainError::NotFound)?;
     let (hexpart, ext) = rest.split_once('.').ok_or(DomainError::NotFound)?;
     let well_formed = owner.parse::<i64>().is_ok()
@@ -568,6 +594,16 @@ pub fn check_stash_owner(actor: &Principal, token: &str) -> DomainResult<()> {
 /// The table of a stashed upload, for its uploader only.
 pub async fn stashed(s: &Services, actor: &Principal, token: &str) -> DomainResult<Table> {
     check_stash_owner(actor, token)?;
+    stashed_for(s, actor, token).await
+}
+
+/// [`stashed`] for a module that checked who may import itself.
+pub(crate) async fn stashed_for(
+    s: &Services,
+    actor: &Principal,
+    token: &str,
+) -> DomainResult<Table> {
+    stash_owner(actor, token)?;
     let bytes = tokio::fs::read(s.settings.data_dir.join("imports").join(token))
         .await
         .map_err(|_| DomainError::NotFound)?;

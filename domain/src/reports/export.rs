@@ -284,6 +284,12 @@ pub fn csv(r: &Report, names: &Names) -> DomainResult<Vec<u8>> {
 
 /// The report as an XLSX workbook, a sheet per section.
 pub fn xlsx(r: &Report, names: &Names) -> DomainResult<Vec<u8>> {
+    workbook(&sections(r, names))
+}
+
+/// Sections as an XLSX workbook, a sheet each: a bold header row frozen
+/// above, text always as text (never a formula), days as dates.
+pub fn workbook(sections: &[Section]) -> DomainResult<Vec<u8>> {
     let fail = |e: rust_xlsxwriter::XlsxError| DomainError::Internal(format!("writing XLSX: {e}"));
     let mut wb = Workbook::new();
     let header = Format::new()
@@ -292,7 +298,7 @@ pub fn xlsx(r: &Report, names: &Names) -> DomainResult<Vec<u8>> {
         .set_border_bottom(rust_xlsxwriter::FormatBorder::Thin);
     let day = Format::new().set_num_format("yyyy-mm-dd");
     let decimal = Format::new().set_num_format("0.0");
-    for s in sections(r, names) {
+    for s in sections {
         let ws = wb.add_worksheet();
         ws.set_name(s.name).map_err(fail)?;
         for (c, h) in s.header.iter().enumerate() {

@@ -1,0 +1,625 @@
+//! 企服通 on real databases (a SQLite file, and PostgreSQL when
+//! `TEST_DATABASE_URL` is set): the register's import (bad rows refused
+//! whole, a re-import updating by credit code, flagged codes kept for
+//! review), matching with its reasons and pushes once per policy version,
+//! lease warnings across a month boundary and on a repeated run, requests
+//! on the SLA engine, and who sees what.
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+
+use super::entities::{ent_lease_alert, ent_push, enterprise};
+use super::*;
+use crate::entities::outbox;
+use crate::import::Table;
+use crate::testdb;
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+fn table(rows: &[&[&str]]) -> Table {
+    Table {
+        headers: [
+            "统一社会信用代码",
+            "企业名称",
+            "法定代表人",
+            "行业代码",
+            "从业人数",
+            "年纳税额（万元）",
+            "楼宇编号",
+            "租期结束",
+            "成立日期",
+        ]
+        .iter()
+        .map(|h| (*h).to_owned())
+        .collect(),
+        rows: rows
+            .iter()
+            .map(|r| r.iter().map(|c| (*c).to_owned()).collect())
+            .collect(),
+        digest: "test".into(),
+    }
+}
+
+fn valid(n: usize) -> String {
+    let first = format!("9133010{:09}A", 100_000_000 + n * 7919);
+    let first: String = first.chars().take(17).collect();
+    format!("{first}{}", credit::check_character(&first).unwrap())
+}
+
+fn policy_input(title: &str, summary: &str, criteria: &str) -> policy::PolicyInput {
+    policy::PolicyInput {
+        title: title.into(),
+        summary: summary.into(),
+        criteria: criteria.into(),
+        deadline: None,
+        active: true,
+    }
+}
+
+async fn setup(s: &crate::Services) {
+    crate::seed::seed_demo(s, Some("demo-pass-2026"))
+        .await
+        .unwrap();
+    demo::seed(s, Some("demo-pass-2026")).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_register_file_is_checked_whole_and_reimported_by_credit_code() {
+    for db in testdb::each().await {
+        let s = &db.s;
+        setup(s).await;
+        let admin = testdb::principal(s, "13800000008").await;
+        let resident = testdb::principal(s, "13800000001").await;
+        let before = enterprise::Entity::find().count(&s.db).await.unwrap();
+        let (a, b) = (valid(1), valid(2));
+        let mut wrong = valid(3);
+        wrong.pop();
+        wrong.push(if valid(3).ends_with('1') { '2' } else { '1' });
+        // Bad rows: a missing name, a date that is none, a building nobody
+        // knows, the same code twice. Row numbers as a spreadsheet shows.
+        let bad = table(&[
+            &[
+                &a,
+                "甲公司",
+                "张三",
+                "I6513",
+                "20",
+                "30",
+                "GD-01",
+                "2027-01-31",
+                "2020-01-01",
+            ],
+            &[&b, "", "", "", "", "", "", "", ""],
+            &[&valid(4), "丙公司", "", "", "", "", "", "2027-02-30", ""],
+            &[&valid(5), "丁公司", "", "", "", "", "GD-99", "", ""],
+            &[&a, "甲公司重复", "", "", "", "", "", "", ""],
+            &[&valid(6), "戊公司", "", "ZZ", "很多", "-1", "", "", ""],
+        ]);
+        let r = register::import(s, Some(&admin), &bad, &HashMap::new(), false)
+            .await
+            .unwrap();
+        let got: Vec<(usize, &str, &str)> = r
+            .errors
+            .iter()
+            .map(|e| (e.row, e.field.as_str(), e.rule.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (3, "name", "required"),
+                (4, "lease_end", "invalid"),
+                (5, "building", "unknown"),
+                (6, "credit_code", "duplicate"),
+                (7, "industry_code", "invalid"),
+                (7, "employees", "invalid"),
+                (7, "annual_tax", "invalid"),
+            ],
+            "{}",
+            db.name
+        );
+        assert_eq!(
+            enterprise::Entity::find().count(&s.db).await.unwrap(),
+            before
+        );
+        // Not the street's: refused before reading.
+        assert!(matches!(
+            register::import(s, Some(&resident), &bad, &HashMap::new(), false).await,
+            Err(DomainError::Forbidden)
+        ));
+        // A good file, one code failing its check: imported, flagged.
+        let good = table(&[
+            &[
+                &a,
+                "甲公司",
+                "张三",
+                "I6513",
+                "20",
+                "30",
+                "GD-01",
+                "2027-01-31",
+                "2020-01-01",
+            ],
+            &[
+                &b,
+                "乙公司",
+                "李四",
+                "C3911",
+                "500",
+                "1200",
+                "GD-02",
+                "",
+                "",
+            ],
+            &[&wrong, "错码公司", "", "", "", "", "", "", ""],
+        ]);
+        let dry = register::import(s, Some(&admin), &good, &HashMap::new(), true)
+            .await
+            .unwrap();
+        assert_eq!((dry.created, dry.dry_run), (3, true));
+        assert_eq!(
+            enterprise::Entity::find().count(&s.db).await.unwrap(),
+            before
+        );
+        let r = register::import(s, Some(&admin), &good, &HashMap::new(), false)
+            .await
+            .unwrap();
+        assert_eq!(
+            (r.created, r.updated, r.unchanged),
+            (3, 0, 0),
+            "{}",
+            db.name
+        );
+        assert_eq!(r.flagged.len(), 1);
+        assert_eq!(r.flagged[0].credit_code, wrong);
+        assert_eq!(r.flagged[0].problem, "check");
+        assert_eq!(r.flagged[0].row, 4);
+        let flagged = enterprise::Entity::find()
+            .filter(enterprise::Column::CreditCode.eq(wrong.clone()))
+            .one(&s.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (flagged.code_state.as_str(), flagged.review_state.as_str()),
+            ("flagged", "pending")
+        );
+        // Tags from the rules.
+        let tags = tags_of(&s.db, None).await.unwrap();
+        let ent_b = enterprise::Entity::find()
+            .filter(enterprise::Column::CreditCode.eq(b.clone()))
+            .one(&s.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            tags[&ent_b.id].contains(&"规上企业".to_owned()),
+            "{:?}",
+            tags[&ent_b.id]
+        );
+        // Reviewed, then re-imported with a change: updated (the field
+        // named), back to pending, nothing duplicated.
+        register::review(s, &admin, ent_b.id).await.unwrap();
+        let changed = table(&[
+            &[
+                &a,
+                "甲公司",
+                "张三",
+                "I6513",
+                "20",
+                "30",
+                "GD-01",
+                "2027-01-31",
+                "2020-01-01",
+            ],
+            &[
+                &b,
+                "乙公司",
+                "李四",
+                "C3911",
+                "520",
+                "1200",
+                "GD-02",
+                "",
+                "",
+            ],
+        ]);
+        let r = register::import(s, Some(&admin), &changed, &HashMap::new(), false)
+            .await
+            .unwrap();
+        assert_eq!(
+            (r.created, r.updated, r.unchanged),
+            (0, 1, 1),
+            "{}",
+            db.name
+        );
+        assert_eq!(r.changes[0].fields, ["employees"]);
+        assert_eq!(
+            enterprise::Entity::find().count(&s.db).await.unwrap(),
+            before + 3
+        );
+        let again = enterprise::Entity::find_by_id(ent_b.id)
+            .one(&s.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (again.employees, again.review_state.as_str()),
+            (Some(520), "pending")
+        );
+        // Views mask the legal representative and the number.
+        let (rows, _) = services::list(
+            s,
+            &admin,
+            &services::Filter {
+                q: "乙公司".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(rows[0].legal_rep.as_deref(), Some("李*"));
+    }
+}
+
+#[tokio::test]
+async fn policies_say_why_and_push_once_per_version() {
+    for db in testdb::each().await {
+        let s = &db.s;
+        setup(s).await;
+        let admin = testdb::principal(s, "13800000008").await;
+        let ent_user = testdb::principal(s, "13800000010").await;
+        let own = services::own_enterprise(s, &ent_user)
+            .await
+            .unwrap()
+            .unwrap();
+        // A hand-made policy the demo's software company fits, one it
+        // fails on industry, one that needs a figure the register lacks.
+        let fits = policy::save_policy(
+            s,
+            &admin,
+            None,
+            &policy_input("测试：软件企业补贴", "", r#"{"industries": ["I65"]}"#),
+        )
+        .await
+        .unwrap();
+        let fails = policy::save_policy(
+            s,
+            &admin,
+            None,
+            &policy_input("测试：制造业技改", "", r#"{"industries": ["C"]}"#),
+        )
+        .await
+        .unwrap();
+        let unknown = policy::save_policy(
+            s,
+            &admin,
+            None,
+            &policy_input("测试：按营业面积", "", r#"{"min_capital": 1}"#),
+        )
+        .await
+        .unwrap();
+        let mine = policy::for_enterprise(s, &ent_user, None).await.unwrap();
+        let find = |id: i64| mine.iter().find(|m| m.policy_id == id).unwrap().clone();
+        assert_eq!(
+            find(fits).verdict.state,
+            rules::State::Eligible,
+            "{}",
+            db.name
+        );
+        assert!(find(fits).pushed);
+        let f = find(fails);
+        assert_eq!(f.verdict.state, rules::State::Ineligible);
+        assert_eq!(f.verdict.failed[0].criterion, "industries");
+        assert!(f.verdict.failed[0].reason.contains("I6513"));
+        assert_eq!(find(unknown).verdict.state, rules::State::Eligible);
+        // An enterprise whose file leaves registered capital out: unknown,
+        // the missing field named (staff looking at it).
+        let gap = valid(21);
+        register::import(
+            s,
+            Some(&admin),
+            &table(&[&[&gap, "缺资本公司", "", "I6513", "", "", "", "", ""]]),
+            &HashMap::new(),
+            false,
+        )
+        .await
+        .unwrap();
+        let gap_id = enterprise::Entity::find()
+            .filter(enterprise::Column::CreditCode.eq(gap))
+            .one(&s.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        let theirs = policy::for_enterprise(s, &admin, Some(gap_id))
+            .await
+            .unwrap();
+        let u = theirs.iter().find(|m| m.policy_id == unknown).unwrap();
+        assert_eq!(u.verdict.state, rules::State::Unknown);
+        assert_eq!(u.verdict.missing, ["registered_capital"]);
+        let pushes = |p: i64| async move {
+            ent_push::Entity::find()
+                .filter(ent_push::Column::PolicyId.eq(p))
+                .filter(ent_push::Column::EnterpriseId.eq(own))
+                .count(&s.db)
+                .await
+                .unwrap()
+        };
+        assert_eq!(pushes(fits).await, 1);
+        assert_eq!(pushes(fails).await, 0);
+        // Saved again unchanged, re-matched: no second push.
+        policy::save_policy(
+            s,
+            &admin,
+            Some(fits),
+            &policy_input(
+                "测试：软件企业补贴",
+                "改了说明",
+                r#"{"industries": ["I65"]}"#,
+            ),
+        )
+        .await
+        .unwrap();
+        policy::rematch(s, Some(&admin)).await.unwrap();
+        assert_eq!(pushes(fits).await, 1, "{}", db.name);
+        // New criteria, a new version: pushed once more.
+        policy::save_policy(
+            s,
+            &admin,
+            Some(fits),
+            &policy_input(
+                "测试：软件企业补贴",
+                "",
+                r#"{"industries": ["I65", "I64"]}"#,
+            ),
+        )
+        .await
+        .unwrap();
+        policy::rematch(s, Some(&admin)).await.unwrap();
+        assert_eq!(pushes(fits).await, 2, "{}", db.name);
+        let notices = outbox::Entity::find()
+            .filter(outbox::Column::Channel.eq("in_app"))
+            .filter(outbox::Column::Recipient.eq(ent_user.account_id.to_string()))
+            .filter(outbox::Column::Body.contains("测试：软件企业补贴"))
+            .count(&s.db)
+            .await
+            .unwrap();
+        assert_eq!(notices, 2);
+        // Bad criteria are refused; a resident may not write policies.
+        assert!(matches!(
+            policy::save_policy(
+                s,
+                &admin,
+                None,
+                &policy_input("坏政策", "", r#"{"min_tax": -3}"#)
+            )
+            .await,
+            Err(DomainError::Validation { .. })
+        ));
+        let resident = testdb::principal(s, "13800000001").await;
+        assert!(matches!(
+            policy::save_policy(s, &resident, None, &policy_input("居民的政策", "", "{}")).await,
+            Err(DomainError::Forbidden)
+        ));
+        // Another enterprise's policies: not found for the enterprise user.
+        let other = enterprise::Entity::find()
+            .filter(enterprise::Column::Id.ne(own))
+            .one(&s.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(matches!(
+            policy::for_enterprise(s, &ent_user, Some(other.id)).await,
+            Err(DomainError::NotFound)
+        ));
+    }
+}
+
+#[tokio::test]
+async fn lease_warnings_change_colour_across_a_month_and_never_double() {
+    for db in testdb::each().await {
+        let s = &db.s;
+        setup(s).await;
+        let admin = testdb::principal(s, "13800000008").await;
+        let manager = testdb::principal(s, "13800000009").await;
+        ent_lease_alert::Entity::delete_many()
+            .exec(&s.db)
+            .await
+            .unwrap();
+        let (a, b, c) = (valid(11), valid(12), valid(13));
+        let file = table(&[
+            &[&a, "一月底到期", "", "", "", "", "GD-01", "2026-02-28", ""],
+            &[&b, "三月初到期", "", "", "", "", "GD-01", "2026-03-01", ""],
+            &[&c, "别的楼", "", "", "", "", "GD-02", "2026-02-10", ""],
+        ]);
+        register::import(s, Some(&admin), &file, &HashMap::new(), false)
+            .await
+            .unwrap();
+        let levels = || async {
+            let mut v: Vec<(String, String)> = ent_lease_alert::Entity::find()
+                .all(&s.db)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|x| x.lease_end.is_some_and(|e| e <= d("2026-03-01")))
+                .map(|x| (x.lease_end.unwrap().to_string(), x.level))
+                .collect();
+            v.sort();
+            v
+        };
+        let months = rules::DEFAULT_MONTHS;
+        lease::run(s, d("2026-01-31"), months).await.unwrap();
+        assert_eq!(
+            levels().await,
+            vec![
+                ("2026-02-10".into(), "red".into()),
+                ("2026-02-28".into(), "red".into()),
+                ("2026-03-01".into(), "yellow".into())
+            ],
+            "{}",
+            db.name
+        );
+        let rows = ent_lease_alert::Entity::find().count(&s.db).await.unwrap();
+        // The same day again: nothing new, nothing changed.
+        let again = lease::run(s, d("2026-01-31"), months).await.unwrap();
+        assert_eq!((again.opened, again.changed), (0, 0));
+        assert_eq!(
+            ent_lease_alert::Entity::find().count(&s.db).await.unwrap(),
+            rows
+        );
+        // Across the month boundary: 1 March is now within a month.
+        let next = lease::run(s, d("2026-02-01"), months).await.unwrap();
+        assert_eq!(next.opened, 0);
+        assert!(next.changed >= 1);
+        assert!(
+            levels()
+                .await
+                .contains(&("2026-03-01".into(), "red".into()))
+        );
+        // The building manager sees the first building's only, and records
+        // an outcome; the other building's warning is not theirs.
+        let seen = lease::alerts(s, &manager).await.unwrap();
+        let names: Vec<&str> = seen.iter().map(|x| x.enterprise.as_str()).collect();
+        assert!(
+            names.contains(&"一月底到期") && !names.contains(&"别的楼"),
+            "{names:?}"
+        );
+        let mine = seen.iter().find(|x| x.enterprise == "一月底到期").unwrap();
+        lease::record(
+            s,
+            &manager,
+            mine.id,
+            Some("renewed"),
+            "已续签三年，联系人13912345678",
+        )
+        .await
+        .unwrap();
+        let after = lease::alerts(s, &manager).await.unwrap();
+        let rec = after.iter().find(|x| x.id == mine.id).unwrap();
+        assert_eq!(rec.outcome.as_deref(), Some("renewed"));
+        assert!(!rec.outcome_note.as_deref().unwrap().contains("13912345678"));
+        let theirs = lease::alerts(s, &admin)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|x| x.enterprise == "别的楼")
+            .unwrap();
+        assert!(matches!(
+            lease::record(s, &manager, theirs.id, None, "").await,
+            Err(DomainError::NotFound)
+        ));
+        assert!(matches!(
+            lease::record(s, &manager, mine.id, Some("bankrupt"), "").await,
+            Err(DomainError::Validation { .. })
+        ));
+        let resident = testdb::principal(s, "13800000001").await;
+        assert!(matches!(
+            lease::alerts(s, &resident).await,
+            Err(DomainError::Forbidden)
+        ));
+    }
+}
+
+#[tokio::test]
+async fn a_request_runs_on_the_sla_engine_and_each_sees_only_its_own() {
+    for db in testdb::each().await {
+        let s = &db.s;
+        setup(s).await;
+        let ent_user = testdb::principal(s, "13800000010").await;
+        let officer = testdb::principal(s, "13800000003").await;
+        let resident = testdb::principal(s, "13800000001").await;
+        let manager = testdb::principal(s, "13800000009").await;
+        assert!(matches!(
+            requests::file(s, &resident, "space", "想找场地", "需要 300 平方米办公室").await,
+            Err(DomainError::Forbidden)
+        ));
+        assert!(matches!(
+            requests::file(s, &ent_user, "rocket", "标题", "内容内容内容").await,
+            Err(DomainError::Validation { .. })
+        ));
+        let id = requests::file(
+            s,
+            &ent_user,
+            "space",
+            "扩租需求",
+            "团队扩张，需要再租 300 平方米，联系电话13912345678",
+        )
+        .await
+        .unwrap();
+        let mine = requests::mine(s, &ent_user).await.unwrap();
+        assert_eq!(mine[0].id, id);
+        assert_eq!(mine[0].department, "招商服务中心");
+        assert_eq!(mine[0].stage.as_deref(), Some("accept"));
+        assert!(!mine[0].description.contains("13912345678"));
+        // Late: the sweep escalates it to the street.
+        let sweep = crate::sla::sweep(s, crate::clock::now() + chrono::Duration::days(5))
+            .await
+            .unwrap();
+        assert!(sweep.escalated >= 1, "{}", db.name);
+        let q = requests::queue(s, &officer).await.unwrap();
+        let r = q.iter().find(|r| r.id == id).unwrap();
+        assert!(r.overdue);
+        // Someone not of the register: no queue.
+        assert!(matches!(
+            requests::queue(s, &resident).await,
+            Err(DomainError::Forbidden)
+        ));
+        requests::accept(s, &officer, id).await.unwrap();
+        assert!(matches!(
+            requests::accept(s, &officer, id).await,
+            Err(DomainError::Conflict(_))
+        ));
+        requests::answer(s, &officer, id, "已对接科创大厦 12 楼空置房源，可实地查看")
+            .await
+            .unwrap();
+        assert!(matches!(
+            requests::rate(s, &resident, id, 5, "").await,
+            Err(DomainError::NotFound)
+        ));
+        requests::rate(s, &ent_user, id, 5, "很快").await.unwrap();
+        let mine = requests::mine(s, &ent_user).await.unwrap();
+        assert_eq!(
+            (mine[0].state.as_str(), mine[0].rating),
+            ("closed", Some(5))
+        );
+        // The enterprise sees its own file, not another's; the building
+        // manager the first building's register only.
+        let own = services::own_enterprise(s, &ent_user)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(services::file(s, &ent_user, own).await.is_ok());
+        let other = enterprise::Entity::find()
+            .filter(enterprise::Column::Id.ne(own))
+            .one(&s.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(matches!(
+            services::file(s, &ent_user, other.id).await,
+            Err(DomainError::NotFound)
+        ));
+        let (rows, total) = services::list(s, &manager, &services::Filter::default())
+            .await
+            .unwrap();
+        assert!(
+            total > 0
+                && rows
+                    .iter()
+                    .all(|r| r.building.as_deref() == Some("古荡科创大厦"))
+        );
+        // The dashboard counts it, for the street only.
+        let year = chrono::Datelike::year(&today());
+        let dash = dashboard::dashboard(s, &officer, year).await.unwrap();
+        assert!(dash.enterprises >= 60 && dash.requests >= 1 && dash.requests_closed >= 1);
+        assert!(dash.above_10m >= 1);
+        assert!(!dashboard::xlsx(&dash).unwrap().is_empty());
+        assert!(matches!(
+            dashboard::dashboard(s, &manager, year).await,
+            Err(DomainError::Forbidden)
+        ));
+    }
+}
