@@ -1,0 +1,119 @@
+import { test, expect, Browser, Page } from "@playwright/test";
+
+// 企服通 in a browser: a building manager sees the red / yellow / blue
+// lease warnings of their building and records an outcome on a phone; an
+// enterprise account sees the policies judged for it with their reasons
+// and files a request that the street office accepts and answers, then
+// rates the answer. seed-demo loaded the register, policies and accounts.
+const DEMO_PASSWORD = process.env.DEMO_PASSWORD ?? "demo-pass-2026";
+
+async function hydrated(page: Page) {
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+}
+
+async function phone(browser: Browser): Promise<Page> {
+  const context = await browser.newContext({
+    viewport: { width: 390, height: 844 },
+    deviceScaleFactor: 3,
+    isMobile: true,
+    hasTouch: true,
+    locale: "zh-CN",
+  });
+  return context.newPage();
+}
+
+async function login(page: Page, phoneNumber: string) {
+  await page.goto("/login");
+  await hydrated(page);
+  await page.locator("#login-phone").fill(phoneNumber);
+  await page.locator("#login-password").fill(DEMO_PASSWORD);
+  await page.locator("#login-form button[type=submit]").click();
+  await expect(page).not.toHaveURL(/\/login/);
+}
+
+test("a building manager sees red, yellow and blue leases and records an outcome", async ({ browser }) => {
+  const page = await phone(browser);
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await login(page, "13800000009");
+  await page.goto("/tasks");
+  await hydrated(page);
+  await page.locator("#open-leases").click();
+  await expect(page).toHaveURL(/\/enterprise\/leases$/);
+  await hydrated(page);
+  // Every colour is there, each counted.
+  for (const level of ["red", "yellow", "blue"]) {
+    expect(await page.locator(`#ent-leases li[data-level=${level}]`).count()).toBeGreaterThan(0);
+  }
+  await expect(page.locator("#ent-lease-counts .lease-red")).toContainText(/红色 [1-9]/);
+  // Only the manager's own building.
+  const cards = await page.locator("#ent-leases > li").allInnerTexts();
+  for (const c of cards) expect(c).toContain("古荡科创大厦");
+  const redText = await page.locator("#ent-lease-counts .lease-red").innerText();
+  const redBefore = Number(redText.replace(/\D+/g, ""));
+  // One still waiting for an outcome.
+  const card = page.locator("#ent-leases li[data-level=red]", { has: page.getByLabel("结果") }).first();
+  const name = await card.locator("h2").innerText();
+  await card.getByLabel("结果").selectOption("renewed");
+  await card.getByLabel("备注").fill("已与企业确认续租三年");
+  await card.getByRole("button", { name: "保存" }).click();
+  await expect(page.getByRole("status")).toContainText("已保存");
+  const done = page.locator("#ent-leases li", { hasText: name });
+  await expect(done).toContainText("已续租");
+  await expect(done).toContainText("已与企业确认续租三年");
+  // The outcome takes it out of the open count.
+  await expect(page.locator("#ent-lease-counts .lease-red")).toContainText(`红色 ${redBefore - 1}`);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  expect(errors).toEqual([]);
+});
+
+test("an enterprise sees its policies with reasons and files a request the street answers", async ({ browser }) => {
+  const page = await phone(browser);
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await login(page, "13800000010");
+  await page.goto("/tasks");
+  await hydrated(page);
+  await page.locator("#open-enterprise").click();
+  await expect(page).toHaveURL(/\/enterprise$/);
+  await hydrated(page);
+  // Eligible ones say why, and so do the ones it does not fit.
+  const eligible = page.locator("#ent-policies li[data-state=eligible]");
+  expect(await eligible.count()).toBeGreaterThan(0);
+  await expect(eligible.first().locator("ul.reasons li").first()).toBeVisible();
+  const not = page.locator("#ent-policies li[data-state=ineligible]").first();
+  await expect(not).toContainText("暂不符合");
+  await expect(not.locator("ul.reasons li").first()).not.toBeEmpty();
+  // A request.
+  const title = `扩租需求 ${Date.now() % 100000}`;
+  await page.getByLabel("诉求类型").selectOption("space");
+  await page.getByLabel("标题").fill(title);
+  await page.getByLabel("具体情况").fill("团队扩张，希望在本楼再租 300 平方米办公室。");
+  await page.getByRole("button", { name: "提交" }).click();
+  await expect(page.getByRole("status")).toContainText("诉求已提交");
+  const mine = page.locator("#ent-requests li", { hasText: title });
+  await expect(mine).toContainText("受理");
+
+  // The street office accepts and answers it.
+  const staff = await (await browser.newContext({ locale: "zh-CN" })).newPage();
+  await login(staff, "13800000003");
+  await staff.goto("/enterprise/requests");
+  await hydrated(staff);
+  const item = staff.locator("#ent-queue li", { hasText: title });
+  await item.getByRole("button", { name: "受理" }).click();
+  await expect(item).toContainText("办理答复");
+  await item.getByLabel("答复：").fill("已为您对接本楼 12 层 320 平方米空置房源，物业将联系看房。");
+  await item.getByRole("button", { name: "答复并办结" }).click();
+  await expect(item).toContainText("已对接本楼 12 层");
+
+  // The enterprise sees the answer and rates it.
+  await page.reload();
+  await hydrated(page);
+  await expect(mine).toContainText("已答复");
+  await expect(mine).toContainText("已对接本楼 12 层");
+  await mine.getByLabel("对答复满意吗？（5 分最满意）").selectOption("5");
+  await mine.getByRole("button", { name: "评价" }).click();
+  await expect(mine).toContainText("已办结");
+  expect(errors).toEqual([]);
+});

@@ -1,0 +1,291 @@
+//! 企服通 over real HTTP (SQLite and PostgreSQL): the street office uploads
+//! a register file, previews it (bad rows named, nothing stored) and
+//! imports it; a building manager sees and records their buildings' lease
+//! warnings only; an enterprise account sees its policies with reasons and
+//! files a request that the street accepts and answers and it rates; the
+//! dashboard exports as XLSX for the street only.
+use blackbox::{DEMO_PASSWORD, backends, spawn_app};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+fn form(name: &str, bytes: Vec<u8>) -> reqwest::multipart::Form {
+    reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
+    )
+}
+
+fn code(n: u32) -> String {
+    let first = format!("9133010{:09}B", 200_000_000 + n * 7919);
+    let first: String = first.chars().take(17).collect();
+    let c = domain::enterprise::credit::check_character(&first).unwrap();
+    format!("{first}{c}")
+}
+
+#[tokio::test]
+async fn the_register_leases_requests_and_dashboard_over_http() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        app.seed_demo().await;
+        domain::enterprise::demo::seed(&app.services, Some(DEMO_PASSWORD))
+            .await
+            .unwrap();
+        let officer = app.logged_in("13800000003").await;
+        let resident = app.logged_in("13800000001").await;
+        let upload = |c: &reqwest::Client, name: &str, bytes: Vec<u8>| {
+            c.post(app.url("/enterprise/register/upload"))
+                .header("Origin", &app.addr)
+                .header("Accept", "application/json")
+                .multipart(form(name, bytes))
+                .send()
+        };
+        // A resident may not upload the register.
+        let res = upload(&resident, "r.csv", b"a,b\n1,2\n".to_vec())
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+        // A file with bad rows: the preview names them, nothing is stored.
+        let bad = format!(
+            "统一社会信用代码,企业名称,楼宇编号,租期结束\n{},新企业甲,GD-01,2027-06-30\n{},,GD-01,\n{},新企业丙,GD-77,2027-13-01\n",
+            code(1),
+            code(2),
+            code(3)
+        );
+        let res = upload(&officer, "bad.csv", bad.into_bytes()).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let token = res.json::<Value>().await.unwrap()["file"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let res = app
+            .call(
+                &officer,
+                "ent_import",
+                &[("file", &token), ("dry_run", "true")],
+            )
+            .await;
+        let preview: Value = res.json().await.unwrap();
+        let rows: Vec<i64> = preview["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e[0].as_i64().unwrap())
+            .collect();
+        assert_eq!(rows, [3, 4, 4], "{preview}");
+        // The file cannot be imported as it is.
+        let res = app
+            .call(
+                &officer,
+                "ent_import",
+                &[("file", &token), ("dry_run", "false")],
+            )
+            .await;
+        let r: Value = res.json().await.unwrap();
+        assert_eq!(r["created"], 0);
+        // A good one with a code that fails its check: imported, flagged.
+        let mut wrong = code(4);
+        let last = wrong.pop().unwrap();
+        wrong.push(if last == '1' { '2' } else { '1' });
+        let good = format!(
+            "统一社会信用代码,企业名称,楼宇编号,租期结束,行业代码\n{},新企业甲,GD-01,2027-06-30,I6513\n{wrong},错码企业,GD-02,,\n",
+            code(1)
+        );
+        let res = upload(&officer, "good.xlsx.csv", good.into_bytes())
+            .await
+            .unwrap();
+        let token = res.json::<Value>().await.unwrap()["file"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        // Another account cannot use the uploader's file.
+        let staff = app.logged_in("13800000002").await;
+        let res = app
+            .call(
+                &staff,
+                "ent_import",
+                &[("file", &token), ("dry_run", "true")],
+            )
+            .await;
+        assert!(matches!(
+            res.status(),
+            StatusCode::FORBIDDEN | StatusCode::NOT_FOUND
+        ));
+        let res = app
+            .call(
+                &officer,
+                "ent_import",
+                &[("file", &token), ("dry_run", "false")],
+            )
+            .await;
+        let r: Value = res.json().await.unwrap();
+        assert_eq!(
+            (
+                r["created"].as_i64(),
+                r["flagged"].as_array().unwrap().len()
+            ),
+            (Some(2), 1),
+            "{r}"
+        );
+        assert_eq!(r["flagged"][0][1], wrong.as_str());
+        let list = app
+            .get_json(&officer, "/api/ent_register?review=flagged")
+            .await;
+        assert!(
+            list["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["credit_code"] == wrong.as_str())
+        );
+
+        // The building manager: their building's warnings only.
+        let manager = app.logged_in("13800000009").await;
+        let leases = app.get_json(&manager, "/api/ent_leases").await;
+        let leases = leases.as_array().unwrap();
+        assert!(!leases.is_empty());
+        assert!(
+            leases.iter().all(|a| a["building"] == "古荡科创大厦"),
+            "{leases:?}"
+        );
+        let all = app.get_json(&officer, "/api/ent_leases").await;
+        let other = all
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["building"] != "古荡科创大厦")
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap()
+            .to_string();
+        let res = app
+            .call(
+                &manager,
+                "ent_lease_record",
+                &[("id", &other), ("outcome", "renewed")],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND);
+        let mine = leases[0]["id"].as_i64().unwrap().to_string();
+        let res = app
+            .call(
+                &manager,
+                "ent_lease_record",
+                &[
+                    ("id", &mine),
+                    ("outcome", "moving_out"),
+                    ("note", "年底搬离"),
+                ],
+            )
+            .await;
+        assert!(res.status().is_success(), "{}", res.status());
+        let res = resident
+            .get(app.url("/api/ent_leases"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+        // The enterprise: policies with reasons; a request the street
+        // answers and it rates.
+        let ent = app.logged_in("13800000010").await;
+        let home = app.get_json(&ent, "/api/ent_home").await;
+        let policies = home["policies"].as_array().unwrap();
+        assert!(
+            policies
+                .iter()
+                .any(|p| p["state"] == "eligible" && !p["reasons"].as_array().unwrap().is_empty())
+        );
+        assert!(policies.iter().any(|p| p["state"] == "ineligible" && !p["reasons"].as_array().unwrap().is_empty()));
+        let res = app
+            .call(
+                &ent,
+                "ent_file_request",
+                &[
+                    ("kind", "funding"),
+                    ("title", "贷款咨询"),
+                    ("description", "想了解科技贷的申请条件和额度"),
+                ],
+            )
+            .await;
+        let id: i64 = res.json().await.unwrap();
+        let res = app
+            .call(
+                &resident,
+                "ent_file_request",
+                &[
+                    ("kind", "funding"),
+                    ("title", "贷款咨询"),
+                    ("description", "想了解科技贷的申请条件和额度"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+        let id_s = id.to_string();
+        assert!(
+            app.call(&officer, "ent_accept", &[("id", &id_s)])
+                .await
+                .status()
+                .is_success()
+        );
+        assert!(
+            app.call(
+                &officer,
+                "ent_answer",
+                &[
+                    ("id", &id_s),
+                    ("answer", "已请杭州银行古荡支行客户经理联系您")
+                ]
+            )
+            .await
+            .status()
+            .is_success()
+        );
+        let res = app
+            .call(&resident, "ent_rate", &[("id", &id_s), ("rating", "1")])
+            .await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND);
+        assert!(
+            app.call(&ent, "ent_rate", &[("id", &id_s), ("rating", "4")])
+                .await
+                .status()
+                .is_success()
+        );
+        let home = app.get_json(&ent, "/api/ent_home").await;
+        let req = home["requests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap()
+            .clone();
+        assert_eq!(
+            (req["state"].as_str(), req["rating"].as_i64()),
+            (Some("closed"), Some(4))
+        );
+        // Another enterprise's file: not found.
+        let res = ent
+            .get(app.url("/api/ent_file?id=999999"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::NOT_FOUND);
+
+        // The dashboard: XLSX for the street, nobody else.
+        let res = officer
+            .get(app.url("/enterprise/dashboard/export?year=2026"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        assert!(res.bytes().await.unwrap().starts_with(b"PK"));
+        let res = resident
+            .get(app.url("/enterprise/dashboard/export"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+        let dash = app.get_json(&officer, "/api/ent_dashboard?year=2026").await;
+        assert!(dash["enterprises"].as_i64().unwrap() >= 62, "{dash}");
+        app.stop().await;
+    }
+}
