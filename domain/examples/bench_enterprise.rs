@@ -24,7 +24,9 @@ fn csv(n: usize, changed_every: Option<usize>) -> String {
     let mut out = String::from(
         "统一社会信用代码,企业名称,法定代表人,行业代码,注册资本（万元）,从业人数,年纳税额（万元）,楼宇编号,房号,租期开始,租期结束,租赁面积（㎡）,联系人,联系电话,成立日期\n",
     );
-    let industries = ["I6513", "C3911", "L7241", "M7340", "F5191", "H6210", "R8710"];
+    let industries = [
+        "I6513", "C3911", "L7241", "M7340", "F5191", "H6210", "R8710",
+    ];
     for i in 0..n {
         let employees = if changed_every.is_some_and(|k| i % k == 0) {
             11 + i % 500
@@ -143,7 +145,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         r#"{"min_capital": 1000, "communities": [1, 2]}"#,
     ];
     let admin = who("13800000008").await?;
-    let existing = domain::enterprise::policy::policies(&s, &admin).await?.len();
+    let existing = domain::enterprise::policy::policies(&s, &admin)
+        .await?
+        .len();
     for i in existing..policies {
         domain::enterprise::policy::save_policy(
             &s,
@@ -166,10 +170,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let table = domain::import::read_table_off_runtime("register.csv".into(), file).await?;
     let read = t.elapsed();
     let t2 = Instant::now();
-    let r = domain::enterprise::register::import(&s, None, &table, &Default::default(), false)
-        .await?;
+    let r =
+        domain::enterprise::register::import(&s, None, &table, &Default::default(), false).await?;
     let import = t2.elapsed();
-    assert!(r.errors.is_empty(), "{:?}", &r.errors[..r.errors.len().min(5)]);
+    assert!(
+        r.errors.is_empty(),
+        "{:?}",
+        &r.errors[..r.errors.len().min(5)]
+    );
     println!(
         "  import {n} rows ({} KiB CSV): read {:.0} ms + import {:.0} ms = {:.2} s (goal ≤ 2 s); created {}, flagged {}",
         bytes / 1024,
@@ -180,8 +188,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         r.flagged.len()
     );
     let t = Instant::now();
-    let again = domain::enterprise::register::import(&s, None, &table, &Default::default(), false)
-        .await?;
+    let again =
+        domain::enterprise::register::import(&s, None, &table, &Default::default(), false).await?;
     println!(
         "  re-import unchanged: {:.0} ms (unchanged {}, updated {}, created {})",
         t.elapsed().as_secs_f64() * 1e3,
@@ -236,7 +244,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "  dashboard: median {:.1} ms, p95 {:.1} ms of 20 (goal ≤ 50 ms); statements {small} → {large} ({})",
         times[10],
         times[18],
-        if small == large { "constant" } else { "NOT constant" }
+        if small == large {
+            "constant"
+        } else {
+            "NOT constant"
+        }
     );
     drop(s);
     db.close().await.ok();

@@ -162,7 +162,8 @@ impl MigrationTrait for Migration {
             "enterprise",
             vec![
                 id(),
-                s("credit_code", 18),
+                // 18 characters when right; a wrong length is kept (flagged).
+                s("credit_code", 40),
                 // valid | flagged (the code fails its check: for review)
                 s("code_state", 8),
                 // length | character | check, when flagged

@@ -249,6 +249,22 @@ async fn a_register_file_is_checked_whole_and_reimported_by_credit_code() {
             (again.employees, again.review_state.as_str()),
             (Some(520), "pending")
         );
+        // A file with fewer columns leaves the others as they are.
+        let mut narrow = table(&[&[&b, "乙公司"]]);
+        narrow.headers.truncate(2);
+        let r = register::import(s, Some(&admin), &narrow, &HashMap::new(), false)
+            .await
+            .unwrap();
+        assert_eq!((r.updated, r.unchanged), (0, 1), "{}", db.name);
+        let kept = enterprise::Entity::find_by_id(ent_b.id)
+            .one(&s.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (kept.employees, kept.industry_code.as_deref()),
+            (Some(520), Some("C3911"))
+        );
         // Views mask the legal representative and the number.
         let (rows, _) = services::list(
             s,
@@ -562,9 +578,21 @@ async fn a_request_runs_on_the_sla_engine_and_each_sees_only_its_own() {
         let q = requests::queue(s, &officer).await.unwrap();
         let r = q.iter().find(|r| r.id == id).unwrap();
         assert!(r.overdue);
-        // Someone not of the register: no queue.
+        // Someone not of the register, or a building manager: no queue,
+        // no answering, no reviewing.
+        for who in [&resident, &manager] {
+            assert!(matches!(
+                requests::queue(s, who).await,
+                Err(DomainError::Forbidden)
+            ));
+            assert!(requests::answer(s, who, id, "我来答复一下").await.is_err());
+        }
+        let own_id = services::own_enterprise(s, &ent_user)
+            .await
+            .unwrap()
+            .unwrap();
         assert!(matches!(
-            requests::queue(s, &resident).await,
+            register::review(s, &manager, own_id).await,
             Err(DomainError::Forbidden)
         ));
         requests::accept(s, &officer, id).await.unwrap();

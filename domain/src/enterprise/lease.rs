@@ -123,18 +123,22 @@ pub struct AlertView {
 /// all), red first, soonest first. Only a lease still current: a warning
 /// for an end date since changed (renewed in the register) drops out.
 pub async fn alerts(s: &Services, actor: &Principal) -> DomainResult<Vec<AlertView>> {
-    let reach = super::staff_reach(&s.db, actor).await?;
+    let reach = super::reader_reach(&s.db, actor).await?;
     let buildings = super::buildings_by_id(&s.db).await?;
     let mut q = ent_lease_alert::Entity::find();
+    let mine = reach.building_ids(&buildings);
     if !reach.all {
-        let mut mine: Vec<i64> = reach.buildings.clone();
-        mine.extend(
-            buildings
-                .values()
-                .filter(|b| reach.communities.contains(&b.community_id))
-                .map(|b| b.id),
+        // By where the enterprise is now (a re-import may have moved it
+        // since the job last ran).
+        q = q.filter(
+            ent_lease_alert::Column::EnterpriseId.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(enterprise::Column::Id)
+                    .from(enterprise::Entity)
+                    .and_where(enterprise::Column::BuildingId.is_in(mine.clone()))
+                    .to_owned(),
+            ),
         );
-        q = q.filter(ent_lease_alert::Column::BuildingId.is_in(mine));
     }
     let rows = q
         .order_by_asc(ent_lease_alert::Column::LeaseEnd)
@@ -160,11 +164,14 @@ pub async fn alerts(s: &Services, actor: &Principal) -> DomainResult<Vec<AlertVi
             if e.lease_end != a.lease_end || e.status != "active" {
                 return None;
             }
+            if !reach.all && !e.building_id.is_some_and(|b| mine.contains(&b)) {
+                return None;
+            }
             Some(AlertView {
                 id: a.id,
                 enterprise_id: e.id,
                 enterprise: e.name.clone(),
-                building: a
+                building: e
                     .building_id
                     .and_then(|b| buildings.get(&b))
                     .map(|b| b.name.clone())

@@ -52,9 +52,29 @@ pub struct Reach {
 }
 
 impl Reach {
-    /// Whether this reaches the register as staff do (more than one's own).
+    /// Whether this works on the register as government staff do (the
+    /// street, or a community's staff): review, tags, visits, requests.
     pub fn is_staff(&self) -> bool {
-        self.all || !self.communities.is_empty() || !self.buildings.is_empty()
+        self.all || !self.communities.is_empty()
+    }
+
+    /// Whether this reads part of the register beyond one's own (staff, and
+    /// building managers and property companies their buildings').
+    pub fn is_reader(&self) -> bool {
+        self.is_staff() || !self.buildings.is_empty()
+    }
+
+    /// The buildings this reaches, when not all (its own and its
+    /// communities').
+    pub fn building_ids(&self, buildings: &HashMap<i64, building::Model>) -> Vec<i64> {
+        let mut mine = self.buildings.clone();
+        mine.extend(
+            buildings
+                .values()
+                .filter(|b| self.communities.contains(&b.community_id))
+                .map(|b| b.id),
+        );
+        mine
     }
 
     pub fn reaches(&self, e: &enterprise::Model, community: Option<i64>) -> bool {
@@ -105,7 +125,8 @@ pub async fn reach_of<C: ConnectionTrait>(conn: &C, actor: &Principal) -> Domain
     })
 }
 
-/// Staff of the register: reaches more than its own; else forbidden.
+/// Government staff of the register (the street, community staff); else
+/// forbidden.
 pub(crate) async fn staff_reach<C: ConnectionTrait>(
     conn: &C,
     actor: &Principal,
@@ -116,6 +137,32 @@ pub(crate) async fn staff_reach<C: ConnectionTrait>(
     } else {
         Err(DomainError::Forbidden)
     }
+}
+
+/// Readers of part of the register: staff, and building managers and
+/// property companies (their buildings'); else forbidden.
+pub(crate) async fn reader_reach<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Principal,
+) -> DomainResult<Reach> {
+    let r = reach_of(conn, actor).await?;
+    if r.is_reader() {
+        Ok(r)
+    } else {
+        Err(DomainError::Forbidden)
+    }
+}
+
+/// A contact number shown with only its last four digits.
+pub fn mask_number(phone: &str) -> String {
+    let digits: Vec<char> = phone.chars().collect();
+    let keep = digits.len().min(4);
+    let cut = digits.len() - keep;
+    format!(
+        "{}{}",
+        "*".repeat(cut.max(3)),
+        digits[cut..].iter().collect::<String>()
+    )
 }
 
 /// Admins and the street office only.
@@ -296,7 +343,7 @@ pub(crate) fn view_of(
         lease_end: e.lease_end,
         leased_area: e.leased_area,
         contact_name: e.contact_name.as_deref().map(mask_name),
-        contact_phone: e.contact_phone.as_deref().map(nlp::mask),
+        contact_phone: e.contact_phone.as_deref().map(mask_number),
         founded_on: e.founded_on,
         grade: e.grade,
         status: e.status,

@@ -194,6 +194,8 @@ pub async fn rematch(s: &Services, actor: Option<&Principal>) -> DomainResult<Re
         .all(&txn)
         .await?;
     let buildings = super::buildings_by_id(&txn).await?;
+    // Rule tags first: some follow the calendar (今年新入驻).
+    super::retag(&txn, &ents, &buildings, today).await?;
     let mut tags = super::tags_of(&txn, None).await?;
     let mut out = Rematch {
         policies: policies.len(),
@@ -417,13 +419,15 @@ pub async fn for_enterprise(
         State::Ineligible => 2,
     };
     out.sort_by_key(|f| rank(&f.verdict));
-    if reach.own == Some(id) {
+    if reach.own == Some(id) && !pushes.is_empty() {
+        let (_gate, txn) = s.begin_write().await?;
         ent_push::Entity::update_many()
             .col_expr(ent_push::Column::ReadAt, Some(clock::now()).into())
             .filter(ent_push::Column::EnterpriseId.eq(id))
             .filter(ent_push::Column::ReadAt.is_null())
-            .exec(&s.db)
+            .exec(&txn)
             .await?;
+        txn.commit().await?;
     }
     Ok(out)
 }

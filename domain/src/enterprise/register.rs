@@ -209,6 +209,36 @@ pub fn day(cell: &str) -> Result<Option<NaiveDate>, &'static str> {
     }
 }
 
+/// The GB/T 4754-2017 section a two-digit division belongs to.
+fn section_of(division: u32) -> Option<char> {
+    Some(match division {
+        1..=5 => 'A',
+        6..=12 => 'B',
+        13..=43 => 'C',
+        44..=46 => 'D',
+        47..=50 => 'E',
+        51..=52 => 'F',
+        53..=60 => 'G',
+        61..=62 => 'H',
+        63..=65 => 'I',
+        66..=69 => 'J',
+        70 => 'K',
+        71..=72 => 'L',
+        73..=75 => 'M',
+        76..=79 => 'N',
+        80..=82 => 'O',
+        83 => 'P',
+        84..=85 => 'Q',
+        86..=90 => 'R',
+        91..=96 => 'S',
+        97 => 'T',
+        _ => return None,
+    })
+}
+
+/// An industry code: a section letter and up to four digits (`I6513`,
+/// `I65`, `I`), or the digits alone (`6513`), given their section letter.
+/// The letter must be the digits' own section.
 fn industry(cell: &str) -> Result<Option<String>, &'static str> {
     let t: String = nlp::text::normalise(cell.trim())
         .trim()
@@ -216,19 +246,26 @@ fn industry(cell: &str) -> Result<Option<String>, &'static str> {
     if t.is_empty() {
         return Ok(None);
     }
-    let mut chars = t.chars();
-    let first = chars.next().unwrap_or('0');
-    let rest: String = if first.is_ascii_uppercase() {
-        chars.collect()
-    } else {
-        t.clone()
+    let (letter, digits) = match t.chars().next() {
+        Some(c) if c.is_ascii_uppercase() => (Some(c), &t[1..]),
+        _ => (None, t.as_str()),
     };
-    let letter_ok = !first.is_ascii_alphabetic() || ('A'..='T').contains(&first);
-    if letter_ok && rest.len() <= 4 && rest.chars().all(|c| c.is_ascii_digit()) && t.len() <= 5 {
-        Ok(Some(t))
-    } else {
-        Err("invalid")
+    if digits.len() > 4 || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return Err("invalid");
     }
+    let from_digits = match digits.get(..2) {
+        Some(d) => Some(section_of(d.parse().map_err(|_| "invalid")?).ok_or("invalid")?),
+        None if digits.is_empty() => None,
+        None => return Err("invalid"),
+    };
+    let section = match (letter, from_digits) {
+        (Some(l), Some(d)) if l != d => return Err("invalid"),
+        (Some(l), _) if !('A'..='T').contains(&l) => return Err("invalid"),
+        (Some(l), _) => l,
+        (None, Some(d)) => d,
+        (None, None) => return Err("invalid"),
+    };
+    Ok(Some(format!("{section}{digits}")))
 }
 
 /// Checks every row; buildings are named by their code (or name).
@@ -372,11 +409,16 @@ pub async fn check_rows<C: ConnectionTrait>(
     Ok((rows, errors))
 }
 
-/// The fields of `row` that differ from `e`.
-fn differences(row: &Row, e: &enterprise::Model) -> Vec<&'static str> {
+/// The fields of `row` that differ from `e`, among those the file has
+/// (`mapped`); a column the file lacks changes nothing.
+fn differences(
+    row: &Row,
+    e: &enterprise::Model,
+    mapped: &HashMap<String, usize>,
+) -> Vec<&'static str> {
     let mut out = Vec::new();
     let mut cmp = |name: &'static str, same: bool| {
-        if !same {
+        if !same && mapped.contains_key(name) {
             out.push(name);
         }
     };
@@ -404,6 +446,36 @@ fn differences(row: &Row, e: &enterprise::Model) -> Vec<&'static str> {
     cmp("founded_on", row.founded_on == e.founded_on);
     cmp("grade", row.grade == e.grade);
     out
+}
+
+/// The columns a re-import writes over: the code's state, the name, each
+/// field the file has, and the review state; never a column the file
+/// lacks, nor whether the enterprise moved out.
+fn update_columns(map: &HashMap<String, usize>) -> Vec<enterprise::Column> {
+    use enterprise::Column as C;
+    let mut cols = vec![C::CodeState, C::CodeProblem, C::Name];
+    for (field, col) in [
+        ("legal_rep", C::LegalRep),
+        ("industry_code", C::IndustryCode),
+        ("registered_capital", C::RegisteredCapital),
+        ("employees", C::Employees),
+        ("annual_tax", C::AnnualTax),
+        ("building", C::BuildingId),
+        ("unit", C::Unit),
+        ("lease_start", C::LeaseStart),
+        ("lease_end", C::LeaseEnd),
+        ("leased_area", C::LeasedArea),
+        ("contact_name", C::ContactName),
+        ("contact_phone", C::ContactPhone),
+        ("founded_on", C::FoundedOn),
+        ("grade", C::Grade),
+    ] {
+        if map.contains_key(field) {
+            cols.push(col);
+        }
+    }
+    cols.extend([C::ReviewState, C::ReviewedBy, C::ReviewedAt, C::UpdatedAt]);
+    cols
 }
 
 /// Who may import the register: admins and the street office.
@@ -486,7 +558,7 @@ pub async fn import(
                 writes.push(r);
             }
             Some(e) => {
-                let fields = differences(r, e);
+                let fields = differences(r, e, &map);
                 if fields.is_empty() {
                     report.unchanged += 1;
                 } else {
@@ -543,31 +615,7 @@ pub async fn import(
         enterprise::Entity::insert_many(models)
             .on_conflict(
                 OnConflict::column(enterprise::Column::CreditCode)
-                    .update_columns([
-                        enterprise::Column::CodeState,
-                        enterprise::Column::CodeProblem,
-                        enterprise::Column::Name,
-                        enterprise::Column::LegalRep,
-                        enterprise::Column::IndustryCode,
-                        enterprise::Column::RegisteredCapital,
-                        enterprise::Column::Employees,
-                        enterprise::Column::AnnualTax,
-                        enterprise::Column::BuildingId,
-                        enterprise::Column::Unit,
-                        enterprise::Column::LeaseStart,
-                        enterprise::Column::LeaseEnd,
-                        enterprise::Column::LeasedArea,
-                        enterprise::Column::ContactName,
-                        enterprise::Column::ContactPhone,
-                        enterprise::Column::FoundedOn,
-                        enterprise::Column::Grade,
-                        enterprise::Column::Status,
-                        enterprise::Column::MovedOutOn,
-                        enterprise::Column::ReviewState,
-                        enterprise::Column::ReviewedBy,
-                        enterprise::Column::ReviewedAt,
-                        enterprise::Column::UpdatedAt,
-                    ])
+                    .update_columns(update_columns(&map))
                     .to_owned(),
             )
             .exec_without_returning(&txn)
@@ -697,7 +745,12 @@ mod tests {
         assert_eq!(number("300万元"), Ok(Some(300.0)));
         assert!(number("-5").is_err() && number("很多").is_err() && number("NaN").is_err());
         assert_eq!(industry("i6513"), Ok(Some("I6513".into())));
-        assert_eq!(industry("6513"), Ok(Some("6513".into())));
-        assert!(industry("Z999").is_err() && industry("I65131").is_err());
+        // Digits alone get their section letter; a letter must match them.
+        assert_eq!(industry("6513"), Ok(Some("I6513".into())));
+        assert_eq!(industry("3911"), Ok(Some("C3911".into())));
+        assert_eq!(industry("M"), Ok(Some("M".into())));
+        for bad in ["Z999", "I65131", "C6513", "9", "99", "I6X"] {
+            assert!(industry(bad).is_err(), "{bad}");
+        }
     }
 }

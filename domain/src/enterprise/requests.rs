@@ -122,16 +122,16 @@ pub async fn file(
         2000,
     )?);
     let now = clock::now();
-    let today_from = now - chrono::Duration::days(1);
+    let (_gate, txn) = s.begin_write().await?;
+    // Counted in the transaction that adds one (a burst cannot slip past).
     let recent = ent_request::Entity::find()
         .filter(ent_request::Column::AccountId.eq(actor.account_id))
-        .filter(ent_request::Column::CreatedAt.gte(today_from))
-        .count(&s.db)
+        .filter(ent_request::Column::CreatedAt.gte(now - chrono::Duration::days(1)))
+        .count(&txn)
         .await?;
     if recent >= PER_DAY {
         return Err(DomainError::Conflict("too_many_requests"));
     }
-    let (_gate, txn) = s.begin_write().await?;
     let e = enterprise::Entity::find_by_id(member.enterprise_id)
         .one(&txn)
         .await?
@@ -221,13 +221,7 @@ pub async fn queue(s: &Services, actor: &Principal) -> DomainResult<Vec<RequestV
     let mut q = ent_request::Entity::find();
     if !reach.all {
         let buildings = super::buildings_by_id(&s.db).await?;
-        let mut mine = reach.buildings.clone();
-        mine.extend(
-            buildings
-                .values()
-                .filter(|b| reach.communities.contains(&b.community_id))
-                .map(|b| b.id),
-        );
+        let mine = reach.building_ids(&buildings);
         q = q.filter(
             ent_request::Column::EnterpriseId.in_subquery(
                 sea_orm::sea_query::Query::select()
@@ -253,13 +247,26 @@ async fn staff_request(
     actor: &Principal,
     id: i64,
 ) -> DomainResult<ent_request::Model> {
-    if !queue(s, actor).await?.iter().any(|r| r.id == id) {
-        return Err(DomainError::NotFound);
-    }
-    ent_request::Entity::find_by_id(id)
+    let reach = super::staff_reach(&s.db, actor).await?;
+    let r = ent_request::Entity::find_by_id(id)
         .one(&s.db)
         .await?
-        .ok_or(DomainError::NotFound)
+        .ok_or(DomainError::NotFound)?;
+    let e = enterprise::Entity::find_by_id(r.enterprise_id)
+        .one(&s.db)
+        .await?
+        .ok_or(DomainError::NotFound)?;
+    let community = match e.building_id {
+        Some(b) => crate::entities::building::Entity::find_by_id(b)
+            .one(&s.db)
+            .await?
+            .map(|b| b.community_id),
+        None => None,
+    };
+    if !reach.reaches(&e, community) {
+        return Err(DomainError::NotFound);
+    }
+    Ok(r)
 }
 
 /// Staff accept a request (its case moves on to 办理答复).
@@ -398,7 +405,7 @@ pub async fn rate(
     if r.state != "answered" {
         return Err(DomainError::Conflict("not_answered"));
     }
-    ent_request::Entity::update_many()
+    let done = ent_request::Entity::update_many()
         .col_expr(ent_request::Column::State, "closed".into())
         .col_expr(ent_request::Column::Rating, Some(rating).into())
         .col_expr(
@@ -406,8 +413,12 @@ pub async fn rate(
             (!note.is_empty()).then_some(note.clone()).into(),
         )
         .filter(ent_request::Column::Id.eq(id))
+        .filter(ent_request::Column::State.eq("answered"))
         .exec(&txn)
         .await?;
+    if done.rows_affected == 0 {
+        return Err(DomainError::Conflict("not_answered"));
+    }
     audit::append(
         &txn,
         Some(actor.account_id),

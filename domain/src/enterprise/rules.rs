@@ -111,7 +111,10 @@ impl Criteria {
         if !json.trim_start().starts_with('{') {
             return Err("criteria are a JSON object".into());
         }
-        let c: Criteria = serde_json::from_str(json).map_err(|e| e.to_string())?;
+        let mut c: Criteria = serde_json::from_str(json).map_err(|e| e.to_string())?;
+        for i in &mut c.industries {
+            *i = i.trim().to_ascii_uppercase();
+        }
         let bad_range = |lo: Option<f64>, hi: Option<f64>| lo.zip(hi).is_some_and(|(l, h)| l > h);
         if bad_range(c.min_tax, c.max_tax)
             || bad_range(c.min_capital, c.max_capital)

@@ -39,18 +39,14 @@ pub async fn list(
     f: &Filter,
 ) -> DomainResult<(Vec<EnterpriseView>, u64)> {
     use sea_orm::PaginatorTrait;
-    let reach = super::staff_reach(&s.db, actor).await?;
+    let reach = super::reader_reach(&s.db, actor).await?;
     let buildings = super::buildings_by_id(&s.db).await?;
     let mut q = enterprise::Entity::find();
     if !reach.all {
-        let mut mine = reach.buildings.clone();
-        mine.extend(
-            buildings
-                .values()
-                .filter(|b| reach.communities.contains(&b.community_id))
-                .map(|b| b.id),
-        );
-        q = q.filter(enterprise::Column::BuildingId.is_in(mine));
+        q = q.filter(enterprise::Column::BuildingId.is_in(reach.building_ids(&buildings)));
+    }
+    if f.industry.chars().count() > 5 || f.tag.chars().count() > 40 {
+        return Err(DomainError::validation("q", "too_long"));
     }
     let text = f.q.trim();
     if !text.is_empty() {
@@ -67,7 +63,9 @@ pub async fn list(
         q = q.filter(enterprise::Column::BuildingId.eq(b));
     }
     if !f.industry.trim().is_empty() {
-        q = q.filter(enterprise::Column::IndustryCode.starts_with(f.industry.trim()));
+        q = q.filter(
+            enterprise::Column::IndustryCode.starts_with(f.industry.trim().to_ascii_uppercase()),
+        );
     }
     if !f.tag.trim().is_empty() {
         q = q.filter(
@@ -382,7 +380,7 @@ pub async fn spaces(s: &Services, min_area: Option<f64>) -> DomainResult<Vec<Spa
                 unit: u.name,
                 area: u.area,
                 rent_guide: u.rent_guide.or(b.rent_guide),
-                note: u.note,
+                note: u.note.as_deref().map(nlp::mask),
                 property_company: b.property_company.clone(),
             })
         })
