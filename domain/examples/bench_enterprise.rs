@@ -7,8 +7,6 @@
 //! demo's size and at full size (they must be the same).
 //!
 //!   cargo run --release -p domain --example bench_enterprise -- sqlite|postgres [ENTERPRISES] [POLICIES]
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use sea_orm::ConnectionTrait;
@@ -80,15 +78,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             None,
         ),
     };
-    let mut db = domain::db::connect(&url).await?;
+    let db = domain::db::connect(&url).await?;
     domain::db::migrate(&db).await?;
-    let statements = Arc::new(AtomicUsize::new(0));
-    {
-        let st = statements.clone();
-        db.set_metric_callback(move |_| {
-            st.fetch_add(1, Ordering::Relaxed);
-        });
-    }
     let s = domain::Services::new(
         db.clone(),
         domain::Settings {
@@ -123,13 +114,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let label = label.to_owned();
         let s = s.clone();
         let officer = officer.clone();
-        let statements = statements.clone();
         async move {
-            let before = statements.load(Ordering::Relaxed);
+            // The services count every statement they run.
+            let before = s.statements();
             domain::enterprise::dashboard::dashboard(&s, &officer, year).await?;
-            let n = statements.load(Ordering::Relaxed) - before;
+            let n = s.statements() - before;
             println!("  dashboard SQL statements at {label}: {n}");
-            Ok::<usize, Box<dyn std::error::Error>>(n)
+            Ok::<u64, Box<dyn std::error::Error>>(n)
         }
     };
     println!("enterprise service at scale ({backend}), {n} enterprises, {policies} policies");
