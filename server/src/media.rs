@@ -128,6 +128,14 @@ async fn photo_and_note(
     Ok((photo, note))
 }
 
+/// The one file of field `file` (its name and bytes); none is `empty`.
+async fn one_file(form: Multipart) -> Result<(String, Vec<u8>), domain::DomainError> {
+    files(form, "file", 1)
+        .await?
+        .pop()
+        .ok_or(domain::DomainError::validation("file", "empty"))
+}
+
 /// `POST /opinions/{id}/photos` (multipart, field `photo`, several allowed).
 pub async fn upload_photos(
     State(st): State<AppState>,
@@ -286,10 +294,7 @@ pub async fn upload_import(
         Err(r) => return r,
     };
     let result = async {
-        let mut files = files(form, "file", 1).await?;
-        let (name, bytes) = files
-            .pop()
-            .ok_or(domain::DomainError::validation("file", "empty"))?;
+        let (name, bytes) = one_file(form).await?;
         domain::import::stash(&st.services, &actor, &name, bytes).await
     }
     .await;
@@ -319,10 +324,7 @@ pub async fn upload_risk_readings(
     let result = async {
         // (Who may import is decided in `domain`; it reads no file first.)
         domain::risk::ingest::may_import(&actor)?;
-        let mut files = files(form, "file", 1).await?;
-        let (name, bytes) = files
-            .pop()
-            .ok_or(domain::DomainError::validation("file", "empty"))?;
+        let (name, bytes) = one_file(form).await?;
         domain::risk::ingest::import_file(&st.services, Some(&actor), &name, bytes).await
     }
     .await;
@@ -372,10 +374,7 @@ pub async fn upload_risk_outlines(
     };
     let result = async {
         actor.require_admin()?;
-        let mut files = files(form, "file", 1).await?;
-        let (_, bytes) = files
-            .pop()
-            .ok_or(domain::DomainError::validation("file", "empty"))?;
+        let (_, bytes) = one_file(form).await?;
         let text = String::from_utf8(bytes)
             .map_err(|_| domain::DomainError::validation("file", "not_utf8"))?;
         // A byte-order mark some editors write.
@@ -412,10 +411,7 @@ pub async fn upload_register(
     let result = async {
         // (Who may import is decided in `domain`; it reads no file first.)
         domain::enterprise::register::may_import(&actor)?;
-        let mut files = files(form, "file", 1).await?;
-        let (name, bytes) = files
-            .pop()
-            .ok_or(domain::DomainError::validation("file", "empty"))?;
+        let (name, bytes) = one_file(form).await?;
         domain::enterprise::register::stash(&st.services, &actor, &name, bytes).await
     }
     .await;
