@@ -131,6 +131,7 @@ lazy_pages! {
     EntLeasesRoute => enterprise::LeasesPage,
     EntPoliciesRoute => enterprise::PoliciesPage,
     EntDashboardRoute => enterprise::DashboardPage,
+    EntBuildingsRoute => enterprise::BuildingsPage,
 }
 
 #[component]
@@ -192,7 +193,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/staff/plans/new") view={Lazy::<NewPlanRoute>::new()} />
                     <Route path=path!("/admin/sla") view={Lazy::<SlaAdminRoute>::new()} />
                     <Route path=path!("/me") view={Lazy::<ResidentHomeRoute>::new()} />
-                    <Route path=path!("/me/risk") view={Lazy::<MyRiskRoute>::new()} />
+                    <Route path=path!("/risk/mine") view={Lazy::<MyRiskRoute>::new()} />
                     <Route path=path!("/enterprise") view={Lazy::<EntHomeRoute>::new()} />
                     <Route path=path!("/enterprise/space") view={Lazy::<EntSpaceRoute>::new()} />
                     <Route path=path!("/enterprise/services") view={Lazy::<EntServicesRoute>::new()} />
@@ -202,6 +203,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/enterprise/leases") view={Lazy::<EntLeasesRoute>::new()} />
                     <Route path=path!("/enterprise/policies") view={Lazy::<EntPoliciesRoute>::new()} />
                     <Route path=path!("/enterprise/dashboard") view={Lazy::<EntDashboardRoute>::new()} />
+                    <Route path=path!("/enterprise/buildings") view={Lazy::<EntBuildingsRoute>::new()} />
                     <Route path=path!("/email/confirm") view={Lazy::<EmailConfirmRoute>::new()} />
                     <Route path=path!("/staff") view={Lazy::<StaffPanelRoute>::new()} />
                     <Route path=path!("/staff/import") view={Lazy::<ImportRoute>::new()} />

@@ -89,3 +89,25 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<sea_orm::DatabaseTra
     })
     .await
 }
+
+/// `column` contains `text` as it is written: `%`, `_` and `!` in `text`
+/// match only themselves (`LIKE '%…%' ESCAPE '!'`), on SQLite and
+/// PostgreSQL alike. Callers put the text in the case the column keeps
+/// (SQLite's LIKE ignores ASCII case, PostgreSQL's does not).
+pub fn contains<C>(column: C, text: &str) -> sea_orm::sea_query::SimpleExpr
+where
+    C: sea_orm::sea_query::IntoColumnRef,
+{
+    use sea_orm::sea_query::ExprTrait;
+    let mut pattern = String::with_capacity(text.len() + 4);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '!') {
+            pattern.push('!');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    sea_orm::sea_query::Expr::col(column)
+        .like(sea_orm::sea_query::LikeExpr::new(pattern).escape('!'))
+}

@@ -136,10 +136,11 @@ test("the responsible property company sees its notice and reports it fixed", as
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
   await login(page, "13800000006");
-  await page.goto("/me");
+  // A property company works from the task inbox; its own notices are linked there.
+  await page.goto("/tasks");
   await hydrated(page);
   await page.locator("#open-my-risk").click();
-  await expect(page).toHaveURL(/\/me\/risk$/);
+  await expect(page).toHaveURL(/\/risk\/mine$/);
   await hydrated(page);
   // Its compound's notices, open first; the SMS it was sent is on record.
   const ebike = page.locator("#risk-mine li.risk-case", { hasText: "飞线充电" });

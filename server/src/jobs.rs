@@ -267,6 +267,9 @@ impl Jobs {
                         domain::jobs::kind::CRAWL => {
                             domain::crawl::run_job(&services, &run, &holder).await
                         }
+                        domain::enterprise::register::JOB => {
+                            domain::enterprise::register::run_job(&services, &run).await
+                        }
                         other => Err(format!("unknown run kind {other}")),
                     };
                     if let Err(e) = domain::jobs::finish(&services, run.id, outcome).await {

@@ -57,14 +57,9 @@ async fn the_register_leases_requests_and_dashboard_over_http() {
             .as_str()
             .unwrap()
             .to_owned();
-        let res = app
-            .call(
-                &officer,
-                "ent_import",
-                &[("file", &token), ("dry_run", "true")],
-            )
+        let preview = app
+            .get_json(&officer, &format!("/api/ent_import?file={token}"))
             .await;
-        let preview: Value = res.json().await.unwrap();
         let rows: Vec<i64> = preview["errors"]
             .as_array()
             .unwrap()
@@ -72,16 +67,15 @@ async fn the_register_leases_requests_and_dashboard_over_http() {
             .map(|e| e[0].as_i64().unwrap())
             .collect();
         assert_eq!(rows, [3, 4, 4], "{preview}");
-        // The file cannot be imported as it is.
+        // The file cannot be imported as it is: refused, nothing queued.
         let res = app
-            .call(
-                &officer,
-                "ent_import",
-                &[("file", &token), ("dry_run", "false")],
-            )
+            .call(&officer, "ent_import_start", &[("file", &token)])
             .await;
-        let r: Value = res.json().await.unwrap();
-        assert_eq!(r["created"], 0);
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let none = app
+            .get_json(&officer, &format!("/api/ent_import_progress?file={token}"))
+            .await;
+        assert!(none.is_null(), "{none}");
         // A good one with a code that fails its check: imported, flagged.
         let mut wrong = code(4);
         let last = wrong.pop().unwrap();
@@ -99,34 +93,55 @@ async fn the_register_leases_requests_and_dashboard_over_http() {
             .to_owned();
         // Another account cannot use the uploader's file.
         let staff = app.logged_in("13800000002").await;
+        for path in [
+            format!("/api/ent_import?file={token}"),
+            format!("/api/ent_import_progress?file={token}"),
+        ] {
+            let res = staff.get(app.url(&path)).send().await.unwrap();
+            assert!(
+                matches!(res.status(), StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+                "{path}: {}",
+                res.status()
+            );
+        }
         let res = app
-            .call(
-                &staff,
-                "ent_import",
-                &[("file", &token), ("dry_run", "true")],
-            )
+            .call(&staff, "ent_import_start", &[("file", &token)])
             .await;
         assert!(matches!(
             res.status(),
             StatusCode::FORBIDDEN | StatusCode::NOT_FOUND
         ));
-        let res = app
-            .call(
-                &officer,
-                "ent_import",
-                &[("file", &token), ("dry_run", "false")],
-            )
+        // The preview lists the flagged code; the import runs on the job
+        // runner and reports its progress and counts.
+        let preview = app
+            .get_json(&officer, &format!("/api/ent_import?file={token}"))
             .await;
-        let r: Value = res.json().await.unwrap();
+        assert_eq!(preview["flagged"][0][1], wrong.as_str(), "{preview}");
+        let res = app
+            .call(&officer, "ent_import_start", &[("file", &token)])
+            .await;
+        assert!(res.status().is_success(), "{}", res.status());
+        let mut r = Value::Null;
+        for _ in 0..400 {
+            r = app
+                .get_json(&officer, &format!("/api/ent_import_progress?file={token}"))
+                .await;
+            if r["finished"] == true {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(r["finished"], true, "{r}");
+        assert!(r["error"].is_null(), "{r}");
         assert_eq!(
             (
                 r["created"].as_i64(),
-                r["flagged"].as_array().unwrap().len()
+                r["flagged"].as_i64(),
+                r["done"].as_i64()
             ),
-            (Some(2), 1),
+            (Some(2), Some(1), Some(2)),
             "{r}"
         );
-        assert_eq!(r["flagged"][0][1], wrong.as_str());
         let list = app
             .get_json(&officer, "/api/ent_register?review=flagged")
             .await;

@@ -4,12 +4,14 @@
 //! review, the import with its preview, one enterprise's file and visits),
 //! the request queue, lease warnings red / yellow / blue for building
 //! managers, policies, and the economic dashboard.
+// A server function takes one argument per form field.
+#![allow(clippy::too_many_arguments)]
 pub mod i18n;
 mod pages;
 
 pub use pages::{
-    DashboardPage, EnterpriseFilePage, EnterpriseHome, LeasesPage, PoliciesPage, QueuePage,
-    RegisterPage, ServicesPage, SpacePage,
+    BuildingsPage, DashboardPage, EnterpriseFilePage, EnterpriseHome, LeasesPage, PoliciesPage,
+    QueuePage, RegisterPage, ServicesPage, SpacePage,
 };
 
 use leptos::prelude::*;
@@ -331,6 +333,48 @@ pub async fn ent_register(
     })
 }
 
+/// A register import as it runs on the job runner.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntImportState {
+    pub done: usize,
+    pub total: usize,
+    pub finished: bool,
+    pub created: Option<usize>,
+    pub updated: Option<usize>,
+    pub flagged: Option<usize>,
+    /// A message key when the import failed (nothing was imported).
+    pub error: Option<String>,
+}
+
+/// Queues the import of a checked register file (all rows or none);
+/// returns its rows. [`ent_import_progress`] follows it.
+#[server(prefix = "/api", endpoint = "ent_import_start")]
+pub async fn ent_import_start(file: String) -> Result<usize, AppError> {
+    let st = state::state()?;
+    let actor = state::require_principal().await?;
+    domain::enterprise::register::start(&st.services, &actor, &file)
+        .await
+        .map_err(map_err)
+}
+
+#[server(prefix = "/api", endpoint = "ent_import_progress", input = GetUrl)]
+pub async fn ent_import_progress(file: String) -> Result<Option<EntImportState>, AppError> {
+    let st = state::state()?;
+    let actor = state::require_principal().await?;
+    let p = domain::enterprise::register::progress(&st.services, &actor, &file)
+        .await
+        .map_err(map_err)?;
+    Ok(p.map(|p| EntImportState {
+        done: p.done,
+        total: p.total,
+        finished: p.finished,
+        created: p.created,
+        updated: p.updated,
+        flagged: p.flagged,
+        error: p.error,
+    }))
+}
+
 #[server(prefix = "/api", endpoint = "ent_review")]
 pub async fn ent_review(id: i64) -> Result<(), AppError> {
     let st = state::state()?;
@@ -356,12 +400,13 @@ pub struct ImportItem {
     pub errors: Vec<(usize, String, String)>,
 }
 
-/// Previews (`dry_run`) or imports a register file uploaded before.
-#[server(prefix = "/api", endpoint = "ent_import")]
-pub async fn ent_import(file: String, dry_run: bool) -> Result<ImportItem, AppError> {
+/// What a register file uploaded before would do (nothing stored); the
+/// import itself is [`ent_import_start`].
+#[server(prefix = "/api", endpoint = "ent_import", input = GetUrl)]
+pub async fn ent_import(file: String) -> Result<ImportItem, AppError> {
     let st = state::state()?;
     let actor = state::require_principal().await?;
-    let r = domain::enterprise::register::import_stashed(&st.services, &actor, &file, dry_run)
+    let r = domain::enterprise::register::import_stashed(&st.services, &actor, &file, true)
         .await
         .map_err(map_err)?;
     Ok(ImportItem {
@@ -408,6 +453,10 @@ pub struct FileView {
     pub visits: Vec<VisitItem>,
     pub policies: Vec<PolicyMatch>,
     pub staff: bool,
+    /// The street office: may link accounts to the enterprise.
+    pub street: bool,
+    /// Tags staff give by hand (certifications), those it has first.
+    pub manual_tags: Vec<(String, bool)>,
 }
 
 #[server(prefix = "/api", endpoint = "ent_file", input = GetUrl)]
@@ -420,6 +469,10 @@ pub async fn ent_file(id: i64) -> Result<FileView, AppError> {
     let policies = domain::enterprise::policy::for_enterprise(&st.services, &actor, Some(id))
         .await
         .map_err(map_err)?;
+    let manual_tags = domain::enterprise::rules::MANUAL_TAGS
+        .iter()
+        .map(|t| ((*t).to_owned(), f.enterprise.tags.iter().any(|x| x == t)))
+        .collect();
     Ok(FileView {
         enterprise: ent_item(f.enterprise),
         visits: f
@@ -431,9 +484,43 @@ pub async fn ent_file(id: i64) -> Result<FileView, AppError> {
                 follow_up: v.follow_up.unwrap_or_default(),
             })
             .collect(),
+        manual_tags,
         policies: matches_of(policies),
         staff: f.staff,
+        street: domain::enterprise::sees_all(&actor),
     })
+}
+
+/// Certification tags and the key-enterprise grade, set by staff: `tags`
+/// is a list separated by commas or 、 (of the manual tags only).
+#[server(prefix = "/api", endpoint = "ent_set_tags")]
+pub async fn ent_set_tags(
+    id: i64,
+    #[server(default)] tags: String,
+    #[server(default)] grade: String,
+) -> Result<(), AppError> {
+    let st = state::state()?;
+    let actor = state::require_principal().await?;
+    let tags: Vec<String> = tags
+        .split([',', '，', '、', ';', '；'])
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect();
+    domain::enterprise::services::set_tags(&st.services, &actor, id, &tags, Some(&grade))
+        .await
+        .map_err(map_err)
+}
+
+/// Links a registered account (by its phone) to an enterprise, so it sees
+/// its file, policies for it and its requests (the street office).
+#[server(prefix = "/api", endpoint = "ent_link_account")]
+pub async fn ent_link_account(id: i64, phone: String) -> Result<(), AppError> {
+    let st = state::state()?;
+    let actor = state::require_principal().await?;
+    domain::enterprise::services::link_account(&st.services, &actor, id, &phone)
+        .await
+        .map_err(map_err)
 }
 
 #[server(prefix = "/api", endpoint = "ent_visit")]
@@ -684,4 +771,164 @@ pub async fn ent_dashboard(#[server(default)] year: String) -> Result<DashView, 
         pushes: d.pushes,
         pushes_read: d.pushes_read,
     })
+}
+
+/// A unit of a building, for its editors.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UnitItem {
+    pub id: i64,
+    pub name: String,
+    pub area: String,
+    pub vacant: bool,
+    pub rent_guide: String,
+    pub note: String,
+}
+
+/// A building with its units, for its editors.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BuildingItem {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub community_id: i64,
+    pub community: String,
+    pub address: String,
+    pub floor_area: String,
+    pub owner: String,
+    pub property_company: String,
+    pub rent_guide: String,
+    pub editable: bool,
+    pub units: Vec<UnitItem>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BuildingsView {
+    pub buildings: Vec<BuildingItem>,
+    /// (id, name) of the communities a new building can belong to; empty
+    /// for those who cannot add one.
+    pub communities: Vec<(i64, String)>,
+}
+
+#[cfg(feature = "ssr")]
+fn figure_text(v: Option<f64>) -> String {
+    v.map(|v| format!("{v}")).unwrap_or_default()
+}
+
+/// An optional figure from a form field: empty for none.
+#[cfg(feature = "ssr")]
+fn figure_field(field: &'static str, raw: &str) -> Result<Option<f64>, AppError> {
+    let t = raw.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    t.parse::<f64>()
+        .map(Some)
+        .map_err(|_| map_err(domain::DomainError::validation(field, "invalid")))
+}
+
+/// 楼宇管理: the buildings the caller keeps, with their units.
+#[server(prefix = "/api", endpoint = "ent_buildings", input = GetUrl)]
+pub async fn ent_buildings() -> Result<BuildingsView, AppError> {
+    let st = state::state()?;
+    let actor = state::require_principal().await?;
+    let list = domain::enterprise::buildings::list(&st.services, &actor)
+        .await
+        .map_err(map_err)?;
+    let communities = if domain::enterprise::sees_all(&actor) {
+        domain::org::communities(&st.services)
+            .await
+            .map_err(map_err)?
+            .into_iter()
+            .map(|c| (c.id, c.name))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(BuildingsView {
+        buildings: list
+            .into_iter()
+            .map(|b| BuildingItem {
+                id: b.id,
+                code: b.code,
+                name: b.name,
+                community_id: b.community_id,
+                community: b.community,
+                address: b.address.unwrap_or_default(),
+                floor_area: figure_text(b.floor_area),
+                owner: b.owner.unwrap_or_default(),
+                property_company: b.property_company.unwrap_or_default(),
+                rent_guide: figure_text(b.rent_guide),
+                editable: b.editable,
+                units: b
+                    .units
+                    .into_iter()
+                    .map(|u| UnitItem {
+                        id: u.id,
+                        name: u.name,
+                        area: figure_text(u.area),
+                        vacant: u.vacant,
+                        rent_guide: figure_text(u.rent_guide),
+                        note: u.note.unwrap_or_default(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        communities,
+    })
+}
+
+#[server(prefix = "/api", endpoint = "ent_save_building")]
+pub async fn ent_save_building(
+    #[server(default)] id: Option<i64>,
+    code: String,
+    name: String,
+    community_id: i64,
+    #[server(default)] address: String,
+    #[server(default)] floor_area: String,
+    #[server(default)] owner: String,
+    #[server(default)] property_company: String,
+    #[server(default)] rent_guide: String,
+) -> Result<i64, AppError> {
+    let st = state::state()?;
+    let actor = state::require_principal().await?;
+    let input = domain::enterprise::buildings::BuildingInput {
+        id,
+        code,
+        name,
+        community_id,
+        address,
+        floor_area: figure_field("floor_area", &floor_area)?,
+        owner,
+        property_company,
+        rent_guide: figure_field("rent_guide", &rent_guide)?,
+    };
+    domain::enterprise::buildings::save_building(&st.services, &actor, &input)
+        .await
+        .map_err(map_err)
+}
+
+#[server(prefix = "/api", endpoint = "ent_save_unit")]
+pub async fn ent_save_unit(
+    #[server(default)] id: Option<i64>,
+    building_id: i64,
+    name: String,
+    #[server(default)] area: String,
+    #[server(default)] vacant: Option<String>,
+    #[server(default)] rent_guide: String,
+    #[server(default)] note: String,
+) -> Result<i64, AppError> {
+    let st = state::state()?;
+    let actor = state::require_principal().await?;
+    let input = domain::enterprise::buildings::UnitInput {
+        id,
+        building_id,
+        name,
+        area: figure_field("area", &area)?,
+        vacant: vacant.is_some(),
+        rent_guide: figure_field("rent_guide", &rent_guide)?,
+        note,
+    };
+    domain::enterprise::buildings::save_unit(&st.services, &actor, &input)
+        .await
+        .map_err(map_err)
 }

@@ -313,7 +313,9 @@ pub fn RegisterPage() -> impl IntoView {
     let i18n = use_i18n();
     let query = use_query_map();
     let review = ServerAction::<EntReview>::new();
-    let import = ServerAction::<EntImport>::new();
+    let import = ServerAction::<EntImportStart>::new();
+    // Set once a queued import has finished: the register is read again.
+    let imported = RwSignal::new(false);
     let data = Resource::new(
         move || {
             let q = query.read();
@@ -321,7 +323,7 @@ pub fn RegisterPage() -> impl IntoView {
             (
                 (g("q"), g("building"), g("industry")),
                 (g("tag"), g("review"), g("page")),
-                review.version().get() + import.version().get(),
+                (review.version().get(), imported.get()),
             )
         },
         |((q, b, i), (t, r, p), _)| ent_register(q, b, i, t, r, p),
@@ -342,11 +344,12 @@ pub fn RegisterPage() -> impl IntoView {
                 <A href="/enterprise/leases">{i18n.t("ent.leases.title")}</A>
                 <A href="/enterprise/policies">{i18n.t("ent.policies.title")}</A>
                 <A href="/enterprise/dashboard">{i18n.t("ent.dash.title")}</A>
+                <A href="/enterprise/buildings" attr:id="open-buildings">{i18n.t("ent.buildings.title")}</A>
             </nav>
             {move || upload_error().map(|k| view! { <ErrorMessage key=k /> })}
             <ErrorNotice error=action_error(review) />
             <ErrorNotice error=action_error(import) />
-            {move || file().map(|token| view! { <ImportPreview token import /> })}
+            {move || file().map(|token| view! { <ImportPreview token import imported /> })}
             <Transition fallback=move || view! { <p>{i18n.t("page.loading")}</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
@@ -360,25 +363,62 @@ pub fn RegisterPage() -> impl IntoView {
 }
 
 #[component]
-fn ImportPreview(token: String, import: ServerAction<EntImport>) -> impl IntoView {
+fn ImportPreview(
+    token: String,
+    import: ServerAction<EntImportStart>,
+    imported: RwSignal<bool>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let preview = Resource::new(
         {
             let token = token.clone();
             move || token.clone()
         },
-        |t| ent_import(t, true),
+        ent_import,
     );
+    let started = move || matches!(import.value().get(), Some(Ok(_)));
+    let progress = {
+        let token = token.clone();
+        crate::pages::import::polled(
+            started,
+            move || ent_import_progress(token.clone()),
+            |p| p.finished,
+        )
+    };
+    Effect::new(move |_| {
+        if progress.get().flatten().is_some_and(|p| p.finished) {
+            imported.set(true);
+        }
+    });
     view! {
         <section class="card" id="ent-import-preview" aria-live="polite">
             <h2>{i18n.t("ent.import.preview")}</h2>
-            {move || import.value().get().and_then(|r| r.ok()).map(|r| view! {
-                <p class="notice ok" role="status" id="ent-import-done">
-                    {i18n.t("ent.import.done")} " " {i18n.t("ent.import.created")} " " {r.created}
-                    " · " {i18n.t("ent.import.updated")} " " {r.updated}
-                    " · " {i18n.t("ent.import.flagged")} " " {r.flagged.len()}
-                </p>
-            })}
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    progress.await.map(|p| {
+                        let label = format!("{} / {}", p.done, p.total);
+                        view! {
+                            <div id="ent-import-progress">
+                                <label for="ent-import-bar">{i18n.t("import.progress")} " " {label}</label>
+                                <progress id="ent-import-bar" max=p.total.max(1).to_string() value=p.done.to_string()></progress>
+                                {p.finished.then(|| match &p.error {
+                                    Some(k) => {
+                                        let k = k.clone();
+                                        view! { <p class="notice error" role="alert">{i18n.t("import.failed")} " " {move || i18n.tr(&k)}</p> }.into_any()
+                                    }
+                                    None => view! {
+                                        <p class="notice ok" role="status" id="ent-import-done">
+                                            {i18n.t("ent.import.done")} " " {i18n.t("ent.import.created")} " " {p.created.unwrap_or(0)}
+                                            " · " {i18n.t("ent.import.updated")} " " {p.updated.unwrap_or(0)}
+                                            " · " {i18n.t("ent.import.flagged")} " " {p.flagged.unwrap_or(0)}
+                                        </p>
+                                    }.into_any(),
+                                })}
+                            </div>
+                        }
+                    })
+                })}
+            </Suspense>
             <Transition fallback=move || view! { <p>{i18n.t("page.loading")}</p> }>
                 {move || {
                     let token = token.clone();
@@ -422,8 +462,7 @@ fn ImportPreview(token: String, import: ServerAction<EntImport>) -> impl IntoVie
                                     {ok.then(|| view! {
                                         <ActionForm action=import attr:id="ent-import-go">
                                             <input type="hidden" name="file" value=token.clone() />
-                                            <input type="hidden" name="dry_run" value="false" />
-                                            <button type="submit">{i18n.t("ent.import.go")}</button>
+                                            <button type="submit" disabled=move || import.pending().get() || started()>{i18n.t("ent.import.go")}</button>
                                         </ActionForm>
                                     })}
                                 }.into_any()
@@ -540,14 +579,29 @@ pub fn EnterpriseFilePage() -> impl IntoView {
             .unwrap_or(0)
     };
     let visit = ServerAction::<EntVisit>::new();
+    let tags = ServerAction::<EntSetTags>::new();
+    let link = ServerAction::<EntLinkAccount>::new();
     let data = Resource::new(
-        move || (id(), visit.version().get()),
+        move || {
+            (
+                id(),
+                visit.version().get() + tags.version().get() + link.version().get(),
+            )
+        },
         |(id, _)| ent_file(id),
     );
+    let saved = move || {
+        matches!(tags.value().get(), Some(Ok(()))) || matches!(link.value().get(), Some(Ok(())))
+    };
     view! {
         <section class="page enterprise">
             <p><A href="/enterprise/register">{i18n.t("ent.register.title")}</A></p>
             <ErrorNotice error=action_error(visit) />
+            <ErrorNotice error=action_error(tags) />
+            <ErrorNotice error=action_error(link) />
+            <Show when=saved>
+                <p class="notice ok" role="status">{i18n.t("ent.leases.saved")}</p>
+            </Show>
             <Transition fallback=move || view! { <p>{i18n.t("page.loading")}</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
@@ -574,6 +628,40 @@ pub fn EnterpriseFilePage() -> impl IntoView {
                                     <h2 id="ent-file-policies">{i18n.t("ent.for_it")}</h2>
                                     <PolicyList list=f.policies.clone() />
                                 </section>
+                                {f.staff.then(|| {
+                                    let current: Vec<String> = f.manual_tags.iter().filter(|(_, on)| *on).map(|(t, _)| t.clone()).collect();
+                                    let options: Vec<String> = f.manual_tags.iter().map(|(t, _)| t.clone()).collect();
+                                    let grade = e.grade.clone();
+                                    view! {
+                                    <section class="card" aria-labelledby="ent-tags-title">
+                                        <h2 id="ent-tags-title">{i18n.t("ent.tags.manual")}</h2>
+                                        <ActionForm action=tags attr:class="stack" attr:id="ent-tags-form">
+                                            <input type="hidden" name="id" value=eid.to_string() />
+                                            <label for="et-tags">{i18n.t("ent.tags.certified")}</label>
+                                            <input id="et-tags" name="tags" maxlength="200" value=current.join("、") aria-describedby="et-tags-hint" />
+                                            <p class="meta" id="et-tags-hint">{i18n.t("ent.tags.options")} " " {options.join("、")}</p>
+                                            <label for="et-grade">{i18n.t("ent.field.grade")}</label>
+                                            <select id="et-grade" name="grade">
+                                                <option value="" selected=grade.is_empty()>{i18n.t("ent.grade.none")}</option>
+                                                {["A", "B", "C"].into_iter().map(|g| view! { <option value=g selected=grade == g>{g}</option> }).collect_view()}
+                                            </select>
+                                            <button type="submit" class="secondary">{i18n.t("ent.leases.save")}</button>
+                                        </ActionForm>
+                                    </section>
+                                    {f.street.then(|| view! {
+                                        <section class="card" aria-labelledby="ent-link-title">
+                                            <h2 id="ent-link-title">{i18n.t("ent.link.title")}</h2>
+                                            <p class="meta">{i18n.t("ent.link.hint")}</p>
+                                            <ActionForm action=link attr:class="stack" attr:id="ent-link-form">
+                                                <input type="hidden" name="id" value=eid.to_string() />
+                                                <label for="el-phone">{i18n.t("me.phone")}</label>
+                                                <input id="el-phone" name="phone" type="tel" inputmode="tel" autocomplete="off" required maxlength="20" />
+                                                <button type="submit" class="secondary">{i18n.t("ent.link.submit")}</button>
+                                            </ActionForm>
+                                        </section>
+                                    })}
+                                    }
+                                })}
                                 {f.staff.then(|| view! {
                                     <section aria-labelledby="ent-visits">
                                         <h2 id="ent-visits">{i18n.t("ent.visits")}</h2>
@@ -918,5 +1006,174 @@ pub fn DashboardPage() -> impl IntoView {
                 })}
             </Transition>
         </section>
+    }
+}
+
+/// 楼宇与房源: the street adds and edits buildings; the street, community
+/// staff and each building's manager or property company keep its units
+/// and say which stand vacant (what 找场地 lists).
+#[component]
+pub fn BuildingsPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let save_b = ServerAction::<EntSaveBuilding>::new();
+    let save_u = ServerAction::<EntSaveUnit>::new();
+    let data = Resource::new(
+        move || (save_b.version().get(), save_u.version().get()),
+        |_| ent_buildings(),
+    );
+    let saved = move || {
+        matches!(save_b.value().get(), Some(Ok(_))) || matches!(save_u.value().get(), Some(Ok(_)))
+    };
+    view! {
+        <section class="page enterprise">
+            <h1>{i18n.t("ent.buildings.title")}</h1>
+            <p class="intro">{i18n.t("ent.buildings.intro")}</p>
+            <ErrorNotice error=action_error(save_b) />
+            <ErrorNotice error=action_error(save_u) />
+            <Show when=saved>
+                <p class="notice ok" role="status">{i18n.t("ent.leases.saved")}</p>
+            </Show>
+            <Transition fallback=move || view! { <p>{i18n.t("page.loading")}</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Err(e) => view! { <ErrorMessage key=e.message_key() /> }.into_any(),
+                        Ok(v) => {
+                            let communities = v.communities.clone();
+                            view! {
+                                {(!communities.is_empty()).then(|| view! {
+                                    <details class="card" id="building-new">
+                                        <summary>{i18n.t("ent.buildings.new")}</summary>
+                                        <BuildingForm b=None communities=communities.clone() save=save_b />
+                                    </details>
+                                })}
+                                {v.buildings.is_empty().then(|| view! { <p class="empty">{i18n.t("ent.buildings.none")}</p> })}
+                                <ul class="cards" id="ent-buildings">
+                                    {v.buildings.into_iter().map(|b| {
+                                        let communities = communities.clone();
+                                        let bid = b.id;
+                                        view! {
+                                            <li class="card" id=format!("building-{bid}")>
+                                                <h2>{b.name.clone()} " " <span class="meta">{b.code.clone()}</span></h2>
+                                                <p class="meta">{b.community.clone()} " · " {b.address.clone()}
+                                                    {(!b.property_company.is_empty()).then(|| view! { " · " {i18n.t("ent.space.property")} " " {b.property_company.clone()} })}
+                                                </p>
+                                                {b.editable.then(|| view! {
+                                                    <details>
+                                                        <summary>{i18n.t("ent.buildings.edit")}</summary>
+                                                        <BuildingForm b=Some(b.clone()) communities save=save_b />
+                                                    </details>
+                                                })}
+                                                <h3>{i18n.t("ent.buildings.units")}</h3>
+                                                <ul class="units">
+                                                    {b.units.iter().cloned().map(|u| {
+                                                        let vacant = u.vacant.to_string();
+                                                        view! { <li data-vacant=vacant><UnitForm building=bid u=Some(u) save=save_u /></li> }
+                                                    }).collect_view()}
+                                                </ul>
+                                                <details>
+                                                    <summary>{i18n.t("ent.buildings.new_unit")}</summary>
+                                                    <UnitForm building=bid u=None save=save_u />
+                                                </details>
+                                            </li>
+                                        }
+                                    }).collect_view()}
+                                </ul>
+                            }.into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn BuildingForm(
+    b: Option<BuildingItem>,
+    communities: Vec<(i64, String)>,
+    save: ServerAction<EntSaveBuilding>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let key = b
+        .as_ref()
+        .map(|b| b.id.to_string())
+        .unwrap_or_else(|| "new".into());
+    let id = move |f: &str| format!("b-{f}-{key}");
+    let g = |f: fn(&BuildingItem) -> String| b.as_ref().map(f).unwrap_or_default();
+    let (code, name, address) = (
+        g(|b| b.code.clone()),
+        g(|b| b.name.clone()),
+        g(|b| b.address.clone()),
+    );
+    let (area, owner) = (g(|b| b.floor_area.clone()), g(|b| b.owner.clone()));
+    let (property, rent) = (
+        g(|b| b.property_company.clone()),
+        g(|b| b.rent_guide.clone()),
+    );
+    let community = b.as_ref().map(|b| b.community_id);
+    let hidden = b.as_ref().map(|b| b.id.to_string());
+    view! {
+        <ActionForm action=save attr:class="stack">
+            {hidden.map(|v| view! { <input type="hidden" name="id" value=v /> })}
+            <label for=id("code")>{i18n.t("ent.buildings.code")}</label>
+            <input id=id("code") name="code" required minlength="2" maxlength="20" value=code />
+            <label for=id("name")>{i18n.t("ent.buildings.name")}</label>
+            <input id=id("name") name="name" required maxlength="64" value=name />
+            <label for=id("community")>{i18n.t("ent.buildings.community")}</label>
+            <select id=id("community") name="community_id">
+                {communities.into_iter().map(|(cid, n)| view! {
+                    <option value=cid.to_string() selected=community == Some(cid)>{n}</option>
+                }).collect_view()}
+            </select>
+            <label for=id("address")>{i18n.t("ent.buildings.address")}</label>
+            <input id=id("address") name="address" maxlength="120" value=address />
+            <label for=id("area")>{i18n.t("ent.buildings.floor_area")}</label>
+            <input id=id("area") name="floor_area" inputmode="decimal" value=area />
+            <label for=id("owner")>{i18n.t("ent.buildings.owner")}</label>
+            <input id=id("owner") name="owner" maxlength="64" value=owner />
+            <label for=id("property")>{i18n.t("ent.space.property")}</label>
+            <input id=id("property") name="property_company" maxlength="64" value=property />
+            <label for=id("rent")>{i18n.t("ent.space.rent")}</label>
+            <input id=id("rent") name="rent_guide" inputmode="decimal" value=rent />
+            <button type="submit" disabled=move || save.pending().get()>{i18n.t("ent.leases.save")}</button>
+        </ActionForm>
+    }
+}
+
+#[component]
+fn UnitForm(building: i64, u: Option<UnitItem>, save: ServerAction<EntSaveUnit>) -> impl IntoView {
+    let i18n = use_i18n();
+    let key = u
+        .as_ref()
+        .map(|u| u.id.to_string())
+        .unwrap_or_else(|| format!("new-{building}"));
+    let id = move |f: &str| format!("u-{f}-{key}");
+    let g = |f: fn(&UnitItem) -> String| u.as_ref().map(f).unwrap_or_default();
+    let (name, area, rent, note) = (
+        g(|u| u.name.clone()),
+        g(|u| u.area.clone()),
+        g(|u| u.rent_guide.clone()),
+        g(|u| u.note.clone()),
+    );
+    let vacant = u.as_ref().is_some_and(|u| u.vacant);
+    let hidden = u.as_ref().map(|u| u.id.to_string());
+    view! {
+        <ActionForm action=save attr:class="unit-form">
+            {hidden.map(|v| view! { <input type="hidden" name="id" value=v /> })}
+            <input type="hidden" name="building_id" value=building.to_string() />
+            <label for=id("name")>{i18n.t("ent.space.unit")}</label>
+            <input id=id("name") name="name" required maxlength="40" value=name />
+            <label for=id("area")>{i18n.t("ent.space.area")}</label>
+            <input id=id("area") name="area" inputmode="decimal" value=area />
+            <label for=id("rent")>{i18n.t("ent.space.rent")}</label>
+            <input id=id("rent") name="rent_guide" inputmode="decimal" value=rent />
+            <label for=id("note")>{i18n.t("ent.leases.note")}</label>
+            <input id=id("note") name="note" maxlength="200" value=note />
+            <label class="check">
+                <input type="checkbox" name="vacant" value="on" checked=vacant />
+                {i18n.t("ent.buildings.vacant")}
+            </label>
+            <button type="submit" class="secondary" disabled=move || save.pending().get()>{i18n.t("ent.leases.save")}</button>
+        </ActionForm>
     }
 }

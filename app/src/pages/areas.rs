@@ -83,7 +83,7 @@ pub fn ResidentHome() -> impl IntoView {
                 <super::MyOpinions />
             </section>
             <crate::plans::Inbox />
-            <p><A href="/me/risk" attr:id="open-my-risk" attr:class="button secondary">{i18n.t("risk.mine.title")}</A></p>
+            <p><A href="/risk/mine" attr:id="open-my-risk" attr:class="button secondary">{i18n.t("risk.mine.title")}</A></p>
             <ChangePassword />
         </AreaPage>
     }
@@ -190,7 +190,9 @@ pub fn TaskInbox() -> impl IntoView {
                 <A href="/tasks/risk" attr:id="open-risk-cases">{i18n.t("risk.cases.title")}</A>
                 <A href="/risk">{i18n.t("risk.overview.title")}</A>
                 <A href="/enterprise/leases" attr:id="open-leases">{i18n.t("ent.leases.title")}</A>
+                <A href="/enterprise/buildings" attr:id="open-buildings">{i18n.t("ent.buildings.title")}</A>
                 <A href="/enterprise" attr:id="open-enterprise">{i18n.t("ent.title")}</A>
+                <A href="/risk/mine" attr:id="open-my-risk">{i18n.t("risk.mine.title")}</A>
             </nav>
             <section class="card">
                 <p class="empty">{i18n.t("tasks.empty")}</p>

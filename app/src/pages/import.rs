@@ -88,41 +88,11 @@ fn Preview(file: String) -> impl IntoView {
     let start = ServerAction::<ImportStart>::new();
     let started = move || matches!(start.value().get(), Some(Ok(())));
     let file_for_progress = file.clone();
-    let tick = RwSignal::new(0u32);
-    let progress = Resource::new(
-        move || (started(), tick.get()),
-        move |(on, _)| {
-            let f = file_for_progress.clone();
-            async move {
-                if on {
-                    import_progress(f).await.ok().flatten()
-                } else {
-                    None
-                }
-            }
-        },
+    let progress = polled(
+        started,
+        move || import_progress(file_for_progress.clone()),
+        |p| p.finished,
     );
-    // Poll while the import runs (in the browser only).
-    #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
-        if started() {
-            let handle = set_interval_with_handle(
-                move || {
-                    let done = progress
-                        .get_untracked()
-                        .flatten()
-                        .is_some_and(|p| p.finished);
-                    if !done {
-                        tick.update(|t| *t += 1);
-                    }
-                },
-                std::time::Duration::from_millis(500),
-            );
-            if let Ok(h) = handle {
-                on_cleanup(move || h.clear());
-            }
-        }
-    });
     let file_hidden = file.clone();
     view! {
         <Transition fallback=move || view! { <p>{i18n.t("page.loading")}</p> }>
@@ -265,4 +235,55 @@ fn Preview(file: String) -> impl IntoView {
             })}
         </Suspense>
     }
+}
+
+/// A queued run's progress: fetched once `started`, then every half second
+/// in the browser until `finished` says so (web imports of opinions and of
+/// the enterprise register).
+pub fn polled<T, F, Fut>(
+    started: impl Fn() -> bool + Send + Sync + Copy + 'static,
+    fetch: F,
+    finished: fn(&T) -> bool,
+) -> Resource<Option<T>>
+where
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    F: Fn() -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<Option<T>, crate::model::AppError>> + Send + 'static,
+{
+    let tick = RwSignal::new(0u32);
+    let progress = Resource::new(
+        move || (started(), tick.get()),
+        move |(on, _)| {
+            let next = on.then(&fetch);
+            async move {
+                match next {
+                    Some(f) => f.await.ok().flatten(),
+                    None => None,
+                }
+            }
+        },
+    );
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if started() {
+            let handle = set_interval_with_handle(
+                move || {
+                    let done = progress
+                        .get_untracked()
+                        .flatten()
+                        .is_some_and(|p| finished(&p));
+                    if !done {
+                        tick.update(|t| *t += 1);
+                    }
+                },
+                std::time::Duration::from_millis(500),
+            );
+            if let Ok(h) = handle {
+                on_cleanup(move || h.clear());
+            }
+        }
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (finished, tick);
+    progress
 }

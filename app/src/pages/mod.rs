@@ -3,7 +3,7 @@ mod admin;
 mod areas;
 mod auth;
 mod home;
-mod import;
+pub(crate) mod import;
 mod opinions;
 
 pub use admin::AdminArea;

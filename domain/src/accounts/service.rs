@@ -626,8 +626,8 @@ pub async fn list_accounts(
     if !q.is_empty() {
         find = find.filter(
             Condition::any()
-                .add(account::Column::DisplayName.contains(q))
-                .add(account::Column::Phone.contains(q)),
+                .add(crate::db::contains(account::Column::DisplayName, q))
+                .add(crate::db::contains(account::Column::Phone, q)),
         );
     }
     let rows = find.limit(limit.clamp(1, 200)).all(&s.db).await?;

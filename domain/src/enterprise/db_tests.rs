@@ -651,3 +651,213 @@ async fn a_request_runs_on_the_sla_engine_and_each_sees_only_its_own() {
         ));
     }
 }
+
+#[tokio::test]
+async fn buildings_and_units_are_kept_by_those_who_answer_for_them() {
+    for db in testdb::each().await {
+        let s = &db.s;
+        setup(s).await;
+        let officer = testdb::principal(s, "13800000003").await;
+        let manager = testdb::principal(s, "13800000009").await;
+        let resident = testdb::principal(s, "13800000001").await;
+        let community = crate::org::communities(s).await.unwrap()[0].id;
+        let input = buildings::BuildingInput {
+            code: " gd-09 ".into(),
+            name: "古荡新楼".into(),
+            community_id: community,
+            address: "古荡路 9 号".into(),
+            floor_area: Some(12000.0),
+            property_company: "小河物业".into(),
+            rent_guide: Some(3.5),
+            ..Default::default()
+        };
+        // Only the street adds buildings; a bad code or figure is refused.
+        for who in [&manager, &resident] {
+            assert!(matches!(
+                buildings::save_building(s, who, &input).await,
+                Err(DomainError::Forbidden)
+            ));
+        }
+        for bad in [
+            buildings::BuildingInput {
+                code: "x".into(),
+                ..input.clone()
+            },
+            buildings::BuildingInput {
+                code: "GD 09;".into(),
+                ..input.clone()
+            },
+            buildings::BuildingInput {
+                floor_area: Some(f64::NAN),
+                ..input.clone()
+            },
+            buildings::BuildingInput {
+                rent_guide: Some(-1.0),
+                ..input.clone()
+            },
+            buildings::BuildingInput {
+                name: " ".into(),
+                ..input.clone()
+            },
+            buildings::BuildingInput {
+                community_id: 999_999,
+                ..input.clone()
+            },
+        ] {
+            assert!(
+                matches!(
+                    buildings::save_building(s, &officer, &bad).await,
+                    Err(DomainError::Validation { .. })
+                ),
+                "{bad:?}"
+            );
+        }
+        let id = buildings::save_building(s, &officer, &input).await.unwrap();
+        // Codes are unique, kept upper-case.
+        assert!(matches!(
+            buildings::save_building(
+                s,
+                &officer,
+                &buildings::BuildingInput {
+                    name: "另一栋".into(),
+                    ..input.clone()
+                }
+            )
+            .await,
+            Err(DomainError::Conflict("building_code"))
+        ));
+        let listed = buildings::list(s, &officer).await.unwrap();
+        let b = listed.iter().find(|b| b.id == id).unwrap();
+        assert_eq!((b.code.as_str(), b.editable), ("GD-09", true));
+        // A unit, vacant: 找场地 lists it.
+        let unit = buildings::UnitInput {
+            building_id: id,
+            name: "1201".into(),
+            area: Some(321.0),
+            vacant: true,
+            note: "联系王经理 13912345678".into(),
+            ..Default::default()
+        };
+        let uid = buildings::save_unit(s, &officer, &unit).await.unwrap();
+        let spaces = services::spaces(s, Some(320.0)).await.unwrap();
+        let space = spaces.iter().find(|x| x.building == "古荡新楼").unwrap();
+        assert!(
+            !space
+                .note
+                .clone()
+                .unwrap_or_default()
+                .contains("13912345678")
+        );
+        assert!(matches!(
+            buildings::save_unit(
+                s,
+                &officer,
+                &buildings::UnitInput {
+                    id: None,
+                    ..unit.clone()
+                }
+            )
+            .await,
+            Err(DomainError::Conflict("unit_name"))
+        ));
+        // The building manager of GD-01 sees and edits only GD-01's units;
+        // another building's answers "not found".
+        let mine = buildings::list(s, &manager).await.unwrap();
+        assert!(!mine.is_empty() && mine.iter().all(|b| b.code == "GD-01" && !b.editable));
+        assert!(matches!(
+            buildings::save_unit(
+                s,
+                &manager,
+                &buildings::UnitInput {
+                    id: Some(uid),
+                    vacant: false,
+                    ..unit.clone()
+                }
+            )
+            .await,
+            Err(DomainError::NotFound)
+        ));
+        let gd01 = mine[0].id;
+        let own = buildings::save_unit(
+            s,
+            &manager,
+            &buildings::UnitInput {
+                building_id: gd01,
+                name: "0808".into(),
+                area: Some(90.0),
+                vacant: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        // A unit id of another building, named under one's own: not found.
+        assert!(matches!(
+            buildings::save_unit(
+                s,
+                &manager,
+                &buildings::UnitInput {
+                    id: Some(uid),
+                    building_id: gd01,
+                    name: "x1".into(),
+                    ..Default::default()
+                }
+            )
+            .await,
+            Err(DomainError::NotFound)
+        ));
+        buildings::save_unit(
+            s,
+            &manager,
+            &buildings::UnitInput {
+                id: Some(own),
+                building_id: gd01,
+                name: "0808".into(),
+                area: Some(90.0),
+                vacant: false,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert!(
+            !services::spaces(s, None)
+                .await
+                .unwrap()
+                .iter()
+                .any(|x| x.unit == "0808"),
+            "{}",
+            db.name
+        );
+        assert!(matches!(
+            buildings::list(s, &resident).await,
+            Err(DomainError::Forbidden)
+        ));
+        let audited = crate::entities::audit_log::Entity::find()
+            .filter(crate::entities::audit_log::Column::Action.starts_with("building."))
+            .count(&s.db)
+            .await
+            .unwrap();
+        assert_eq!(audited, 4, "{}", db.name);
+        // Search text is matched as written: a wildcard matches only itself.
+        for wild in ["%", "_", "!%"] {
+            let f = services::Filter {
+                q: wild.into(),
+                ..Default::default()
+            };
+            let (rows, total) = services::list(s, &officer, &f).await.unwrap();
+            assert_eq!((rows.len(), total), (0, 0), "{wild} on {}", db.name);
+        }
+        let (_, total) = services::list(
+            s,
+            &officer,
+            &services::Filter {
+                q: "有限".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert!(total > 0, "{}", db.name);
+    }
+}

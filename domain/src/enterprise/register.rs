@@ -495,6 +495,19 @@ pub async fn import(
     overrides: &HashMap<String, String>,
     dry_run: bool,
 ) -> DomainResult<Report> {
+    import_with(s, actor, table, overrides, dry_run, |_, _| {}).await
+}
+
+/// [`import`], telling `progress(done, total)` as rows are written (total:
+/// the file's rows; unchanged rows count as done at once).
+pub async fn import_with(
+    s: &Services,
+    actor: Option<&Principal>,
+    table: &Table,
+    overrides: &HashMap<String, String>,
+    dry_run: bool,
+    progress: impl Fn(usize, usize),
+) -> DomainResult<Report> {
     if let Some(a) = actor {
         may_import(a)?;
     }
@@ -577,6 +590,9 @@ pub async fn import(
     let Some(txn) = txn else {
         return Ok(report);
     };
+    let total = rows.len();
+    let mut done = total - writes.len();
+    progress(done, total);
     for chunk in writes.chunks(300) {
         let models = chunk.iter().map(|r| enterprise::ActiveModel {
             credit_code: Set(r.credit_code.clone()),
@@ -620,6 +636,8 @@ pub async fn import(
             )
             .exec_without_returning(&txn)
             .await?;
+        done += chunk.len();
+        progress(done, total);
     }
     // Tags and pushes for every enterprise written.
     let written: HashSet<&str> = writes.iter().map(|r| r.credit_code.as_str()).collect();
@@ -677,6 +695,119 @@ pub async fn import_stashed(
     may_import(actor)?;
     let table = crate::import::stashed_for(s, actor, token).await?;
     import(s, Some(actor), &table, &HashMap::new(), dry_run).await
+}
+
+/// The job runner's kind for a register import started from the web
+/// (at most 16 characters, as `job_run.kind` holds).
+pub const JOB: &str = "ent_import";
+
+/// Checks a file [`stash`] kept for `actor` and queues its import on the job
+/// runner (refused if any row has an error, or while the same file is
+/// importing); [`progress`] follows it.
+pub async fn start(s: &Services, actor: &Principal, token: &str) -> DomainResult<usize> {
+    let dry = import_stashed(s, actor, token, true).await?;
+    if !dry.errors.is_empty() {
+        return Err(DomainError::validation("file", "has_errors"));
+    }
+    crate::jobs::enqueue(
+        s,
+        JOB,
+        token,
+        Some(actor.account_id),
+        serde_json::json!({}),
+        dry.rows as i64,
+    )
+    .await
+    .map_err(|e| match e {
+        DomainError::Conflict(_) => DomainError::Conflict("import_running"),
+        other => other,
+    })?;
+    Ok(dry.rows)
+}
+
+/// Runs a queued register import for the job runner: the file read again
+/// and imported as its owner (rights checked again), progress on the run's
+/// row; the result is the report's counts.
+pub async fn run_job(s: &Services, run: &crate::jobs::Run) -> Result<serde_json::Value, String> {
+    let key = |e: DomainError| {
+        if matches!(e, DomainError::Database(_) | DomainError::Internal(_)) {
+            tracing::warn!(error = %e, "register import failed");
+        }
+        e.message_key()
+    };
+    let owner = match run.owner_id {
+        Some(id) => crate::accounts::principal_by_id(s, id).await.map_err(key)?,
+        None => None,
+    }
+    .ok_or_else(|| "err.forbidden".to_owned())?;
+    may_import(&owner).map_err(key)?;
+    let table = crate::import::stashed_for(s, &owner, &run.target)
+        .await
+        .map_err(key)?;
+    let (tx, writer) = crate::jobs::reporter(s, run.id, table.rows.len());
+    let result = import_with(s, Some(&owner), &table, &HashMap::new(), false, |d, t| {
+        let _ = tx.send((d, t));
+    })
+    .await;
+    drop(tx);
+    let _ = writer.await;
+    let r = result.map_err(key)?;
+    if !r.errors.is_empty() {
+        // The file was checked when queued; its rows can still fail now
+        // (a building retired since): nothing was stored.
+        return Err("err.file.has_errors".to_owned());
+    }
+    Ok(serde_json::json!({
+        "created": r.created,
+        "updated": r.updated,
+        "unchanged": r.unchanged,
+        "flagged": r.flagged.len(),
+    }))
+}
+
+/// How a queued register import is doing, for its uploader.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Progress {
+    pub done: usize,
+    pub total: usize,
+    pub finished: bool,
+    pub created: Option<usize>,
+    pub updated: Option<usize>,
+    pub unchanged: Option<usize>,
+    pub flagged: Option<usize>,
+    /// The UI message key of a failure.
+    pub error: Option<String>,
+}
+
+/// The progress of the newest import of `token` (its uploader only);
+/// `None` if it was never started.
+pub async fn progress(
+    s: &Services,
+    actor: &Principal,
+    token: &str,
+) -> DomainResult<Option<Progress>> {
+    may_import(actor)?;
+    // A token is its uploader's: anyone else's is not found.
+    crate::import::stash_owner(actor, token)?;
+    let Some(run) = crate::jobs::latest(s, JOB, token).await? else {
+        return Ok(None);
+    };
+    let num = |k: &str| {
+        run.result
+            .as_ref()
+            .and_then(|r| r[k].as_u64())
+            .map(|n| n as usize)
+    };
+    Ok(Some(Progress {
+        done: run.done as usize,
+        total: run.total as usize,
+        finished: run.finished(),
+        created: num("created"),
+        updated: num("updated"),
+        unchanged: num("unchanged"),
+        flagged: num("flagged"),
+        error: run.error.clone(),
+    }))
 }
 
 /// Marks an enterprise reviewed (its credit code and figures checked by a

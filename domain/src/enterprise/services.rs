@@ -55,8 +55,11 @@ pub async fn list(
         }
         q = q.filter(
             Condition::any()
-                .add(enterprise::Column::Name.contains(text))
-                .add(enterprise::Column::CreditCode.contains(text.to_uppercase())),
+                .add(crate::db::contains(enterprise::Column::Name, text))
+                .add(crate::db::contains(
+                    enterprise::Column::CreditCode,
+                    &text.to_uppercase(),
+                )),
         );
     }
     if let Some(b) = f.building {
@@ -417,8 +420,8 @@ pub async fn providers(
     if !need.is_empty() {
         q = q.filter(
             Condition::any()
-                .add(ent_provider::Column::Name.contains(need))
-                .add(ent_provider::Column::Services.contains(need)),
+                .add(crate::db::contains(ent_provider::Column::Name, need))
+                .add(crate::db::contains(ent_provider::Column::Services, need)),
         );
     }
     Ok(q.order_by_asc(ent_provider::Column::Kind)

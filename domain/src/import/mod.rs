@@ -578,7 +578,7 @@ pub fn check_stash_owner(actor: &Principal, token: &str) -> DomainResult<()> {
 }
 
 /// Whether `token` names an upload of `actor`'s (a well-formed name).
-fn stash_owner(actor: &Principal, token: &str) -> DomainResult<()> {
+pub(crate) fn stash_owner(actor: &Principal, token: &str) -> DomainResult<()> {
     let (owner, rest) = token.split_once('-').ok_or(DomainError::NotFound)?;
     let (hexpart, ext) = rest.split_once('.').ok_or(DomainError::NotFound)?;
     let well_formed = owner.parse::<i64>().is_ok()

@@ -349,7 +349,7 @@ pub async fn seed(s: &Services) -> DomainResult<()> {
                     compound_id: Some(c.id),
                     industry: None,
                     // The first compound's property company (a demo account)
-                    // answers for it: it sees its warnings on /me/risk.
+                    // answers for it: it sees its warnings on /risk/mine.
                     contact_phone: Some(if i == 0 {
                         "13800000006".to_owned()
                     } else {
