@@ -68,6 +68,39 @@ test("a building manager sees red, yellow and blue leases and records an outcome
   expect(errors).toEqual([]);
 });
 
+test("a building manager adds a vacant unit and 找场地 lists it", async ({ browser }) => {
+  const page = await phone(browser);
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await login(page, "13800000009");
+  await page.goto("/tasks");
+  await hydrated(page);
+  await page.locator("#open-buildings").click();
+  await expect(page).toHaveURL(/\/enterprise\/buildings$/);
+  await hydrated(page);
+  // Only the manager's own building, and no building form for them.
+  const cards = page.locator("#ent-buildings > li");
+  await expect(cards).toHaveCount(1);
+  await expect(cards.first()).toContainText("古荡科创大厦");
+  await expect(page.locator("#building-new")).toHaveCount(0);
+  const unit = `09${Date.now() % 100}`;
+  const card = cards.first();
+  await card.locator("summary", { hasText: "新增房源" }).click();
+  const form = card.locator("details[open] form");
+  await form.getByLabel("房号").fill(unit);
+  await form.getByLabel("面积（㎡）").fill("456");
+  await form.getByLabel("空置，可出租").check();
+  await form.getByRole("button", { name: "保存" }).click();
+  await expect(page.getByRole("status")).toContainText("已保存");
+  await expect(card.locator(`li[data-vacant=true] input[value="${unit}"]`)).toHaveCount(1);
+  await page.goto("/enterprise/space?min_area=450");
+  await hydrated(page);
+  await expect(page.locator("#ent-spaces")).toContainText(unit);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  expect(errors).toEqual([]);
+});
+
 test("an enterprise sees its policies with reasons and files a request the street answers", async ({ browser }) => {
   const page = await phone(browser);
   const errors: string[] = [];
@@ -115,5 +148,38 @@ test("an enterprise sees its policies with reasons and files a request the stree
   await mine.getByLabel("对答复满意吗？（5 分最满意）").selectOption("5");
   await mine.getByRole("button", { name: "评价", exact: true }).click();
   await expect(mine).toContainText("已办结");
+  expect(errors).toEqual([]);
+});
+
+// A valid unified social credit code: 17 characters and their check character (GB 32100).
+function creditCode(n: number): string {
+  const chars = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+  const weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+  const first = `91330106MA${String(2000000 + n).padStart(7, "0")}`;
+  let sum = 0;
+  for (let i = 0; i < 17; i++) sum += chars.indexOf(first[i]) * weights[i];
+  return first + chars[(31 - (sum % 31)) % 31];
+}
+
+test("the street office uploads a register file, previews it and follows the import to its end", async ({ page }) => {
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await login(page, "13800000003");
+  await page.goto("/enterprise/register");
+  await hydrated(page);
+  const n = Date.now() % 100000;
+  const csv = `统一社会信用代码,企业名称,楼宇编号,租期结束\n${creditCode(n)},上传企业${n}有限公司,GD-01,2028-06-30\n${creditCode(n + 1)},上传企业${n + 1}有限公司,GD-02,\n`;
+  await page.locator("#ent-file").setInputFiles({ name: "register.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+  await page.locator("#ent-upload button[type=submit]").click();
+  await expect(page).toHaveURL(/file=/);
+  await hydrated(page);
+  await expect(page.locator("#ent-import-counts")).toContainText("新增 2");
+  await page.locator("#ent-import-go button[type=submit]").click();
+  await expect(page.locator("#ent-import-done")).toContainText("新增 2");
+  await expect(page.locator("#ent-import-bar")).toHaveAttribute("value", "2");
+  // The register shows them, waiting for review.
+  await page.goto(`/enterprise/register?q=${encodeURIComponent(`上传企业${n}`)}`);
+  await hydrated(page);
+  await expect(page.locator("body")).toContainText(`上传企业${n}有限公司`);
   expect(errors).toEqual([]);
 });
