@@ -90,6 +90,27 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<sea_orm::DatabaseTra
     .await
 }
 
+/// `text` with `%`, `_` and `!` escaped for `LIKE … ESCAPE '!'`.
+fn like_literal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '!') {
+            out.push('!');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn like<C>(column: C, pattern: String) -> sea_orm::sea_query::SimpleExpr
+where
+    C: sea_orm::sea_query::IntoColumnRef,
+{
+    use sea_orm::sea_query::ExprTrait;
+    sea_orm::sea_query::Expr::col(column)
+        .like(sea_orm::sea_query::LikeExpr::new(pattern).escape('!'))
+}
+
 /// `column` contains `text` as it is written: `%`, `_` and `!` in `text`
 /// match only themselves (`LIKE '%…%' ESCAPE '!'`), on SQLite and
 /// PostgreSQL alike. Callers put the text in the case the column keeps
@@ -98,16 +119,13 @@ pub fn contains<C>(column: C, text: &str) -> sea_orm::sea_query::SimpleExpr
 where
     C: sea_orm::sea_query::IntoColumnRef,
 {
-    use sea_orm::sea_query::ExprTrait;
-    let mut pattern = String::with_capacity(text.len() + 4);
-    pattern.push('%');
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '!') {
-            pattern.push('!');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    sea_orm::sea_query::Expr::col(column)
-        .like(sea_orm::sea_query::LikeExpr::new(pattern).escape('!'))
+    like(column, format!("%{}%", like_literal(text)))
+}
+
+/// `column` starts with `text` as it is written (see [`contains`]).
+pub fn starts_with<C>(column: C, text: &str) -> sea_orm::sea_query::SimpleExpr
+where
+    C: sea_orm::sea_query::IntoColumnRef,
+{
+    like(column, format!("{}%", like_literal(text)))
 }

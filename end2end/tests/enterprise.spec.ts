@@ -83,7 +83,7 @@ test("a building manager adds a vacant unit and 找场地 lists it", async ({ br
   await expect(cards).toHaveCount(1);
   await expect(cards.first()).toContainText("古荡科创大厦");
   await expect(page.locator("#building-new")).toHaveCount(0);
-  const unit = `09${Date.now() % 100}`;
+  const unit = `U${Date.now() % 10000000}`;
   const card = cards.first();
   await card.locator("summary", { hasText: "新增房源" }).click();
   const form = card.locator("details[open] form");

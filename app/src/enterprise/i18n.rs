@@ -474,6 +474,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Another building has this code.",
     ),
     (
+        "err.conflict.building_name",
+        "已有楼宇使用这个名称或编号。",
+        "Another building has this name or code.",
+    ),
+    (
         "err.conflict.unit_name",
         "这栋楼已有同名房源。",
         "This building has a unit of that name already.",

@@ -376,7 +376,19 @@ fn ImportPreview(
         },
         ent_import,
     );
-    let started = move || matches!(import.value().get(), Some(Ok(_)));
+    // A run started before a reload counts too: its progress is shown and
+    // the file is not offered for import again.
+    let earlier = Resource::new(
+        {
+            let token = token.clone();
+            move || token.clone()
+        },
+        ent_import_progress,
+    );
+    let started = move || {
+        matches!(import.value().get(), Some(Ok(_)))
+            || earlier.get().is_some_and(|r| matches!(r, Ok(Some(_))))
+    };
     let progress = {
         let token = token.clone();
         crate::pages::import::polled(
@@ -391,14 +403,14 @@ fn ImportPreview(
         }
     });
     view! {
-        <section class="card" id="ent-import-preview" aria-live="polite">
+        <section class="card" id="ent-import-preview">
             <h2>{i18n.t("ent.import.preview")}</h2>
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     progress.await.map(|p| {
                         let label = format!("{} / {}", p.done, p.total);
                         view! {
-                            <div id="ent-import-progress">
+                            <div id="ent-import-progress" aria-live="polite">
                                 <label for="ent-import-bar">{i18n.t("import.progress")} " " {label}</label>
                                 <progress id="ent-import-bar" max=p.total.max(1).to_string() value=p.done.to_string()></progress>
                                 {p.finished.then(|| match &p.error {
@@ -1157,6 +1169,12 @@ fn UnitForm(building: i64, u: Option<UnitItem>, save: ServerAction<EntSaveUnit>)
     );
     let vacant = u.as_ref().is_some_and(|u| u.vacant);
     let hidden = u.as_ref().map(|u| u.id.to_string());
+    // Which unit a button saves, for screen readers (every form looks alike).
+    let label = if name.is_empty() {
+        i18n.t("ent.buildings.new_unit")().to_owned()
+    } else {
+        name.clone()
+    };
     view! {
         <ActionForm action=save attr:class="unit-form">
             {hidden.map(|v| view! { <input type="hidden" name="id" value=v /> })}
@@ -1173,7 +1191,8 @@ fn UnitForm(building: i64, u: Option<UnitItem>, save: ServerAction<EntSaveUnit>)
                 <input type="checkbox" name="vacant" value="on" checked=vacant />
                 {i18n.t("ent.buildings.vacant")}
             </label>
-            <button type="submit" class="secondary" disabled=move || save.pending().get()>{i18n.t("ent.leases.save")}</button>
+            <button type="submit" class="secondary" aria-label=move || format!("{} {}", i18n.t("ent.leases.save")(), label)
+                disabled=move || save.pending().get()>{i18n.t("ent.leases.save")}</button>
         </ActionForm>
     }
 }

@@ -82,8 +82,10 @@ fn text(
     max: usize,
     required: bool,
 ) -> DomainResult<Option<String>> {
-    let t = nlp::text::normalise(raw.trim());
-    let t = t.trim();
+    // Kept as typed (case, full-width brackets): register files name
+    // buildings by it. Runs of white space become one space.
+    let t = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    let t = t.as_str();
     if t.is_empty() {
         return if required {
             Err(DomainError::validation(field, "required"))
@@ -95,6 +97,15 @@ fn text(
         return Err(DomainError::validation(field, "invalid"));
     }
     Ok(Some(t.to_owned()))
+}
+
+/// A unique index refusing a write another request made first: the same
+/// conflict as the check before it.
+fn taken(what: &'static str) -> impl Fn(sea_orm::DbErr) -> DomainError {
+    move |e| match e.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => DomainError::Conflict(what),
+        _ => DomainError::Database(e),
+    }
 }
 
 /// A figure that is absent or finite, not negative and below a bound.
@@ -180,14 +191,33 @@ pub async fn save_building(
         .await?
         .filter(|c| c.retired_at.is_none())
         .ok_or(DomainError::validation("community", "unknown"))?;
-    let clash = building::Entity::find()
-        .filter(building::Column::Code.eq(code.as_str()))
-        .one(&txn)
+    // Register files name a building by its code or its name: neither may
+    // be another building's code or name.
+    let others: Vec<building::Model> = building::Entity::find()
+        .all(&txn)
         .await?
-        .is_some_and(|b| Some(b.id) != input.id);
-    if clash {
+        .into_iter()
+        .filter(|b| Some(b.id) != input.id)
+        .collect();
+    if others
+        .iter()
+        .any(|b| b.code.eq_ignore_ascii_case(&code) || b.name == code)
+    {
         return Err(DomainError::Conflict("building_code"));
     }
+    if others
+        .iter()
+        .any(|b| b.name == name || b.code.eq_ignore_ascii_case(&name))
+    {
+        return Err(DomainError::Conflict("building_name"));
+    }
+    let moved = match input.id {
+        Some(id) => building::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .is_some_and(|b| b.community_id != c.id),
+        None => false,
+    };
     let id = match input.id {
         Some(id) => {
             let b = building::Entity::find_by_id(id)
@@ -203,7 +233,7 @@ pub async fn save_building(
             m.owner = Set(owner);
             m.property_company = Set(property_company);
             m.rent_guide = Set(rent_guide);
-            m.update(&txn).await?;
+            m.update(&txn).await.map_err(taken("building_code"))?;
             id
         }
         None => {
@@ -220,10 +250,22 @@ pub async fn save_building(
                 ..Default::default()
             }
             .insert(&txn)
-            .await?
+            .await
+            .map_err(taken("building_code"))?
             .id
         }
     };
+    if moved {
+        // Criteria can name communities: its enterprises may fit new ones.
+        let ids: Vec<i64> = super::entities::enterprise::Entity::find()
+            .filter(super::entities::enterprise::Column::BuildingId.eq(id))
+            .all(&txn)
+            .await?
+            .iter()
+            .map(|e| e.id)
+            .collect();
+        super::policy::push_due(&txn, Some(&ids), super::today(), clock::now()).await?;
+    }
     audit::append(
         &txn,
         Some(actor.account_id),
@@ -278,7 +320,7 @@ pub async fn save_unit(s: &Services, actor: &Principal, input: &UnitInput) -> Do
             m.vacant = Set(input.vacant);
             m.rent_guide = Set(rent_guide);
             m.note = Set(note);
-            m.update(&txn).await?;
+            m.update(&txn).await.map_err(taken("unit_name"))?;
             id
         }
         None => {
@@ -292,7 +334,8 @@ pub async fn save_unit(s: &Services, actor: &Principal, input: &UnitInput) -> Do
                 ..Default::default()
             }
             .insert(&txn)
-            .await?
+            .await
+            .map_err(taken("unit_name"))?
             .id
         }
     };

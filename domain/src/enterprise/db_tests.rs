@@ -726,7 +726,40 @@ async fn buildings_and_units_are_kept_by_those_who_answer_for_them() {
             .await,
             Err(DomainError::Conflict("building_code"))
         ));
+        // A name is not another building's name or code either (register
+        // files name buildings by either).
+        for (code, name) in [("GD-10", "古荡新楼"), ("GD-11", "gd-01")] {
+            assert!(matches!(
+                buildings::save_building(
+                    s,
+                    &officer,
+                    &buildings::BuildingInput {
+                        code: code.into(),
+                        name: name.into(),
+                        ..input.clone()
+                    }
+                )
+                .await,
+                Err(DomainError::Conflict("building_name"))
+            ));
+        }
+        // Names are kept as typed (case, full-width brackets).
+        let kept = buildings::save_building(
+            s,
+            &officer,
+            &buildings::BuildingInput {
+                code: "GD-12".into(),
+                name: "SOHO 大厦（二期）".into(),
+                ..input.clone()
+            },
+        )
+        .await
+        .unwrap();
         let listed = buildings::list(s, &officer).await.unwrap();
+        assert_eq!(
+            listed.iter().find(|b| b.id == kept).unwrap().name,
+            "SOHO 大厦（二期）"
+        );
         let b = listed.iter().find(|b| b.id == id).unwrap();
         assert_eq!((b.code.as_str(), b.editable), ("GD-09", true));
         // A unit, vacant: 找场地 lists it.
@@ -838,7 +871,7 @@ async fn buildings_and_units_are_kept_by_those_who_answer_for_them() {
             .count(&s.db)
             .await
             .unwrap();
-        assert_eq!(audited, 4, "{}", db.name);
+        assert_eq!(audited, 5, "{}", db.name);
         // Search text is matched as written: a wildcard matches only itself.
         for wild in ["%", "_", "!%"] {
             let f = services::Filter {

@@ -66,9 +66,10 @@ pub async fn list(
         q = q.filter(enterprise::Column::BuildingId.eq(b));
     }
     if !f.industry.trim().is_empty() {
-        q = q.filter(
-            enterprise::Column::IndustryCode.starts_with(f.industry.trim().to_ascii_uppercase()),
-        );
+        q = q.filter(crate::db::starts_with(
+            enterprise::Column::IndustryCode,
+            &f.industry.trim().to_ascii_uppercase(),
+        ));
     }
     if !f.tag.trim().is_empty() {
         q = q.filter(

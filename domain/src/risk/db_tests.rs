@@ -234,20 +234,20 @@ async fn the_machine_reminds_calls_and_rechecks_then_closes_or_hands_to_people()
             Err(DomainError::Conflict(_))
         ));
         // The party fixed it: the level is back down (the reading alone
-        // does not close it; the re-check does).
-        ingest::ingest(
-            s,
-            &token,
-            &[reading("a-4", &a.code, "ebike_charging.level", 30.0, 0)],
-        )
-        .await
-        .unwrap();
+        // does not close it; the re-check does). The reading comes just
+        // before the re-check on the test's clock (at night the machine's
+        // steps wait for the morning, t1).
+        let t2 = t1 + Duration::minutes(31);
+        let mut fixed = reading("a-4", &a.code, "ebike_charging.level", 30.0, 0);
+        fixed["at"] = serde_json::json!((t2 - Duration::minutes(1)).to_rfc3339());
+        ingest::ingest_at(s, &token, &[fixed], t2 - Duration::minutes(1))
+            .await
+            .unwrap();
         assert!(
             open_warning_of(s, a.id, "ebike_charging_level")
                 .await
                 .is_some()
         );
-        let t2 = t1 + Duration::minutes(31);
         let tick = dispose::tick(s, t2, true).await.unwrap();
         assert_eq!(
             (tick.rechecks_passed, tick.rechecks_failed),
