@@ -112,6 +112,28 @@ impl Run {
     pub fn finished(&self) -> bool {
         !matches!(self.state.as_str(), state::QUEUED | state::RUNNING)
     }
+
+    /// A count the run's result holds under `key`, if it finished with one.
+    pub fn count(&self, key: &str) -> Option<usize> {
+        self.result
+            .as_ref()
+            .and_then(|r| r[key].as_u64())
+            .map(|n| n as usize)
+    }
+
+    /// The account that queued the run, as it is now (its rights may have
+    /// changed since): a run without one, or whose account is gone, is
+    /// refused with `err.forbidden`.
+    pub async fn owner(&self, s: &crate::Services) -> Result<crate::Principal, String> {
+        match self.owner_id {
+            Some(id) => crate::accounts::principal_by_id(s, id).await.map_err(|e| {
+                tracing::warn!(error = %e, run = self.id, "reading a run's owner failed");
+                e.message_key()
+            })?,
+            None => None,
+        }
+        .ok_or_else(|| "err.forbidden".to_owned())
+    }
 }
 
 /// Queues a run; refused with `Conflict(already_running)` while one for the

@@ -739,11 +739,7 @@ pub async fn run_job(s: &Services, run: &crate::jobs::Run) -> Result<serde_json:
         }
         e.message_key()
     };
-    let owner = match run.owner_id {
-        Some(id) => crate::accounts::principal_by_id(s, id).await.map_err(key)?,
-        None => None,
-    }
-    .ok_or_else(|| "err.forbidden".to_owned())?;
+    let owner = run.owner(s).await?;
     may_import(&owner).map_err(key)?;
     let table = crate::import::stashed_for(s, &owner, &run.target)
         .await
@@ -796,20 +792,14 @@ pub async fn progress(
     let Some(run) = crate::jobs::latest(s, JOB, token).await? else {
         return Ok(None);
     };
-    let num = |k: &str| {
-        run.result
-            .as_ref()
-            .and_then(|r| r[k].as_u64())
-            .map(|n| n as usize)
-    };
     Ok(Some(Progress {
         done: run.done as usize,
         total: run.total as usize,
         finished: run.finished(),
-        created: num("created"),
-        updated: num("updated"),
-        unchanged: num("unchanged"),
-        flagged: num("flagged"),
+        created: run.count("created"),
+        updated: run.count("updated"),
+        unchanged: run.count("unchanged"),
+        flagged: run.count("flagged"),
         error: run.error.clone(),
     }))
 }

@@ -833,11 +833,7 @@ pub async fn run_job(s: &Services, run: &crate::jobs::Run) -> Result<serde_json:
         }
         e.message_key()
     };
-    let owner = match run.owner_id {
-        Some(id) => crate::accounts::principal_by_id(s, id).await.map_err(key)?,
-        None => None,
-    }
-    .ok_or_else(|| "err.forbidden".to_owned())?;
+    let owner = run.owner(s).await?;
     let overrides: HashMap<String, String> =
         serde_json::from_value(run.params["overrides"].clone()).unwrap_or_default();
     let community = run.params["community"].as_i64();
@@ -869,18 +865,12 @@ pub async fn progress(
     let Some(run) = crate::jobs::latest(s, crate::jobs::kind::IMPORT, token).await? else {
         return Ok(None);
     };
-    let num = |k: &str| {
-        run.result
-            .as_ref()
-            .and_then(|r| r[k].as_u64())
-            .map(|n| n as usize)
-    };
     Ok(Some(Progress {
         done: run.done as usize,
         total: run.total as usize,
         finished: run.finished(),
-        created: num("created"),
-        skipped: num("skipped"),
+        created: run.count("created"),
+        skipped: run.count("skipped"),
         error: run.error.clone(),
     }))
 }
