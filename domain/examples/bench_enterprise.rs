@@ -109,7 +109,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     };
     let officer = who("13800000003").await?;
-    let year = domain::clock::china_day(domain::clock::now())[..4].parse::<i32>()?;
+    let year = domain::reports::Period::this_year(domain::clock::now());
     let dash_statements = |label: &str| {
         let label = label.to_owned();
         let s = s.clone();

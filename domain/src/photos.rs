@@ -362,7 +362,7 @@ pub(crate) async fn read_file(s: &Services, file_name: &str, size: Size) -> Doma
         .map_err(|e| DomainError::Internal(format!("photo read: {e}")))
 }
 
-async fn write_synced(dir: PathBuf, path: PathBuf, bytes: Vec<u8>) -> DomainResult<()> {
+pub(crate) async fn write_synced(dir: PathBuf, path: PathBuf, bytes: Vec<u8>) -> DomainResult<()> {
     tokio::task::spawn_blocking(move || -> std::io::Result<()> {
         use std::io::Write;
         std::fs::create_dir_all(&dir)?;

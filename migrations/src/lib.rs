@@ -25,6 +25,7 @@ mod m20261201_000018_account_email;
 mod m20261207_000019_risk;
 mod m20261207_000020_risk_photo;
 mod m20261207_000021_enterprise;
+mod m20261207_000022_request_attachment;
 
 pub struct Migrator;
 
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000019_risk::Migration),
             Box::new(m20261207_000020_risk_photo::Migration),
             Box::new(m20261207_000021_enterprise::Migration),
+            Box::new(m20261207_000022_request_attachment::Migration),
         ]
     }
 }

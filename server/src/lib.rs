@@ -231,6 +231,12 @@ pub fn router(
             post(media::upload_risk_photo)
                 .layer(DefaultBodyLimit::max(domain::photos::MAX_BYTES + 64 * 1024)),
         )
+        .route(
+            "/enterprise/requests/{id}/attachments",
+            post(media::upload_request_attachment).layer(DefaultBodyLimit::max(
+                domain::enterprise::attachments::MAX_PDF_BYTES + 64 * 1024,
+            )),
+        )
         .with_state(state.clone());
     let pages = Router::new()
         .route("/healthz", get(healthz))
@@ -246,6 +252,10 @@ pub fn router(
         .route("/media/photos/{id}", get(media::photo))
         .route("/media/task-photos/{id}", get(media::task_photo))
         .route("/media/risk-photos/{id}", get(media::risk_photo))
+        .route(
+            "/media/ent-attachments/{id}",
+            get(media::request_attachment),
+        )
         .route("/reports/export", get(media::report_file))
         .route("/enterprise/dashboard/export", get(media::dashboard_file))
         // The site's files: conditional requests answered with 304, and a

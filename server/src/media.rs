@@ -54,9 +54,14 @@ fn answer(
             Err(e) => error_response(e),
         };
     }
+    // The outcome goes into the query, before any `#fragment`.
+    let (page, fragment) = match page.split_once('#') {
+        Some((p, f)) => (p, format!("#{f}")),
+        None => (page, String::new()),
+    };
     let sep = if page.contains('?') { '&' } else { '?' };
     match result {
-        Ok(_) => Redirect::to(&format!("{page}{sep}upload=ok")).into_response(),
+        Ok(_) => Redirect::to(&format!("{page}{sep}upload=ok{fragment}")).into_response(),
         Err(e) => {
             if matches!(
                 e,
@@ -64,7 +69,11 @@ fn answer(
             ) {
                 tracing::error!(error = %e, "upload failed");
             }
-            Redirect::to(&format!("{page}{sep}upload_error={}", e.message_key())).into_response()
+            Redirect::to(&format!(
+                "{page}{sep}upload_error={}{fragment}",
+                e.message_key()
+            ))
+            .into_response()
         }
     }
 }
@@ -231,6 +240,88 @@ pub async fn risk_photo(
         Ok(bytes) => image_response(bytes, "image/jpeg", "private, max-age=3600"),
         Err(e) => (status_of(&e), e.message_key()).into_response(),
     }
+}
+
+/// `POST /enterprise/requests/{id}/attachments` (multipart: one file
+/// `file`, a photo or a PDF): a file on an enterprise's request, from its
+/// accounts or the staff who answer it; back to the page it came from.
+pub async fn upload_request_attachment(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+    headers: HeaderMap,
+    form: Multipart,
+) -> Response {
+    // Only the two pages that carry the form are places to go back to.
+    let page = match q.get("from").map(String::as_str) {
+        Some("queue") => format!("/enterprise/requests#request-{id}"),
+        _ => format!("/enterprise#ent-request-{id}"),
+    };
+    let actor = match principal(&st, &headers).await {
+        Ok(Some(p)) => p,
+        Ok(None) => return answer(&headers, &page, Err(domain::DomainError::Unauthenticated)),
+        Err(r) => return r,
+    };
+    let result = async {
+        // Nothing of the upload is read before the permission check passes.
+        domain::enterprise::attachments::may_add(&st.services, &actor, id).await?;
+        let (name, bytes) = one_file(form).await?;
+        let file =
+            domain::enterprise::attachments::add(&st.services, &actor, id, &name, &bytes).await?;
+        Ok(serde_json::json!({ "attachment": file }))
+    }
+    .await;
+    answer(&headers, &page, result)
+}
+
+/// `GET /media/ent-attachments/{id}[?size=phone|thumb]`: a request's photo
+/// (shown) or PDF (downloaded, never shown in the page), for whoever may
+/// see the request.
+pub async fn request_attachment(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let size = domain::photos::Size::parse(q.get("size").map(String::as_str).unwrap_or(""));
+    let viewer = match principal(&st, &headers).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    match domain::enterprise::attachments::read(&st.services, viewer.as_ref(), id, size).await {
+        Ok(d) if d.attachment => {
+            let mut res = image_response(d.bytes, d.content_type, "private, no-store");
+            // RFC 6266: an ASCII fallback and the real name, percent-encoded.
+            let disposition = format!(
+                "attachment; filename=\"attachment-{id}.pdf\"; filename*=UTF-8''{}",
+                percent_encode(&d.name)
+            );
+            if let Ok(v) = HeaderValue::from_str(&disposition) {
+                res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+            }
+            // Opened anyway (a browser's viewer): no script, no site access.
+            res.headers_mut().insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static("sandbox; default-src 'none'"),
+            );
+            res
+        }
+        Ok(d) => image_response(d.bytes, d.content_type, "private, max-age=3600"),
+        Err(e) => (status_of(&e), e.message_key()).into_response(),
+    }
+}
+
+/// Every byte outside RFC 5987's `attr-char` as `%XX`.
+fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 3);
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// `GET /media/task-photos/{id}[?size=phone|thumb]`: a task's photo (plans
@@ -424,7 +515,7 @@ pub async fn upload_register(
     }
 }
 
-/// `GET /enterprise/dashboard/export?year=`: the economic dashboard as
+/// `GET /enterprise/dashboard/export?from=&to=`: the economic dashboard as
 /// XLSX, for the street office.
 pub async fn dashboard_file(
     State(st): State<AppState>,
@@ -436,21 +527,15 @@ pub async fn dashboard_file(
         Ok(None) => return error_response(domain::DomainError::Unauthenticated),
         Err(r) => return r,
     };
-    let year = q
-        .get("year")
-        .and_then(|y| y.parse::<i32>().ok())
-        .unwrap_or_else(|| {
-            domain::clock::china_day(domain::clock::now())[..4]
-                .parse()
-                .unwrap_or(2026)
-        });
+    let arg = |k: &str| q.get(k).map(String::as_str).unwrap_or("");
     let result = async {
-        let d = domain::enterprise::dashboard::dashboard(&st.services, &actor, year).await?;
-        domain::enterprise::dashboard::xlsx(&d)
+        let period = domain::reports::Period::chosen(arg("from"), arg("to"), domain::clock::now())?;
+        let d = domain::enterprise::dashboard::dashboard(&st.services, &actor, period).await?;
+        Ok::<_, domain::DomainError>((domain::enterprise::dashboard::xlsx(&d)?, period))
     }
     .await;
     match result {
-        Ok(bytes) => {
+        Ok((bytes, period)) => {
             let mut res = bytes.into_response();
             let h = res.headers_mut();
             h.insert(
@@ -459,9 +544,10 @@ pub async fn dashboard_file(
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                 ),
             );
-            if let Ok(v) =
-                HeaderValue::from_str(&format!("attachment; filename=\"economy-{year}.xlsx\""))
-            {
+            if let Ok(v) = HeaderValue::from_str(&format!(
+                "attachment; filename=\"economy-{}-{}.xlsx\"",
+                period.from, period.to
+            )) {
                 h.insert(header::CONTENT_DISPOSITION, v);
             }
             h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -236,6 +236,98 @@ async fn the_register_leases_requests_and_dashboard_over_http() {
             .await;
         assert_eq!(res.status(), StatusCode::FORBIDDEN);
         let id_s = id.to_string();
+        // A PDF on the request: uploaded by the enterprise, downloaded (never
+        // shown in the page) by it and by staff; not found for anyone else;
+        // a page pretending to be a PDF and a post from another site refused.
+        let pdf = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n".to_vec();
+        let attach = |c: &reqwest::Client, origin: &str, name: &str, bytes: Vec<u8>| {
+            c.post(app.url(&format!("/enterprise/requests/{id}/attachments")))
+                .header("Origin", origin)
+                .header("Accept", "application/json")
+                .multipart(form(name, bytes))
+                .send()
+        };
+        let res = attach(&ent, &app.addr, "贷款申请表.pdf", pdf.clone())
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let file = res.json::<Value>().await.unwrap()["attachment"]
+            .as_i64()
+            .unwrap();
+        let res = attach(
+            &ent,
+            &app.addr,
+            "x.pdf",
+            b"<html><script>alert(1)</script>".to_vec(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            res.json::<Value>().await.unwrap()["error"],
+            "err.file.invalid_type"
+        );
+        let res = attach(&ent, "https://evil.example", "x.pdf", pdf.clone())
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+        let res = attach(&resident, &app.addr, "x.pdf", pdf.clone())
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::NOT_FOUND);
+        for who in [&ent, &officer] {
+            let res = who
+                .get(app.url(&format!("/media/ent-attachments/{file}")))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), StatusCode::OK);
+            let h = res.headers();
+            assert_eq!(h["content-type"], "application/pdf");
+            let disposition = h["content-disposition"].to_str().unwrap().to_owned();
+            assert!(disposition.starts_with("attachment;"), "{disposition}");
+            assert!(
+                disposition.contains("filename*=UTF-8''%E8%B4%B7"),
+                "{disposition}"
+            );
+            assert!(
+                h["content-security-policy"]
+                    .to_str()
+                    .unwrap()
+                    .contains("sandbox")
+            );
+            assert_eq!(res.bytes().await.unwrap().to_vec(), pdf);
+        }
+        let res = resident
+            .get(app.url(&format!("/media/ent-attachments/{file}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::NOT_FOUND);
+        let home = app.get_json(&ent, "/api/ent_home").await;
+        let listed = home["requests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap()["attachments"]
+            .clone();
+        assert_eq!(listed[0][0], file);
+        assert_eq!(listed[0][1], "pdf");
+        // A plain form (no JavaScript) comes back to the page with the outcome.
+        let res = ent
+            .post(app.url(&format!("/enterprise/requests/{id}/attachments?from=home")))
+            .header("Origin", &app.addr)
+            .multipart(form("x.exe", b"MZ\x90".to_vec()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let to = res.headers()["location"].to_str().unwrap().to_owned();
+        assert_eq!(
+            to,
+            format!("/enterprise?upload_error=err.file.invalid_type#ent-request-{id}")
+        );
         assert!(
             app.call(&officer, "ent_accept", &[("id", &id_s)])
                 .await
@@ -287,7 +379,7 @@ async fn the_register_leases_requests_and_dashboard_over_http() {
 
         // The dashboard: XLSX for the street, nobody else.
         let res = officer
-            .get(app.url("/enterprise/dashboard/export?year=2026"))
+            .get(app.url("/enterprise/dashboard/export?from=2026-01&to=2026-12"))
             .send()
             .await
             .unwrap();
@@ -299,8 +391,31 @@ async fn the_register_leases_requests_and_dashboard_over_http() {
             .await
             .unwrap();
         assert_eq!(res.status(), StatusCode::FORBIDDEN);
-        let dash = app.get_json(&officer, "/api/ent_dashboard?year=2026").await;
+        let dash = app
+            .get_json(&officer, "/api/ent_dashboard?from=2026-01&to=2026-12")
+            .await;
         assert!(dash["enterprises"].as_i64().unwrap() >= 62, "{dash}");
+        assert_eq!(dash["from"], "2026-01-01");
+        assert_eq!(dash["to"], "2026-12-31");
+        // A period that is not one: refused, by the page and the download.
+        for bad in [
+            "from=2026-13&to=2026-12",
+            "from=2026-06&to=2026-01",
+            "from=2001-01&to=2026-12",
+        ] {
+            let res = officer
+                .get(app.url(&format!("/enterprise/dashboard/export?{bad}")))
+                .send()
+                .await
+                .unwrap();
+            assert!(res.status().is_client_error(), "{bad}: {}", res.status());
+            let res = officer
+                .get(app.url(&format!("/api/ent_dashboard?{bad}")))
+                .send()
+                .await
+                .unwrap();
+            assert!(res.status().is_client_error(), "{bad}: {}", res.status());
+        }
         app.stop().await;
     }
 }

@@ -81,6 +81,39 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Filed. The street accepts it within one working day.",
     ),
     ("ent.request.mine", "我的诉求", "My requests"),
+    ("ent.files.title", "附件", "Files"),
+    (
+        "ent.files.add",
+        "添加附件（照片或 PDF）",
+        "Add a file (photo or PDF)",
+    ),
+    (
+        "ent.files.hint",
+        "照片不超过 5 MB，PDF 不超过 10 MB，每条诉求最多 5 个。照片会去掉位置等信息后保存。",
+        "Photos up to 5 MB, PDFs up to 10 MB, at most 5 a request. Photos are kept without their location data.",
+    ),
+    ("ent.files.upload", "上传", "Upload"),
+    ("ent.files.done", "附件已上传。", "File uploaded."),
+    (
+        "err.file.invalid_type",
+        "只能上传照片（JPG、PNG、WebP）或 PDF 文件。",
+        "Only photos (JPG, PNG, WebP) or PDF files can be uploaded.",
+    ),
+    (
+        "err.file.pdf_too_large",
+        "PDF 文件不能超过 10 MB。",
+        "A PDF can be at most 10 MB.",
+    ),
+    (
+        "err.conflict.too_many_attachments",
+        "每条诉求最多 5 个附件。",
+        "A request can have at most 5 files.",
+    ),
+    (
+        "err.conflict.request_closed",
+        "诉求已办结，不能再添加附件。",
+        "The request is closed; no more files can be added.",
+    ),
     ("ent.request.none", "暂无诉求。", "No requests."),
     ("ent.request.answered", "已答复", "Answered"),
     ("ent.request.closed", "已办结", "Closed"),
@@ -182,6 +215,9 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("ent.visit.note", "走访情况", "What was discussed"),
     ("ent.visit.follow_up", "后续跟进", "Follow-up"),
     ("ent.visit.save", "记录走访", "Record visit"),
+    ("ent.visit.done", "已跟进", "Followed up"),
+    ("ent.visit.open", "待跟进", "To follow up"),
+    ("ent.visit.finish", "标记为已跟进", "Mark as followed up"),
     ("ent.leases.title", "租约到期预警", "Leases ending"),
     (
         "ent.leases.intro",
@@ -218,9 +254,9 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ),
     ("ent.tags.certified", "认定标签", "Certification tags"),
     (
-        "ent.tags.options",
-        "可填（用顿号分隔）：",
-        "Any of (separated by commas):",
+        "ent.tags.hint",
+        "勾选本企业已取得的认定；规上企业、小微企业等由规则自动计算。",
+        "Tick the certifications it holds; tags such as 规上企业 are worked out by rules.",
     ),
     ("ent.grade.none", "非重点企业", "Not a key enterprise"),
     (
@@ -230,7 +266,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ),
     (
         "ent.link.hint",
-        "填写已注册账号的手机号。关联后，该账号能看到本企业档案、为它推荐的政策和它的诉求。",
+        "填写已注册账号的手机号。关联后，该账号获得企业身份，能看到本企业档案、为它推荐的政策和它的诉求。",
         "The phone of a registered account. Once linked, it sees this enterprise's file, the policies for it and its requests.",
     ),
     ("ent.link.submit", "关联", "Link"),
@@ -299,8 +335,14 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("ent.dash.title", "经济数据驾驶舱", "Economic dashboard"),
     ("ent.dash.export", "导出 Excel", "Export XLSX"),
     ("ent.dash.enterprises", "在册企业", "Enterprises"),
-    ("ent.dash.new", "本年新入驻", "Moved in this year"),
-    ("ent.dash.moved_out", "本年迁出", "Moved out this year"),
+    ("ent.dash.new", "期间新入驻", "Moved in"),
+    ("ent.dash.moved_out", "期间迁出", "Moved out"),
+    ("ent.dash.period", "统计期间", "Period"),
+    (
+        "ent.dash.period_note",
+        "入驻、迁出、诉求和推送按所选期间统计；企业数、纳税和面积为当前在册数。",
+        "Moves, requests and pushes are counted in the period chosen; enterprises, tax and area are the register as it stands.",
+    ),
     ("ent.dash.tax", "年纳税（万元）", "Annual tax (10k yuan)"),
     ("ent.dash.above_10m", "纳税千万楼宇", "Buildings above ¥10M"),
     (
@@ -380,6 +422,16 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "err.conflict.not_answered",
         "答复后才能评价。",
         "You can rate it once answered.",
+    ),
+    (
+        "err.conflict.no_follow_up",
+        "这次走访没有需要跟进的事项。",
+        "This visit has nothing to follow up.",
+    ),
+    (
+        "err.conflict.follow_up_done",
+        "这项跟进已经标记完成。",
+        "This follow-up is marked done already.",
     ),
     (
         "err.conflict.account_linked",

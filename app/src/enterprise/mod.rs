@@ -123,6 +123,8 @@ pub struct RequestItem {
     pub answer: String,
     pub rating: Option<i32>,
     pub created: String,
+    /// (id, `photo` or `pdf`, name)
+    pub attachments: Vec<(i64, String, String)>,
 }
 
 #[cfg(feature = "ssr")]
@@ -143,6 +145,11 @@ fn request_items(list: Vec<domain::enterprise::requests::RequestView>) -> Vec<Re
             answer: r.answer.unwrap_or_default(),
             rating: r.rating,
             created: domain::clock::china_time(r.created_at),
+            attachments: r
+                .attachments
+                .into_iter()
+                .map(|a| (a.id, a.kind, a.name))
+                .collect(),
         })
         .collect()
 }
@@ -442,9 +449,11 @@ pub async fn ent_import(file: String) -> Result<ImportItem, AppError> {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct VisitItem {
+    pub id: i64,
     pub on: String,
     pub note: String,
     pub follow_up: String,
+    pub follow_up_done: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -479,6 +488,8 @@ pub async fn ent_file(id: i64) -> Result<FileView, AppError> {
             .visits
             .into_iter()
             .map(|v| VisitItem {
+                id: v.id,
+                follow_up_done: v.follow_up_done,
                 on: v.visited_on.map(|d| d.to_string()).unwrap_or_default(),
                 note: v.note,
                 follow_up: v.follow_up.unwrap_or_default(),
@@ -491,22 +502,19 @@ pub async fn ent_file(id: i64) -> Result<FileView, AppError> {
     })
 }
 
-/// Certification tags and the key-enterprise grade, set by staff: `tags`
-/// is a list separated by commas or 、 (of the manual tags only).
+/// Certification tags (the ticked ones, `tags[i]`; none unticks them all)
+/// and the key-enterprise grade, set by staff.
 #[server(prefix = "/api", endpoint = "ent_set_tags")]
 pub async fn ent_set_tags(
     id: i64,
-    #[server(default)] tags: String,
+    #[server(default)] tags: Vec<String>,
     #[server(default)] grade: String,
 ) -> Result<(), AppError> {
     let st = state::state()?;
     let actor = state::require_principal().await?;
-    let tags: Vec<String> = tags
-        .split([',', '，', '、', ';', '；'])
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(str::to_owned)
-        .collect();
+    if tags.len() > domain::enterprise::rules::MANUAL_TAGS.len() {
+        return Err(map_err(domain::DomainError::validation("tags", "invalid")));
+    }
     domain::enterprise::services::set_tags(&st.services, &actor, id, &tags, Some(&grade))
         .await
         .map_err(map_err)
@@ -519,6 +527,16 @@ pub async fn ent_link_account(id: i64, phone: String) -> Result<(), AppError> {
     let st = state::state()?;
     let actor = state::require_principal().await?;
     domain::enterprise::services::link_account(&st.services, &actor, id, &phone)
+        .await
+        .map_err(map_err)
+}
+
+/// Staff mark a visit's follow-up done.
+#[server(prefix = "/api", endpoint = "ent_follow_up_done")]
+pub async fn ent_follow_up_done(visit: i64) -> Result<(), AppError> {
+    let st = state::state()?;
+    let actor = state::require_principal().await?;
+    domain::enterprise::services::finish_follow_up(&st.services, &actor, visit)
         .await
         .map_err(map_err)
 }
@@ -700,7 +718,9 @@ pub struct BuildingBar {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DashView {
-    pub year: i32,
+    /// The period shown, as `YYYY-MM-DD` (both included).
+    pub from: String,
+    pub to: String,
     pub enterprises: i64,
     pub new: i64,
     pub moved_out: i64,
@@ -720,20 +740,21 @@ pub struct DashView {
 }
 
 #[server(prefix = "/api", endpoint = "ent_dashboard", input = GetUrl)]
-pub async fn ent_dashboard(#[server(default)] year: String) -> Result<DashView, AppError> {
+pub async fn ent_dashboard(
+    #[server(default)] from: String,
+    #[server(default)] to: String,
+) -> Result<DashView, AppError> {
     use domain::enterprise::dashboard;
     let st = state::state()?;
     let actor = state::require_principal().await?;
-    let year = year.parse::<i32>().unwrap_or_else(|_| {
-        domain::clock::china_day(domain::clock::now())[..4]
-            .parse()
-            .unwrap_or(2026)
-    });
-    let d = dashboard::dashboard(&st.services, &actor, year)
+    let period =
+        domain::reports::Period::chosen(&from, &to, domain::clock::now()).map_err(map_err)?;
+    let d = dashboard::dashboard(&st.services, &actor, period)
         .await
         .map_err(map_err)?;
     Ok(DashView {
-        year: d.year,
+        from: d.from.to_string(),
+        to: d.to.to_string(),
         enterprises: d.enterprises,
         new: d.new,
         moved_out: d.moved_out,

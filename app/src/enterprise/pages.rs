@@ -4,7 +4,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::*;
 use crate::i18n::use_i18n;
-use crate::pages::{ErrorMessage, ErrorNotice, action_error};
+use crate::pages::{ErrorMessage, ErrorNotice, UploadOutcome, action_error};
 
 fn state_key(s: &str) -> &'static str {
     match s {
@@ -100,6 +100,7 @@ pub fn EnterpriseHome() -> impl IntoView {
             <EntNav />
             <ErrorNotice error=action_error(file) />
             <ErrorNotice error=action_error(rate) />
+            <UploadOutcome done_key="ent.files.done" />
             {move || file.value().get().and_then(|r| r.ok()).map(|_| view! {
                 <p class="notice ok" role="status">{i18n.t("ent.request.filed")}</p>
             })}
@@ -115,6 +116,41 @@ pub fn EnterpriseHome() -> impl IntoView {
                 })}
             </Transition>
         </section>
+    }
+}
+
+/// A request's files (photos open, PDFs download) and, while it is not
+/// closed, a plain upload form (works without JavaScript; the server
+/// redirects back to `from`'s page with the outcome).
+#[component]
+fn RequestFiles(r: RequestItem, from: &'static str) -> impl IntoView {
+    let i18n = use_i18n();
+    let id = r.id;
+    let field = format!("{from}-file-{id}");
+    let hint = format!("{field}-hint");
+    view! {
+        {(!r.attachments.is_empty()).then(|| view! {
+            <ul class="files" aria-label=i18n.t("ent.files.title")>
+                {r.attachments.iter().map(|(aid, kind, name)| {
+                    let href = format!("/media/ent-attachments/{aid}");
+                    if kind == "pdf" {
+                        view! { <li><a href=href download=name.clone()>{format!("📄 {name}")}</a></li> }.into_any()
+                    } else {
+                        view! { <li><a href=format!("{href}?size=phone") target="_blank" rel="noopener">
+                            <img src=format!("{href}?size=thumb") loading="lazy" alt=name.clone() width="96" />
+                        </a></li> }.into_any()
+                    }
+                }).collect_view()}
+            </ul>
+        })}
+        {(r.state != "closed" && r.attachments.len() < 5).then(|| view! {
+            <form method="post" action=format!("/enterprise/requests/{id}/attachments?from={from}") enctype="multipart/form-data" class="stack files-form">
+                <label for=field.clone()>{i18n.t("ent.files.add")}</label>
+                <input id=field.clone() name="file" type="file" accept="image/jpeg,image/png,image/webp,application/pdf,.pdf" required aria-describedby=hint.clone() />
+                <p class="meta" id=hint>{i18n.t("ent.files.hint")}</p>
+                <button type="submit" class="secondary">{i18n.t("ent.files.upload")}</button>
+            </form>
+        })}
     }
 }
 
@@ -175,6 +211,7 @@ fn HomeBody(
                             <p>{r.description.clone()}</p>
                             {(!r.answer.is_empty()).then(|| view! { <p class="answer"><strong>{i18n.t("ent.request.answer")}</strong> " " {r.answer.clone()}</p> })}
                             {r.rating.map(|n| view! { <p class="meta">{i18n.t("ent.request.rated")} " " {n} "/5"</p> })}
+                            <RequestFiles r=r.clone() from="home" />
                             {(r.state == "answered").then(|| view! {
                                 <ActionForm action=rate attr:class="stack">
                                     <input type="hidden" name="id" value=id.to_string() />
@@ -593,27 +630,32 @@ pub fn EnterpriseFilePage() -> impl IntoView {
     let visit = ServerAction::<EntVisit>::new();
     let tags = ServerAction::<EntSetTags>::new();
     let link = ServerAction::<EntLinkAccount>::new();
+    let follow = ServerAction::<EntFollowUpDone>::new();
     let data = Resource::new(
         move || {
             (
                 id(),
-                visit.version().get() + tags.version().get() + link.version().get(),
+                visit.version().get()
+                    + tags.version().get()
+                    + link.version().get()
+                    + follow.version().get(),
             )
         },
         |(id, _)| ent_file(id),
     );
-    let saved = move || {
-        matches!(tags.value().get(), Some(Ok(()))) || matches!(link.value().get(), Some(Ok(())))
+    // Each form says "saved" by itself, not for the others.
+    let saved = move |ok: bool| {
+        ok.then(|| view! { <p class="notice ok" role="status">{i18n.t("ent.leases.saved")}</p> })
     };
+    let tags_saved = move || saved(matches!(tags.value().get(), Some(Ok(()))));
+    let link_saved = move || saved(matches!(link.value().get(), Some(Ok(()))));
     view! {
         <section class="page enterprise">
             <p><A href="/enterprise/register">{i18n.t("ent.register.title")}</A></p>
             <ErrorNotice error=action_error(visit) />
             <ErrorNotice error=action_error(tags) />
             <ErrorNotice error=action_error(link) />
-            <Show when=saved>
-                <p class="notice ok" role="status">{i18n.t("ent.leases.saved")}</p>
-            </Show>
+            <ErrorNotice error=action_error(follow) />
             <Transition fallback=move || view! { <p>{i18n.t("page.loading")}</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
@@ -641,17 +683,23 @@ pub fn EnterpriseFilePage() -> impl IntoView {
                                     <PolicyList list=f.policies.clone() />
                                 </section>
                                 {f.staff.then(|| {
-                                    let current: Vec<String> = f.manual_tags.iter().filter(|(_, on)| *on).map(|(t, _)| t.clone()).collect();
-                                    let options: Vec<String> = f.manual_tags.iter().map(|(t, _)| t.clone()).collect();
+                                    let options = f.manual_tags.clone();
                                     let grade = e.grade.clone();
                                     view! {
                                     <section class="card" aria-labelledby="ent-tags-title">
                                         <h2 id="ent-tags-title">{i18n.t("ent.tags.manual")}</h2>
                                         <ActionForm action=tags attr:class="stack" attr:id="ent-tags-form">
                                             <input type="hidden" name="id" value=eid.to_string() />
-                                            <label for="et-tags">{i18n.t("ent.tags.certified")}</label>
-                                            <input id="et-tags" name="tags" maxlength="200" value=current.join("、") aria-describedby="et-tags-hint" />
-                                            <p class="meta" id="et-tags-hint">{i18n.t("ent.tags.options")} " " {options.join("、")}</p>
+                                            <fieldset aria-describedby="et-tags-hint">
+                                                <legend>{i18n.t("ent.tags.certified")}</legend>
+                                                <p class="meta" id="et-tags-hint">{i18n.t("ent.tags.hint")}</p>
+                                                {options.into_iter().enumerate().map(|(i, (t, on))| view! {
+                                                    <label class="check">
+                                                        <input type="checkbox" name=format!("tags[{i}]") value=t.clone() checked=on />
+                                                        " " {t.clone()}
+                                                    </label>
+                                                }).collect_view()}
+                                            </fieldset>
                                             <label for="et-grade">{i18n.t("ent.field.grade")}</label>
                                             <select id="et-grade" name="grade">
                                                 <option value="" selected=grade.is_empty()>{i18n.t("ent.grade.none")}</option>
@@ -659,6 +707,7 @@ pub fn EnterpriseFilePage() -> impl IntoView {
                                             </select>
                                             <button type="submit" class="secondary">{i18n.t("ent.leases.save")}</button>
                                         </ActionForm>
+                                        {tags_saved}
                                     </section>
                                     {f.street.then(|| view! {
                                         <section class="card" aria-labelledby="ent-link-title">
@@ -670,6 +719,7 @@ pub fn EnterpriseFilePage() -> impl IntoView {
                                                 <input id="el-phone" name="phone" type="tel" inputmode="tel" autocomplete="off" required maxlength="20" />
                                                 <button type="submit" class="secondary">{i18n.t("ent.link.submit")}</button>
                                             </ActionForm>
+                                            {link_saved}
                                         </section>
                                     })}
                                     }
@@ -678,11 +728,27 @@ pub fn EnterpriseFilePage() -> impl IntoView {
                                     <section aria-labelledby="ent-visits">
                                         <h2 id="ent-visits">{i18n.t("ent.visits")}</h2>
                                         <ol class="timeline">
-                                            {f.visits.iter().map(|v| view! {
-                                                <li><strong>{v.on.clone()}</strong> " " {v.note.clone()}
-                                                    {(!v.follow_up.is_empty()).then(|| view! { <p class="meta">{i18n.t("ent.visit.follow_up")} " " {v.follow_up.clone()}</p> })}
+                                            {f.visits.iter().map(|v| {
+                                                let vid = v.id;
+                                                let done = v.follow_up_done;
+                                                view! {
+                                                <li id=format!("visit-{vid}")><strong>{v.on.clone()}</strong> " " {v.note.clone()}
+                                                    {(!v.follow_up.is_empty()).then(|| view! {
+                                                        <p class="meta">
+                                                            {i18n.t("ent.visit.follow_up")} " " {v.follow_up.clone()} " "
+                                                            <span class=if done { "badge ok" } else { "badge warn" }>
+                                                                {i18n.t(if done { "ent.visit.done" } else { "ent.visit.open" })}
+                                                            </span>
+                                                        </p>
+                                                        {(!done).then(|| view! {
+                                                            <ActionForm action=follow attr:class="inline">
+                                                                <input type="hidden" name="visit" value=vid.to_string() />
+                                                                <button type="submit" class="secondary">{i18n.t("ent.visit.finish")}</button>
+                                                            </ActionForm>
+                                                        })}
+                                                    })}
                                                 </li>
-                                            }).collect_view()}
+                                            }}).collect_view()}
                                         </ol>
                                         <ActionForm action=visit attr:class="stack card">
                                             <input type="hidden" name="id" value=eid.to_string() />
@@ -807,6 +873,7 @@ pub fn QueuePage() -> impl IntoView {
             <h1>{i18n.t("ent.queue.title")}</h1>
             <ErrorNotice error=action_error(accept) />
             <ErrorNotice error=action_error(answer) />
+            <UploadOutcome done_key="ent.files.done" />
             <Transition fallback=move || view! { <p>{i18n.t("page.loading")}</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
@@ -829,6 +896,7 @@ pub fn QueuePage() -> impl IntoView {
                                                 </p>
                                             })}
                                             {(!r.answer.is_empty()).then(|| view! { <p class="answer"><strong>{i18n.t("ent.request.answer")}</strong> " " {r.answer.clone()}</p> })}
+                                            <RequestFiles r=r.clone() from="queue" />
                                             {(r.state == "open" && r.stage == "accept").then(|| view! {
                                                 <ActionForm action=accept>
                                                     <input type="hidden" name="id" value=id.to_string() />
@@ -939,8 +1007,14 @@ pub fn DashboardPage() -> impl IntoView {
     let i18n = use_i18n();
     let query = use_query_map();
     let data = Resource::new(
-        move || query.read().get("year").unwrap_or_default(),
-        ent_dashboard,
+        move || {
+            let q = query.read();
+            (
+                q.get("from").unwrap_or_default(),
+                q.get("to").unwrap_or_default(),
+            )
+        },
+        |(from, to)| ent_dashboard(from, to),
     );
     view! {
         <section class="page enterprise">
@@ -952,8 +1026,19 @@ pub fn DashboardPage() -> impl IntoView {
                         Ok(d) => {
                             let tax: Vec<(String, f64)> = d.buildings.iter().map(|b| (b.name.clone(), b.tax)).collect();
                             let mix: Vec<(String, f64)> = d.industries.iter().map(|(_, n, c)| (n.clone(), *c as f64)).collect();
+                            // The month inputs show the period's months.
+                            let (from_month, to_month) = (d.from[..7].to_owned(), d.to[..7].to_owned());
                             view! {
-                                <p><a href=format!("/enterprise/dashboard/export?year={}", d.year) class="button secondary" download>{i18n.t("ent.dash.export")}</a></p>
+                                <form method="get" action="/enterprise/dashboard" class="filters" id="ent-period">
+                                    <label for="ent-from">{i18n.t("report.from")}</label>
+                                    <input id="ent-from" name="from" type="month" value=from_month required />
+                                    <label for="ent-to">{i18n.t("report.to")}</label>
+                                    <input id="ent-to" name="to" type="month" value=to_month required />
+                                    <button type="submit">{i18n.t("report.show")}</button>
+                                </form>
+                                <p id="ent-period-shown"><strong>{i18n.t("ent.dash.period")}</strong> " " {format!("{} — {}", d.from, d.to)}</p>
+                                <p class="hint">{i18n.t("ent.dash.period_note")}</p>
+                                <p><a href=format!("/enterprise/dashboard/export?from={}&to={}", d.from, d.to) class="button secondary" download>{i18n.t("ent.dash.export")}</a></p>
                                 <dl class="kpis" id="ent-kpis">
                                     <div><dt>{i18n.t("ent.dash.enterprises")}</dt><dd>{d.enterprises}</dd></div>
                                     <div><dt>{i18n.t("ent.dash.new")}</dt><dd>{d.new}</dd></div>

@@ -39,6 +39,26 @@ pub fn ErrorMessage(#[prop(into)] key: String) -> impl IntoView {
     view! { <p class="notice error" role="alert">{move || i18n.tr(&key)}</p> }
 }
 
+/// What a plain upload form (a multipart post the server answers with a
+/// redirect) came back with: `?upload=ok` shows `done_key`,
+/// `?upload_error=err.…` its message.
+#[component]
+pub fn UploadOutcome(done_key: &'static str) -> impl IntoView {
+    let i18n = use_i18n();
+    let query = leptos_router::hooks::use_query_map();
+    let uploaded = move || query.read().get("upload").is_some_and(|v| v == "ok");
+    let upload_error = move || {
+        query
+            .read()
+            .get("upload_error")
+            .filter(|k| k.starts_with("err."))
+    };
+    view! {
+        {move || uploaded().then(|| view! { <p class="notice" role="status">{i18n.t(done_key)}</p> })}
+        {move || upload_error().map(|k| view! { <ErrorMessage key=k /> })}
+    }
+}
+
 /// The error of a server action's last run, if it failed.
 pub fn action_error<S>(action: ServerAction<S>) -> Signal<Option<AppError>>
 where

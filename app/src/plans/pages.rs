@@ -147,19 +147,10 @@ pub fn PlanPage() -> impl IntoView {
         },
         |(id, _)| plan(id),
     );
-    // A photo upload (a plain form) comes back with its outcome.
-    let query = use_query_map();
-    let uploaded = move || query.read().get("upload").is_some_and(|v| v == "ok");
-    let upload_error = move || {
-        query
-            .read()
-            .get("upload_error")
-            .filter(|k| k.starts_with("err."))
-    };
     view! {
         <section class="page plan">
-            {move || uploaded().then(|| view! { <p class="notice" role="status">{i18n.t("plan.photo_done")}</p> })}
-            {move || upload_error().map(|k| view! { <crate::pages::ErrorMessage key=k /> })}
+            // A photo upload (a plain form) comes back with its outcome.
+            <crate::pages::UploadOutcome done_key="plan.photo_done" />
             <ErrorNotice error=action_error(add) />
             <ErrorNotice error=action_error(update) />
             <ErrorNotice error=action_error(reassign) />

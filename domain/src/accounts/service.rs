@@ -700,6 +700,26 @@ async fn check_scope<C: ConnectionTrait>(conn: &C, role: Role, scope: Scope) -> 
     }
 }
 
+/// Gives `account_id` the grant unless it holds it already (inside the
+/// caller's transaction; checked first, so PostgreSQL's transaction is never
+/// broken by a unique violation). Whether it was added.
+pub(crate) async fn ensure_grant<C: ConnectionTrait>(
+    conn: &C,
+    account_id: i64,
+    grant: Grant,
+    granted_by: Option<i64>,
+) -> DomainResult<bool> {
+    if grants_of(conn, account_id)
+        .await?
+        .iter()
+        .any(|(_, g)| *g == grant)
+    {
+        return Ok(false);
+    }
+    insert_grant(conn, account_id, grant, granted_by).await?;
+    Ok(true)
+}
+
 /// An admin grants a role (audited).
 pub async fn grant_role(
     s: &Services,

@@ -1,4 +1,5 @@
-//! 经济数据驾驶舱: the street's economy for a year — enterprises (total,
+//! 经济数据驾驶舱: the street's economy for a period (the reports' period:
+//! months or days, this year so far by default) — enterprises (total,
 //! new, moved out), tax by building and the buildings above ¥10M / ¥100M,
 //! leased and vacant area, the industry mix, requests received and closed
 //! (with the average time to an answer), and policy pushes with how many
@@ -6,7 +7,7 @@
 //! size; drill-down links go to the register filtered; XLSX export.
 use std::collections::BTreeMap;
 
-use chrono::{NaiveDate, TimeZone, Utc};
+use chrono::NaiveDate;
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde::Serialize;
@@ -14,6 +15,7 @@ use serde::Serialize;
 use super::entities::{ent_push, ent_request, enterprise};
 use crate::entities::{building, building_unit};
 use crate::error::{DomainError, DomainResult};
+use crate::reports::Period;
 use crate::reports::export::{Cell, Section};
 use crate::{Principal, Services};
 
@@ -36,7 +38,9 @@ pub struct BuildingFigures {
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Dashboard {
-    pub year: i32,
+    /// China calendar days, both included.
+    pub from: NaiveDate,
+    pub to: NaiveDate,
     pub enterprises: i64,
     pub new: i64,
     pub moved_out: i64,
@@ -59,26 +63,13 @@ pub struct Dashboard {
 /// (building, enterprises, tax, leased area) as the aggregate gives them.
 type PerBuilding = (Option<i64>, i64, Option<f64>, Option<f64>);
 
-fn year_bounds(year: i32) -> DomainResult<(NaiveDate, NaiveDate)> {
-    let from = NaiveDate::from_ymd_opt(year, 1, 1);
-    let to = NaiveDate::from_ymd_opt(year, 12, 31);
-    match (from, to) {
-        (Some(f), Some(t)) if (2000..=2100).contains(&year) => Ok((f, t)),
-        _ => Err(DomainError::validation("year", "invalid")),
-    }
-}
-
-/// The dashboard for `year` (China calendar), for street staff.
-pub async fn dashboard(s: &Services, actor: &Principal, year: i32) -> DomainResult<Dashboard> {
+/// The dashboard for `period`, for street staff. Flows (new, moved out,
+/// requests, pushes) are the period's; stock (enterprises, tax, area, the
+/// industry mix) is the register as it stands.
+pub async fn dashboard(s: &Services, actor: &Principal, period: Period) -> DomainResult<Dashboard> {
     super::require_street(actor)?;
-    let (from, to) = year_bounds(year)?;
-    let china = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8");
-    let start = china
-        .from_local_datetime(&from.and_hms_opt(0, 0, 0).expect("midnight"))
-        .single()
-        .map(|t| t.with_timezone(&Utc))
-        .ok_or(DomainError::validation("year", "invalid"))?;
-    let end = start + chrono::Duration::days(if from.leap_year() { 366 } else { 365 });
+    let (from, to) = (period.from, period.to);
+    let (start, end) = (period.start(), period.end());
     let db = &s.db;
     let active = enterprise::Column::Status.eq("active");
     // 1. Per building: enterprises, tax, leased area.
@@ -154,17 +145,21 @@ pub async fn dashboard(s: &Services, actor: &Principal, year: i32) -> DomainResu
     // 7. Buildings.
     let names = building::Entity::find().all(db).await?;
     // 8. Requests of the year: received, closed, answer times.
-    let reqs: Vec<(String, chrono::DateTime<Utc>, Option<chrono::DateTime<Utc>>)> =
-        ent_request::Entity::find()
-            .select_only()
-            .column(ent_request::Column::State)
-            .column(ent_request::Column::CreatedAt)
-            .column(ent_request::Column::AnsweredAt)
-            .filter(ent_request::Column::CreatedAt.gte(start))
-            .filter(ent_request::Column::CreatedAt.lt(end))
-            .into_tuple()
-            .all(db)
-            .await?;
+    type Times = (
+        String,
+        chrono::DateTime<chrono::Utc>,
+        Option<chrono::DateTime<chrono::Utc>>,
+    );
+    let reqs: Vec<Times> = ent_request::Entity::find()
+        .select_only()
+        .column(ent_request::Column::State)
+        .column(ent_request::Column::CreatedAt)
+        .column(ent_request::Column::AnsweredAt)
+        .filter(ent_request::Column::CreatedAt.gte(start))
+        .filter(ent_request::Column::CreatedAt.lt(end))
+        .into_tuple()
+        .all(db)
+        .await?;
     // 9. Pushes of the year, and how many were opened.
     let pushes: Vec<(i64, i64)> = ent_push::Entity::find()
         .select_only()
@@ -221,7 +216,8 @@ pub async fn dashboard(s: &Services, actor: &Principal, year: i32) -> DomainResu
     industries.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let (pushes, pushes_read) = pushes.first().copied().unwrap_or((0, 0));
     Ok(Dashboard {
-        year,
+        from,
+        to,
         enterprises,
         new,
         moved_out,
@@ -276,7 +272,8 @@ pub fn xlsx(d: &Dashboard) -> DomainResult<Vec<u8>> {
         name: "总览",
         header: vec!["指标", "数值"],
         rows: vec![
-            vec!["年份".into(), i(d.year as i64)],
+            vec!["起".into(), Cell::Day(d.from)],
+            vec!["止".into(), Cell::Day(d.to)],
             vec!["在册企业".into(), i(d.enterprises)],
             vec!["新入驻".into(), i(d.new)],
             vec!["迁出".into(), i(d.moved_out)],

@@ -640,13 +640,21 @@ async fn a_request_runs_on_the_sla_engine_and_each_sees_only_its_own() {
                     .all(|r| r.building.as_deref() == Some("古荡科创大厦"))
         );
         // The dashboard counts it, for the street only.
-        let year = chrono::Datelike::year(&today());
-        let dash = dashboard::dashboard(s, &officer, year).await.unwrap();
+        let month = crate::reports::Period::month_of(today());
+        let dash = dashboard::dashboard(s, &officer, month).await.unwrap();
         assert!(dash.enterprises >= 60 && dash.requests >= 1 && dash.requests_closed >= 1);
         assert!(dash.above_10m >= 1);
+        assert_eq!((dash.from, dash.to), (month.from, month.to));
         assert!(!dashboard::xlsx(&dash).unwrap().is_empty());
+        // Another period: the same register (stock), none of this month's
+        // requests or pushes (flows).
+        let old = crate::reports::Period::parse("2021-01", "2021-03").unwrap();
+        let then = dashboard::dashboard(s, &officer, old).await.unwrap();
+        assert_eq!(then.enterprises, dash.enterprises);
+        assert_eq!((then.requests, then.pushes), (0, 0));
+        assert!(dash.pushes > 0, "this month's pushes are counted");
         assert!(matches!(
-            dashboard::dashboard(s, &manager, year).await,
+            dashboard::dashboard(s, &manager, month).await,
             Err(DomainError::Forbidden)
         ));
     }
@@ -892,5 +900,227 @@ async fn buildings_and_units_are_kept_by_those_who_answer_for_them() {
         .await
         .unwrap();
         assert!(total > 0, "{}", db.name);
+    }
+}
+
+#[tokio::test]
+async fn request_files_are_judged_by_their_bytes_and_shown_only_to_the_requests_people() {
+    use crate::photos::Size;
+    for db in testdb::each().await {
+        let s = &db.s;
+        setup(s).await;
+        let ent_user = testdb::principal(s, "13800000010").await;
+        let officer = testdb::principal(s, "13800000003").await;
+        let resident = testdb::principal(s, "13800000001").await;
+        let id = requests::file(
+            s,
+            &ent_user,
+            "approval",
+            "办证材料",
+            "附上租赁合同和现场照片",
+        )
+        .await
+        .unwrap();
+        let pdf = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n".to_vec();
+        // Someone the request is not for: not found, before any byte is read.
+        assert!(matches!(
+            attachments::may_add(s, &resident, id).await,
+            Err(DomainError::NotFound)
+        ));
+        attachments::may_add(s, &ent_user, id).await.unwrap();
+        let a = attachments::add(s, &ent_user, id, "D:\\合同\\联系人13912345678.pdf", &pdf)
+            .await
+            .unwrap();
+        let photo = crate::photos::tests::jpeg_with_exif(64, 48);
+        let p = attachments::add(s, &officer, id, "现场.jpg", &photo)
+            .await
+            .unwrap();
+        // Not a photo or a PDF, whatever it is called; a PDF cut off; a
+        // PDF too large: refused, nothing kept.
+        for (name, bytes, rule) in [
+            (
+                "合同.pdf",
+                b"<html><script>alert(1)</script></html>".to_vec(),
+                "invalid_type",
+            ),
+            ("setup.pdf", b"MZ\x90\x00\x03%%EOF".to_vec(), "invalid_type"),
+            (
+                "半截.pdf",
+                b"%PDF-1.4\n1 0 obj\n<<".to_vec(),
+                "invalid_type",
+            ),
+            ("空.pdf", Vec::new(), "empty"),
+            (
+                "大.pdf",
+                [
+                    b"%PDF-1.4\n".to_vec(),
+                    vec![b' '; attachments::MAX_PDF_BYTES],
+                    b"%%EOF".to_vec(),
+                ]
+                .concat(),
+                "pdf_too_large",
+            ),
+        ] {
+            match attachments::add(s, &ent_user, id, name, &bytes).await {
+                Err(DomainError::Validation { rule: r, .. }) => assert_eq!(r, rule, "{name}"),
+                other => panic!("{name}: {other:?}"),
+            }
+        }
+        let kept = std::fs::read_dir(s.settings.data_dir.join("attachments"))
+            .unwrap()
+            .count();
+        assert_eq!(kept, 1, "only the one PDF is on disk ({})", db.name);
+        // The enterprise and staff see both; the name masked, kept a PDF.
+        let mine = requests::mine(s, &ent_user).await.unwrap();
+        let files = &mine.iter().find(|r| r.id == id).unwrap().attachments;
+        assert_eq!(
+            files
+                .iter()
+                .map(|f| (f.id, f.kind.as_str()))
+                .collect::<Vec<_>>(),
+            vec![(a, "pdf"), (p, "photo")]
+        );
+        assert!(!files[0].name.contains("13912345678") && files[0].name.ends_with(".pdf"));
+        let q = requests::queue(s, &officer).await.unwrap();
+        assert_eq!(q.iter().find(|r| r.id == id).unwrap().attachments.len(), 2);
+        let got = attachments::read(s, Some(&ent_user), a, Size::Full)
+            .await
+            .unwrap();
+        assert_eq!(
+            (got.bytes, got.content_type, got.attachment),
+            (pdf.clone(), "application/pdf", true)
+        );
+        let thumb = attachments::read(s, Some(&officer), p, Size::Thumb)
+            .await
+            .unwrap();
+        assert!(thumb.bytes.starts_with(&[0xFF, 0xD8]) && !thumb.attachment);
+        for who in [None, Some(&resident)] {
+            assert!(matches!(
+                attachments::read(s, who, a, Size::Full).await,
+                Err(DomainError::NotFound)
+            ));
+        }
+        assert!(matches!(
+            attachments::read(s, Some(&officer), 999_999, Size::Full).await,
+            Err(DomainError::NotFound)
+        ));
+        // At most five a request.
+        for _ in 0..3 {
+            attachments::add(s, &ent_user, id, "x.pdf", &pdf)
+                .await
+                .unwrap();
+        }
+        assert!(matches!(
+            attachments::add(s, &ent_user, id, "x.pdf", &pdf).await,
+            Err(DomainError::Conflict("too_many_attachments"))
+        ));
+        // A closed request takes no more.
+        let id2 = requests::file(s, &ent_user, "other", "其他事项", "咨询一下办理流程")
+            .await
+            .unwrap();
+        requests::answer(s, &officer, id2, "已电话答复")
+            .await
+            .unwrap();
+        requests::rate(s, &ent_user, id2, 4, "").await.unwrap();
+        assert!(matches!(
+            attachments::add(s, &ent_user, id2, "x.pdf", &pdf).await,
+            Err(DomainError::Conflict("request_closed"))
+        ));
+        let audited = crate::entities::audit_log::Entity::find()
+            .filter(crate::entities::audit_log::Column::Action.eq("enterprise.request.attach"))
+            .count(&s.db)
+            .await
+            .unwrap();
+        assert_eq!(audited, 5, "{}", db.name);
+    }
+}
+
+#[tokio::test]
+async fn staff_keep_a_file_visits_followed_up_tags_ticked_accounts_linked() {
+    for db in testdb::each().await {
+        let s = &db.s;
+        setup(s).await;
+        let officer = testdb::principal(s, "13800000003").await;
+        let manager = testdb::principal(s, "13800000009").await;
+        let resident = testdb::principal(s, "13800000001").await;
+        let e = enterprise::Entity::find()
+            .filter(enterprise::Column::BuildingId.is_not_null())
+            .one(&s.db)
+            .await
+            .unwrap()
+            .unwrap();
+        // A visit with a follow-up, marked done once; one without has
+        // nothing to finish; a resident finds no such visit.
+        let v = services::log_visit(s, &officer, e.id, None, "走访了解用工情况", "协调人才公寓")
+            .await
+            .unwrap();
+        let plain = services::log_visit(s, &officer, e.id, None, "例行走访", "")
+            .await
+            .unwrap();
+        assert!(matches!(
+            services::finish_follow_up(s, &resident, v).await,
+            Err(DomainError::NotFound)
+        ));
+        assert!(matches!(
+            services::finish_follow_up(s, &officer, plain).await,
+            Err(DomainError::Conflict("no_follow_up"))
+        ));
+        services::finish_follow_up(s, &officer, v).await.unwrap();
+        assert!(matches!(
+            services::finish_follow_up(s, &officer, v).await,
+            Err(DomainError::Conflict("follow_up_done"))
+        ));
+        let f = services::file(s, &officer, e.id).await.unwrap();
+        let done: Vec<(i64, bool)> = f.visits.iter().map(|x| (x.id, x.follow_up_done)).collect();
+        assert!(done.contains(&(v, true)) && done.contains(&(plain, false)));
+        // Ticked certifications only; a made-up tag is refused.
+        let cert = rules::MANUAL_TAGS[0].to_owned();
+        services::set_tags(s, &officer, e.id, std::slice::from_ref(&cert), Some("A"))
+            .await
+            .unwrap();
+        assert!(
+            services::file(s, &officer, e.id)
+                .await
+                .unwrap()
+                .enterprise
+                .tags
+                .contains(&cert)
+        );
+        assert!(matches!(
+            services::set_tags(s, &officer, e.id, &["自封龙头".to_owned()], None).await,
+            Err(DomainError::Validation { .. })
+        ));
+        // The street links a resident's account: it acts for the
+        // enterprise and gets the enterprise role (its way to /tasks).
+        assert!(!resident.can_enter(crate::accounts::Area::Tasks));
+        assert!(matches!(
+            services::link_account(s, &manager, e.id, "13800000001").await,
+            Err(DomainError::Forbidden)
+        ));
+        services::link_account(s, &officer, e.id, "13800000001")
+            .await
+            .unwrap();
+        let linked = testdb::principal(s, "13800000001").await;
+        assert!(
+            linked.can_enter(crate::accounts::Area::Tasks),
+            "{}",
+            db.name
+        );
+        assert_eq!(
+            services::own_enterprise(s, &linked).await.unwrap(),
+            Some(e.id)
+        );
+        assert!(matches!(
+            services::link_account(s, &officer, e.id, "13800000001").await,
+            Err(DomainError::Conflict("account_linked"))
+        ));
+        // An account that has the role already keeps one grant of it.
+        let ent_user = testdb::principal(s, "13800000010").await;
+        let grants = ent_user
+            .grants
+            .iter()
+            .filter(|g| g.role == crate::accounts::Role::Enterprise)
+            .count();
+        assert_eq!(grants, 1);
     }
 }

@@ -184,6 +184,33 @@ pub mod ent_visit {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+pub mod ent_attachment {
+    use sea_orm::entity::prelude::*;
+
+    /// 诉求附件: a photo or PDF on a request.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "ent_attachment")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub request_id: i64,
+        pub account_id: i64,
+        /// `photo` or `pdf`.
+        pub kind: String,
+        /// Its name under the data directory.
+        pub file: String,
+        /// The name it was sent with (masked).
+        pub name: String,
+        pub size: i64,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 pub mod ent_request {
     use sea_orm::entity::prelude::*;
 

@@ -22,6 +22,7 @@ use crate::entities::building;
 use crate::error::{DomainError, DomainResult};
 use crate::{Principal, Role, Scope};
 
+pub mod attachments;
 pub mod buildings;
 pub mod credit;
 pub mod dashboard;

@@ -48,6 +48,8 @@ pub struct RequestView {
     pub answered_at: Option<DateTime<Utc>>,
     pub rating: Option<i32>,
     pub created_at: DateTime<Utc>,
+    /// Its photos and documents, oldest first.
+    pub attachments: Vec<super::attachments::AttachmentView>,
 }
 
 fn kind_name(k: &str) -> String {
@@ -61,6 +63,8 @@ fn kind_name(k: &str) -> String {
 async fn views(s: &Services, rows: Vec<ent_request::Model>) -> DomainResult<Vec<RequestView>> {
     let cases: Vec<i64> = rows.iter().filter_map(|r| r.case_id).collect();
     let v = sla::views_in(&s.db, &cases).await?;
+    let request_ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut files = super::attachments::of_requests(&s.db, &request_ids).await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.enterprise_id).collect();
     let names: std::collections::HashMap<i64, String> = enterprise::Entity::find()
         .filter(enterprise::Column::Id.is_in(ids))
@@ -92,6 +96,7 @@ async fn views(s: &Services, rows: Vec<ent_request::Model>) -> DomainResult<Vec<
                 answered_at: r.answered_at,
                 rating: r.rating,
                 created_at: r.created_at,
+                attachments: files.remove(&r.id).unwrap_or_default(),
             }
         })
         .collect())
@@ -242,7 +247,7 @@ pub async fn queue(s: &Services, actor: &Principal) -> DomainResult<Vec<RequestV
     Ok(out)
 }
 
-async fn staff_request(
+pub(crate) async fn staff_request(
     s: &Services,
     actor: &Principal,
     id: i64,

@@ -232,6 +232,40 @@ pub async fn log_visit(
     Ok(v.id)
 }
 
+/// Staff mark a visit's follow-up done (once; a visit with no follow-up
+/// has nothing to finish). Audited.
+pub async fn finish_follow_up(s: &Services, actor: &Principal, visit_id: i64) -> DomainResult<()> {
+    let v = ent_visit::Entity::find_by_id(visit_id)
+        .one(&s.db)
+        .await?
+        .ok_or(DomainError::NotFound)?;
+    // Another building's visit is "not found", like its enterprise.
+    staff_enterprise(s, actor, v.enterprise_id).await?;
+    if v.follow_up.is_none() {
+        return Err(DomainError::Conflict("no_follow_up"));
+    }
+    let (_gate, txn) = s.begin_write().await?;
+    let done = ent_visit::Entity::update_many()
+        .col_expr(ent_visit::Column::FollowUpDone, true.into())
+        .filter(ent_visit::Column::Id.eq(visit_id))
+        .filter(ent_visit::Column::FollowUpDone.eq(false))
+        .exec(&txn)
+        .await?;
+    if done.rows_affected == 0 {
+        return Err(DomainError::Conflict("follow_up_done"));
+    }
+    audit::append(
+        &txn,
+        Some(actor.account_id),
+        "enterprise.visit.follow_up_done",
+        &format!("enterprise:{}", v.enterprise_id),
+        serde_json::json!({"visit": visit_id}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
 /// Staff set an enterprise's manual tags (from [`rules::MANUAL_TAGS`]) and
 /// its grade (A, B, C or none); rule tags are recomputed. Audited.
 pub async fn set_tags(
@@ -303,7 +337,9 @@ pub async fn set_tags(
 }
 
 /// Links an account (by its phone) to an enterprise it acts for; admins
-/// and the street office, audited. An account acts for one enterprise.
+/// and the street office, audited. An account acts for one enterprise. It
+/// is given the `enterprise` role too (when it has not got it), so its
+/// work area (`/tasks`) leads it to the enterprise's pages.
 pub async fn link_account(
     s: &Services,
     actor: &Principal,
@@ -338,12 +374,22 @@ pub async fn link_account(
     }
     .insert(&txn)
     .await?;
+    let role_added = crate::accounts::ensure_grant(
+        &txn,
+        acct.id,
+        crate::accounts::Grant {
+            role: crate::accounts::Role::Enterprise,
+            scope: crate::accounts::Scope::Global,
+        },
+        Some(actor.account_id),
+    )
+    .await?;
     audit::append(
         &txn,
         Some(actor.account_id),
         "enterprise.member.link",
         &format!("enterprise:{enterprise_id}"),
-        serde_json::json!({"account": acct.id}),
+        serde_json::json!({"account": acct.id, "role_added": role_added}),
     )
     .await?;
     super::policy::push_due(&txn, Some(&[enterprise_id]), super::today(), clock::now()).await?;

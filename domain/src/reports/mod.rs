@@ -101,6 +101,16 @@ impl Period {
         Ok(Period { from, to })
     }
 
+    /// The period a reader chose (`YYYY-MM-DD` or `YYYY-MM` each), or this
+    /// year so far when either end is left empty.
+    pub fn chosen(from: &str, to: &str, now: DateTime<Utc>) -> DomainResult<Period> {
+        if from.trim().is_empty() || to.trim().is_empty() {
+            Ok(Period::this_year(now))
+        } else {
+            Period::parse(from, to)
+        }
+    }
+
     /// What a report shows when no period is chosen: this year so far
     /// (China time).
     pub fn this_year(now: DateTime<Utc>) -> Period {
@@ -182,12 +192,7 @@ pub fn resolve(
             .then_some(actor.community_id)
             .flatten()
     });
-    let period = if from.trim().is_empty() || to.trim().is_empty() {
-        Period::this_year(now)
-    } else {
-        Period::parse(from, to)?
-    };
-    Ok((community, period))
+    Ok((community, Period::chosen(from, to, now)?))
 }
 
 /// The figures of one community, or of the street.
