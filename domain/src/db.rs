@@ -10,7 +10,8 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbB
 /// SQLite files are created if missing and opened in WAL mode with
 /// `synchronous=FULL` (an acknowledged write survives power loss, at a small
 /// cost per commit), foreign keys on, and a 5 s busy timeout so concurrent
-/// writers wait instead of failing.
+/// writers wait instead of failing. PostgreSQL plans every statement for
+/// its own parameters (`plan_cache_mode = force_custom_plan`).
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     let mut opts = ConnectOptions::new(url.to_owned());
     // `HONGCHA_SQL_LOG=1` logs every statement (at debug, target `sqlx`).
@@ -42,6 +43,13 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
         });
     } else {
         opts.max_connections(16).min_connections(1);
+        // Every statement planned for its own parameters. sqlx prepares
+        // and reuses statements; after five runs PostgreSQL may switch one
+        // to a generic plan, blind to the values — for `key IN ($1 … $500)`
+        // that plan took 2–3.7 s a run instead of milliseconds (the risk
+        // ingest's duplicate check, seen with `log_min_duration_statement`
+        // under scripts/bench-risk.sh).
+        opts.map_sqlx_postgres_opts(|o| o.options([("plan_cache_mode", "force_custom_plan")]));
     }
     Database::connect(opts).await
 }

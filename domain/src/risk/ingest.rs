@@ -6,7 +6,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde::Serialize;
 
 use super::entities::{risk_reading, risk_source, risk_subject, risk_warning};
@@ -233,25 +233,13 @@ pub(crate) async fn ingest_from(
     };
     let models = super::models(s).await?;
     let (_gate, txn) = s.begin_write().await?;
-    // What this source sent before.
-    let ids: Vec<String> = parsed.iter().map(|p| p.id.clone()).collect();
-    let known: HashSet<String> = risk_reading::Entity::find()
-        .select_only()
-        .column(risk_reading::Column::ReadingKey)
-        .filter(risk_reading::Column::SourceId.eq(source.id))
-        .filter(risk_reading::Column::ReadingKey.is_in(ids))
-        .into_tuple::<String>()
-        .all(&txn)
-        .await?
-        .into_iter()
-        .collect();
-    let fresh: Vec<&Parsed> = parsed.iter().filter(|p| !known.contains(&p.id)).collect();
-    let mut report = Report {
-        stored: fresh.len(),
-        duplicates: parsed.len() - fresh.len(),
-        ..Default::default()
-    };
-    for chunk in fresh.chunks(500) {
+    // Stored once per (source, reading id): what this source sent before,
+    // or a concurrent batch stored meanwhile, is skipped by the insert
+    // itself, and the rows it wrote are the ones stored — no look-up first
+    // (as an `IN` list of ids it was the slowest statement on PostgreSQL)
+    // and no rows sent back (`RETURNING` cost SQLite a tenth of its rate).
+    let mut stored = 0;
+    for chunk in parsed.chunks(500) {
         let rows = chunk.iter().map(|p| risk_reading::ActiveModel {
             source_id: Set(source.id),
             reading_key: Set(p.id.clone()),
@@ -262,7 +250,7 @@ pub(crate) async fn ingest_from(
             received_at: Set(now),
             ..Default::default()
         });
-        risk_reading::Entity::insert_many(rows)
+        stored += risk_reading::Entity::insert_many(rows)
             .on_conflict(
                 sea_orm::sea_query::OnConflict::columns([
                     risk_reading::Column::SourceId,
@@ -272,8 +260,17 @@ pub(crate) async fn ingest_from(
                 .to_owned(),
             )
             .exec_without_returning(&txn)
-            .await?;
+            .await? as usize;
     }
+    let mut report = Report {
+        stored,
+        duplicates: parsed.len() - stored,
+        ..Default::default()
+    };
+    // The series touched are checked again (a duplicate's too, when there
+    // was one: a check judges the stored series, so doing it twice changes
+    // nothing).
+    let fresh: Vec<&Parsed> = parsed.iter().collect();
     // Each subject and indicator touched, with its latest reading time.
     let mut touched: HashMap<(i64, String), DateTime<Utc>> = HashMap::new();
     for p in &fresh {
