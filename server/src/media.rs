@@ -253,9 +253,10 @@ pub async fn upload_request_attachment(
     form: Multipart,
 ) -> Response {
     // Only the two pages that carry the form are places to go back to.
+    // (`for` tells the page which request's card shows the outcome.)
     let page = match q.get("from").map(String::as_str) {
-        Some("queue") => format!("/enterprise/requests#request-{id}"),
-        _ => format!("/enterprise#ent-request-{id}"),
+        Some("queue") => format!("/enterprise/requests?for={id}#request-{id}"),
+        _ => format!("/enterprise?for={id}#ent-request-{id}"),
     };
     let actor = match principal(&st, &headers).await {
         Ok(Some(p)) => p,
@@ -306,7 +307,8 @@ pub async fn request_attachment(
             );
             res
         }
-        Ok(d) => image_response(d.bytes, d.content_type, "private, max-age=3600"),
+        // Not kept by the browser: access ends when the request's does.
+        Ok(d) => image_response(d.bytes, d.content_type, "private, no-store"),
         Err(e) => (status_of(&e), e.message_key()).into_response(),
     }
 }

@@ -326,7 +326,7 @@ async fn the_register_leases_requests_and_dashboard_over_http() {
         let to = res.headers()["location"].to_str().unwrap().to_owned();
         assert_eq!(
             to,
-            format!("/enterprise?upload_error=err.file.invalid_type#ent-request-{id}")
+            format!("/enterprise?for={id}&upload_error=err.file.invalid_type#ent-request-{id}")
         );
         assert!(
             app.call(&officer, "ent_accept", &[("id", &id_s)])

@@ -376,8 +376,9 @@ async fn calls_go_to_the_voice_gateway_and_its_answer_comes_back() {
                 .await
                 .unwrap();
         }
-        // The outbox job (every half second) places the call through the gateway.
-        for _ in 0..100 {
+        // The outbox job (every half second) places the call through the
+        // gateway (waited for up to 30 s: a loaded machine is slow).
+        for _ in 0..300 {
             if !gateway.calls.lock().unwrap().is_empty() {
                 break;
             }

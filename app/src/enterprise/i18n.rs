@@ -83,6 +83,30 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("ent.request.mine", "我的诉求", "My requests"),
     ("ent.files.title", "附件", "Files"),
     (
+        "ent.provider.new",
+        "新增服务机构或资金项目",
+        "Add a provider or programme",
+    ),
+    ("ent.provider.edit", "修改", "Edit"),
+    (
+        "ent.provider.remove",
+        "从目录中移除",
+        "Remove from the directory",
+    ),
+    ("ent.provider.name", "名称", "Name"),
+    (
+        "ent.provider.services",
+        "提供的服务（可被搜索）",
+        "What they offer (searchable)",
+    ),
+    ("ent.provider.contact", "联系方式", "Contact"),
+    ("ent.provider.url", "网址", "Website"),
+    (
+        "err.url.invalid",
+        "网址须以 http:// 或 https:// 开头，且不能含账号密码。",
+        "The address must start with http:// or https:// and hold no user name or password.",
+    ),
+    (
         "ent.files.add",
         "添加附件（照片或 PDF）",
         "Add a file (photo or PDF)",
@@ -267,7 +291,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     (
         "ent.link.hint",
         "填写已注册账号的手机号。关联后，该账号获得企业身份，能看到本企业档案、为它推荐的政策和它的诉求。",
-        "The phone of a registered account. Once linked, it sees this enterprise's file, the policies for it and its requests.",
+        "The phone of a registered account. Once linked, it gets the enterprise role and sees this enterprise's file, the policies for it and its requests.",
     ),
     ("ent.link.submit", "关联", "Link"),
     ("ent.buildings.title", "楼宇与房源", "Buildings and units"),

@@ -264,10 +264,19 @@ pub async fn ent_spaces(#[server(default)] min_area: String) -> Result<Vec<Space
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ProviderItem {
+    pub id: i64,
     pub kind: String,
     pub name: String,
     pub services: String,
     pub contact: String,
+    pub url: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProvidersView {
+    pub list: Vec<ProviderItem>,
+    /// The street office: may add, change and remove providers.
+    pub street: bool,
 }
 
 /// 找服务 / 找资金: providers and funding by kind and need.
@@ -275,21 +284,67 @@ pub struct ProviderItem {
 pub async fn ent_providers(
     #[server(default)] kind: String,
     #[server(default)] q: String,
-) -> Result<Vec<ProviderItem>, AppError> {
+) -> Result<ProvidersView, AppError> {
     let st = state::state()?;
-    state::require_principal().await?;
+    let actor = state::require_principal().await?;
     let list = domain::enterprise::services::providers(&st.services, &kind, &q)
         .await
         .map_err(map_err)?;
-    Ok(list
-        .into_iter()
-        .map(|p| ProviderItem {
-            kind: p.kind,
-            name: p.name,
-            services: p.services,
-            contact: p.contact.unwrap_or_default(),
-        })
-        .collect())
+    Ok(ProvidersView {
+        list: list
+            .into_iter()
+            .map(|p| ProviderItem {
+                id: p.id,
+                kind: p.kind,
+                name: p.name,
+                services: p.services,
+                contact: p.contact.unwrap_or_default(),
+                url: p.url.unwrap_or_default(),
+            })
+            .collect(),
+        street: domain::enterprise::sees_all(&actor),
+    })
+}
+
+/// The street office adds (`id` empty) or changes a provider.
+#[server(prefix = "/api", endpoint = "ent_save_provider")]
+pub async fn ent_save_provider(
+    #[server(default)] id: String,
+    kind: String,
+    name: String,
+    services: String,
+    #[server(default)] contact: String,
+    #[server(default)] url: String,
+) -> Result<i64, AppError> {
+    let st = state::state()?;
+    let actor = state::require_principal().await?;
+    let id = match id.trim() {
+        "" => None,
+        v => Some(
+            v.parse::<i64>()
+                .map_err(|_| map_err(domain::DomainError::NotFound))?,
+        ),
+    };
+    let input = domain::enterprise::services::ProviderInput {
+        kind,
+        name,
+        services,
+        contact,
+        url,
+    };
+    domain::enterprise::services::save_provider(&st.services, &actor, id, &input)
+        .await
+        .map_err(map_err)
+}
+
+/// The street office takes a provider off the directory.
+#[server(prefix = "/api", endpoint = "ent_remove_provider")]
+pub async fn ent_remove_provider(id: i64) -> Result<(), AppError> {
+    let st = state::state()?;
+    let actor = state::require_principal().await?;
+    domain::enterprise::services::remove_provider(&st.services, &actor, id)
+        .await
+        .map_err(map_err)
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

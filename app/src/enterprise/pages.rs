@@ -100,7 +100,6 @@ pub fn EnterpriseHome() -> impl IntoView {
             <EntNav />
             <ErrorNotice error=action_error(file) />
             <ErrorNotice error=action_error(rate) />
-            <UploadOutcome done_key="ent.files.done" />
             {move || file.value().get().and_then(|r| r.ok()).map(|_| view! {
                 <p class="notice ok" role="status">{i18n.t("ent.request.filed")}</p>
             })}
@@ -123,8 +122,9 @@ pub fn EnterpriseHome() -> impl IntoView {
 /// closed, a plain upload form (works without JavaScript; the server
 /// redirects back to `from`'s page with the outcome).
 #[component]
-fn RequestFiles(r: RequestItem, from: &'static str) -> impl IntoView {
+fn RequestFiles(r: RequestItem, from: &'static str, title_id: String) -> impl IntoView {
     let i18n = use_i18n();
+    let query = use_query_map();
     let id = r.id;
     let field = format!("{from}-file-{id}");
     let hint = format!("{field}-hint");
@@ -134,21 +134,23 @@ fn RequestFiles(r: RequestItem, from: &'static str) -> impl IntoView {
                 {r.attachments.iter().map(|(aid, kind, name)| {
                     let href = format!("/media/ent-attachments/{aid}");
                     if kind == "pdf" {
-                        view! { <li><a href=href download=name.clone()>{format!("📄 {name}")}</a></li> }.into_any()
+                        view! { <li><a href=href download=name.clone()><span aria-hidden="true">"📄 "</span>{name.clone()}</a></li> }.into_any()
                     } else {
                         view! { <li><a href=format!("{href}?size=phone") target="_blank" rel="noopener">
-                            <img src=format!("{href}?size=thumb") loading="lazy" alt=name.clone() width="96" />
+                            <img src=format!("{href}?size=thumb") loading="lazy" alt=name.clone() width="96" height="72" />
                         </a></li> }.into_any()
                     }
                 }).collect_view()}
             </ul>
         })}
+        // An upload comes back here (`?for=` this request) with its outcome.
+        {move || (query.read().get("for") == Some(id.to_string())).then(|| view! { <UploadOutcome done_key="ent.files.done" /> })}
         {(r.state != "closed" && r.attachments.len() < 5).then(|| view! {
             <form method="post" action=format!("/enterprise/requests/{id}/attachments?from={from}") enctype="multipart/form-data" class="stack files-form">
                 <label for=field.clone()>{i18n.t("ent.files.add")}</label>
                 <input id=field.clone() name="file" type="file" accept="image/jpeg,image/png,image/webp,application/pdf,.pdf" required aria-describedby=hint.clone() />
                 <p class="meta" id=hint>{i18n.t("ent.files.hint")}</p>
-                <button type="submit" class="secondary">{i18n.t("ent.files.upload")}</button>
+                <button type="submit" class="secondary" aria-describedby=title_id>{i18n.t("ent.files.upload")}</button>
             </form>
         })}
     }
@@ -200,7 +202,7 @@ fn HomeBody(
                     let field = format!("rate-{id}");
                     view! {
                         <li class="card" id=format!("ent-request-{id}")>
-                            <h3>{r.title.clone()}</h3>
+                            <h3 id=format!("ent-request-title-{id}")>{r.title.clone()}</h3>
                             <p class="meta">{r.kind.clone()} " · " {r.department.clone()} " · " {r.created.clone()}
                                 " " <span class="badge">{match r.state.as_str() {
                                     "open" => r.stage_name.clone(),
@@ -211,7 +213,7 @@ fn HomeBody(
                             <p>{r.description.clone()}</p>
                             {(!r.answer.is_empty()).then(|| view! { <p class="answer"><strong>{i18n.t("ent.request.answer")}</strong> " " {r.answer.clone()}</p> })}
                             {r.rating.map(|n| view! { <p class="meta">{i18n.t("ent.request.rated")} " " {n} "/5"</p> })}
-                            <RequestFiles r=r.clone() from="home" />
+                            <RequestFiles r=r.clone() from="home" title_id=format!("ent-request-title-{id}") />
                             {(r.state == "answered").then(|| view! {
                                 <ActionForm action=rate attr:class="stack">
                                     <input type="hidden" name="id" value=id.to_string() />
@@ -291,20 +293,29 @@ const PROVIDER_KINDS: [&str; 6] = ["bank", "investor", "accounting", "law", "bro
 pub fn ServicesPage() -> impl IntoView {
     let i18n = use_i18n();
     let query = use_query_map();
+    let save = ServerAction::<EntSaveProvider>::new();
+    let remove = ServerAction::<EntRemoveProvider>::new();
     let data = Resource::new(
         move || {
             let q = query.read();
             (
                 q.get("kind").unwrap_or_default(),
                 q.get("q").unwrap_or_default(),
+                save.version().get() + remove.version().get(),
             )
         },
-        |(k, q)| ent_providers(k, q),
+        |(k, q, _)| ent_providers(k, q),
     );
     view! {
         <section class="page enterprise">
             <h1>{i18n.t("ent.services.title")}</h1>
             <EntNav />
+            <ErrorNotice error=action_error(save) />
+            <ErrorNotice error=action_error(remove) />
+            {move || {
+                let ok = matches!(save.value().get(), Some(Ok(_))) || matches!(remove.value().get(), Some(Ok(())));
+                ok.then(|| view! { <p class="notice ok" role="status">{i18n.t("ent.leases.saved")}</p> })
+            }}
             <form method="get" class="filters" id="ent-services-search">
                 <label for="pv-kind">{i18n.t("ent.services.kind")}</label>
                 <select id="pv-kind" name="kind">
@@ -322,25 +333,90 @@ pub fn ServicesPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match data.await {
                         Err(e) => view! { <ErrorMessage key=e.message_key() /> }.into_any(),
-                        Ok(list) if list.is_empty() => view! { <p class="empty">{i18n.t("ent.services.none")}</p> }.into_any(),
-                        Ok(list) => view! {
-                            <ul class="cards" id="ent-providers">
-                                {list.into_iter().map(|p| {
-                                    let key = format!("ent.provider.{}", p.kind);
-                                    view! {
-                                        <li class="card">
-                                            <h3>{p.name}</h3>
-                                            <p class="meta"><span class="badge">{move || i18n.tr(&key)}</span> " " {p.contact}</p>
-                                            <p>{p.services}</p>
-                                        </li>
-                                    }
-                                }).collect_view()}
-                            </ul>
-                        }.into_any(),
+                        Ok(v) => {
+                            let street = v.street;
+                            view! {
+                                {v.list.is_empty().then(|| view! { <p class="empty">{i18n.t("ent.services.none")}</p> })}
+                                <ul class="cards" id="ent-providers">
+                                    {v.list.into_iter().map(|p| {
+                                        let key = format!("ent.provider.{}", p.kind);
+                                        let url = p.url.clone();
+                                        view! {
+                                            <li class="card" id=format!("provider-{}", p.id)>
+                                                <h3>{p.name.clone()}</h3>
+                                                <p class="meta"><span class="badge">{move || i18n.tr(&key)}</span> " " {p.contact.clone()}</p>
+                                                <p>{p.services.clone()}</p>
+                                                {(!url.is_empty()).then(|| view! {
+                                                    <p><a href=url.clone() rel="noopener noreferrer nofollow" target="_blank">{url.clone()}</a></p>
+                                                })}
+                                                {street.then(|| view! {
+                                                    <details>
+                                                        <summary>{i18n.t("ent.provider.edit")}</summary>
+                                                        <ProviderForm save p=Some(p.clone()) />
+                                                        <ActionForm action=remove>
+                                                            <input type="hidden" name="id" value=p.id.to_string() />
+                                                            <button type="submit" class="secondary danger">{i18n.t("ent.provider.remove")}</button>
+                                                        </ActionForm>
+                                                    </details>
+                                                })}
+                                            </li>
+                                        }
+                                    }).collect_view()}
+                                </ul>
+                                {street.then(|| view! {
+                                    <details class="card" id="ent-provider-new">
+                                        <summary>{i18n.t("ent.provider.new")}</summary>
+                                        <ProviderForm save p=None />
+                                    </details>
+                                })}
+                            }.into_any()
+                        }
                     }
                 })}
             </Transition>
         </section>
+    }
+}
+
+/// The street office's form for one provider (a new one when `p` is none).
+#[component]
+fn ProviderForm(save: ServerAction<EntSaveProvider>, p: Option<ProviderItem>) -> impl IntoView {
+    let i18n = use_i18n();
+    let tag = p.as_ref().map_or("new".to_owned(), |p| p.id.to_string());
+    let f = move |name: &str| format!("pv-{name}-{tag}");
+    let p = p.unwrap_or(ProviderItem {
+        id: 0,
+        kind: String::new(),
+        name: String::new(),
+        services: String::new(),
+        contact: String::new(),
+        url: String::new(),
+    });
+    let id = if p.id == 0 {
+        String::new()
+    } else {
+        p.id.to_string()
+    };
+    view! {
+        <ActionForm action=save attr:class="stack">
+            <input type="hidden" name="id" value=id />
+            <label for=f("kind")>{i18n.t("ent.services.kind")}</label>
+            <select id=f("kind") name="kind">
+                {PROVIDER_KINDS.iter().map(|k| {
+                    let key = format!("ent.provider.{k}");
+                    view! { <option value=*k selected=p.kind == *k>{move || i18n.tr(&key)}</option> }
+                }).collect_view()}
+            </select>
+            <label for=f("name")>{i18n.t("ent.provider.name")}</label>
+            <input id=f("name") name="name" required minlength="2" maxlength="100" value=p.name.clone() />
+            <label for=f("services")>{i18n.t("ent.provider.services")}</label>
+            <textarea id=f("services") name="services" rows="3" required minlength="2" maxlength="500" prop:value=p.services.clone()></textarea>
+            <label for=f("contact")>{i18n.t("ent.provider.contact")}</label>
+            <input id=f("contact") name="contact" maxlength="100" value=p.contact.clone() />
+            <label for=f("url")>{i18n.t("ent.provider.url")}</label>
+            <input id=f("url") name="url" type="url" maxlength="200" value=p.url.clone() placeholder="https://" />
+            <button type="submit">{i18n.t("ent.leases.save")}</button>
+        </ActionForm>
     }
 }
 
@@ -732,7 +808,7 @@ pub fn EnterpriseFilePage() -> impl IntoView {
                                                 let vid = v.id;
                                                 let done = v.follow_up_done;
                                                 view! {
-                                                <li id=format!("visit-{vid}")><strong>{v.on.clone()}</strong> " " {v.note.clone()}
+                                                <li id=format!("visit-{vid}")><strong id=format!("visit-on-{vid}")>{v.on.clone()}</strong> " " {v.note.clone()}
                                                     {(!v.follow_up.is_empty()).then(|| view! {
                                                         <p class="meta">
                                                             {i18n.t("ent.visit.follow_up")} " " {v.follow_up.clone()} " "
@@ -743,7 +819,7 @@ pub fn EnterpriseFilePage() -> impl IntoView {
                                                         {(!done).then(|| view! {
                                                             <ActionForm action=follow attr:class="inline">
                                                                 <input type="hidden" name="visit" value=vid.to_string() />
-                                                                <button type="submit" class="secondary">{i18n.t("ent.visit.finish")}</button>
+                                                                <button type="submit" class="secondary" aria-describedby=format!("visit-on-{vid}")>{i18n.t("ent.visit.finish")}</button>
                                                             </ActionForm>
                                                         })}
                                                     })}
@@ -873,7 +949,6 @@ pub fn QueuePage() -> impl IntoView {
             <h1>{i18n.t("ent.queue.title")}</h1>
             <ErrorNotice error=action_error(accept) />
             <ErrorNotice error=action_error(answer) />
-            <UploadOutcome done_key="ent.files.done" />
             <Transition fallback=move || view! { <p>{i18n.t("page.loading")}</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
@@ -886,7 +961,7 @@ pub fn QueuePage() -> impl IntoView {
                                     let field = format!("ans-{id}");
                                     view! {
                                         <li class="card" id=format!("request-{id}") class:overdue=r.overdue>
-                                            <h2>{r.title.clone()}</h2>
+                                            <h2 id=format!("request-title-{id}")>{r.title.clone()}</h2>
                                             <p class="meta">{r.enterprise.clone()} " · " {r.kind.clone()} " · " {r.department.clone()} " · " {r.created.clone()}</p>
                                             <p>{r.description.clone()}</p>
                                             {(r.state == "open").then(|| view! {
@@ -896,7 +971,7 @@ pub fn QueuePage() -> impl IntoView {
                                                 </p>
                                             })}
                                             {(!r.answer.is_empty()).then(|| view! { <p class="answer"><strong>{i18n.t("ent.request.answer")}</strong> " " {r.answer.clone()}</p> })}
-                                            <RequestFiles r=r.clone() from="queue" />
+                                            <RequestFiles r=r.clone() from="queue" title_id=format!("request-title-{id}") />
                                             {(r.state == "open" && r.stage == "accept").then(|| view! {
                                                 <ActionForm action=accept>
                                                     <input type="hidden" name="id" value=id.to_string() />
@@ -1019,6 +1094,22 @@ pub fn DashboardPage() -> impl IntoView {
     view! {
         <section class="page enterprise">
             <h1>{i18n.t("ent.dash.title")}</h1>
+            // Outside the figures, so a period refused can be corrected: the
+            // months asked for, or this year's.
+            {move || {
+                let q = query.read();
+                let month = |k: &str| q.get(k).map(|v| v.chars().take(7).collect::<String>()).unwrap_or_default();
+                let (from, to) = (month("from"), month("to"));
+                view! {
+                    <form method="get" action="/enterprise/dashboard" class="filters" id="ent-period">
+                        <label for="ent-from">{i18n.t("report.from")}</label>
+                        <input id="ent-from" name="from" type="month" value=from required />
+                        <label for="ent-to">{i18n.t("report.to")}</label>
+                        <input id="ent-to" name="to" type="month" value=to required />
+                        <button type="submit">{i18n.t("report.show")}</button>
+                    </form>
+                }
+            }}
             <Transition fallback=move || view! { <p>{i18n.t("page.loading")}</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
@@ -1026,16 +1117,7 @@ pub fn DashboardPage() -> impl IntoView {
                         Ok(d) => {
                             let tax: Vec<(String, f64)> = d.buildings.iter().map(|b| (b.name.clone(), b.tax)).collect();
                             let mix: Vec<(String, f64)> = d.industries.iter().map(|(_, n, c)| (n.clone(), *c as f64)).collect();
-                            // The month inputs show the period's months.
-                            let (from_month, to_month) = (d.from[..7].to_owned(), d.to[..7].to_owned());
                             view! {
-                                <form method="get" action="/enterprise/dashboard" class="filters" id="ent-period">
-                                    <label for="ent-from">{i18n.t("report.from")}</label>
-                                    <input id="ent-from" name="from" type="month" value=from_month required />
-                                    <label for="ent-to">{i18n.t("report.to")}</label>
-                                    <input id="ent-to" name="to" type="month" value=to_month required />
-                                    <button type="submit">{i18n.t("report.show")}</button>
-                                </form>
                                 <p id="ent-period-shown"><strong>{i18n.t("ent.dash.period")}</strong> " " {format!("{} — {}", d.from, d.to)}</p>
                                 <p class="hint">{i18n.t("ent.dash.period_note")}</p>
                                 <p><a href=format!("/enterprise/dashboard/export?from={}&to={}", d.from, d.to) class="button secondary" download>{i18n.t("ent.dash.export")}</a></p>

@@ -9,6 +9,26 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("report.from", "从（月份）", "From (month)"),
     ("report.to", "到（月份）", "To (month)"),
     ("report.show", "查看", "Show"),
+    (
+        "err.from.invalid",
+        "开始月份不对，请重新选择。",
+        "The start month is not valid.",
+    ),
+    (
+        "err.to.invalid",
+        "结束月份不对，请重新选择。",
+        "The end month is not valid.",
+    ),
+    (
+        "err.to.before_from",
+        "结束月份不能早于开始月份。",
+        "The end month cannot be before the start month.",
+    ),
+    (
+        "err.to.too_long",
+        "统计期间最长三年。",
+        "A period can be at most three years.",
+    ),
     ("report.xlsx", "下载 Excel", "Download Excel"),
     ("report.csv", "下载 CSV", "Download CSV"),
     ("report.print", "打印", "Print"),

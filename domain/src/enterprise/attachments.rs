@@ -17,7 +17,9 @@
 //! request; anyone else gets "not found".
 use std::collections::HashMap;
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use serde::Serialize;
 
 use super::entities::{ent_attachment, ent_member, ent_request};
@@ -133,8 +135,12 @@ async fn check<C: ConnectionTrait>(
     request_id: i64,
 ) -> DomainResult<()> {
     seen_by(s, actor, request_id).await?;
-    // Read again on `conn` (the writing transaction, when there is one).
+    // Read again on `conn` (the writing transaction, when there is one),
+    // the row locked on PostgreSQL: two uploads at once count one after
+    // the other, and the request cannot close between count and insert.
+    // (SQLite's writers already run one at a time.)
     let r = ent_request::Entity::find_by_id(request_id)
+        .lock_exclusive()
         .one(conn)
         .await?
         .ok_or(DomainError::NotFound)?;

@@ -1124,3 +1124,101 @@ async fn staff_keep_a_file_visits_followed_up_tags_ticked_accounts_linked() {
         assert_eq!(grants, 1);
     }
 }
+
+#[tokio::test]
+async fn the_street_keeps_the_provider_directory() {
+    for db in testdb::each().await {
+        let s = &db.s;
+        setup(s).await;
+        let officer = testdb::principal(s, "13800000003").await;
+        let manager = testdb::principal(s, "13800000009").await;
+        let input = |url: &str| services::ProviderInput {
+            kind: "law".into(),
+            name: "古荡知识产权律师事务所".into(),
+            services: "商标注册 专利申请 股权设计".into(),
+            contact: "0571-88880000".into(),
+            url: url.into(),
+        };
+        assert!(matches!(
+            services::save_provider(s, &manager, None, &input("")).await,
+            Err(DomainError::Forbidden)
+        ));
+        // Only plain web addresses: no script, data or file links, no
+        // credentials, nothing that is not an address.
+        for bad in [
+            "javascript:alert(1)",
+            "data:text/html,<script>alert(1)</script>",
+            "file:///etc/passwd",
+            "ftp://example.com/",
+            "https://user:pass@example.com/",
+            "https://exa mple.com/",
+            "https://",
+            "www.example.com",
+        ] {
+            assert!(
+                matches!(
+                    services::save_provider(s, &officer, None, &input(bad)).await,
+                    Err(DomainError::Validation { field: "url", .. })
+                ),
+                "{bad}"
+            );
+        }
+        let mut wrong_kind = input("");
+        wrong_kind.kind = "casino".into();
+        assert!(
+            services::save_provider(s, &officer, None, &wrong_kind)
+                .await
+                .is_err()
+        );
+        let id = services::save_provider(s, &officer, None, &input("https://law.example.cn/ip"))
+            .await
+            .unwrap();
+        let found = services::providers(s, "law", "专利").await.unwrap();
+        assert_eq!(found.iter().filter(|p| p.id == id).count(), 1);
+        assert_eq!(
+            found.iter().find(|p| p.id == id).unwrap().url.as_deref(),
+            Some("https://law.example.cn/ip")
+        );
+        let mut changed = input("");
+        changed.services = "跨境电商合规".into();
+        services::save_provider(s, &officer, Some(id), &changed)
+            .await
+            .unwrap();
+        assert!(
+            services::providers(s, "", "专利")
+                .await
+                .unwrap()
+                .iter()
+                .all(|p| p.id != id)
+        );
+        assert!(
+            services::providers(s, "", "跨境")
+                .await
+                .unwrap()
+                .iter()
+                .any(|p| p.id == id)
+        );
+        assert!(matches!(
+            services::save_provider(s, &officer, Some(999_999), &changed).await,
+            Err(DomainError::NotFound)
+        ));
+        assert!(matches!(
+            services::remove_provider(s, &manager, id).await,
+            Err(DomainError::Forbidden)
+        ));
+        services::remove_provider(s, &officer, id).await.unwrap();
+        assert!(
+            services::providers(s, "", "跨境")
+                .await
+                .unwrap()
+                .iter()
+                .all(|p| p.id != id)
+        );
+        let audited = crate::entities::audit_log::Entity::find()
+            .filter(crate::entities::audit_log::Column::Action.starts_with("enterprise.provider."))
+            .count(&s.db)
+            .await
+            .unwrap();
+        assert_eq!(audited, 3, "{}", db.name);
+    }
+}

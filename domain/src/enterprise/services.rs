@@ -478,6 +478,115 @@ pub async fn providers(
         .await?)
 }
 
+/// A provider or funding programme as the street office writes it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ProviderInput {
+    pub kind: String,
+    pub name: String,
+    /// What they offer (searched by need).
+    pub services: String,
+    pub contact: String,
+    /// Their site: `http(s)://` only, no user name or password in it.
+    pub url: String,
+}
+
+/// A web address fit to link to: `http` or `https`, a host, no
+/// credentials, no spaces or control characters, at most 200 characters.
+fn provider_url(raw: &str) -> DomainResult<Option<String>> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let bad = || DomainError::validation("url", "invalid");
+    if raw.chars().count() > 200 || raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(bad());
+    }
+    let u = url::Url::parse(raw).map_err(|_| bad())?;
+    if !matches!(u.scheme(), "http" | "https")
+        || u.host_str().is_none_or(str::is_empty)
+        || !u.username().is_empty()
+        || u.password().is_some()
+    {
+        return Err(bad());
+    }
+    Ok(Some(u.to_string()))
+}
+
+/// The street office adds (`id` none) or changes a provider of 找服务 /
+/// 找资金. Audited.
+pub async fn save_provider(
+    s: &Services,
+    actor: &Principal,
+    id: Option<i64>,
+    input: &ProviderInput,
+) -> DomainResult<i64> {
+    super::require_street(actor)?;
+    if !PROVIDER_KINDS.iter().any(|(k, _)| *k == input.kind) {
+        return Err(DomainError::validation("kind", "invalid"));
+    }
+    let name = crate::opinions::clean(&input.name, "name", 2, 100)?;
+    let services = crate::opinions::clean(&input.services, "services", 2, 500)?;
+    let contact = crate::opinions::clean(&input.contact, "contact", 0, 100)?;
+    let url = provider_url(&input.url)?;
+    let (_gate, txn) = s.begin_write().await?;
+    let row = ent_provider::ActiveModel {
+        kind: Set(input.kind.clone()),
+        name: Set(name.clone()),
+        services: Set(services),
+        contact: Set((!contact.is_empty()).then_some(contact)),
+        url: Set(url),
+        ..Default::default()
+    };
+    let id = match id {
+        Some(id) => {
+            let mut row = row;
+            ent_provider::Entity::find_by_id(id)
+                .one(&txn)
+                .await?
+                .ok_or(DomainError::NotFound)?;
+            row.id = Set(id);
+            ent_provider::Entity::update(row).exec(&txn).await?;
+            id
+        }
+        None => {
+            let mut row = row;
+            row.created_at = Set(clock::now());
+            row.insert(&txn).await?.id
+        }
+    };
+    audit::append(
+        &txn,
+        Some(actor.account_id),
+        "enterprise.provider.save",
+        &format!("ent_provider:{id}"),
+        serde_json::json!({"kind": input.kind, "name": name}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(id)
+}
+
+/// The street office takes a provider off the directory. Audited.
+pub async fn remove_provider(s: &Services, actor: &Principal, id: i64) -> DomainResult<()> {
+    super::require_street(actor)?;
+    let (_gate, txn) = s.begin_write().await?;
+    let p = ent_provider::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(DomainError::NotFound)?;
+    ent_provider::Entity::delete_by_id(id).exec(&txn).await?;
+    audit::append(
+        &txn,
+        Some(actor.account_id),
+        "enterprise.provider.remove",
+        &format!("ent_provider:{id}"),
+        serde_json::json!({"kind": p.kind, "name": p.name}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
 /// Buildings with their units' totals (for the register's filters).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BuildingRow {

@@ -158,6 +158,17 @@ async fn readings_are_checked_whole_and_stored_once() {
             db.name
         );
         assert_eq!(risk_reading::Entity::find().count(&s.db).await.unwrap(), 2);
+        // Half old, half new: the new one stored and counted, the old one
+        // a duplicate (judged once, when it was stored).
+        let mixed = vec![
+            two[1].clone(),
+            reading("r-8", &a.code, "ebike_charging.level", 43.0, 3),
+        ];
+        let ingest::Outcome::Stored(r) = ingest::ingest(s, &token, &mixed).await.unwrap() else {
+            panic!()
+        };
+        assert_eq!((r.stored, r.duplicates), (1, 1), "{}", db.name);
+        assert_eq!(risk_reading::Entity::find().count(&s.db).await.unwrap(), 3);
     }
 }
 

@@ -6,7 +6,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
 use serde::Serialize;
 
 use super::entities::{risk_reading, risk_source, risk_subject, risk_warning};
@@ -238,7 +238,10 @@ pub(crate) async fn ingest_from(
     // itself, and the rows it wrote are the ones stored — no look-up first
     // (as an `IN` list of ids it was the slowest statement on PostgreSQL)
     // and no rows sent back (`RETURNING` cost SQLite a tenth of its rate).
-    let mut stored = 0;
+    // Only a chunk that skipped some asks which of its ids this batch
+    // wrote (stamped with this batch's `received_at`): only readings
+    // stored are judged, so a repeated batch changes nothing.
+    let mut fresh: Vec<&Parsed> = Vec::with_capacity(parsed.len());
     for chunk in parsed.chunks(500) {
         let rows = chunk.iter().map(|p| risk_reading::ActiveModel {
             source_id: Set(source.id),
@@ -250,7 +253,7 @@ pub(crate) async fn ingest_from(
             received_at: Set(now),
             ..Default::default()
         });
-        stored += risk_reading::Entity::insert_many(rows)
+        let written = risk_reading::Entity::insert_many(rows)
             .on_conflict(
                 sea_orm::sea_query::OnConflict::columns([
                     risk_reading::Column::SourceId,
@@ -261,16 +264,31 @@ pub(crate) async fn ingest_from(
             )
             .exec_without_returning(&txn)
             .await? as usize;
+        if written == chunk.len() {
+            fresh.extend(chunk.iter());
+        } else if written > 0 {
+            let ours: HashSet<String> = risk_reading::Entity::find()
+                .select_only()
+                .column(risk_reading::Column::ReadingKey)
+                .filter(risk_reading::Column::SourceId.eq(source.id))
+                .filter(risk_reading::Column::ReceivedAt.eq(now))
+                .filter(
+                    risk_reading::Column::ReadingKey
+                        .is_in(chunk.iter().map(|p| p.id.clone()).collect::<Vec<_>>()),
+                )
+                .into_tuple::<String>()
+                .all(&txn)
+                .await?
+                .into_iter()
+                .collect();
+            fresh.extend(chunk.iter().filter(|p| ours.contains(&p.id)));
+        }
     }
     let mut report = Report {
-        stored,
-        duplicates: parsed.len() - stored,
+        stored: fresh.len(),
+        duplicates: parsed.len() - fresh.len(),
         ..Default::default()
     };
-    // The series touched are checked again (a duplicate's too, when there
-    // was one: a check judges the stored series, so doing it twice changes
-    // nothing).
-    let fresh: Vec<&Parsed> = parsed.iter().collect();
     // Each subject and indicator touched, with its latest reading time.
     let mut touched: HashMap<(i64, String), DateTime<Utc>> = HashMap::new();
     for p in &fresh {
