@@ -98,19 +98,10 @@ pub fn RiskWarningPage() -> impl IntoView {
         move || (id(), act.version().get()),
         |(id, _)| risk_warning(id),
     );
-    // A photo upload (a plain form) comes back with its outcome.
-    let query = use_query_map();
-    let uploaded = move || query.read().get("upload").is_some_and(|v| v == "ok");
-    let upload_error = move || {
-        query
-            .read()
-            .get("upload_error")
-            .filter(|k| k.starts_with("err."))
-    };
     view! {
         <section class="page risk">
-            {move || uploaded().then(|| view! { <p class="notice" role="status">{i18n.t("risk.photo_done")}</p> })}
-            {move || upload_error().map(|k| view! { <crate::pages::ErrorMessage key=k /> })}
+            // A photo upload (a plain form) comes back with its outcome.
+            <crate::pages::UploadOutcome done_key="risk.photo_done" />
             <ErrorNotice error=action_error(act) />
             <Transition fallback=move || view! { <p>{i18n.t("page.loading")}</p> }>
                 {move || Suspend::new(async move {
