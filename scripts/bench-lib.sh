@@ -3,12 +3,19 @@
 # missing and wrk, builds the release site, picks a port, creates the
 # database (a file, or a PostgreSQL database dropped afterwards), exports
 # the server's settings, and gives `serve` / `stop` and `$ORIGIN`.
+# `BENCH_BUILT=1` skips the build when one is there.
 source scripts/tools.sh
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 
-step "cargo leptos build --release --split"
-cargo leptos build --release --split >/dev/null 2>&1 || cargo leptos build --release --split
 BIN="$CARGO_TARGET_DIR/release/hongcha"
+# `BENCH_BUILT=1` runs the release build already there (cargo-leptos runs
+# wasm-opt over every chunk again each time: minutes per run).
+if [ "${BENCH_BUILT:-}" = 1 ] && [ -x "$BIN" ] && [ -d target/site/pkg ]; then
+  step "using the release build already there ($BIN)"
+else
+  step "cargo leptos build --release --split"
+  cargo leptos build --release --split >/dev/null 2>&1 || cargo leptos build --release --split
+fi
 
 WORK="$(mktemp -d)"
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
