@@ -840,6 +840,11 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ),
     ("err.file.empty", "文件是空的。", "The file is empty."),
     (
+        "err.file.one_at_a_time",
+        "一次只能上传一个文件。",
+        "Upload one file at a time.",
+    ),
+    (
         "err.file.too_large",
         "文件不能超过 20 MB。",
         "The file can be at most 20 MB.",

@@ -11,7 +11,8 @@ use std::path::PathBuf;
 
 use rand::RngCore;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use serde::Serialize;
 
@@ -179,13 +180,18 @@ pub struct PhotoInfo {
 }
 
 /// The opinion, if `actor` is its author and it still waits for moderation.
-async fn own_pending_opinion(
-    s: &Services,
+/// The opinion, if `actor` wrote it and it still waits for moderation; read
+/// on `conn` with its row locked on PostgreSQL (inside a writing
+/// transaction, uploads to it count one after the other and moderation
+/// cannot slip between the count and the insert).
+async fn own_pending_opinion<C: ConnectionTrait>(
+    conn: &C,
     actor: &Principal,
     opinion_id: i64,
 ) -> DomainResult<opinion::Model> {
     let op = opinion::Entity::find_by_id(opinion_id)
-        .one(&s.db)
+        .lock_exclusive()
+        .one(conn)
         .await?
         .ok_or(DomainError::NotFound)?;
     if op.author_id != Some(actor.account_id) {
@@ -201,7 +207,7 @@ async fn own_pending_opinion(
 /// opinion now (its author, while it waits, with room left) and spends one
 /// of the actor's uploads (`upload_per_account` an hour).
 pub async fn may_attach(s: &Services, actor: &Principal, opinion_id: i64) -> DomainResult<()> {
-    own_pending_opinion(s, actor, opinion_id).await?;
+    own_pending_opinion(&s.db, actor, opinion_id).await?;
     let count = opinion_photo::Entity::find()
         .filter(opinion_photo::Column::OpinionId.eq(opinion_id))
         .count(&s.db)
@@ -230,24 +236,29 @@ pub async fn attach(
     for bytes in files {
         cleaned.push(clean(bytes).await?);
     }
-    // Again after the (slow) re-encoding: it may have been moderated since.
-    own_pending_opinion(s, actor, opinion_id).await?;
     let dir = dir(s);
-    let (_gate, txn) = s.begin_write().await?;
-    let count = opinion_photo::Entity::find()
-        .filter(opinion_photo::Column::OpinionId.eq(opinion_id))
-        .count(&txn)
-        .await?;
-    if count + cleaned.len() as u64 > MAX_PHOTOS {
-        return Err(DomainError::Conflict("too_many_photos"));
-    }
     let mut written: Vec<PathBuf> = Vec::new();
     let result: DomainResult<Vec<PhotoInfo>> = async {
-        let mut out = Vec::new();
+        // On disk (synced) before the transaction, outside SQLite's one
+        // writer; removed again if the rows naming them do not commit.
+        let mut stored = Vec::with_capacity(cleaned.len());
         for renditions in cleaned {
             let file_name = random_name(&opinion_id.to_string());
-            // The files are on disk (synced) before the row that names them commits.
             let size = store(&dir, &file_name, renditions, &mut written).await?;
+            stored.push((file_name, size));
+        }
+        let (_gate, txn) = s.begin_write().await?;
+        // Again after the (slow) re-encoding: it may have been moderated since.
+        own_pending_opinion(&txn, actor, opinion_id).await?;
+        let count = opinion_photo::Entity::find()
+            .filter(opinion_photo::Column::OpinionId.eq(opinion_id))
+            .count(&txn)
+            .await?;
+        if count + stored.len() as u64 > MAX_PHOTOS {
+            return Err(DomainError::Conflict("too_many_photos"));
+        }
+        let mut out = Vec::new();
+        for (file_name, size) in stored {
             let m = opinion_photo::ActiveModel {
                 opinion_id: Set(opinion_id),
                 file_name: Set(file_name),
@@ -396,8 +407,7 @@ pub async fn list(
         .collect())
 }
 
-/// One photo's content type and bytes, for whoever may see its opinion.
-/// A photo in one of its sizes, for whoever may see its opinion. Photos
+/// A photo's content type and bytes in one of its sizes, for whoever may see its opinion. Photos
 /// stored before renditions existed are served full-size for every size.
 pub async fn read(
     s: &Services,

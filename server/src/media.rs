@@ -78,7 +78,8 @@ fn answer(
     }
 }
 
-/// Reads every file field called `field` (at most `max_files`).
+/// Reads every file field called `field` (at most `max_files`; more is
+/// `too_many_photos`, or `one_at_a_time` for a form of one file).
 async fn files(
     mut form: Multipart,
     field: &str,
@@ -97,7 +98,12 @@ async fn files(
             continue;
         }
         if out.len() == max_files {
-            return Err(domain::DomainError::Conflict("too_many_photos"));
+            // A form that takes one file at a time, or the opinion's photos.
+            return Err(if max_files == 1 {
+                domain::DomainError::validation("file", "one_at_a_time")
+            } else {
+                domain::DomainError::Conflict("too_many_photos")
+            });
         }
         out.push((name, bytes.to_vec()));
     }
@@ -231,15 +237,13 @@ pub async fn risk_photo(
     Query(q): Query<std::collections::HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    let size = domain::photos::Size::parse(q.get("size").map(String::as_str).unwrap_or(""));
+    let size = size_of(&q);
     let viewer = match principal(&st, &headers).await {
         Ok(p) => p,
         Err(r) => return r,
     };
-    match domain::risk::photos::read(&st.services, viewer.as_ref(), id, size).await {
-        Ok(bytes) => image_response(bytes, "image/jpeg", "private, max-age=3600"),
-        Err(e) => (status_of(&e), e.message_key()).into_response(),
-    }
+    let read = domain::risk::photos::read(&st.services, viewer.as_ref(), id, size).await;
+    file_answer(read.map(|b| ("image/jpeg", b)), "private, max-age=3600")
 }
 
 /// `POST /enterprise/requests/{id}/attachments` (multipart: one file
@@ -284,7 +288,7 @@ pub async fn request_attachment(
     Query(q): Query<std::collections::HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    let size = domain::photos::Size::parse(q.get("size").map(String::as_str).unwrap_or(""));
+    let size = size_of(&q);
     let viewer = match principal(&st, &headers).await {
         Ok(p) => p,
         Err(r) => return r,
@@ -308,8 +312,7 @@ pub async fn request_attachment(
             res
         }
         // Not kept by the browser: access ends when the request's does.
-        Ok(d) => image_response(d.bytes, d.content_type, "private, no-store"),
-        Err(e) => (status_of(&e), e.message_key()).into_response(),
+        read => file_answer(read.map(|d| (d.content_type, d.bytes)), "private, no-store"),
     }
 }
 
@@ -333,9 +336,24 @@ pub async fn task_photo(
     Path(id): Path<i64>,
     Query(q): Query<std::collections::HashMap<String, String>>,
 ) -> Response {
-    let size = domain::photos::Size::parse(q.get("size").map(String::as_str).unwrap_or(""));
-    match domain::plans::photos::read(&st.services, id, size).await {
-        Ok(bytes) => image_response(bytes, "image/jpeg", "public, max-age=3600"),
+    let size = size_of(&q);
+    let read = domain::plans::photos::read(&st.services, id, size).await;
+    file_answer(read.map(|b| ("image/jpeg", b)), "public, max-age=3600")
+}
+
+/// The size a photo is asked for in (`?size=phone|thumb`; else the full one).
+fn size_of(q: &std::collections::HashMap<String, String>) -> domain::photos::Size {
+    domain::photos::Size::parse(q.get("size").map(String::as_str).unwrap_or(""))
+}
+
+/// A stored file read for a viewer: shown inline under `cache`, or the
+/// error's status (a file the viewer may not see is "not found").
+fn file_answer<T: AsRef<str>>(
+    read: Result<(T, Vec<u8>), domain::DomainError>,
+    cache: &'static str,
+) -> Response {
+    match read {
+        Ok((content_type, bytes)) => image_response(bytes, content_type.as_ref(), cache),
         Err(e) => (status_of(&e), e.message_key()).into_response(),
     }
 }
@@ -362,15 +380,13 @@ pub async fn photo(
     Query(q): Query<std::collections::HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    let size = domain::photos::Size::parse(q.get("size").map(String::as_str).unwrap_or(""));
+    let size = size_of(&q);
     let viewer = match principal(&st, &headers).await {
         Ok(p) => p,
         Err(r) => return r,
     };
-    match domain::photos::read(&st.services, viewer.as_ref(), id, size).await {
-        Ok((content_type, bytes)) => image_response(bytes, &content_type, "private, max-age=3600"),
-        Err(e) => (status_of(&e), e.message_key()).into_response(),
-    }
+    let read = domain::photos::read(&st.services, viewer.as_ref(), id, size).await;
+    file_answer(read, "private, max-age=3600")
 }
 
 /// `POST /staff/import/upload` (multipart, field `file`): keeps the file and

@@ -275,6 +275,25 @@ async fn the_register_leases_requests_and_dashboard_over_http() {
             .await
             .unwrap();
         assert_eq!(res.status(), StatusCode::NOT_FOUND);
+        // The form takes one file: a crafted post with two is refused
+        // whole, in the form's own words, and stores neither.
+        let two = form("a.pdf", pdf.clone()).part(
+            "file",
+            reqwest::multipart::Part::bytes(pdf.clone()).file_name("b.pdf"),
+        );
+        let res = ent
+            .post(app.url(&format!("/enterprise/requests/{id}/attachments")))
+            .header("Origin", &app.addr)
+            .header("Accept", "application/json")
+            .multipart(two)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            res.json::<Value>().await.unwrap()["error"],
+            "err.file.one_at_a_time"
+        );
         for who in [&ent, &officer] {
             let res = who
                 .get(app.url(&format!("/media/ent-attachments/{file}")))
@@ -312,6 +331,8 @@ async fn the_register_leases_requests_and_dashboard_over_http() {
             .find(|r| r["id"] == id)
             .unwrap()["attachments"]
             .clone();
+        // Only the one good file: nothing refused was kept.
+        assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
         assert_eq!(listed[0][0], file);
         assert_eq!(listed[0][1], "pdf");
         // A plain form (no JavaScript) comes back to the page with the outcome.

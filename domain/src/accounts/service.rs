@@ -701,23 +701,38 @@ async fn check_scope<C: ConnectionTrait>(conn: &C, role: Role, scope: Scope) -> 
 }
 
 /// Gives `account_id` the grant unless it holds it already (inside the
-/// caller's transaction; checked first, so PostgreSQL's transaction is never
-/// broken by a unique violation). Whether it was added.
+/// caller's transaction). The insert skips a grant that exists, even one an
+/// admin gave a moment ago, so PostgreSQL's transaction is never broken by a
+/// unique violation. Whether it was added.
 pub(crate) async fn ensure_grant<C: ConnectionTrait>(
     conn: &C,
     account_id: i64,
     grant: Grant,
     granted_by: Option<i64>,
 ) -> DomainResult<bool> {
-    if grants_of(conn, account_id)
-        .await?
-        .iter()
-        .any(|(_, g)| *g == grant)
-    {
-        return Ok(false);
-    }
-    insert_grant(conn, account_id, grant, granted_by).await?;
-    Ok(true)
+    let row = role_grant::ActiveModel {
+        account_id: Set(account_id),
+        role: Set(grant.role.as_str().to_owned()),
+        scope_kind: Set(grant.scope.kind().to_owned()),
+        scope_id: Set(grant.scope.id()),
+        granted_by: Set(granted_by),
+        created_at: Set(clock::now()),
+        ..Default::default()
+    };
+    let added = role_grant::Entity::insert(row)
+        .on_conflict(
+            sea_orm::sea_query::OnConflict::columns([
+                role_grant::Column::AccountId,
+                role_grant::Column::Role,
+                role_grant::Column::ScopeKind,
+                role_grant::Column::ScopeId,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await?;
+    Ok(added > 0)
 }
 
 /// An admin grants a role (audited).

@@ -165,8 +165,9 @@ pub async fn may_add(s: &Services, actor: &Principal, request_id: i64) -> Domain
 }
 
 /// Adds one file sent as `sent_name` to the request: checked by its bytes,
-/// written to disk before the row naming it commits, and removed again if
-/// it does not. Audited. Returns its id.
+/// written to disk before the transaction that names it begins (outside
+/// SQLite's one writer), and removed again if it does not commit. Audited.
+/// Returns its id.
 pub async fn add(
     s: &Services,
     actor: &Principal,
@@ -195,8 +196,8 @@ pub async fn add(
                 (jpg.replace(".jpg", ".pdf"), None)
             }
         };
-        let (_gate, txn) = s.begin_write().await?;
-        check(s, &txn, actor, request_id).await?;
+        // On disk (synced) before the transaction: a 10 MB sync must not
+        // hold SQLite's one writer. Removed again if the row does not commit.
         let size = match content {
             Some(renditions) => {
                 photos::store(&photos::dir(s), &file, renditions, &mut written).await?
@@ -209,6 +210,8 @@ pub async fn add(
                 bytes.len() as i64
             }
         };
+        let (_gate, txn) = s.begin_write().await?;
+        check(s, &txn, actor, request_id).await?;
         let row = ent_attachment::ActiveModel {
             request_id: sea_orm::Set(request_id),
             account_id: sea_orm::Set(actor.account_id),

@@ -50,8 +50,8 @@ pub async fn may_add(s: &Services, actor: &Principal, task_id: i64) -> DomainRes
 }
 
 /// Adds one photo, with an optional note, to the task's timeline: the
-/// files are on disk before the line that names them commits, and removed
-/// again if it does not. Returns the timeline line's id.
+/// files are on disk before the transaction that names them begins, and
+/// removed again if it does not commit. Returns the timeline line's id.
 pub async fn add(
     s: &Services,
     actor: &Principal,
@@ -69,10 +69,12 @@ pub async fn add(
     let file_name = photos::random_name(&format!("task{task_id}"));
     let mut written = Vec::new();
     let result: DomainResult<i64> = async {
+        // On disk (synced) before the transaction, outside SQLite's one
+        // writer; removed again if the line naming them does not commit.
+        photos::store(&dir, &file_name, renditions, &mut written).await?;
         let (_gate, txn) = s.begin_write().await?;
         // Again after the (slow) re-encoding: the plan may have closed.
         let task = check(&txn, actor, task_id).await?;
-        photos::store(&dir, &file_name, renditions, &mut written).await?;
         let line = plan_update::ActiveModel {
             plan_id: Set(task.plan_id),
             task_id: Set(Some(task_id)),

@@ -51,8 +51,8 @@ pub async fn may_add(s: &Services, actor: &Principal, warning_id: i64) -> Domain
 }
 
 /// Adds one photo with an optional note (masked) to the case's steps: the
-/// files are on disk before the step that names them commits, and removed
-/// again if it does not. Returns the step's id.
+/// files are on disk before the transaction that names them begins, and
+/// removed again if it does not commit. Returns the step's id.
 pub async fn add(
     s: &Services,
     actor: &Principal,
@@ -67,10 +67,12 @@ pub async fn add(
     let file_name = photos::random_name(&format!("risk{warning_id}"));
     let mut written = Vec::new();
     let result: DomainResult<i64> = async {
+        // On disk (synced) before the transaction, outside SQLite's one
+        // writer; removed again if the line naming them does not commit.
+        photos::store(&dir, &file_name, renditions, &mut written).await?;
         let (_gate, txn) = s.begin_write().await?;
         // Again after the (slow) re-encoding: the case may have closed.
         check(s, &txn, actor, warning_id).await?;
-        photos::store(&dir, &file_name, renditions, &mut written).await?;
         let id = super::dispose::step_with_photo(
             &txn,
             warning_id,
