@@ -1,4 +1,5 @@
 import { test, expect, Browser, Page } from "@playwright/test";
+import { readFileSync } from "node:fs";
 
 // 企服通 in a browser: a building manager sees the red / yellow / blue
 // lease warnings of their building and records an outcome on a phone; an
@@ -181,5 +182,123 @@ test("the street office uploads a register file, previews it and follows the imp
   await page.goto(`/enterprise/register?q=${encodeURIComponent(`上传企业${n}`)}`);
   await hydrated(page);
   await expect(page.locator("body")).toContainText(`上传企业${n}有限公司`);
+  expect(errors).toEqual([]);
+});
+
+test("an enterprise attaches a PDF to its request and the street office downloads it", async ({ browser }) => {
+  const page = await phone(browser);
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await login(page, "13800000010");
+  await page.goto("/enterprise");
+  await hydrated(page);
+  const title = `续租合同 ${Date.now() % 100000}`;
+  await page.getByLabel("诉求类型").selectOption("space");
+  await page.getByLabel("标题", { exact: true }).fill(title);
+  await page.getByLabel("具体情况").fill("附上现行租赁合同，请帮忙看续租条款。");
+  await page.getByRole("button", { name: "提交", exact: true }).click();
+  await expect(page.getByRole("status")).toContainText("诉求已提交");
+  const mine = page.locator("#ent-requests > li", { hasText: title });
+  const input = mine.getByLabel("添加附件（照片或 PDF）");
+  // A page that only calls itself a PDF: refused, in its request's card.
+  await input.setInputFiles({
+    name: "合同.pdf",
+    mimeType: "application/pdf",
+    buffer: Buffer.from("<html><script>alert(1)</script></html>"),
+  });
+  await mine.getByRole("button", { name: "上传", exact: true }).click();
+  await expect(page).toHaveURL(/upload_error=err\.file\.invalid_type#ent-request-\d+$/);
+  await hydrated(page);
+  await expect(mine.getByRole("alert")).toContainText("只能上传照片");
+  await expect(mine.locator("ul.files")).toHaveCount(0);
+  // A real PDF: kept, listed in the card, the outcome shown there.
+  const pdf = "%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n";
+  await input.setInputFiles({ name: "租赁合同.pdf", mimeType: "application/pdf", buffer: Buffer.from(pdf) });
+  await mine.getByRole("button", { name: "上传", exact: true }).click();
+  await expect(page).toHaveURL(/upload=ok#ent-request-\d+$/);
+  await hydrated(page);
+  await expect(mine.getByRole("status")).toContainText("附件已上传");
+  await expect(mine.getByRole("link", { name: /租赁合同\.pdf/ })).toBeVisible();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+
+  // The street office downloads the same bytes from its queue.
+  const staff = await (await browser.newContext({ locale: "zh-CN", acceptDownloads: true })).newPage();
+  await login(staff, "13800000003");
+  await staff.goto("/enterprise/requests");
+  await hydrated(staff);
+  const item = staff.locator("#ent-queue > li", { hasText: title });
+  const [download] = await Promise.all([
+    staff.waitForEvent("download"),
+    item.getByRole("link", { name: /租赁合同\.pdf/ }).click(),
+  ]);
+  expect(download.suggestedFilename()).toMatch(/\.pdf$/);
+  const saved = await download.path();
+  expect(readFileSync(saved, "utf8")).toBe(pdf);
+  expect(errors).toEqual([]);
+});
+
+test("the street office adds, changes and removes a provider in 找服务·找资金", async ({ page }) => {
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await login(page, "13800000003");
+  await page.goto("/enterprise/services");
+  await hydrated(page);
+  const name = `明理律师事务所 ${Date.now() % 100000}`;
+  await page.locator("#ent-provider-new summary").click();
+  const form = page.locator("#ent-provider-new form");
+  await form.getByLabel("类型").selectOption("law");
+  await form.getByLabel("名称").fill(name);
+  await form.getByLabel("提供的服务（可被搜索）").fill("股权架构、劳动合同审查、知识产权保护");
+  await form.getByLabel("联系方式").fill("0571-88880000");
+  // A script address is refused with a message, and nothing is added.
+  await form.getByLabel("网址").fill("javascript:alert(1)");
+  await form.getByRole("button", { name: "保存" }).click();
+  await expect(page.getByRole("alert")).toContainText("网址须以 http:// 或 https:// 开头");
+  await expect(page.locator("#ent-providers > li", { hasText: name })).toHaveCount(0);
+  // What was typed is all still there to correct.
+  await expect(form.getByLabel("提供的服务（可被搜索）")).toHaveValue("股权架构、劳动合同审查、知识产权保护");
+  await expect(form.getByLabel("名称")).toHaveValue(name);
+  await form.getByLabel("网址").fill("https://lawfirm.example.org/");
+  await form.getByRole("button", { name: "保存" }).click();
+  await expect(page.getByRole("status")).toContainText("已保存");
+  const card = page.locator("#ent-providers > li", { hasText: name });
+  await expect(card).toContainText("律师事务所");
+  await expect(card.getByRole("link", { name: "https://lawfirm.example.org/" })).toHaveAttribute("rel", /noopener/);
+  // Searching by need finds it.
+  await page.goto(`/enterprise/services?kind=law&q=${encodeURIComponent("知识产权")}`);
+  await hydrated(page);
+  await expect(card).toHaveCount(1);
+  // Changed, then removed.
+  await card.locator("summary", { hasText: "修改" }).click();
+  await card.getByLabel("提供的服务（可被搜索）").fill("知识产权保护、商标注册");
+  await card.getByRole("button", { name: "保存" }).click();
+  await expect(card).toContainText("商标注册");
+  // The card's editing part stays open after a save.
+  await expect(card.locator("details")).toHaveAttribute("open", "");
+  await card.getByRole("button", { name: "从目录中移除" }).click();
+  await expect(card).toHaveCount(0);
+  expect(errors).toEqual([]);
+});
+
+test("the economy dashboard keeps its period form when a period is refused", async ({ page }) => {
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await login(page, "13800000003");
+  await page.goto("/enterprise/dashboard");
+  await hydrated(page);
+  await page.locator("#ent-from").fill("2026-10");
+  await page.locator("#ent-to").fill("2026-03");
+  await page.locator("#ent-period button[type=submit]").click();
+  await expect(page).toHaveURL(/from=2026-10&to=2026-03/);
+  await expect(page.getByRole("alert")).toContainText("结束月份不能早于开始月份");
+  // The form stays, with what was asked, to be corrected.
+  await expect(page.locator("#ent-from")).toHaveValue("2026-10");
+  await page.locator("#ent-to").fill("2026-11");
+  await page.locator("#ent-period button[type=submit]").click();
+  await expect(page.locator("#ent-period-shown")).toContainText("2026-10");
+  await expect(page.locator("#ent-period-shown")).toContainText("2026-11");
+  await expect(page.getByRole("link", { name: "导出 Excel" })).toHaveAttribute("href", /from=2026-10.*to=2026-11/);
+  await expect(page.getByRole("alert")).toHaveCount(0);
   expect(errors).toEqual([]);
 });

@@ -410,7 +410,7 @@ fn ProviderForm(save: ServerAction<EntSaveProvider>, p: Option<ProviderItem>) ->
             <label for=f("name")>{i18n.t("ent.provider.name")}</label>
             <input id=f("name") name="name" required minlength="2" maxlength="100" value=p.name.clone() />
             <label for=f("services")>{i18n.t("ent.provider.services")}</label>
-            <textarea id=f("services") name="services" rows="3" required minlength="2" maxlength="500" prop:value=p.services.clone()></textarea>
+            <textarea id=f("services") name="services" rows="3" required minlength="2" maxlength="500">{p.services.clone()}</textarea>
             <label for=f("contact")>{i18n.t("ent.provider.contact")}</label>
             <input id=f("contact") name="contact" maxlength="100" value=p.contact.clone() />
             <label for=f("url")>{i18n.t("ent.provider.url")}</label>

@@ -329,8 +329,7 @@ fn CorrectOpinion(o: OpinionView, edit: ServerAction<EditOpinion>) -> impl IntoV
                 <input id="correct-title" name="title" required minlength="4" maxlength="80"
                     value=o.title.clone() aria-describedby="correct-hint" />
                 <label for="correct-body">{i18n.t("form.body")}</label>
-                <textarea id="correct-body" name="body" required minlength="10" maxlength="2000" rows="5"
-                    prop:value=o.body.clone()>{o.body.clone()}</textarea>
+                <textarea id="correct-body" name="body" required minlength="10" maxlength="2000" rows="5">{o.body.clone()}</textarea>
                 <label for="correct-category">{i18n.t("form.category")}</label>
                 <Transition fallback=|| ()>
                     {move || {
