@@ -179,40 +179,38 @@ pub struct PhotoInfo {
     pub size: i64,
 }
 
-/// The opinion, if `actor` is its author and it still waits for moderation.
-/// The opinion, if `actor` wrote it and it still waits for moderation; read
-/// on `conn` with its row locked on PostgreSQL (inside a writing
-/// transaction, uploads to it count one after the other and moderation
-/// cannot slip between the count and the insert).
+/// The opinion, if `actor` wrote it and it still waits for moderation, with
+/// how many photos it has. With `lock` (inside a writing transaction) its
+/// row is locked on PostgreSQL: uploads to it count one after the other and
+/// moderation cannot slip between the count and the insert.
 async fn own_pending_opinion<C: ConnectionTrait>(
     conn: &C,
     actor: &Principal,
     opinion_id: i64,
-) -> DomainResult<opinion::Model> {
-    let op = opinion::Entity::find_by_id(opinion_id)
-        .lock_exclusive()
-        .one(conn)
-        .await?
-        .ok_or(DomainError::NotFound)?;
+    lock: bool,
+) -> DomainResult<u64> {
+    let mut q = opinion::Entity::find_by_id(opinion_id);
+    if lock {
+        q = q.lock_exclusive();
+    }
+    let op = q.one(conn).await?.ok_or(DomainError::NotFound)?;
     if op.author_id != Some(actor.account_id) {
         return Err(DomainError::Forbidden);
     }
     if op.status != status::PENDING {
         return Err(DomainError::Conflict("not_pending"));
     }
-    Ok(op)
+    Ok(opinion_photo::Entity::find()
+        .filter(opinion_photo::Column::OpinionId.eq(opinion_id))
+        .count(conn)
+        .await?)
 }
 
 /// Checks, before any upload is read, that `actor` may add photos to the
 /// opinion now (its author, while it waits, with room left) and spends one
 /// of the actor's uploads (`upload_per_account` an hour).
 pub async fn may_attach(s: &Services, actor: &Principal, opinion_id: i64) -> DomainResult<()> {
-    own_pending_opinion(&s.db, actor, opinion_id).await?;
-    let count = opinion_photo::Entity::find()
-        .filter(opinion_photo::Column::OpinionId.eq(opinion_id))
-        .count(&s.db)
-        .await?;
-    if count >= MAX_PHOTOS {
+    if own_pending_opinion(&s.db, actor, opinion_id, false).await? >= MAX_PHOTOS {
         return Err(DomainError::Conflict("too_many_photos"));
     }
     spend_upload(s, actor).await
@@ -236,8 +234,19 @@ pub async fn attach(
     for bytes in files {
         cleaned.push(clean(bytes).await?);
     }
+    // Again after the (slow) re-encoding, before anything is written: it
+    // may have been moderated, or filled by another upload, since.
+    let adding = cleaned.len() as u64;
+    let room = move |count: u64| {
+        if count + adding > MAX_PHOTOS {
+            Err(DomainError::Conflict("too_many_photos"))
+        } else {
+            Ok(())
+        }
+    };
+    room(own_pending_opinion(&s.db, actor, opinion_id, false).await?)?;
     let dir = dir(s);
-    let mut written: Vec<PathBuf> = Vec::new();
+    let mut written = Written::default();
     let result: DomainResult<Vec<PhotoInfo>> = async {
         // On disk (synced) before the transaction, outside SQLite's one
         // writer; removed again if the rows naming them do not commit.
@@ -248,15 +257,8 @@ pub async fn attach(
             stored.push((file_name, size));
         }
         let (_gate, txn) = s.begin_write().await?;
-        // Again after the (slow) re-encoding: it may have been moderated since.
-        own_pending_opinion(&txn, actor, opinion_id).await?;
-        let count = opinion_photo::Entity::find()
-            .filter(opinion_photo::Column::OpinionId.eq(opinion_id))
-            .count(&txn)
-            .await?;
-        if count + stored.len() as u64 > MAX_PHOTOS {
-            return Err(DomainError::Conflict("too_many_photos"));
-        }
+        // And in the transaction, the opinion locked: what counts.
+        room(own_pending_opinion(&txn, actor, opinion_id, true).await?)?;
         let mut out = Vec::new();
         for (file_name, size) in stored {
             let m = opinion_photo::ActiveModel {
@@ -279,7 +281,7 @@ pub async fn attach(
         Ok(out)
     }
     .await;
-    kept_if_ok(result, written).await
+    kept_if_ok(result, written)
 }
 
 /// Checks one upload by its bytes and re-encodes it (off the async
@@ -293,16 +295,32 @@ pub(crate) async fn spend_upload(s: &Services, actor: &Principal) -> DomainResul
     .await
 }
 
-/// The files written for a photo stay when the row naming them committed
-/// (`result` is `Ok`), and are removed again when it did not.
-pub(crate) async fn kept_if_ok<T>(
-    result: DomainResult<T>,
-    written: Vec<PathBuf>,
-) -> DomainResult<T> {
-    if result.is_err() {
-        for p in written {
-            let _ = tokio::fs::remove_file(p).await;
+/// The files an upload wrote, removed again unless the row naming them
+/// committed: by [`kept_if_ok`] on an error, and when dropped unkept — the
+/// request cancelled (its client gone, the server shutting down) while it
+/// waited for the writer.
+#[derive(Default)]
+pub(crate) struct Written(Vec<PathBuf>);
+
+impl Written {
+    pub(crate) fn push(&mut self, path: PathBuf) {
+        self.0.push(path);
+    }
+}
+
+impl Drop for Written {
+    fn drop(&mut self) {
+        for p in self.0.drain(..) {
+            let _ = std::fs::remove_file(p);
         }
+    }
+}
+
+/// The files stay when the row naming them committed (`result` is `Ok`),
+/// and are removed when it did not.
+pub(crate) fn kept_if_ok<T>(result: DomainResult<T>, mut written: Written) -> DomainResult<T> {
+    if result.is_ok() {
+        written.0.clear();
     }
     result
 }
@@ -339,7 +357,7 @@ pub(crate) async fn store(
     dir: &std::path::Path,
     file_name: &str,
     renditions: Vec<(Size, Vec<u8>)>,
-    written: &mut Vec<PathBuf>,
+    written: &mut Written,
 ) -> DomainResult<i64> {
     let mut size = 0;
     for (which, bytes) in renditions {
@@ -426,6 +444,30 @@ pub async fn read(
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    #[test]
+    fn written_files_go_unless_their_row_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = |n: &str| {
+            let p = dir.path().join(n);
+            std::fs::write(&p, b"x").unwrap();
+            p
+        };
+        let (kept, failed, cancelled) = (file("kept"), file("failed"), file("cancelled"));
+        let mut w = Written::default();
+        w.push(kept.clone());
+        assert_eq!(kept_if_ok(Ok(1), w).unwrap(), 1);
+        assert!(kept.exists());
+        let mut w = Written::default();
+        w.push(failed.clone());
+        assert!(kept_if_ok::<()>(Err(DomainError::Conflict("x")), w).is_err());
+        assert!(!failed.exists());
+        // The request dropped before its transaction ended.
+        let mut w = Written::default();
+        w.push(cancelled.clone());
+        drop(w);
+        assert!(!cancelled.exists());
+    }
 
     /// A real JPEG of `w`×`h` with an EXIF segment (fake GPS) spliced in
     /// after SOI and junk appended after EOI.

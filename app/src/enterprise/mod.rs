@@ -262,7 +262,7 @@ pub async fn ent_spaces(#[server(default)] min_area: String) -> Result<Vec<Space
         .collect())
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ProviderItem {
     pub id: i64,
     pub kind: String,

@@ -4,7 +4,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::*;
 use crate::i18n::use_i18n;
-use crate::pages::{ErrorMessage, ErrorNotice, UploadOutcome, action_error};
+use crate::pages::{ErrorMessage, ErrorNotice, UploadOutcome, action_error, succeeded};
 
 fn state_key(s: &str) -> &'static str {
     match s {
@@ -295,13 +295,18 @@ pub fn ServicesPage() -> impl IntoView {
     let query = use_query_map();
     let save = ServerAction::<EntSaveProvider>::new();
     let remove = ServerAction::<EntRemoveProvider>::new();
+    // Only saves and removals that succeeded read the list again: a refused
+    // one leaves the page as it is, with what was typed, to be corrected.
+    // After each save the new-provider form starts empty again.
+    let saved = succeeded(save);
+    let removed = succeeded(remove);
     let data = Resource::new(
         move || {
             let q = query.read();
             (
                 q.get("kind").unwrap_or_default(),
                 q.get("q").unwrap_or_default(),
-                save.version().get() + remove.version().get(),
+                saved.get() + removed.get(),
             )
         },
         |(k, q, _)| ent_providers(k, q),
@@ -335,10 +340,15 @@ pub fn ServicesPage() -> impl IntoView {
                         Err(e) => view! { <ErrorMessage key=e.message_key() /> }.into_any(),
                         Ok(v) => {
                             let street = v.street;
+                            let empty = v.list.is_empty();
+                            let list = v.list;
                             view! {
-                                {v.list.is_empty().then(|| view! { <p class="empty">{i18n.t("ent.services.none")}</p> })}
+                                {empty.then(|| view! { <p class="empty">{i18n.t("ent.services.none")}</p> })}
+                                // Keyed by the provider and what it says: a refetch never
+                                // leaves one provider's typed text in another's card.
                                 <ul class="cards" id="ent-providers">
-                                    {v.list.into_iter().map(|p| {
+                                    <For each=move || list.clone() key=|p: &ProviderItem| p.clone() let:p>
+                                    {
                                         let key = format!("ent.provider.{}", p.kind);
                                         let url = p.url.clone();
                                         view! {
@@ -361,13 +371,16 @@ pub fn ServicesPage() -> impl IntoView {
                                                 })}
                                             </li>
                                         }
-                                    }).collect_view()}
+                                    }
+                                    </For>
                                 </ul>
                                 {street.then(|| view! {
-                                    <details class="card" id="ent-provider-new">
-                                        <summary>{i18n.t("ent.provider.new")}</summary>
-                                        <ProviderForm save p=None />
-                                    </details>
+                                    <For each=move || [saved.get()] key=|n| *n let:_n>
+                                        <details class="card" id="ent-provider-new">
+                                            <summary>{i18n.t("ent.provider.new")}</summary>
+                                            <ProviderForm save p=None />
+                                        </details>
+                                    </For>
                                 })}
                             }.into_any()
                         }

@@ -111,7 +111,7 @@ fn MeetingFields(community: i64, items: Vec<(i64, String, bool)>, d: Draft) -> i
         <label for="m-title">{i18n.t("meet.field.title")}</label>
         <input id="m-title" name="title" required minlength="4" maxlength="80" value=d.title />
         <label for="m-summary">{i18n.t("meet.field.summary")}</label>
-        <textarea id="m-summary" name="summary" rows="3" maxlength="2000" >{d.summary}</textarea>
+        <textarea id="m-summary" name="summary" rows="3" maxlength="2000">{d.summary}</textarea>
         <label for="m-mode">{i18n.t("meet.field.mode")}</label>
         <select id="m-mode" name="mode">
             {["hybrid", "onsite", "online"].into_iter().map(|m| view! {

@@ -59,6 +59,24 @@ pub fn UploadOutcome(done_key: &'static str) -> impl IntoView {
     }
 }
 
+/// How many of a server action's runs succeeded, as the action's version at
+/// the last success: a resource keyed on it is read again after a success
+/// only, so a refused form is not rebuilt under what the user typed.
+pub fn succeeded<S>(action: ServerAction<S>) -> Memo<usize>
+where
+    S: leptos::server_fn::ServerFn<Error = AppError> + Send + Sync + Clone + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    Memo::new(move |prev: Option<&usize>| {
+        let v = action.version().get();
+        if matches!(action.value().get(), Some(Ok(_))) {
+            v
+        } else {
+            prev.copied().unwrap_or(0)
+        }
+    })
+}
+
 /// The error of a server action's last run, if it failed.
 pub fn action_error<S>(action: ServerAction<S>) -> Signal<Option<AppError>>
 where

@@ -180,7 +180,7 @@ pub async fn add(
     }
     let kind = sniff(bytes).ok_or(DomainError::validation("file", "invalid_type"))?;
     let name = display_name(sent_name, kind);
-    let mut written = Vec::new();
+    let mut written = photos::Written::default();
     let result: DomainResult<i64> = async {
         // The (slow) photo re-encoding happens before the transaction.
         let (file, content) = match kind {
@@ -238,7 +238,7 @@ pub async fn add(
         Ok(id)
     }
     .await;
-    photos::kept_if_ok(result, written).await
+    photos::kept_if_ok(result, written)
 }
 
 /// Where PDFs are kept.

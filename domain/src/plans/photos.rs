@@ -67,7 +67,7 @@ pub async fn add(
     let renditions = photos::clean(bytes).await?;
     let dir = photos::dir(s);
     let file_name = photos::random_name(&format!("task{task_id}"));
-    let mut written = Vec::new();
+    let mut written = photos::Written::default();
     let result: DomainResult<i64> = async {
         // On disk (synced) before the transaction, outside SQLite's one
         // writer; removed again if the line naming them does not commit.
@@ -101,7 +101,7 @@ pub async fn add(
         Ok(line.id)
     }
     .await;
-    photos::kept_if_ok(result, written).await
+    photos::kept_if_ok(result, written)
 }
 
 /// A task photo in one of its sizes (plans are public).
