@@ -153,13 +153,9 @@ async fn insert_account<C: ConnectionTrait>(
     Ok(row.id)
 }
 
-async fn insert_grant<C: ConnectionTrait>(
-    conn: &C,
-    account_id: i64,
-    grant: Grant,
-    granted_by: Option<i64>,
-) -> DomainResult<i64> {
-    let row = role_grant::ActiveModel {
+/// The row that gives `account_id` the grant.
+fn grant_row(account_id: i64, grant: Grant, granted_by: Option<i64>) -> role_grant::ActiveModel {
+    role_grant::ActiveModel {
         account_id: Set(account_id),
         role: Set(grant.role.as_str().to_owned()),
         scope_kind: Set(grant.scope.kind().to_owned()),
@@ -168,15 +164,24 @@ async fn insert_grant<C: ConnectionTrait>(
         created_at: Set(clock::now()),
         ..Default::default()
     }
-    .insert(conn)
-    .await
-    .map_err(|e| {
-        if is_unique_violation(&e) {
-            DomainError::Conflict("grant_exists")
-        } else {
-            DomainError::Database(e)
-        }
-    })?;
+}
+
+async fn insert_grant<C: ConnectionTrait>(
+    conn: &C,
+    account_id: i64,
+    grant: Grant,
+    granted_by: Option<i64>,
+) -> DomainResult<i64> {
+    let row = grant_row(account_id, grant, granted_by)
+        .insert(conn)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                DomainError::Conflict("grant_exists")
+            } else {
+                DomainError::Database(e)
+            }
+        })?;
     Ok(row.id)
 }
 
@@ -710,16 +715,7 @@ pub(crate) async fn ensure_grant<C: ConnectionTrait>(
     grant: Grant,
     granted_by: Option<i64>,
 ) -> DomainResult<bool> {
-    let row = role_grant::ActiveModel {
-        account_id: Set(account_id),
-        role: Set(grant.role.as_str().to_owned()),
-        scope_kind: Set(grant.scope.kind().to_owned()),
-        scope_id: Set(grant.scope.id()),
-        granted_by: Set(granted_by),
-        created_at: Set(clock::now()),
-        ..Default::default()
-    };
-    let added = role_grant::Entity::insert(row)
+    let added = role_grant::Entity::insert(grant_row(account_id, grant, granted_by))
         .on_conflict(
             sea_orm::sea_query::OnConflict::columns([
                 role_grant::Column::AccountId,
